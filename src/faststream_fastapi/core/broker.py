@@ -1,0 +1,346 @@
+"""Brokers and routers: declarations, lifecycle, publishing, request/reply.
+
+``Registry`` holds what decorators declare; a ``Broker`` is a registry with a
+transport. A broker included into another gives its subscribers and
+publishers to the outer one, once, and from then on publishes through the
+outer broker's connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from fastapi import params
+
+from . import codec
+from .ack import AckPolicy
+from .errors import SetupError
+from .message import CONTENT_TYPE, Envelope, StreamMessage
+from .middleware import Middleware, chain_publish
+from .paths import PathPattern
+from .publisher import Publisher
+from .response import Response
+from .subscriber import Handler, Spec, Subscriber, as_handler
+from .transport import Transport
+
+default_logger = logging.getLogger("faststream_fastapi")
+
+R = TypeVar("R", bound="Registry")
+
+
+class Registry:
+    """Subscribers and publishers declared with decorators, plus options they share."""
+
+    #: Default ack policy of this broker's subscribers; facades override it.
+    default_ack_policy = AckPolicy.REJECT_ON_ERROR
+
+    def __init__(
+        self,
+        *,
+        prefix: str = "",
+        dependencies: Sequence[params.Depends] = (),
+        middlewares: Sequence[Middleware] = (),
+    ) -> None:
+        self.prefix = prefix
+        self.dependencies = tuple(dependencies)
+        self.middlewares = tuple(middlewares)
+        self.subscribers: list[Subscriber] = []
+        self.publishers: list[Publisher] = []
+        self.parent: Registry | None = None
+
+    # -- structure ------------------------------------------------------------
+
+    def root(self) -> Broker:
+        node: Registry = self
+        while node.parent is not None:
+            node = node.parent
+        if not isinstance(node, Broker):
+            raise SetupError(
+                f"{type(self).__name__} is not included in a broker yet; "
+                "call broker.include_router(router) first"
+            )
+        return node
+
+    def all_dependencies(self) -> tuple[params.Depends, ...]:
+        outer = self.parent.all_dependencies() if self.parent is not None else ()
+        return (*outer, *self.dependencies)
+
+    def all_middlewares(self) -> tuple[Middleware, ...]:
+        outer = self.parent.all_middlewares() if self.parent is not None else ()
+        return (*outer, *self.middlewares)
+
+    def include_router(self, router: Registry, *, prefix: str = "") -> None:
+        """Adopt ``router``'s subscribers and publishers, with ``prefix`` on names.
+
+        Each is moved exactly once: including a router twice is an error.
+        """
+        if router is self:
+            raise SetupError("a router cannot include itself")
+        if router.parent is not None:
+            raise SetupError(f"{router!r} is already included elsewhere")
+        if isinstance(router, Broker) and router.running:
+            raise SetupError("cannot include a broker that is running")
+        full_prefix = prefix + router.prefix
+        router.parent = self
+        for sub in router.subscribers:
+            if full_prefix:
+                sub.spec = sub.spec.with_prefix(full_prefix)
+                sub.pattern = self._pattern_for(sub.spec)
+            sub.broker = self  # type: ignore[assignment]
+            sub.rebuild()
+            self.subscribers.append(sub)
+        for pub in router.publishers:
+            if full_prefix:
+                pub.spec = pub.spec.with_prefix(full_prefix)
+            pub.owner = self
+            self.publishers.append(pub)
+        router.subscribers = []
+        router.publishers = []
+
+    # -- declarations ----------------------------------------------------------
+
+    def _pattern_for(self, spec: Spec) -> PathPattern | None:
+        """The path pattern of a subscription; facades with ``{name}`` support override."""
+        return None
+
+    def _add_subscriber(
+        self,
+        spec: Spec,
+        *,
+        dependencies: Sequence[params.Depends] = (),
+        middlewares: Sequence[Middleware] = (),
+        ack_policy: AckPolicy | None = None,
+        no_reply: bool = False,
+        title: str | None = None,
+        description: str | None = None,
+    ) -> Callable[[Callable[..., Any]], Handler]:
+        spec = spec.with_prefix(self.prefix) if self.prefix else spec
+
+        def decorator(func: Callable[..., Any]) -> Handler:
+            handler = as_handler(func)
+            sub = Subscriber(
+                self,  # type: ignore[arg-type]
+                spec,
+                handler,
+                pattern=self._pattern_for(spec),
+                ack_policy=ack_policy or self.default_ack_policy,
+                dependencies=dependencies,
+                middlewares=middlewares,
+                no_reply=no_reply,
+                title=title,
+                description=description,
+            )
+            handler.subscribers.append(sub)
+            self.subscribers.append(sub)
+            self._on_subscriber_added(sub)
+            return handler
+
+        return decorator
+
+    def _on_subscriber_added(self, sub: Subscriber) -> None:
+        return None
+
+    def _add_publisher(
+        self,
+        spec: Spec,
+        *,
+        headers: Mapping[str, str] | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        schema: Any = None,
+    ) -> Publisher:
+        spec = spec.with_prefix(self.prefix) if self.prefix else spec
+        pub = Publisher(
+            self, spec, headers=headers, title=title, description=description, schema=schema
+        )
+        self.publishers.append(pub)
+        return pub
+
+
+class Broker(Registry):
+    """A registry with a transport: connects, consumes, publishes."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        logger: logging.Logger | None = default_logger,
+        dependencies: Sequence[params.Depends] = (),
+        middlewares: Sequence[Middleware] = (),
+        graceful_timeout: float = 15.0,
+        request_timeout: float = 10.0,
+    ) -> None:
+        super().__init__(dependencies=dependencies, middlewares=middlewares)
+        self._transport = transport
+        self.logger = logger or logging.getLogger("faststream_fastapi.null")
+        if logger is None:
+            self.logger.disabled = True
+        self.graceful_timeout = graceful_timeout
+        self.request_timeout = request_timeout
+        self.running = False
+        self.connected = False
+        self.testing = False
+        self._lock = asyncio.Lock()
+        self._send_envelope = chain_publish(self.all_middlewares(), self._transport_publish)
+
+    # -- connection ----------------------------------------------------------
+
+    @property
+    def transport(self) -> Transport:
+        return self.root()._transport
+
+    async def connect(self) -> None:
+        root = self.root()
+        if root is not self:
+            await root.connect()
+            return
+        if not self.connected:
+            await self._transport.connect()
+            self.connected = True
+
+    async def start(self) -> None:
+        """Connect, then start consuming for every subscriber."""
+        root = self.root()
+        if root is not self:
+            await root.start()
+            return
+        async with self._lock:
+            if self.running:
+                return
+            await self.connect()
+            self._send_envelope = chain_publish(self.all_middlewares(), self._transport_publish)
+            started: list[Subscriber] = []
+            try:
+                for sub in self.subscribers:
+                    await sub.start()
+                    started.append(sub)
+            except BaseException:
+                for sub in started:
+                    await sub.stop()
+                raise
+            self.running = True
+
+    async def close(self) -> None:
+        """Stop consuming (in-flight messages finish), then disconnect."""
+        root = self.root()
+        if root is not self:
+            await root.close()
+            return
+        async with self._lock:
+            if self.running:
+                self.running = False
+                stops = [sub.stop() for sub in self.subscribers]
+                try:
+                    await asyncio.wait_for(
+                        asyncio.gather(*stops, return_exceptions=True), self.graceful_timeout
+                    )
+                except TimeoutError:
+                    self.logger.warning(
+                        "subscribers did not stop within %.1f s", self.graceful_timeout
+                    )
+            if self.connected:
+                self.connected = False
+                await self._transport.close()
+
+    async def ping(self, timeout: float = 5.0) -> bool:
+        """True when the broker answers within ``timeout`` seconds."""
+        try:
+            return await asyncio.wait_for(self.transport.ping(timeout), timeout)
+        except (TimeoutError, OSError, ConnectionError):
+            return False
+        except Exception:
+            return False
+
+    async def __aenter__(self: R) -> R:
+        await self.connect()  # type: ignore[attr-defined]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- publishing ------------------------------------------------------------
+
+    def envelope_for(
+        self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]
+    ) -> Envelope:
+        """Address an encoded body to ``spec``; facades add their options."""
+        return Envelope(spec.name, body, headers, options=options)
+
+    def reply_spec(self, reply_to: str) -> Spec:
+        """The destination a reply-to address names; facades override."""
+        raise NotImplementedError
+
+    async def send(
+        self,
+        message: Any,
+        spec: Spec,
+        *,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> Any:
+        envelope = self._envelope(message, spec, headers, correlation_id, reply_to, options)
+        return await self.root()._send_envelope(envelope)
+
+    def _envelope(
+        self,
+        message: Any,
+        spec: Spec,
+        headers: Mapping[str, str] | None,
+        correlation_id: str | None,
+        reply_to: str | None,
+        options: dict[str, Any] | None,
+    ) -> Envelope:
+        if isinstance(message, Response):
+            headers = {**message.headers, **(headers or {})}
+            correlation_id = correlation_id or message.correlation_id
+            message = message.body
+        body, content_type = codec.encode(message)
+        hdrs = dict(headers) if headers else {}
+        if content_type is not None and CONTENT_TYPE not in hdrs:
+            hdrs[CONTENT_TYPE] = content_type
+        envelope = self.envelope_for(spec, body, hdrs, dict(options or {}))
+        envelope.correlation_id = correlation_id or uuid.uuid4().hex
+        envelope.reply_to = reply_to
+        return envelope
+
+    async def _transport_publish(self, envelope: Envelope) -> Any:
+        return await self.root()._transport.publish(envelope)
+
+    async def reply(
+        self,
+        message: StreamMessage,
+        body: Any,
+        *,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+    ) -> None:
+        assert message.reply_to
+        await self.send(
+            body,
+            self.reply_spec(message.reply_to),
+            headers=headers,
+            correlation_id=correlation_id or message.correlation_id,
+        )
+
+    async def _request(
+        self,
+        message: Any,
+        spec: Spec,
+        *,
+        timeout: float | None,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> StreamMessage:
+        envelope = self._envelope(message, spec, headers, correlation_id, None, options)
+        return await self.transport.request(envelope, timeout or self.request_timeout)
+
+    def subscribers_matching(self, names: Iterable[str]) -> list[Subscriber]:
+        wanted = set(names)
+        return [s for s in self.subscribers if s.name in wanted]

@@ -1,0 +1,460 @@
+"""A handler analysed once into a call plan; per message the plan only runs.
+
+FastAPI's ``get_dependant`` decides what each parameter means (body, header,
+path, dependency, ``Request``...). From that tree we build validators and a
+resolution order once, so a message costs one body validation, the user's own
+dependencies and the call — no generic per-request solver.
+
+Which parameters take the body: every body or query parameter in the whole
+dependency tree, by name. One such parameter receives the whole body; several
+receive the keys of a JSON object body. Headers feed ``Header()`` parameters
+(case-insensitively), the destination's ``{name}`` parts feed ``Path()``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from typing import Annotated, Any
+
+from fastapi import params
+from fastapi.background import BackgroundTasks
+from fastapi.concurrency import contextmanager_in_threadpool
+from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import get_dependant, get_parameterless_sub_dependant
+from fastapi.security import SecurityScopes
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_model
+from pydantic.fields import FieldInfo
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response as StarletteResponse
+
+from . import codec
+from .context import ContextField
+from .errors import MessageDecodeError, MessageValidationError, SetupError
+from .message import StreamMessage
+
+Overrides = Mapping[Callable[..., Any], Callable[..., Any]]
+
+_ASYNC, _SYNC, _AGEN, _GEN, _CONTEXT = range(5)
+
+
+def _unwrap(call: Any) -> Any:
+    while hasattr(call, "__wrapped__"):
+        call = call.__wrapped__
+    return call
+
+
+def _call_kind(call: Any) -> int:
+    if isinstance(call, ContextField):
+        return _CONTEXT
+    target = _unwrap(call)
+    if inspect.isclass(target):
+        return _SYNC
+    for candidate in (target, getattr(target, "__call__", None)):  # noqa: B004
+        if candidate is None:
+            continue
+        if inspect.isasyncgenfunction(candidate):
+            return _AGEN
+        if inspect.isgeneratorfunction(candidate):
+            return _GEN
+        if inspect.iscoroutinefunction(candidate):
+            return _ASYNC
+    return _SYNC
+
+
+class RunEnv:
+    """What a plan needs from its surroundings: broker, logger, app and state."""
+
+    __slots__ = ("app", "broker", "logger", "state")
+
+    def __init__(
+        self, broker: Any, logger: Any, app: Any = None, state: dict[str, Any] | None = None
+    ) -> None:
+        self.broker = broker
+        self.logger = logger
+        self.app = app
+        self.state = state if state is not None else {}
+
+
+class _Run:
+    """Per-message scratch space."""
+
+    __slots__ = ("cache", "data", "env", "headers", "message", "path", "request", "stack", "tasks")
+
+    def __init__(self, message: StreamMessage, env: RunEnv) -> None:
+        self.message = message
+        self.env = env
+        self.data: dict[str, Any] = {}
+        self.headers: dict[str, Any] = {}
+        self.path: dict[str, Any] = {}
+        self.cache: dict[Any, Any] = {}
+        self.stack: AsyncExitStack | None = None
+        self.tasks: BackgroundTasks | None = None
+        self.request: Request | None = None
+
+    def locals(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "broker": self.env.broker,
+            "logger": self.env.logger,
+            "state": self.env.state,
+            "app": self.env.app,
+            "context": {"message": self.message, "broker": self.env.broker},
+        }
+
+    def get_request(self) -> Request:
+        if self.request is None:
+            msg = self.message
+            scope: dict[str, Any] = {
+                "type": "http",
+                "http_version": "1.1",
+                "method": "POST",
+                "scheme": "broker",
+                "path": "/" + msg.destination,
+                "raw_path": msg.destination.encode(),
+                "root_path": "",
+                "query_string": b"",
+                "headers": [(k.encode(), v.encode()) for k, v in msg.headers.items()],
+                "path_params": dict(msg.path),
+                # A copy, as Starlette gives each request, so handlers cannot
+                # change the application's lifespan state by accident.
+                "state": dict(self.env.state),
+                "app": self.env.app,
+                "message": msg,
+            }
+            self.request = Request(scope)
+        return self.request
+
+
+class _Node:
+    """One callable of the tree with how to fill each of its parameters."""
+
+    __slots__ = (
+        "cache_key",
+        "call",
+        "context",
+        "data",
+        "headers",
+        "kind",
+        "name",
+        "path",
+        "request_name",
+        "response_name",
+        "scopes",
+        "scopes_name",
+        "subs",
+        "tasks_name",
+    )
+
+    def __init__(self, dependant: Dependant) -> None:
+        assert dependant.call is not None
+        self.call: Any = dependant.call
+        self.name = dependant.name
+        self.kind = _call_kind(self.call)
+        self.context: ContextField | None = self.call if self.kind == _CONTEXT else None
+        scopes = list(dependant.parent_oauth_scopes or [])
+        for scope in dependant.own_oauth_scopes or []:
+            if scope not in scopes:
+                scopes.append(scope)
+        self.scopes = scopes
+        self.cache_key: Any = (
+            (self.call, tuple(sorted(scopes))) if dependant.use_cache else None
+        )
+        self.subs: list[tuple[str, _Node]] = []
+        self.data = [(f.name, f.name) for f in (*dependant.body_params, *dependant.query_params)]
+        self.headers = [(f.name, f.name) for f in dependant.header_params]
+        self.path = [(f.name, f.name) for f in dependant.path_params]
+        self.request_name = dependant.request_param_name or dependant.http_connection_param_name
+        self.tasks_name = dependant.background_tasks_param_name
+        self.response_name = dependant.response_param_name
+        self.scopes_name = dependant.security_scopes_param_name
+
+
+class _FieldGroup:
+    """Validates one source (body, headers or path) for all fields at once."""
+
+    def __init__(self, source: str, fields: list[Any], handler: str) -> None:
+        self.source = source
+        self.handler = handler
+        self.names = [f.name for f in fields]
+        self.model: type[BaseModel] | None = None
+        if fields:
+            definitions: dict[str, Any] = {}
+            for f in fields:
+                info: FieldInfo = f.field_info
+                key = f.alias.lower() if source == "headers" else f.alias
+                annotation = _annotated(info)
+                default = ... if info.is_required() else info.get_default(call_default_factory=True)
+                definitions[f.name] = (annotation, Field(default, alias=key))
+            self.model = create_model(f"{handler}_{source}", **definitions)
+
+    def validate(self, raw: Mapping[str, Any], into: dict[str, Any]) -> None:
+        if self.model is None:
+            return
+        try:
+            obj = self.model.model_validate(raw)
+        except ValidationError as exc:
+            raise _located(exc, self.source, self.handler) from None
+        for name in self.names:
+            into[name] = getattr(obj, name)
+
+
+def _annotated(info: FieldInfo) -> Any:
+    """The field's type with its constraints (``Annotated[int, Gt(0)]``)."""
+    if not info.metadata:
+        return info.annotation
+    return Annotated[(info.annotation, *info.metadata)]
+
+
+def _located(exc: ValidationError, source: str, handler: str) -> MessageValidationError:
+    errors = []
+    for e in exc.errors(include_url=False, include_input=False):
+        e["loc"] = (source, *e["loc"])
+        errors.append(e)
+    return MessageValidationError(handler, errors)
+
+
+class _BodyReader:
+    """Turns the body into the values of the body-taking parameters."""
+
+    def __init__(self, fields: list[Any], handler: str) -> None:
+        self.handler = handler
+        self.whole: str | None = None
+        self.adapter: TypeAdapter[Any] | None = None
+        self.raw_bytes = self.raw_text = False
+        self.group: _FieldGroup | None = None
+        self.default: Any = None
+        self.required = True
+        embed = len(fields) == 1 and isinstance(fields[0].field_info, params.Body) and bool(
+            getattr(fields[0].field_info, "embed", False)
+        )
+        if len(fields) == 1 and not embed:
+            f = fields[0]
+            info: FieldInfo = f.field_info
+            self.whole = f.name
+            self.adapter = TypeAdapter(_annotated(info))
+            self.raw_bytes = info.annotation is bytes
+            self.raw_text = info.annotation is str
+            self.required = info.is_required()
+            if not self.required:
+                self.default = info.get_default(call_default_factory=True)
+        elif fields:
+            self.group = _FieldGroup("body", fields, handler)
+
+    def read(self, message: StreamMessage, into: dict[str, Any]) -> None:
+        body = message.body
+        if self.whole is not None:
+            into[self.whole] = self._read_whole(body, message.content_type)
+        elif self.group is not None and self.group.model is not None:
+            if not body:
+                raw: Any = {}
+            else:
+                raw = _decode(message)
+                if not isinstance(raw, dict):
+                    raise MessageDecodeError(
+                        f"message for {self.handler} must be a JSON object "
+                        f"with keys {', '.join(self.group.names)}"
+                    )
+            self.group.validate(raw, into)
+
+    def _read_whole(self, body: bytes, content_type: str | None) -> Any:
+        assert self.adapter is not None
+        if not body and not self.raw_bytes and not self.raw_text:
+            if not self.required:
+                return self.default
+            raise MessageValidationError(
+                self.handler, [{"type": "missing", "loc": ("body",), "msg": "empty body"}]
+            )
+        try:
+            if self.raw_bytes:
+                return body
+            if codec.is_json(content_type):
+                return self.adapter.validate_json(body)
+            if self.raw_text or codec.is_text(content_type):
+                return self.adapter.validate_python(_text(body))
+            if content_type is None:
+                return self.adapter.validate_python(codec.decode(body, None))
+            return self.adapter.validate_python(body)
+        except ValidationError as exc:
+            if _is_json_syntax_error(exc):
+                raise MessageDecodeError(
+                    f"message for {self.handler} is not valid JSON"
+                ) from None
+            raise _located(exc, "body", self.handler) from None
+
+
+def _is_json_syntax_error(exc: ValidationError) -> bool:
+    return any(e["type"] == "json_invalid" for e in exc.errors(include_input=False))
+
+
+def _text(body: bytes) -> str:
+    try:
+        return body.decode()
+    except UnicodeDecodeError:
+        raise MessageDecodeError("text body is not valid UTF-8") from None
+
+
+def _decode(message: StreamMessage) -> Any:
+    try:
+        return message.decode()
+    except codec.DecodeError as exc:
+        raise MessageDecodeError(str(exc)) from None
+
+
+def _describe(call: Any) -> str:
+    target = _unwrap(call)
+    return getattr(target, "__qualname__", None) or type(target).__name__
+
+
+class CallPlan:
+    """The compiled form of one handler and its dependency tree."""
+
+    def __init__(
+        self,
+        call: Callable[..., Any],
+        *,
+        path: str = "",
+        dependencies: Sequence[params.Depends] = (),
+        overrides: Overrides | None = None,
+    ) -> None:
+        self.call = call
+        self.name = _describe(call)
+        self.path = path
+        try:
+            dependant = get_dependant(path=path, call=call)
+            for depends in reversed(dependencies):
+                dependant.dependencies.insert(
+                    0, get_parameterless_sub_dependant(depends=depends, path=path)
+                )
+        except (AssertionError, TypeError, ValueError, RuntimeError) as exc:
+            raise SetupError(f"handler {self.name} cannot be used: {exc}") from exc
+        self._overrides = dict(overrides or {})
+        data: dict[str, Any] = {}
+        headers: dict[str, Any] = {}
+        path_fields: dict[str, Any] = {}
+        self.needs_request = self.needs_tasks = self.needs_stack = False
+        self.root = self._build(dependant, data, headers, path_fields)
+        self.body = _BodyReader(list(data.values()), self.name)
+        self.header_group = _FieldGroup("headers", list(headers.values()), self.name)
+        self.path_group = _FieldGroup("path", list(path_fields.values()), self.name)
+        self.path_names = {f.alias for f in path_fields.values()}
+        self.body_fields = list(data.values())
+        self.header_fields = list(headers.values())
+
+    def _build(
+        self,
+        dependant: Dependant,
+        data: dict[str, Any],
+        headers: dict[str, Any],
+        path_fields: dict[str, Any],
+    ) -> _Node:
+        where = _describe(dependant.call)
+        if dependant.websocket_param_name:
+            raise SetupError(
+                f"handler {self.name}: parameter {dependant.websocket_param_name!r} of "
+                f"{where} asks for a WebSocket, which a message does not have"
+            )
+        if dependant.cookie_params:
+            raise SetupError(
+                f"handler {self.name}: parameter {dependant.cookie_params[0].name!r} of "
+                f"{where} is a Cookie, which a message does not have"
+            )
+        for f in dependant.body_params:
+            if isinstance(f.field_info, params.Form | params.File):
+                raise SetupError(
+                    f"handler {self.name}: parameter {f.name!r} of {where} is a form field; "
+                    "messages carry a body, not a form"
+                )
+        node = _Node(dependant)
+        for f in (*dependant.body_params, *dependant.query_params):
+            data.setdefault(f.name, f)
+        for f in dependant.header_params:
+            headers.setdefault(f.name, f)
+        for f in dependant.path_params:
+            path_fields.setdefault(f.name, f)
+        self.needs_request |= node.request_name is not None
+        self.needs_tasks |= node.tasks_name is not None
+        self.needs_stack |= node.kind in (_AGEN, _GEN)
+        for sub in dependant.dependencies:
+            assert sub.name is not None or sub.call is not None
+            replacement = self._overrides.get(sub.call) if sub.call is not None else None
+            if replacement is not None:
+                sub = get_dependant(
+                    path=self.path,
+                    call=replacement,
+                    name=sub.name,
+                    own_oauth_scopes=sub.own_oauth_scopes,
+                    parent_oauth_scopes=sub.parent_oauth_scopes,
+                    use_cache=sub.use_cache,
+                )
+            child = self._build(sub, data, headers, path_fields)
+            node.subs.append((sub.name or "", child))
+        return node
+
+    # -- per message --------------------------------------------------------
+
+    async def run(
+        self, message: StreamMessage, env: RunEnv
+    ) -> tuple[Any, BackgroundTasks | None]:
+        """Validate, resolve dependencies, call; return the result and queued tasks."""
+        run = _Run(message, env)
+        self.body.read(message, run.data)
+        if self.header_group.model is not None:
+            self.header_group.validate(message.headers.as_dict(), run.headers)
+        if self.path_group.model is not None:
+            self.path_group.validate(message.path, run.path)
+        if self.needs_tasks:
+            run.tasks = BackgroundTasks()
+        if self.needs_stack:
+            async with AsyncExitStack() as stack:
+                run.stack = stack
+                result = await self._solve(self.root, run)
+        else:
+            result = await self._solve(self.root, run)
+        return result, run.tasks
+
+    async def _solve(self, node: _Node, run: _Run) -> Any:
+        if node.context is not None:
+            return node.context.resolve(run.locals())
+        kwargs: dict[str, Any] = {}
+        cache = run.cache
+        for name, sub in node.subs:
+            key = sub.cache_key
+            if key is not None and key in cache:
+                kwargs[name] = cache[key]
+                continue
+            value = await self._solve(sub, run)
+            if key is not None:
+                cache[key] = value
+            kwargs[name] = value
+        if node.data:
+            data = run.data
+            for name, key in node.data:
+                kwargs[name] = data[key]
+        if node.headers:
+            for name, key in node.headers:
+                kwargs[name] = run.headers[key]
+        if node.path:
+            for name, key in node.path:
+                kwargs[name] = run.path[key]
+        if node.request_name is not None:
+            kwargs[node.request_name] = run.get_request()
+        if node.tasks_name is not None:
+            kwargs[node.tasks_name] = run.tasks
+        if node.response_name is not None:
+            kwargs[node.response_name] = StarletteResponse()
+        if node.scopes_name is not None:
+            kwargs[node.scopes_name] = SecurityScopes(scopes=node.scopes)
+        kind = node.kind
+        if kind == _ASYNC:
+            return await node.call(**kwargs)
+        if kind == _SYNC:
+            return await run_in_threadpool(node.call, **kwargs)
+        assert run.stack is not None
+        if kind == _AGEN:
+            return await run.stack.enter_async_context(asynccontextmanager(node.call)(**kwargs))
+        return await run.stack.enter_async_context(
+            contextmanager_in_threadpool(contextmanager(node.call)(**kwargs))
+        )

@@ -1,0 +1,48 @@
+"""Exceptions the library raises, each saying what went wrong and where."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class FastStreamError(Exception):
+    """Base class of this library's errors."""
+
+
+class SetupError(FastStreamError, TypeError):
+    """A handler or option cannot work; raised at registration, not per message."""
+
+
+class ContextKeyError(FastStreamError, KeyError):
+    """``Context("name")`` names nothing known."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class MessageValidationError(FastStreamError, ValueError):
+    """A message failed validation; ``errors`` carry locations, never the input."""
+
+    def __init__(self, handler: str, errors: Sequence[dict[str, Any]]) -> None:
+        self.handler = handler
+        self.errors = [
+            {"type": e.get("type"), "loc": tuple(e.get("loc", ())), "msg": e.get("msg")}
+            for e in errors
+        ]
+        where = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in self.errors[:5]
+        )
+        super().__init__(f"message for {handler} is invalid: {where}")
+
+
+class MessageDecodeError(FastStreamError, ValueError):
+    """The body could not be decoded (bad JSON, bad UTF-8, wrong shape)."""
+
+
+class PublishError(FastStreamError):
+    """A publish failed: not connected, unroutable, refused or timed out."""
+
+
+class NotConnectedError(PublishError):
+    """The broker is not connected."""

@@ -1,0 +1,38 @@
+"""Case-insensitive message headers: HTTP semantics for broker metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+
+class Headers(Mapping[str, str]):
+    """A read-only mapping whose keys compare case-insensitively.
+
+    Keys are stored lower-cased; iteration yields the lower-cased names.
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, raw: Mapping[str, str] | None = None) -> None:
+        self._data: dict[str, str] = {k.lower(): v for k, v in raw.items()} if raw else {}
+
+    def __getitem__(self, key: str) -> str:
+        return self._data[key.lower()]
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        return self._data.get(key.lower(), default)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key.lower() in self._data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"Headers({self._data!r})"
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self._data)

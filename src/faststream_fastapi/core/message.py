@@ -1,0 +1,128 @@
+"""The message as handlers and middlewares see it, whatever the broker."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from . import codec
+from .headers import Headers
+
+Settlement = Literal["ack", "nack", "reject"]
+
+CONTENT_TYPE = "content-type"
+CORRELATION_ID = "correlation_id"
+REPLY_TO = "reply_to"
+MESSAGE_ID = "message_id"
+
+
+class Settler:
+    """How a transport acknowledges one delivery. The default settles nothing."""
+
+    __slots__ = ()
+
+    async def ack(self) -> None:
+        return None
+
+    async def nack(self) -> None:
+        return None
+
+    async def reject(self) -> None:
+        return None
+
+
+NO_SETTLER = Settler()
+
+
+class StreamMessage:
+    """A received message: body bytes, case-insensitive headers and metadata.
+
+    ``ack``, ``nack`` and ``reject`` are idempotent: the first one wins.
+    """
+
+    __slots__ = (
+        "_decoded",
+        "_settler",
+        "body",
+        "content_type",
+        "correlation_id",
+        "destination",
+        "headers",
+        "message_id",
+        "path",
+        "raw",
+        "reply_to",
+        "settled",
+    )
+
+    def __init__(
+        self,
+        body: bytes,
+        headers: Mapping[str, str] | None = None,
+        *,
+        destination: str = "",
+        reply_to: str | None = None,
+        correlation_id: str | None = None,
+        message_id: str | None = None,
+        content_type: str | None = None,
+        raw: Any = None,
+        settler: Settler = NO_SETTLER,
+    ) -> None:
+        self.body = body
+        self.headers = headers if isinstance(headers, Headers) else Headers(headers)
+        self.destination = destination
+        self.reply_to = reply_to or self.headers.get(REPLY_TO) or None
+        self.correlation_id = correlation_id or self.headers.get(CORRELATION_ID)
+        self.message_id = message_id or self.headers.get(MESSAGE_ID)
+        self.content_type = content_type or self.headers.get(CONTENT_TYPE)
+        self.path: dict[str, str] = {}
+        self.raw = raw
+        self.settled: Settlement | None = None
+        self._settler = settler
+        self._decoded: Any = _UNSET
+
+    def decode(self) -> Any:
+        """The body as plain Python (JSON value, str or bytes), decoded once."""
+        if self._decoded is _UNSET:
+            self._decoded = codec.decode(self.body, self.content_type)
+        return self._decoded
+
+    async def ack(self) -> None:
+        if self.settled is None:
+            self.settled = "ack"
+            await self._settler.ack()
+
+    async def nack(self) -> None:
+        if self.settled is None:
+            self.settled = "nack"
+            await self._settler.nack()
+
+    async def reject(self) -> None:
+        if self.settled is None:
+            self.settled = "reject"
+            await self._settler.reject()
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(destination={self.destination!r}, "
+            f"message_id={self.message_id!r}, correlation_id={self.correlation_id!r})"
+        )
+
+
+_UNSET: Any = object()
+
+
+@dataclass(slots=True)
+class Envelope:
+    """An outgoing message, already encoded, with broker-specific options."""
+
+    destination: str
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    reply_to: str | None = None
+    correlation_id: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+Deliver = Callable[[StreamMessage], Awaitable[None]]

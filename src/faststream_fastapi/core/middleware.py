@@ -1,0 +1,54 @@
+"""The middleware seam: wrap consuming and publishing, broker-wide."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .message import Envelope, StreamMessage
+
+CallNext = Callable[[StreamMessage], Awaitable[Any]]
+PublishNext = Callable[[Envelope], Awaitable[Any]]
+
+
+class Middleware:
+    """Override ``consume`` and/or ``publish``; call ``call_next`` to go on.
+
+    ``consume`` wraps decoding, dependencies and the handler of one message;
+    what it returns is what gets published. ``publish`` wraps every outgoing
+    envelope, replies included.
+    """
+
+    async def consume(self, message: StreamMessage, call_next: CallNext) -> Any:
+        return await call_next(message)
+
+    async def publish(self, envelope: Envelope, call_next: PublishNext) -> Any:
+        return await call_next(envelope)
+
+
+def chain_consume(middlewares: tuple[Middleware, ...], inner: CallNext) -> CallNext:
+    call = inner
+    for mw in reversed(middlewares):
+        call = _bind_consume(mw, call)
+    return call
+
+
+def _bind_consume(mw: Middleware, nxt: CallNext) -> CallNext:
+    async def step(message: StreamMessage) -> Any:
+        return await mw.consume(message, nxt)
+
+    return step
+
+
+def chain_publish(middlewares: tuple[Middleware, ...], inner: PublishNext) -> PublishNext:
+    call = inner
+    for mw in reversed(middlewares):
+        call = _bind_publish(mw, call)
+    return call
+
+
+def _bind_publish(mw: Middleware, nxt: PublishNext) -> PublishNext:
+    async def step(envelope: Envelope) -> Any:
+        return await mw.publish(envelope, nxt)
+
+    return step

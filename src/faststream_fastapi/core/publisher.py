@@ -1,0 +1,79 @@
+"""A declared destination: publishes values and decorates handlers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+from unittest.mock import MagicMock
+
+from .subscriber import Handler, Spec, as_handler
+
+if TYPE_CHECKING:
+    from .broker import Registry
+
+
+class Publisher:
+    """``@broker.publisher("out")`` publishes the handler's return value to ``out``.
+
+    Also usable directly: ``await publisher.publish(value)``.
+    """
+
+    def __init__(
+        self,
+        owner: Registry,
+        spec: Spec,
+        *,
+        headers: Mapping[str, str] | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        schema: Any = None,
+    ) -> None:
+        self.owner = owner
+        self.spec = spec
+        self.headers = dict(headers or {})
+        self.title = title
+        self.description = description
+        self.schema = schema
+        self.handlers: list[Handler] = []
+        self.mock: MagicMock = MagicMock(name=f"publisher:{spec.name}")
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def __call__(self, func: Callable[..., Any]) -> Handler:
+        handler = as_handler(func)
+        handler.publishers.append(self)
+        self.handlers.append(handler)
+        return handler
+
+    async def publish(
+        self,
+        message: Any = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+        **options: Any,
+    ) -> Any:
+        broker = self.owner.root()
+        merged = {**self.headers, **(headers or {})} if headers else self.headers
+        if broker.testing:
+            self.mock(_plain(message))
+        return await broker.send(
+            message,
+            self.spec,
+            headers=merged,
+            correlation_id=correlation_id,
+            options=options,
+        )
+
+    def __repr__(self) -> str:
+        return f"Publisher({self.spec.name!r})"
+
+
+def _plain(value: Any) -> Any:
+    from pydantic import BaseModel
+
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    return value

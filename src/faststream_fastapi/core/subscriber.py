@@ -1,0 +1,286 @@
+"""A subscriber: one handler bound to one subscription, and its pipeline.
+
+Per message: decode and validate, resolve dependencies, call, publish the
+result (to ``@publisher`` destinations and the reply-to), settle per the ack
+policy, then run background tasks. Failures are logged without the payload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+from unittest.mock import MagicMock
+
+from fastapi import params
+from fastapi.background import BackgroundTasks
+
+from .ack import AckPolicy
+from .callplan import CallPlan, Overrides, RunEnv
+from .context import current_message
+from .errors import MessageDecodeError, MessageValidationError
+from .message import StreamMessage
+from .middleware import Middleware, chain_consume
+from .paths import PathPattern
+from .response import Response
+
+if TYPE_CHECKING:
+    from .broker import Broker
+    from .publisher import Publisher
+    from .transport import Consumption
+
+
+class Spec(Protocol):
+    """What a broker facade describes a subscription or destination with."""
+
+    @property
+    def name(self) -> str: ...
+
+    def with_prefix(self, prefix: str) -> Spec: ...
+
+
+class AppBinding(Protocol):
+    """What a FastAPI router lends its subscribers: app, overrides, state."""
+
+    @property
+    def app(self) -> Any: ...
+
+    @property
+    def state(self) -> dict[str, Any]: ...
+
+    def overrides(self) -> Overrides: ...
+
+
+class Handler:
+    """The decorated function, still callable, with ``mock`` for tests."""
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        functools.update_wrapper(self, func)
+        self.func = func
+        self.publishers: list[Publisher] = []
+        self.subscribers: list[Subscriber] = []
+        self.mock: MagicMock = MagicMock(name=getattr(func, "__name__", "handler"))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.func(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"Handler({self.func!r})"
+
+
+def as_handler(func: Callable[..., Any]) -> Handler:
+    return func if isinstance(func, Handler) else Handler(func)
+
+
+class Subscriber:
+    def __init__(
+        self,
+        broker: Broker,
+        spec: Spec,
+        handler: Handler,
+        *,
+        pattern: PathPattern | None = None,
+        ack_policy: AckPolicy = AckPolicy.REJECT_ON_ERROR,
+        dependencies: Sequence[params.Depends] = (),
+        middlewares: Sequence[Middleware] = (),
+        no_reply: bool = False,
+        title: str | None = None,
+        description: str | None = None,
+    ) -> None:
+        self.broker = broker
+        self.spec = spec
+        self.handler = handler
+        self.pattern = pattern
+        self.ack_policy = ack_policy
+        self.dependencies = tuple(dependencies)
+        self.middlewares = tuple(middlewares)
+        self.no_reply = no_reply
+        self.title = title
+        self.description = description or (handler.func.__doc__ or "").strip() or None
+        self.binding: AppBinding | None = None
+        self.consumption: Consumption | None = None
+        self._plans: dict[Any, CallPlan] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        # Built now so a broken signature fails at registration.
+        self.plan = self._compile(None)
+        self._pipeline = self._build_pipeline()
+
+    @property
+    def publishers(self) -> list[Publisher]:
+        return self.handler.publishers
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def _compile(self, overrides: Overrides | None) -> CallPlan:
+        return CallPlan(
+            self.handler.func,
+            path=self.pattern.pattern if self.pattern else self.spec.name,
+            dependencies=(*self.broker.all_dependencies(), *self.dependencies),
+            overrides=overrides,
+        )
+
+    def rebuild(self) -> None:
+        """Recompile after the dependencies around it changed (router include)."""
+        self._plans.clear()
+        self.plan = self._compile(None)
+        self._pipeline = self._build_pipeline()
+
+    def _build_pipeline(self) -> Callable[[StreamMessage], Any]:
+        return chain_consume((*self.broker.all_middlewares(), *self.middlewares), self._call)
+
+    def _plan_for_now(self) -> CallPlan:
+        binding = self.binding
+        if binding is None:
+            return self.plan
+        overrides = binding.overrides()
+        if not overrides:
+            return self.plan
+        key = tuple(overrides.items())
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._compile(overrides)
+        return plan
+
+    # -- running ------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._pipeline = self._build_pipeline()
+        root = self.broker.root()
+        # In memory, failures raise from ``publish``; on a real broker the
+        # consume loop must survive them.
+        deliver = self.process if root.testing else self.consume
+        self.consumption = await root.transport.subscribe(self.spec, deliver)
+
+    async def stop(self) -> None:
+        consumption, self.consumption = self.consumption, None
+        if consumption is not None:
+            await consumption.stop()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def consume(self, message: StreamMessage) -> None:
+        """The transport's callback: never raises, whatever the message."""
+        try:
+            await self.process(message)
+        except Exception:  # already logged and settled by ``process``
+            return
+
+    async def process(self, message: StreamMessage) -> Any:
+        """Handle one message; settles it, then re-raises any failure."""
+        token = current_message.set(message)
+        try:
+            if self.pattern is not None and self.pattern.names:
+                message.path = self.pattern.match(message.destination)
+            policy = self.ack_policy
+            if policy is AckPolicy.ACK_FIRST:
+                await message.ack()
+            try:
+                result = await self._pipeline(message)
+            except (MessageDecodeError, MessageValidationError) as exc:
+                self._log_bad_message(message, exc)
+                if policy is not AckPolicy.MANUAL:
+                    await message.reject()
+                raise
+            except Exception as exc:
+                self.broker.logger.error(
+                    "%s: handler %s raised %s",
+                    self.name,
+                    self.plan.name,
+                    type(exc).__name__,
+                    exc_info=exc,
+                    extra=_extra(message, self.name),
+                )
+                if policy is AckPolicy.NACK_ON_ERROR:
+                    await message.nack()
+                elif policy is AckPolicy.REJECT_ON_ERROR:
+                    await message.reject()
+                elif policy is AckPolicy.ACK:
+                    await message.ack()
+                raise
+            if policy is not AckPolicy.MANUAL:
+                await message.ack()
+            return result
+        finally:
+            current_message.reset(token)
+
+    async def _call(self, message: StreamMessage) -> Any:
+        broker = self.broker
+        binding = self.binding
+        env = RunEnv(
+            broker,
+            broker.logger,
+            binding.app if binding is not None else None,
+            binding.state if binding is not None else None,
+        )
+        if broker.root().testing:
+            self.handler.mock(_mock_value(message))
+        result, tasks = await self._plan_for_now().run(message, env)
+        await self._publish_result(message, result)
+        if tasks is not None and tasks.tasks:
+            self._schedule(tasks)
+        return result
+
+    async def _publish_result(self, message: StreamMessage, result: Any) -> None:
+        publishers = self.handler.publishers
+        reply_to = None if self.no_reply else message.reply_to
+        if result is None and not reply_to:
+            return
+        if isinstance(result, Response):
+            body, headers, cid = result.body, result.headers, result.correlation_id
+        else:
+            body, headers, cid = result, None, None
+        cid = cid or message.correlation_id
+        for publisher in publishers:
+            await publisher.publish(body, headers=headers, correlation_id=cid)
+        if reply_to:
+            await self.broker.reply(message, body, headers=headers, correlation_id=cid)
+
+    def _schedule(self, tasks: BackgroundTasks) -> None:
+        # After settlement, so a slow or failing task neither delays the ack
+        # nor fails the message; its errors are logged.
+        task = asyncio.get_running_loop().create_task(self._run_tasks(tasks))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run_tasks(self, tasks: BackgroundTasks) -> None:
+        try:
+            await tasks()
+        except Exception as exc:
+            self.broker.logger.error(
+                "%s: background task of %s raised %s",
+                self.name,
+                self.plan.name,
+                type(exc).__name__,
+                exc_info=exc,
+            )
+
+    def _log_bad_message(self, message: StreamMessage, exc: Exception) -> None:
+        self.broker.logger.error(
+            "%s: rejected a message for %s: %s",
+            self.name,
+            self.plan.name,
+            exc,
+            extra=_extra(message, self.name),
+        )
+
+
+def _extra(message: StreamMessage, destination: str) -> dict[str, Any]:
+    return {
+        "message_id": message.message_id,
+        "correlation_id": message.correlation_id,
+        "destination": destination,
+    }
+
+
+def _mock_value(message: StreamMessage) -> Any:
+    try:
+        return message.decode()
+    except Exception:
+        return message.body
+
+
+logger = logging.getLogger("faststream_fastapi")

@@ -1,0 +1,134 @@
+"""In-memory transports and the ``Test<B>Broker`` context managers.
+
+The memory transport is a real transport: messages go through the same
+encoding, middlewares, subscriber pipeline and replies as on a real broker.
+Delivery is immediate, so after ``await br.publish(...)`` the handlers ran;
+their exceptions and validation errors raise from ``publish``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from .broker import Broker
+from .message import Deliver, Envelope, StreamMessage
+from .transport import Consumption, Transport
+
+B = TypeVar("B", bound=Broker)
+
+_ids = itertools.count(1)
+
+
+class _MemoryConsumption(Consumption):
+    def __init__(self, transport: MemoryTransport, entry: tuple[Any, Deliver]) -> None:
+        self._transport = transport
+        self._entry = entry
+
+    async def stop(self) -> None:
+        if self._entry in self._transport.subscriptions:
+            self._transport.subscriptions.remove(self._entry)
+
+
+class MemoryTransport(Transport):
+    """Routes envelopes to subscriptions with the broker's rules (``routes``)."""
+
+    def __init__(self) -> None:
+        self.subscriptions: list[tuple[Any, Deliver]] = []
+        self._inboxes: dict[str, asyncio.Future[StreamMessage]] = {}
+
+    # Broker-specific routing, overridden per broker.
+    def routes(self, spec: Any, envelope: Envelope) -> bool:
+        return bool(spec.name == envelope.destination)
+
+    def group_key(self, spec: Any) -> Any:
+        """Subscriptions sharing a key compete (a queue): one of them gets it."""
+        return None
+
+    def to_message(self, spec: Any, envelope: Envelope) -> StreamMessage:
+        return StreamMessage(
+            envelope.body,
+            envelope.headers,
+            destination=envelope.destination,
+            reply_to=envelope.reply_to,
+            correlation_id=envelope.correlation_id,
+            message_id=str(next(_ids)),
+        )
+
+    async def connect(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self.subscriptions.clear()
+
+    async def ping(self, timeout: float) -> bool:
+        return True
+
+    async def subscribe(self, spec: Any, deliver: Deliver) -> Consumption:
+        entry = (spec, deliver)
+        self.subscriptions.append(entry)
+        return _MemoryConsumption(self, entry)
+
+    async def publish(self, envelope: Envelope) -> Any:
+        inbox = self._inboxes.get(envelope.destination)
+        if inbox is not None:
+            if not inbox.done():
+                inbox.set_result(self.to_message(None, envelope))
+            return None
+        served: set[Any] = set()
+        for spec, deliver in list(self.subscriptions):
+            if not self.routes(spec, envelope):
+                continue
+            key = self.group_key(spec)
+            if key is not None:
+                if key in served:
+                    continue
+                served.add(key)
+            await deliver(self.to_message(spec, envelope))
+        return None
+
+    async def request(self, envelope: Envelope, timeout: float) -> StreamMessage:
+        inbox = f"_INBOX.memory.{next(_ids)}"
+        future: asyncio.Future[StreamMessage] = asyncio.get_running_loop().create_future()
+        self._inboxes[inbox] = future
+        envelope.reply_to = inbox
+        try:
+            await self.publish(envelope)
+            return await asyncio.wait_for(future, timeout)
+        finally:
+            del self._inboxes[inbox]
+
+
+class TestBroker(Generic[B]):
+    """Swap a broker's transport for an in-memory one for the ``async with`` block."""
+
+    __test__ = False  # not a pytest test class
+    transport_factory: Callable[[], MemoryTransport] = MemoryTransport
+
+    def __init__(self, broker: B, **_: Any) -> None:
+        self.broker = broker
+
+    async def __aenter__(self) -> B:
+        root = self.broker.root()
+        self._saved = (root._transport, root.connected, root.running)
+        root._transport = type(self).transport_factory()
+        root.connected = root.running = False
+        root.testing = True
+        for sub in root.subscribers:
+            sub.rebuild()
+        await root.start()
+        return self.broker
+
+    async def __aexit__(self, *exc: object) -> None:
+        root = self.broker.root()
+        try:
+            await root.close()
+        finally:
+            root._transport, root.connected, root.running = self._saved
+            root.testing = False
+            for sub in root.subscribers:
+                sub.handler.mock.reset_mock()
+            for pub in root.publishers:
+                pub.mock.reset_mock()

@@ -1,0 +1,45 @@
+"""The seam between the generic pipeline and one broker's client library.
+
+A transport connects, publishes encoded envelopes, and feeds raw deliveries of
+a subscription to a callback. Everything else is written once, above it.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any
+
+from .message import Deliver, Envelope, StreamMessage
+
+
+class Consumption(abc.ABC):
+    """A running subscription; ``stop`` ends it after in-flight deliveries."""
+
+    @abc.abstractmethod
+    async def stop(self) -> None: ...
+
+    @property
+    def alive(self) -> bool:
+        return True
+
+
+class Transport(abc.ABC):
+    """Connect, close, ping, publish bytes, deliver subscriptions."""
+
+    @abc.abstractmethod
+    async def connect(self) -> None: ...
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+    @abc.abstractmethod
+    async def ping(self, timeout: float) -> bool: ...
+
+    @abc.abstractmethod
+    async def publish(self, envelope: Envelope) -> Any: ...
+
+    @abc.abstractmethod
+    async def subscribe(self, spec: Any, deliver: Deliver) -> Consumption: ...
+
+    @abc.abstractmethod
+    async def request(self, envelope: Envelope, timeout: float) -> StreamMessage: ...

@@ -1,0 +1,204 @@
+"""``StreamRouter``: a FastAPI ``APIRouter`` that also owns a broker.
+
+Subscribers declared on it get FastAPI's dependency semantics, including the
+including app's ``dependency_overrides`` and the lifespan state as
+``request.state``. Its lifespan starts the broker; it is idempotent (FastAPI
+may enter it twice: once as ``lifespan=`` and once merged from
+``include_router``) and restartable.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, ClassVar, Generic, TypeVar
+
+from fastapi import APIRouter, params
+from fastapi.routing import APIRoute
+
+from ..core.broker import Broker
+from ..core.callplan import Overrides
+from ..core.publisher import Publisher
+from ..core.subscriber import Handler
+from .binding import AppBinding, note_parent
+from .docs import add_docs_routes
+
+B = TypeVar("B", bound=Broker)
+
+Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
+Hook = Callable[..., Any]
+
+#: ``APIRouter`` keywords; everything else goes to the broker.
+_ROUTER_KEYS = frozenset(
+    {
+        "prefix",
+        "tags",
+        "default_response_class",
+        "responses",
+        "callbacks",
+        "routes",
+        "redirect_slashes",
+        "default",
+        "dependency_overrides_provider",
+        "route_class",
+        "deprecated",
+        "generate_unique_id_function",
+        "on_startup",
+        "on_shutdown",
+    }
+)
+
+
+class StreamRouter(APIRouter, Generic[B]):
+    """Base of ``RedisRouter``, ``NatsRouter``, ...: routes for HTTP and messages."""
+
+    broker_class: ClassVar[type[Broker]]
+
+    def __init__(
+        self,
+        *args: Any,
+        schema_url: str | None = "/asyncapi",
+        include_in_schema: bool = True,
+        setup_state: bool = True,
+        dependencies: Sequence[params.Depends] = (),
+        lifespan: Lifespan | None = None,
+        asyncapi_version: str = "3.0.0",
+        **kwargs: Any,
+    ) -> None:
+        router_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in _ROUTER_KEYS}
+        super().__init__(dependencies=list(dependencies), **router_kwargs)
+        self.broker: B = self.broker_class(*args, **kwargs)  # type: ignore[assignment]
+        self.setup_state = setup_state
+        self.schema_url = schema_url
+        self.include_in_schema = include_in_schema
+        self._user_lifespan = lifespan
+        self._after_startup: list[Hook] = []
+        self._on_shutdown: list[Hook] = []
+        self._running = 0
+        self._state: dict[str, Any] | None = None
+        self.binding = AppBinding()
+        self.lifespan_context = self._lifespan  # type: ignore[assignment]
+        self._docs_routes: list[APIRoute] = []
+        if schema_url:
+            self._docs_routes = add_docs_routes(
+                self, schema_url, include_in_schema, asyncapi_version
+            )
+
+    # FastAPI asks every included router whether it contains the including one;
+    # that question names our parent, which leads to the app's overrides.
+    def _contains_router(self, router: APIRouter, seen: set[int] | None = None) -> bool:
+        note_parent(self.binding, router)
+        return bool(super()._contains_router(router, seen))
+
+    # -- declarations --------------------------------------------------------------
+
+    def subscriber(
+        self, *args: Any, dependencies: Sequence[params.Depends] = (), **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], Handler]:
+        """``@router.subscriber(...)``: the broker's subscriber, with FastAPI semantics."""
+        decorator = self.broker.subscriber(  # type: ignore[attr-defined]
+            *args, dependencies=(*self.dependencies, *dependencies), **kwargs
+        )
+
+        def register(func: Callable[..., Any]) -> Handler:
+            handler: Handler = decorator(func)
+            handler.subscribers[-1].binding = self.binding
+            return handler
+
+        return register
+
+    def publisher(self, *args: Any, **kwargs: Any) -> Publisher:
+        """``@router.publisher(...)``: publish the handler's return value."""
+        publisher: Publisher = self.broker.publisher(*args, **kwargs)  # type: ignore[attr-defined]
+        return publisher
+
+    def after_startup(self, func: Hook) -> Hook:
+        """Run ``func(app)`` once the broker is started; a returned mapping joins the state."""
+        self._after_startup.append(func)
+        return func
+
+    def on_broker_shutdown(self, func: Hook) -> Hook:
+        """Run ``func(app)`` before the broker is closed."""
+        self._on_shutdown.append(func)
+        return func
+
+    def include_router(self, router: APIRouter, **kwargs: Any) -> None:  # type: ignore[override]
+        """Include HTTP routes; a nested ``StreamRouter`` also gives us its subscribers.
+
+        They move onto our broker exactly once; ``router.broker`` then publishes
+        through our connection, and its lifespan and docs routes step aside.
+        """
+        if isinstance(router, StreamRouter):
+            self.broker.include_router(router.broker)
+            for sub in self.broker.subscribers:
+                if sub.binding is router.binding:
+                    sub.binding = self.binding
+            router.binding.delegate_to(self.binding)
+            self._after_startup.extend(router._after_startup)
+            self._on_shutdown.extend(router._on_shutdown)
+            router._after_startup, router._on_shutdown = [], []
+            for route in router._docs_routes:
+                if route in router.routes:
+                    router.routes.remove(route)
+            router._docs_routes = []
+        super().include_router(router, **kwargs)
+
+    # -- lifespan ------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _lifespan(self, app: Any) -> AsyncIterator[Mapping[str, Any] | None]:
+        if self.broker.parent is not None:
+            # Nested into another StreamRouter: that one runs the broker.
+            yield None
+            return
+        if self._running:
+            yield self._state
+            return
+        self._running += 1
+        self.binding.app = app
+        try:
+            async with self._user_context(app) as user_state:
+                state: dict[str, Any] = dict(user_state or {})
+                if self.setup_state:
+                    state["broker"] = self.broker
+                self.binding.state = state
+                await self.broker.start()
+                try:
+                    for hook in self._after_startup:
+                        returned = await _call_hook(hook, app)
+                        if isinstance(returned, Mapping):
+                            state.update(returned)
+                    self._state = state if state or self.setup_state else None
+                    yield self._state
+                finally:
+                    try:
+                        for hook in self._on_shutdown:
+                            await _call_hook(hook, app)
+                    finally:
+                        await self.broker.close()
+        finally:
+            self._running -= 1
+            self._state = None
+            self.binding.state = {}
+
+    def _user_context(self, app: Any) -> AbstractAsyncContextManager[Any]:
+        if self._user_lifespan is None:
+            return _nothing()
+        return self._user_lifespan(app)
+
+    def overrides(self) -> Overrides:
+        return self.binding.overrides()
+
+
+@asynccontextmanager
+async def _nothing() -> AsyncIterator[None]:
+    yield None
+
+
+async def _call_hook(hook: Hook, app: Any) -> Any:
+    params_ = inspect.signature(hook).parameters
+    result = hook(app) if params_ else hook()
+    if inspect.isawaitable(result):
+        result = await result
+    return result

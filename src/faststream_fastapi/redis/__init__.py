@@ -1,0 +1,20 @@
+"""Redis: pub/sub channels, lists and streams over redis-py."""
+
+from ..core.ack import AckPolicy
+from ..core.message import StreamMessage as RedisMessage
+from . import fastapi
+from .broker import RedisBroker, RedisRouter
+from .specs import ListSub, PubSub, StreamSub
+from .testing import TestRedisBroker
+
+__all__ = [
+    "AckPolicy",
+    "ListSub",
+    "PubSub",
+    "RedisBroker",
+    "RedisMessage",
+    "RedisRouter",
+    "StreamSub",
+    "TestRedisBroker",
+    "fastapi",
+]

@@ -1,0 +1,174 @@
+"""``RedisBroker`` and the plain ``RedisRouter``: Redis names for the core's verbs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from fastapi import params
+
+from ..core.ack import AckPolicy
+from ..core.broker import Broker, Registry
+from ..core.message import Envelope, StreamMessage
+from ..core.middleware import Middleware
+from ..core.paths import PathPattern, has_params
+from ..core.publisher import Publisher
+from ..core.subscriber import Handler, Spec
+from .specs import ListSub, PubSub, RedisSpec, StreamSub
+from .transport import RedisTransport
+
+Channel = str | PubSub
+RedisMessage = StreamMessage
+
+
+def _spec(channel: Channel | None, list: str | ListSub | None, stream: str | StreamSub | None) -> RedisSpec:
+    given = [x for x in (channel, list, stream) if x is not None]
+    if len(given) != 1:
+        raise TypeError("give exactly one of channel, list= or stream=")
+    if channel is not None:
+        if isinstance(channel, PubSub):
+            return channel
+        return PubSub(channel, pattern=has_params(channel) or "*" in channel)
+    if list is not None:
+        return list if isinstance(list, ListSub) else ListSub(list)
+    assert stream is not None
+    return stream if isinstance(stream, StreamSub) else StreamSub(stream)
+
+
+class _RedisDeclarations(Registry):
+    """The Redis-flavoured ``subscriber`` and ``publisher`` decorators."""
+
+    def _pattern_for(self, spec: Spec) -> PathPattern | None:
+        if isinstance(spec, PubSub) and has_params(spec.channel):
+            return PathPattern(spec.channel, wildcard="*", token=r".+?")
+        return None
+
+    def subscriber(
+        self,
+        channel: Channel | None = None,
+        *,
+        list: str | ListSub | None = None,
+        stream: str | StreamSub | None = None,
+        dependencies: Sequence[params.Depends] = (),
+        middlewares: Sequence[Middleware] = (),
+        ack_policy: AckPolicy | None = None,
+        no_reply: bool = False,
+        title: str | None = None,
+        description: str | None = None,
+    ) -> Callable[[Callable[..., Any]], Handler]:
+        return self._add_subscriber(
+            _spec(channel, list, stream),
+            dependencies=dependencies,
+            middlewares=middlewares,
+            ack_policy=ack_policy,
+            no_reply=no_reply,
+            title=title,
+            description=description,
+        )
+
+    def publisher(
+        self,
+        channel: Channel | None = None,
+        *,
+        list: str | ListSub | None = None,
+        stream: str | StreamSub | None = None,
+        headers: Mapping[str, str] | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        schema: Any = None,
+    ) -> Publisher:
+        return self._add_publisher(
+            _spec(channel, list, stream),
+            headers=headers,
+            title=title,
+            description=description,
+            schema=schema,
+        )
+
+
+class RedisRouter(_RedisDeclarations):
+    """Groups Redis subscribers and publishers, optionally under a name ``prefix``."""
+
+
+class RedisBroker(_RedisDeclarations, Broker):
+    """A Redis connection with pub/sub channels, lists and streams."""
+
+    def __init__(
+        self,
+        url: str = "redis://localhost:6379",
+        *,
+        dependencies: Sequence[params.Depends] = (),
+        middlewares: Sequence[Middleware] = (),
+        graceful_timeout: float = 15.0,
+        request_timeout: float = 10.0,
+        logger: Any = ...,
+        **connection_options: Any,
+    ) -> None:
+        kwargs: dict[str, Any] = {} if logger is ... else {"logger": logger}
+        Broker.__init__(
+            self,
+            RedisTransport(url, **connection_options),
+            dependencies=dependencies,
+            middlewares=middlewares,
+            graceful_timeout=graceful_timeout,
+            request_timeout=request_timeout,
+            **kwargs,
+        )
+        self.url = url
+
+    def envelope_for(
+        self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]
+    ) -> Envelope:
+        if isinstance(spec, ListSub):
+            options["kind"] = "list"
+        elif isinstance(spec, StreamSub):
+            options["kind"] = "stream"
+            if spec.maxlen is not None:
+                options.setdefault("maxlen", spec.maxlen)
+        return Envelope(spec.name, body, headers, options=options)
+
+    def reply_spec(self, reply_to: str) -> Spec:
+        return PubSub(reply_to)
+
+    async def publish(
+        self,
+        message: Any = None,
+        channel: Channel | None = None,
+        *,
+        list: str | ListSub | None = None,
+        stream: str | StreamSub | None = None,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
+        maxlen: int | None = None,
+    ) -> Any:
+        """Publish to a channel (``PUBLISH``), a ``list=`` (``RPUSH``) or a ``stream=`` (``XADD``)."""
+        options = {"maxlen": maxlen} if maxlen is not None else None
+        return await self.send(
+            message,
+            _spec(channel, list, stream),
+            headers=headers,
+            correlation_id=correlation_id,
+            reply_to=reply_to,
+            options=options,
+        )
+
+    async def request(
+        self,
+        message: Any = None,
+        channel: Channel | None = None,
+        *,
+        list: str | ListSub | None = None,
+        stream: str | StreamSub | None = None,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+        timeout: float | None = None,
+    ) -> StreamMessage:
+        """Publish and wait for the handler's reply (via a private inbox channel)."""
+        return await self._request(
+            message,
+            _spec(channel, list, stream),
+            timeout=timeout,
+            headers=headers,
+            correlation_id=correlation_id,
+        )

@@ -1,0 +1,303 @@
+"""The Redis transport on redis-py's asyncio client."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from ..core.errors import NotConnectedError, PublishError
+from ..core.message import Deliver, Envelope, Settler, StreamMessage
+from ..core.paths import PathPattern
+from ..core.transport import Consumption, Transport
+from . import wire
+from .specs import ListSub, PubSub, RedisSpec, StreamSub
+
+DATA_FIELD = b"__data__"
+_RETRY_DELAY = 1.0
+
+
+class _Loop(Consumption):
+    """A consume loop in a task; ``stop`` lets the current message finish."""
+
+    def __init__(self, run: Callable[[_Loop], Awaitable[None]], cleanup: Any = None) -> None:
+        self.stopping = False
+        self.busy = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._cleanup = cleanup
+        self.task = asyncio.get_running_loop().create_task(run(self))
+
+    @property
+    def alive(self) -> bool:
+        return not self.task.done()
+
+    async def handle(self, deliver: Deliver, message: StreamMessage) -> None:
+        self._idle.clear()
+        try:
+            await deliver(message)
+        finally:
+            self._idle.set()
+
+    async def stop(self) -> None:
+        self.stopping = True
+        await self._idle.wait()
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self.task
+        if self._cleanup is not None:
+            with contextlib.suppress(Exception):
+                await self._cleanup()
+
+
+class _StreamSettler(Settler):
+    __slots__ = ("_client", "_group", "_id", "_stream")
+
+    def __init__(self, client: Redis, stream: str, group: str, entry_id: bytes) -> None:
+        self._client = client
+        self._stream = stream
+        self._group = group
+        self._id = entry_id
+
+    async def ack(self) -> None:
+        await self._client.xack(self._stream, self._group, self._id)
+
+    async def nack(self) -> None:
+        # Left pending: re-claimed by a consumer once idle for ``min_idle_time``.
+        return None
+
+    async def reject(self) -> None:
+        await self._client.xack(self._stream, self._group, self._id)
+
+
+def _message(data: bytes, destination: str, raw: Any, settler: Settler | None = None) -> StreamMessage:
+    body, headers = wire.unpack(data)
+    if settler is None:
+        return StreamMessage(body, headers, destination=destination, raw=raw)
+    return StreamMessage(body, headers, destination=destination, raw=raw, settler=settler)
+
+
+class RedisTransport(Transport):
+    def __init__(self, url: str = "redis://localhost:6379", **options: Any) -> None:
+        self.url = url
+        self.options = options
+        self.client: Redis | None = None
+        self._inbox: str | None = None
+        self._inbox_loop: _Loop | None = None
+        self._waiters: dict[str, asyncio.Future[StreamMessage]] = {}
+        self._consumer_ids = itertools.count(1)
+
+    def _client(self) -> Redis:
+        if self.client is None:
+            raise NotConnectedError("the Redis broker is not connected; call start() first")
+        return self.client
+
+    async def connect(self) -> None:
+        if self.client is None:
+            options = {"socket_connect_timeout": 5.0, **self.options}
+            client = Redis.from_url(self.url, **options)
+            try:
+                await client.ping()
+            except Exception:
+                await client.aclose()
+                raise
+            self.client = client
+
+    async def close(self) -> None:
+        if self._inbox_loop is not None:
+            await self._inbox_loop.stop()
+            self._inbox_loop = self._inbox = None
+        for fut in self._waiters.values():
+            fut.cancel()
+        self._waiters.clear()
+        client, self.client = self.client, None
+        if client is not None:
+            await client.aclose()
+
+    async def ping(self, timeout: float) -> bool:
+        client = self.client
+        if client is None:
+            return False
+        return bool(await asyncio.wait_for(client.ping(), timeout))
+
+    # -- publishing ---------------------------------------------------------------
+
+    async def publish(self, envelope: Envelope) -> Any:
+        client = self._client()
+        headers = envelope.headers
+        if envelope.correlation_id:
+            headers["correlation_id"] = envelope.correlation_id
+        if envelope.reply_to:
+            headers["reply_to"] = envelope.reply_to
+        data = wire.pack(envelope.body, headers)
+        kind = envelope.options.get("kind", "channel")
+        try:
+            if kind == "list":
+                return await client.rpush(envelope.destination, data)
+            if kind == "stream":
+                maxlen = envelope.options.get("maxlen")
+                return await client.xadd(
+                    envelope.destination, {DATA_FIELD: data}, maxlen=maxlen, approximate=True
+                )
+            return await client.publish(envelope.destination, data)
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            raise PublishError(f"publish to Redis {kind} {envelope.destination!r} failed: {exc}") from exc
+
+    async def request(self, envelope: Envelope, timeout: float) -> StreamMessage:
+        inbox = await self._ensure_inbox()
+        cid = envelope.correlation_id or uuid.uuid4().hex
+        envelope.correlation_id = cid
+        envelope.reply_to = inbox
+        future: asyncio.Future[StreamMessage] = asyncio.get_running_loop().create_future()
+        self._waiters[cid] = future
+        try:
+            await self.publish(envelope)
+            return await asyncio.wait_for(future, timeout)
+        finally:
+            self._waiters.pop(cid, None)
+
+    async def _ensure_inbox(self) -> str:
+        if self._inbox is None:
+            name = f"_inbox.{uuid.uuid4().hex}"
+
+            async def on_reply(message: StreamMessage) -> None:
+                waiter = self._waiters.get(message.correlation_id or "")
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(message)
+
+            self._inbox_loop = await self._pubsub(PubSub(name), on_reply)
+            self._inbox = name
+        return self._inbox
+
+    # -- consuming ----------------------------------------------------------------
+
+    async def subscribe(self, spec: RedisSpec, deliver: Deliver) -> Consumption:
+        if isinstance(spec, PubSub):
+            return await self._pubsub(spec, deliver)
+        if isinstance(spec, ListSub):
+            return self._list(spec, deliver)
+        return await self._stream(spec, deliver)
+
+    async def _pubsub(self, spec: PubSub, deliver: Deliver) -> _Loop:
+        pubsub = self._client().pubsub(ignore_subscribe_messages=True)
+        if spec.pattern:
+            await pubsub.psubscribe(PathPattern(spec.channel).subscription)
+        else:
+            await pubsub.subscribe(spec.channel)
+
+        async def run(loop: _Loop) -> None:
+            while not loop.stopping:
+                try:
+                    raw = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                except (RedisConnectionError, RedisTimeoutError, OSError):
+                    await asyncio.sleep(_RETRY_DELAY)
+                    continue
+                if raw is None or loop.stopping:
+                    continue
+                channel = raw["channel"]
+                destination = channel.decode() if isinstance(channel, bytes) else str(channel)
+                await loop.handle(deliver, _message(raw["data"], destination, raw))
+
+        return _Loop(run, pubsub.aclose)
+
+    def _list(self, spec: ListSub, deliver: Deliver) -> _Loop:
+        client = self._client()
+        key = spec.list
+
+        async def run(loop: _Loop) -> None:
+            while not loop.stopping:
+                try:
+                    # Drain what waits in one round trip, block only when empty.
+                    items = await client.lpop(key, spec.max_records)
+                    if not items:
+                        popped = await client.blpop([key], timeout=spec.polling_interval)
+                        items = [popped[1]] if popped else []
+                except (RedisConnectionError, RedisTimeoutError, OSError):
+                    await asyncio.sleep(_RETRY_DELAY)
+                    continue
+                for item in items:
+                    await loop.handle(deliver, _message(item, key, item))
+
+        return _Loop(run)
+
+    async def _stream(self, spec: StreamSub, deliver: Deliver) -> _Loop:
+        client = self._client()
+        stream, group = spec.stream, spec.group
+        block = max(1, int(spec.polling_interval * 1000))
+        if group is None:
+            last_id = spec.last_id
+            if last_id == "$":
+                # Pin "new entries" to now, so nothing between two reads is skipped.
+                info = await client.xinfo_stream(stream) if await client.exists(stream) else None
+                last_id = info["last-generated-id"] if info else "0-0"
+                if isinstance(last_id, bytes):
+                    last_id = last_id.decode()
+
+            async def run_plain(loop: _Loop) -> None:
+                nonlocal last_id
+                while not loop.stopping:
+                    try:
+                        reply = await client.xread({stream: last_id}, count=spec.max_records, block=block)
+                    except (RedisConnectionError, RedisTimeoutError, OSError):
+                        await asyncio.sleep(_RETRY_DELAY)
+                        continue
+                    for _, entries in reply or ():
+                        for entry_id, fields in entries:
+                            last_id = entry_id
+                            await loop.handle(
+                                deliver, _message(fields.get(DATA_FIELD, b""), stream, fields)
+                            )
+
+            return _Loop(run_plain)
+
+        consumer = spec.consumer or f"{socket.gethostname()}-{os.getpid()}-{next(self._consumer_ids)}"
+        with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists already
+            await client.xgroup_create(stream, group, id="0" if spec.last_id == "0" else "$", mkstream=True)
+
+        async def handle_entries(loop: _Loop, entries: Any) -> None:
+            for entry_id, fields in entries:
+                if fields is None:  # deleted while pending
+                    await client.xack(stream, group, entry_id)
+                    continue
+                settler = _StreamSettler(client, stream, group, entry_id)
+                await loop.handle(
+                    deliver, _message(fields.get(DATA_FIELD, b""), stream, fields, settler)
+                )
+
+        async def run_group(loop: _Loop) -> None:
+            claim_at = 0.0
+            clock = asyncio.get_running_loop().time
+            while not loop.stopping:
+                try:
+                    if clock() >= claim_at:
+                        claim_at = clock() + spec.min_idle_time / 2000
+                        claimed = await client.xautoclaim(
+                            stream, group, consumer, spec.min_idle_time, "0-0", count=spec.max_records
+                        )
+                        await handle_entries(loop, claimed[1])
+                    reply = await client.xreadgroup(
+                        group, consumer, {stream: ">"}, count=spec.max_records, block=block
+                    )
+                except (RedisConnectionError, RedisTimeoutError, OSError):
+                    await asyncio.sleep(_RETRY_DELAY)
+                    continue
+                except ResponseError as exc:
+                    if "NOGROUP" in str(exc):
+                        with contextlib.suppress(ResponseError):
+                            await client.xgroup_create(stream, group, id="0", mkstream=True)
+                        continue
+                    raise
+                for _, entries in reply or ():
+                    await handle_entries(loop, entries)
+
+        return _Loop(run_group)

@@ -1,0 +1,37 @@
+"""How a message with headers travels in one Redis value.
+
+Redis values carry no headers, so ours are framed: a magic prefix, the JSON
+headers' length and the headers, then the body untouched. A value without
+the prefix (a foreign producer) is a body with no headers.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import pydantic_core
+
+MAGIC = b"\x00FSF\x01"
+_LEN = struct.Struct(">I")
+_HEAD = len(MAGIC) + _LEN.size
+
+
+def pack(body: bytes, headers: dict[str, str]) -> bytes:
+    raw = pydantic_core.to_json(headers) if headers else b""
+    return b"".join((MAGIC, _LEN.pack(len(raw)), raw, body))
+
+
+def unpack(data: bytes) -> tuple[bytes, dict[str, str]]:
+    if not data.startswith(MAGIC) or len(data) < _HEAD:
+        return data, {}
+    (size,) = _LEN.unpack_from(data, len(MAGIC))
+    end = _HEAD + size
+    if end > len(data):
+        return data, {}
+    try:
+        headers = pydantic_core.from_json(data[_HEAD:end]) if size else {}
+    except ValueError:
+        return data, {}
+    if not isinstance(headers, dict):
+        return data, {}
+    return data[end:], {str(k): str(v) for k, v in headers.items()}
