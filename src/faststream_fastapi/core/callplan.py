@@ -16,7 +16,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, ForwardRef
 
 from fastapi import params
 from fastapi.background import BackgroundTasks
@@ -366,6 +366,13 @@ class CallPlan:
                 raise SetupError(
                     f"handler {self.name}: parameter {f.name!r} of {where} is a form field; "
                     "messages carry a body, not a form"
+                )
+        for f in (*dependant.body_params, *dependant.query_params, *dependant.header_params):
+            if isinstance(f.field_info.annotation, ForwardRef | str):
+                raise SetupError(
+                    f"handler {self.name}: the annotation of parameter {f.name!r} of {where} "
+                    f"({f.field_info.annotation!r}) cannot be resolved; define the names it "
+                    "uses at module level"
                 )
         node = _Node(dependant)
         for f in (*dependant.body_params, *dependant.query_params):

@@ -22,7 +22,7 @@ class AppBinding:
     def __init__(self) -> None:
         self.app: Any = None
         self.state: dict[str, Any] = {}
-        self._parents: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._parents: list[weakref.ref[Any]] = []
         self._delegate: AppBinding | None = None
 
     def delegate_to(self, other: AppBinding) -> None:
@@ -33,7 +33,8 @@ class AppBinding:
             return self._delegate.find_app()
         if self.app is not None:
             return self.app
-        for parent in list(self._parents):
+        for ref in self._parents:
+            parent = ref()
             provider = getattr(parent, "dependency_overrides_provider", None)
             if provider is not None:
                 return provider
@@ -47,4 +48,6 @@ class AppBinding:
 
 
 def note_parent(binding: AppBinding, parent: Any) -> None:
-    binding._parents.add(parent)
+    # Routers are unhashable; compare by identity.
+    if not any(ref() is parent for ref in binding._parents):
+        binding._parents.append(weakref.ref(parent))

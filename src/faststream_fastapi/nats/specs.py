@@ -1,0 +1,110 @@
+"""What a NATS subscriber listens to or a publisher writes to."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..core.paths import PathPattern, has_params
+
+
+class JStream:
+    """A JetStream stream: ``JStream("orders", subjects=["orders.>"], max_age=3600)``.
+
+    With ``declare=True`` (the default) the stream is created on first use, or
+    updated to also capture the subjects it is used with. Without ``subjects``
+    it captures the subjects of the subscribers and publishers naming it.
+    ``config`` keywords go to nats-py's ``StreamConfig`` (``max_age``,
+    ``storage``, ``retention``, ...).
+    """
+
+    __slots__ = ("config", "declare", "name", "subjects")
+
+    def __init__(
+        self,
+        name: str,
+        subjects: list[str] | tuple[str, ...] | None = None,
+        *,
+        declare: bool = True,
+        **config: Any,
+    ) -> None:
+        self.name = name
+        self.subjects = tuple(subjects) if subjects is not None else None
+        self.declare = declare
+        self.config: Mapping[str, Any] = config
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, JStream) and (
+            self.name,
+            self.subjects,
+            self.declare,
+            dict(self.config),
+        ) == (other.name, other.subjects, other.declare, dict(other.config))
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.subjects, self.declare))
+
+    def __repr__(self) -> str:
+        return f"JStream({self.name!r}, subjects={self.subjects!r})"
+
+
+@dataclass(frozen=True)
+class PullSub:
+    """Consume a JetStream subject by pulling: fetch up to ``batch_size`` messages
+    per request, waiting at most ``timeout`` seconds for the first one.
+    Messages of a batch are handled one after another, each settled on its own.
+    """
+
+    batch_size: int = 1
+    timeout: float = 5.0
+
+
+@dataclass(frozen=True)
+class NatsSub:
+    """A subject, optionally in a JetStream stream.
+
+    Core NATS (no ``stream``) is at-most-once: nothing is settled, a message
+    published while nobody listens is gone. With ``queue``, the subscribers of
+    one group share the messages (each goes to one of them). With ``stream``,
+    a JetStream consumer (push, or pull with ``pull_sub``) delivers with
+    explicit acks: ack, ``nak`` (redeliver) or ``term`` (drop).
+    ``{name}`` parts (``"logs.{level}"``) match one token each and fill
+    ``Path()`` parameters.
+    """
+
+    subject: str
+    queue: str | None = None
+    stream: JStream | None = None
+    durable: str | None = None
+    pull_sub: PullSub | None = None
+    deliver_policy: Any = None
+    config: Any = field(default=None, compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.subject
+
+    @property
+    def wire_subject(self) -> str:
+        """The subject as NATS sees it: ``{name}`` parts become ``*``."""
+        if has_params(self.subject):
+            return PathPattern(self.subject, wildcard="*", token=r"[^.]+").subscription
+        return self.subject
+
+    def with_prefix(self, prefix: str) -> NatsSub:
+        return replace(self, subject=prefix + self.subject)
+
+
+def subject_matches(pattern: str, subject: str) -> bool:
+    """NATS subject matching: ``*`` is one token, a last ``>`` one or more."""
+    want = pattern.split(".")
+    have = subject.split(".")
+    for i, token in enumerate(want):
+        if token == ">":
+            return i == len(want) - 1 and len(have) > i
+        if i >= len(have):
+            return False
+        if token != "*" and token != have[i]:
+            return False
+    return len(want) == len(have)
