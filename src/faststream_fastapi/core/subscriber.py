@@ -260,9 +260,8 @@ class Subscriber:
 
     def _log_bad_message(self, message: StreamMessage, exc: Exception) -> None:
         self.broker.logger.error(
-            "%s: rejected a message for %s: %s",
+            "%s: rejected a message: %s",
             self.name,
-            self.plan.name,
             exc,
             extra=_extra(message, self.name),
         )

@@ -1,0 +1,191 @@
+"""The consume loop both Kafka transports share: fetch, dispatch, settle, commit.
+
+A client library supplies a ``RecordSource`` (fetch a batch, seek, commit).
+Settlement is offset bookkeeping: ``ack`` and ``reject`` mark a record done,
+and done offsets are committed after each fetched batch (only in a consumer
+group, and only without auto-commit); ``nack`` seeks the partition back to
+the record, so it and everything after it in that partition is fetched again.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+
+from ..core.message import Deliver, Settler
+from ..core.transport import Consumption
+from .message import KafkaMessage, batch_message
+from .specs import KafkaTopic
+
+Position = tuple[str, int]
+
+DEFAULT_MAX_RECORDS = 500
+_RETRY_DELAY = 1.0
+
+
+class Offsets:
+    """Per-partition settlement state of one consumer."""
+
+    __slots__ = ("commits", "done", "rewound", "source")
+
+    def __init__(self, source: RecordSource, commits: bool) -> None:
+        self.source = source
+        self.commits = commits
+        self.done: dict[Position, int] = {}
+        self.rewound: dict[Position, int] = {}
+
+    def settle(self, position: Position, first: int, last: int, requeue: bool) -> None:
+        if requeue:
+            if first < self.rewound.get(position, first + 1):
+                self.rewound[position] = first
+                self.source.seek(position[0], position[1], first)
+        elif self.commits and last + 1 > self.done.get(position, -1):
+            self.done[position] = last + 1
+
+    def settler(self, topic: str, partition: int, offset: int) -> Settler:
+        return _RecordSettler(self, (topic, partition), offset)
+
+
+class _RecordSettler(Settler):
+    __slots__ = ("_offset", "_offsets", "_position")
+
+    def __init__(self, offsets: Offsets, position: Position, offset: int) -> None:
+        self._offsets = offsets
+        self._position = position
+        self._offset = offset
+
+    async def ack(self) -> None:
+        self._offsets.settle(self._position, self._offset, self._offset, False)
+
+    async def reject(self) -> None:
+        self._offsets.settle(self._position, self._offset, self._offset, False)
+
+    async def nack(self) -> None:
+        self._offsets.settle(self._position, self._offset, self._offset, True)
+
+
+class _BatchSettler(Settler):
+    __slots__ = ("_offsets", "_spans")
+
+    def __init__(self, offsets: Offsets, items: Sequence[KafkaMessage]) -> None:
+        self._offsets = offsets
+        spans: dict[Position, tuple[int, int]] = {}
+        for m in items:
+            key = (m.topic, m.partition)
+            first, last = spans.get(key, (m.offset, m.offset))
+            spans[key] = (min(first, m.offset), max(last, m.offset))
+        self._spans = spans
+
+    def _settle(self, requeue: bool) -> None:
+        for position, (first, last) in self._spans.items():
+            self._offsets.settle(position, first, last, requeue)
+
+    async def ack(self) -> None:
+        self._settle(False)
+
+    async def reject(self) -> None:
+        self._settle(False)
+
+    async def nack(self) -> None:
+        self._settle(True)
+
+
+class RecordSource(abc.ABC):
+    """One consumer of a client library, as the loop needs it."""
+
+    def __init__(self) -> None:
+        #: Set once the consumer has partitions and knows where to read them.
+        self.assigned = asyncio.Event()
+
+    @abc.abstractmethod
+    async def fetch(self, offsets: Offsets, max_records: int, timeout_ms: int) -> list[KafkaMessage]:
+        """Up to ``max_records`` messages, built with ``offsets.settler(...)``."""
+
+    @abc.abstractmethod
+    def seek(self, topic: str, partition: int, offset: int) -> None: ...
+
+    @abc.abstractmethod
+    async def commit(self, offsets: dict[Position, int], final: bool) -> None: ...
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+
+class ConsumeLoop(Consumption):
+    """Runs one subscription; ``stop`` lets the batch in hand finish and commits it."""
+
+    def __init__(
+        self, source: RecordSource, spec: KafkaTopic, deliver: Deliver, logger: logging.Logger
+    ) -> None:
+        self.source = source
+        self.spec = spec
+        self.deliver = deliver
+        self.logger = logger
+        self.offsets = Offsets(source, spec.group_id is not None and not spec.auto_commit)
+        self.max_records = spec.max_records or DEFAULT_MAX_RECORDS
+        self.stopping = False
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    @property
+    def alive(self) -> bool:
+        return not self.task.done()
+
+    async def wait_assigned(self, timeout: float) -> None:
+        """Wait until the consumer owns partitions (a group join takes a while)."""
+        await asyncio.wait_for(self.source.assigned.wait(), timeout)
+
+    async def _run(self) -> None:
+        spec, offsets = self.spec, self.offsets
+        while not self.stopping:
+            try:
+                messages = await self.source.fetch(
+                    offsets, self.max_records, spec.batch_timeout_ms
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.logger.warning("%s: fetch failed: %s", spec.name, exc)
+                await asyncio.sleep(_RETRY_DELAY)
+                continue
+            if messages:
+                if spec.batch:
+                    await self.deliver(batch_message(messages, _BatchSettler(offsets, messages)))
+                else:
+                    rewound = offsets.rewound
+                    for msg in messages:
+                        # After a nack the partition was sought back: the rest comes again.
+                        if rewound and (msg.topic, msg.partition) in rewound:
+                            continue
+                        await self.deliver(msg)
+                offsets.rewound.clear()
+            if offsets.done:
+                await self._commit(final=False)
+
+    async def _commit(self, final: bool) -> None:
+        done, self.offsets.done = self.offsets.done, {}
+        try:
+            await self.source.commit(done, final)
+        except Exception as exc:
+            # E.g. the partitions moved to another member: it re-reads from the last commit.
+            self.logger.warning("%s: offset commit failed: %s", self.spec.name, exc)
+
+    async def stop(self) -> None:
+        self.stopping = True
+        try:
+            # The loop checks ``stopping`` between batches; a fetch returns within its timeout.
+            await asyncio.wait({self.task})
+        finally:
+            if not self.task.done():
+                self.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self.task
+            elif not self.task.cancelled() and self.task.exception() is not None:
+                self.logger.error(
+                    "%s: consumer stopped on error", self.spec.name, exc_info=self.task.exception()
+                )
+            if self.offsets.done:
+                await self._commit(final=True)
+            await self.source.close()

@@ -1,0 +1,123 @@
+"""``KafkaMessage``: a ``StreamMessage`` with the record's key, partition, offset and time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pydantic_core
+
+from ..core import codec
+from ..core.message import CONTENT_TYPE, CORRELATION_ID, REPLY_TO, NO_SETTLER, Settler, StreamMessage
+
+RawHeaders = Sequence[tuple[str, bytes | None]] | None
+
+
+class KafkaMessage(StreamMessage):
+    """A Kafka record as handlers see it.
+
+    ``key``, ``partition``, ``offset`` and ``timestamp`` (ms since the epoch)
+    come from the record; ``raw`` is the client library's record. For a batch
+    subscriber, ``raw`` is the list of records, ``batch`` the list of
+    per-record ``KafkaMessage`` and the scalar attributes are the first record's.
+    """
+
+    __slots__ = ("batch", "key", "offset", "partition", "timestamp", "topic")
+
+    def __init__(
+        self,
+        body: bytes,
+        headers: Mapping[str, str] | None = None,
+        *,
+        topic: str = "",
+        partition: int = 0,
+        offset: int = -1,
+        key: bytes | None = None,
+        timestamp: int | None = None,
+        raw: Any = None,
+        settler: Settler = NO_SETTLER,
+        batch: list[KafkaMessage] | None = None,
+    ) -> None:
+        super().__init__(
+            body,
+            headers,
+            destination=topic,
+            message_id=f"{topic}:{partition}:{offset}" if offset >= 0 else None,
+            raw=raw,
+            settler=settler,
+        )
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.timestamp = timestamp
+        self.batch = batch
+
+    def __repr__(self) -> str:
+        return (
+            f"KafkaMessage(topic={self.topic!r}, partition={self.partition}, "
+            f"offset={self.offset}, key={self.key!r})"
+        )
+
+
+def decode_headers(raw: RawHeaders) -> dict[str, str]:
+    """Kafka header values are bytes; ours are text (undecodable bytes replaced)."""
+    if not raw:
+        return {}
+    return {k: (v.decode(errors="replace") if v is not None else "") for k, v in raw}
+
+
+def encode_headers(
+    headers: Mapping[str, str], correlation_id: str | None, reply_to: str | None
+) -> list[tuple[str, bytes]]:
+    out = [(k, v.encode()) for k, v in headers.items()]
+    if correlation_id:
+        out.append((CORRELATION_ID, correlation_id.encode()))
+    if reply_to:
+        out.append((REPLY_TO, reply_to.encode()))
+    return out
+
+
+def as_key(key: bytes | str | None) -> bytes | None:
+    return key.encode() if isinstance(key, str) else key
+
+
+def batch_message(items: list[KafkaMessage], settler: Settler) -> KafkaMessage:
+    """One message whose body is the JSON array of the items' decoded bodies.
+
+    JSON items are spliced in as they are (no decode and re-encode); others
+    are decoded by their content type first. A malformed item makes the
+    whole array malformed: the batch is then settled as one bad message.
+    """
+    first = items[0]
+    msg = KafkaMessage(
+        _json_array(items),
+        {CONTENT_TYPE: codec.JSON},
+        topic=first.topic,
+        partition=first.partition,
+        offset=first.offset,
+        key=first.key,
+        timestamp=first.timestamp,
+        raw=[m.raw for m in items],
+        settler=settler,
+        batch=items,
+    )
+    return msg
+
+
+def _json_array(items: Iterable[StreamMessage]) -> bytes:
+    parts: list[bytes] = []
+    for m in items:
+        if not m.body:
+            parts.append(b"null")
+        elif codec.is_json(m.content_type):
+            parts.append(m.body)
+        else:
+            try:
+                value = m.decode()
+            except codec.DecodeError:
+                value = m.body.decode(errors="replace")
+            if isinstance(value, bytes):
+                value = value.decode(errors="replace")
+            parts.append(pydantic_core.to_json(value))
+    return b"[" + b",".join(parts) + b"]"

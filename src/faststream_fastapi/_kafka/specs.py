@@ -1,0 +1,82 @@
+"""What a Kafka subscriber reads and a publisher writes, for both client libraries."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+OffsetReset = Literal["earliest", "latest", "none"]
+
+
+@dataclass(frozen=True, order=True)
+class TopicPartition:
+    """One partition of a topic, for subscribers that assign partitions themselves."""
+
+    topic: str
+    partition: int
+
+    def with_prefix(self, prefix: str) -> TopicPartition:
+        return replace(self, topic=prefix + self.topic)
+
+
+@dataclass(frozen=True)
+class KafkaTopic:
+    """A subscription: topics, a topic ``pattern`` (a regex) or explicit ``partitions``.
+
+    With ``group_id`` the consumer joins a consumer group: the group's members
+    share the partitions and offsets are committed for the group. ``batch``
+    hands the handler up to ``max_records`` messages per call, waiting at most
+    ``batch_timeout_ms`` for them. ``options`` go to the client library.
+    """
+
+    topics: tuple[str, ...] = ()
+    pattern: str | None = None
+    partitions: tuple[TopicPartition, ...] = ()
+    group_id: str | None = None
+    auto_offset_reset: OffsetReset = "latest"
+    auto_commit: bool = False
+    batch: bool = False
+    max_records: int | None = None
+    batch_timeout_ms: int = 200
+    options: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def name(self) -> str:
+        if self.pattern is not None:
+            return self.pattern
+        if self.partitions:
+            return ",".join(sorted({p.topic for p in self.partitions}))
+        return ",".join(self.topics)
+
+    def with_prefix(self, prefix: str) -> KafkaTopic:
+        return replace(
+            self,
+            topics=tuple(prefix + t for t in self.topics),
+            pattern=None if self.pattern is None else re.escape(prefix) + self.pattern,
+            partitions=tuple(p.with_prefix(prefix) for p in self.partitions),
+        )
+
+    def matches(self, topic: str, partition: int) -> bool:
+        """Whether a record of ``topic``/``partition`` belongs to this subscription."""
+        if self.partitions:
+            return TopicPartition(topic, partition) in self.partitions
+        if self.pattern is not None:
+            return re.fullmatch(self.pattern, topic) is not None
+        return topic in self.topics
+
+
+@dataclass(frozen=True)
+class TopicDest:
+    """A destination: a topic, with a fixed ``key`` or ``partition`` if given."""
+
+    topic: str
+    key: bytes | str | None = None
+    partition: int | None = None
+
+    @property
+    def name(self) -> str:
+        return self.topic
+
+    def with_prefix(self, prefix: str) -> TopicDest:
+        return replace(self, topic=prefix + self.topic)

@@ -1,0 +1,20 @@
+"""NATS: core subjects, queue groups and JetStream over nats-py."""
+
+from ..core.ack import AckPolicy
+from ..core.message import StreamMessage as NatsMessage
+from . import fastapi
+from .broker import NatsBroker, NatsRouter
+from .specs import JStream, NatsSub, PullSub
+from .testing import TestNatsBroker
+
+__all__ = [
+    "AckPolicy",
+    "JStream",
+    "NatsBroker",
+    "NatsMessage",
+    "NatsRouter",
+    "NatsSub",
+    "PullSub",
+    "TestNatsBroker",
+    "fastapi",
+]

@@ -1,0 +1,217 @@
+"""``NatsBroker`` and the plain ``NatsRouter``: NATS names for the core's verbs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from fastapi import params
+
+from ..core.ack import AckPolicy
+from ..core.broker import Broker, Registry
+from ..core.errors import SetupError
+from ..core.message import Envelope, StreamMessage
+from ..core.middleware import Middleware
+from ..core.paths import PathPattern, has_params
+from ..core.publisher import Publisher
+from ..core.subscriber import Handler, Spec
+from .specs import JStream, NatsSub, PullSub
+from .transport import NatsTransport
+
+NatsMessage = StreamMessage
+Stream = str | JStream
+
+
+def _stream(stream: Stream | None) -> JStream | None:
+    if stream is None or isinstance(stream, JStream):
+        return stream
+    return JStream(stream)
+
+
+class _NatsDeclarations(Registry):
+    """The NATS-flavoured ``subscriber`` and ``publisher`` decorators."""
+
+    def _pattern_for(self, spec: Spec) -> PathPattern | None:
+        if isinstance(spec, NatsSub) and has_params(spec.subject):
+            return PathPattern(spec.subject, wildcard="*", token=r"[^.]+")
+        return None
+
+    def subscriber(
+        self,
+        subject: str,
+        queue: str | None = None,
+        *,
+        stream: Stream | None = None,
+        durable: str | None = None,
+        pull_sub: PullSub | bool | None = None,
+        deliver_policy: Any = None,
+        config: Any = None,
+        dependencies: Sequence[params.Depends] = (),
+        middlewares: Sequence[Middleware] = (),
+        ack_policy: AckPolicy | None = None,
+        no_reply: bool = False,
+        title: str | None = None,
+        description: str | None = None,
+    ) -> Callable[[Callable[..., Any]], Handler]:
+        """Handle messages on ``subject`` (``*``/``>`` wildcards, ``{name}`` parts).
+
+        Without ``stream`` it is a core NATS subscription: at-most-once, no
+        acks. ``queue`` joins a queue group whose members share the messages.
+        With ``stream`` (a name or a ``JStream``) a JetStream consumer delivers
+        with explicit acks: push by default, pull in batches with ``pull_sub``;
+        ``durable`` names a consumer that outlives restarts. ``deliver_policy``
+        and ``config`` (an ``nats.js.api.ConsumerConfig``) tune the consumer.
+        """
+        js = _stream(stream)
+        if js is None and (durable or pull_sub or deliver_policy is not None or config):
+            raise SetupError(
+                f"subscriber {subject!r}: durable=, pull_sub=, deliver_policy= and "
+                "config= are JetStream options; give stream= too"
+            )
+        if pull_sub is True:
+            pull_sub = PullSub()
+        elif pull_sub is False:
+            pull_sub = None
+        if pull_sub is not None and queue:
+            raise SetupError(
+                f"subscriber {subject!r}: pull consumers share work through durable=, not queue="
+            )
+        spec = NatsSub(
+            subject,
+            queue=queue or None,
+            stream=js,
+            durable=durable,
+            pull_sub=pull_sub,
+            deliver_policy=deliver_policy,
+            config=config,
+        )
+        return self._add_subscriber(
+            spec,
+            dependencies=dependencies,
+            middlewares=middlewares,
+            ack_policy=ack_policy,
+            no_reply=no_reply,
+            title=title,
+            description=description,
+        )
+
+    def publisher(
+        self,
+        subject: str,
+        *,
+        stream: Stream | None = None,
+        headers: Mapping[str, str] | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        schema: Any = None,
+    ) -> Publisher:
+        """Publish handlers' return values to ``subject``; through JetStream with ``stream``."""
+        return self._add_publisher(
+            NatsSub(subject, stream=_stream(stream)),
+            headers=headers,
+            title=title,
+            description=description,
+            schema=schema,
+        )
+
+
+class NatsRouter(_NatsDeclarations):
+    """Groups NATS subscribers and publishers, optionally under a subject ``prefix``."""
+
+
+class NatsBroker(_NatsDeclarations, Broker):
+    """A NATS connection: core subjects, queue groups and JetStream streams.
+
+    ``connection_options`` go to ``nats.connect`` (``user``, ``password``,
+    ``token``, ``tls``, ``name``, ...). Defaults differ from nats-py's in one
+    way: after the first connection the client reconnects for ever
+    (``max_reconnect_attempts=-1``), as a long-running service should; the
+    first connection is bounded by ``connect_timeout`` (5 s) so start-up fails
+    with its cause.
+
+    The default ack policy is ``REJECT_ON_ERROR``: a JetStream message whose
+    handler raised is terminated (``term``), so one poison message cannot loop
+    for ever; pick ``NACK_ON_ERROR`` (``nak``, redelivered) for transient
+    failures, ideally with ``max_deliver`` in the consumer ``config``.
+    """
+
+    def __init__(
+        self,
+        servers: str | list[str] = "nats://localhost:4222",
+        *,
+        dependencies: Sequence[params.Depends] = (),
+        middlewares: Sequence[Middleware] = (),
+        graceful_timeout: float = 15.0,
+        request_timeout: float = 10.0,
+        logger: Any = ...,
+        **connection_options: Any,
+    ) -> None:
+        kwargs: dict[str, Any] = {} if logger is ... else {"logger": logger}
+        Broker.__init__(
+            self,
+            NatsTransport(servers, **connection_options),
+            dependencies=dependencies,
+            middlewares=middlewares,
+            graceful_timeout=graceful_timeout,
+            request_timeout=request_timeout,
+            **kwargs,
+        )
+        self.servers = servers
+
+    def envelope_for(
+        self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]
+    ) -> Envelope:
+        if isinstance(spec, NatsSub) and spec.stream is not None:
+            options.setdefault("stream", spec.stream)
+        return Envelope(spec.name, body, headers, options=options)
+
+    def reply_spec(self, reply_to: str) -> Spec:
+        return NatsSub(reply_to)
+
+    async def publish(
+        self,
+        message: Any = None,
+        subject: str = "",
+        *,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
+        stream: Stream | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """Publish to ``subject``. With ``stream``, through JetStream: waits for the
+        stream's acknowledgement (returned, a ``PubAck``) and raises
+        ``PublishError`` if no stream stored the message.
+        """
+        options: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
+        return await self.send(
+            message,
+            NatsSub(subject, stream=_stream(stream)),
+            headers=headers,
+            correlation_id=correlation_id,
+            reply_to=reply_to,
+            options=options,
+        )
+
+    async def request(
+        self,
+        message: Any = None,
+        subject: str = "",
+        *,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+        timeout: float | None = None,
+        stream: Stream | None = None,
+    ) -> StreamMessage:
+        """Publish and wait for the handler's reply (NATS request/reply with an inbox).
+
+        Raises ``TimeoutError`` if no reply comes within ``timeout`` seconds,
+        or at once when nobody subscribes to ``subject``.
+        """
+        return await self._request(
+            message,
+            NatsSub(subject, stream=_stream(stream)),
+            timeout=timeout,
+            headers=headers,
+            correlation_id=correlation_id,
+        )

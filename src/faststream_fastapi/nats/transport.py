@@ -1,0 +1,353 @@
+"""The NATS transport on nats-py: core subjects, queue groups and JetStream."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import nats
+import nats.errors
+import nats.js.errors
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext, api
+
+from ..core.errors import NotConnectedError, PublishError
+from ..core.message import REPLY_TO, Deliver, Envelope, Settler, StreamMessage
+from ..core.transport import Consumption, Transport
+from .specs import JStream, NatsSub
+
+logger = logging.getLogger("faststream_fastapi.nats")
+
+#: Defaults for ``nats.connect``; the caller's options win.
+CONNECT_DEFAULTS: dict[str, Any] = {
+    # Finite, so a wrong address fails start-up instead of hanging it.
+    "connect_timeout": 5,
+    "reconnect_time_wait": 2,
+    # Once up, a service keeps trying for ever; ``ping`` reports the outage.
+    "max_reconnect_attempts": -1,
+}
+
+_RETRY_DELAY = 1.0
+
+
+class _JsSettler(Settler):
+    """JetStream explicit acks: ack, ``nak`` (redeliver now), ``term`` (never again)."""
+
+    __slots__ = ("_msg",)
+
+    def __init__(self, msg: Msg) -> None:
+        self._msg = msg
+
+    async def ack(self) -> None:
+        await self._msg.ack()
+
+    async def nack(self) -> None:
+        await self._msg.nak()
+
+    async def reject(self) -> None:
+        await self._msg.term()
+
+
+class _Loop(Consumption):
+    """A consume task; ``stop`` lets the message in hand finish, then unsubscribes."""
+
+    def __init__(
+        self,
+        run: Callable[[_Loop], Awaitable[None]],
+        unsubscribe: Callable[[], Awaitable[None]],
+    ) -> None:
+        self.stopping = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._unsubscribe = unsubscribe
+        self.task = asyncio.get_running_loop().create_task(run(self))
+
+    @property
+    def alive(self) -> bool:
+        return not self.task.done()
+
+    async def handle(self, deliver: Deliver, message: StreamMessage) -> None:
+        self._idle.clear()
+        try:
+            await deliver(message)
+        finally:
+            self._idle.set()
+
+    async def stop(self) -> None:
+        self.stopping = True
+        await self._idle.wait()
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self.task
+        with contextlib.suppress(Exception):
+            await self._unsubscribe()
+
+
+def _to_message(msg: Msg, *, jetstream: bool) -> StreamMessage:
+    headers = msg.headers or {}
+    if not jetstream:
+        # Core NATS: the native reply subject is where a reply goes.
+        return StreamMessage(
+            msg.data, headers, destination=msg.subject, reply_to=msg.reply or None, raw=msg
+        )
+    # JetStream: ``msg.reply`` is the ack subject; a reply address travels as a header.
+    message_id = headers.get("Nats-Msg-Id")
+    if message_id is None:
+        with contextlib.suppress(Exception):
+            message_id = str(msg.metadata.sequence.stream)
+    return StreamMessage(
+        msg.data,
+        headers,
+        destination=msg.subject,
+        message_id=message_id,
+        raw=msg,
+        settler=_JsSettler(msg),
+    )
+
+
+class NatsTransport(Transport):
+    def __init__(self, servers: str | list[str] = "nats://localhost:4222", **options: Any) -> None:
+        self.servers = servers
+        self.options = options
+        self.client: Client | None = None
+        self._js: JetStreamContext | None = None
+        self._declared: set[tuple[str, tuple[str, ...]]] = set()
+
+    def _client(self) -> Client:
+        client = self.client
+        if client is None or client.is_closed:
+            raise NotConnectedError("the NATS broker is not connected; call start() first")
+        return client
+
+    def _jetstream(self) -> JetStreamContext:
+        if self._js is None:
+            self._js = self._client().jetstream()
+        return self._js
+
+    # -- connection ---------------------------------------------------------------
+
+    async def connect(self) -> None:
+        if self.client is not None and not self.client.is_closed:
+            return
+        options = {**CONNECT_DEFAULTS, **self.options}
+        last_error: list[Exception] = []
+        user_error_cb = options.pop("error_cb", None)
+
+        async def error_cb(exc: Exception) -> None:
+            last_error[:] = [exc]
+            if user_error_cb is not None:
+                await user_error_cb(exc)
+            else:
+                logger.warning("NATS connection: %s: %s", type(exc).__name__, exc)
+
+        options.setdefault("disconnected_cb", _log_disconnected)
+        options.setdefault("reconnected_cb", _log_reconnected)
+        client = Client()
+        # nats-py retries the first connection as it reconnects later (for ever
+        # with -1); bound it so start-up fails with the cause instead.
+        deadline = float(options["connect_timeout"]) + 1.0
+        try:
+            await asyncio.wait_for(
+                client.connect(self.servers, error_cb=error_cb, **options), deadline
+            )
+        except (asyncio.TimeoutError, TimeoutError, OSError, nats.errors.Error) as exc:
+            with contextlib.suppress(Exception):
+                await client.close()
+            cause = last_error[0] if last_error else exc
+            raise ConnectionError(
+                f"cannot connect to NATS at {self.servers}: {type(cause).__name__}: {cause}"
+            ) from cause
+        self.client = client
+        self._js = client.jetstream()
+        self._declared.clear()
+
+    async def close(self) -> None:
+        client, self.client, self._js = self.client, None, None
+        if client is not None and not client.is_closed:
+            with contextlib.suppress(Exception):
+                await client.flush(timeout=2)
+            await client.close()
+
+    async def ping(self, timeout: float) -> bool:
+        client = self.client
+        if client is None or not client.is_connected:
+            return False
+        # ``flush`` is a PING/PONG round trip.
+        await client.flush(timeout=max(timeout, 0.001))
+        return True
+
+    # -- streams ------------------------------------------------------------------
+
+    async def ensure_stream(self, stream: JStream, subject: str) -> None:
+        """Create ``stream``, or widen its subjects to cover ``subject``."""
+        if not stream.declare:
+            return
+        wanted = stream.subjects if stream.subjects is not None else (subject,)
+        key = (stream.name, wanted)
+        if key in self._declared:
+            return
+        js = self._jetstream()
+        try:
+            info = await js.stream_info(stream.name)
+        except nats.js.errors.NotFoundError:
+            await js.add_stream(
+                api.StreamConfig(name=stream.name, subjects=list(wanted), **stream.config)
+            )
+        else:
+            current = list(info.config.subjects or [])
+            missing = [s for s in wanted if s not in current]
+            if missing:
+                config = dataclasses.replace(
+                    info.config, subjects=current + missing, **stream.config
+                )
+                await js.update_stream(config)
+        self._declared.add(key)
+
+    # -- publishing ---------------------------------------------------------------
+
+    def _wire_headers(self, envelope: Envelope) -> dict[str, str]:
+        headers = dict(envelope.headers)
+        if envelope.correlation_id:
+            headers["correlation_id"] = envelope.correlation_id
+        return headers
+
+    async def publish(self, envelope: Envelope) -> Any:
+        client = self._client()
+        headers = self._wire_headers(envelope)
+        stream: JStream | None = envelope.options.get("stream")
+        subject = envelope.destination
+        try:
+            if stream is None:
+                await client.publish(
+                    subject, envelope.body, reply=envelope.reply_to or "", headers=headers
+                )
+                return None
+            if envelope.reply_to:
+                headers[REPLY_TO] = envelope.reply_to
+            await self.ensure_stream(stream, subject)
+            return await self._jetstream().publish(
+                subject,
+                envelope.body,
+                timeout=envelope.options.get("timeout"),
+                stream=stream.name,
+                headers=headers,
+            )
+        except nats.js.errors.NoStreamResponseError as exc:
+            raise PublishError(f"no JetStream stream captures subject {subject!r}") from exc
+        except (nats.errors.Error, asyncio.TimeoutError, TimeoutError, OSError) as exc:
+            raise PublishError(
+                f"publish to NATS subject {subject!r} failed: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    async def request(self, envelope: Envelope, timeout: float) -> StreamMessage:
+        client = self._client()
+        if envelope.options.get("stream") is not None:
+            return await self._stream_request(client, envelope, timeout)
+        headers = self._wire_headers(envelope)
+        try:
+            msg = await client.request(
+                envelope.destination, envelope.body, timeout=timeout, headers=headers
+            )
+        except nats.errors.NoRespondersError:
+            # Same outcome as a silent responder, but known at once.
+            raise TimeoutError(
+                f"no responder on NATS subject {envelope.destination!r}"
+            ) from None
+        except (nats.errors.TimeoutError, asyncio.TimeoutError) as exc:
+            raise TimeoutError(
+                f"no reply on NATS subject {envelope.destination!r} within {timeout} s"
+            ) from exc
+        return _to_message(msg, jetstream=False)
+
+    async def _stream_request(
+        self, client: Client, envelope: Envelope, timeout: float
+    ) -> StreamMessage:
+        # JetStream answers a publish's native reply subject with its PubAck, so
+        # the handler's reply comes to our own inbox named in a header.
+        inbox = client.new_inbox()
+        sub = await client.subscribe(inbox, max_msgs=1)
+        try:
+            envelope.reply_to = inbox
+            await self.publish(envelope)
+            try:
+                msg = await sub.next_msg(timeout=timeout)
+            except nats.errors.TimeoutError as exc:
+                raise TimeoutError(
+                    f"no reply on NATS subject {envelope.destination!r} within {timeout} s"
+                ) from exc
+            return _to_message(msg, jetstream=False)
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+    # -- consuming ----------------------------------------------------------------
+
+    async def subscribe(self, spec: NatsSub, deliver: Deliver) -> Consumption:
+        subject = spec.wire_subject
+        if spec.stream is None:
+            sub = await self._client().subscribe(subject, queue=spec.queue or "")
+            return self._push_loop(sub, deliver, jetstream=False)
+        await self.ensure_stream(spec.stream, subject)
+        js = self._jetstream()
+        config = dataclasses.replace(spec.config) if spec.config is not None else None
+        if spec.pull_sub is not None:
+            psub = await js.pull_subscribe(
+                subject, durable=spec.durable, stream=spec.stream.name, config=config
+            )
+            return self._pull_loop(psub, spec, deliver)
+        push = await js.subscribe(
+            subject,
+            queue=spec.queue,
+            durable=spec.durable,
+            stream=spec.stream.name,
+            config=config,
+            manual_ack=True,
+            deliver_policy=spec.deliver_policy,
+        )
+        return self._push_loop(push, deliver, jetstream=True)
+
+    def _push_loop(self, sub: Any, deliver: Deliver, *, jetstream: bool) -> _Loop:
+        async def run(loop: _Loop) -> None:
+            async for msg in sub.messages:
+                if loop.stopping:
+                    if jetstream:
+                        # Handed to another consumer now rather than after ack_wait.
+                        await msg.nak()
+                    return
+                await loop.handle(deliver, _to_message(msg, jetstream=jetstream))
+
+        return _Loop(run, sub.unsubscribe)
+
+    def _pull_loop(self, psub: Any, spec: NatsSub, deliver: Deliver) -> _Loop:
+        pull = spec.pull_sub
+        assert pull is not None
+
+        async def run(loop: _Loop) -> None:
+            while not loop.stopping:
+                try:
+                    batch = await psub.fetch(pull.batch_size, timeout=pull.timeout)
+                except (nats.errors.TimeoutError, asyncio.TimeoutError):
+                    continue
+                except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
+                    await asyncio.sleep(_RETRY_DELAY)
+                    continue
+                for msg in batch:
+                    if loop.stopping:
+                        await msg.nak()
+                        continue
+                    await loop.handle(deliver, _to_message(msg, jetstream=True))
+
+        return _Loop(run, psub.unsubscribe)
+
+
+async def _log_disconnected() -> None:
+    logger.warning("NATS connection lost; reconnecting")
+
+
+async def _log_reconnected() -> None:
+    logger.info("NATS connection re-established")

@@ -1,0 +1,153 @@
+"""What a RabbitMQ subscriber consumes from and a publisher sends to."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import KW_ONLY, dataclass, field, replace
+from enum import Enum
+from typing import Any
+
+from ..core.paths import PathPattern
+
+#: Seconds (or a timedelta / an absolute datetime), as aio-pika takes it.
+Expiration = int | float | datetime.timedelta | datetime.datetime
+
+
+class ExchangeType(str, Enum):
+    """How an exchange picks the queues a message goes to."""
+
+    #: Queues whose binding key equals the routing key.
+    DIRECT = "direct"
+    #: Every bound queue; the routing key is ignored.
+    FANOUT = "fanout"
+    #: Binding keys with ``*`` (one word) and ``#`` (zero or more words).
+    TOPIC = "topic"
+    #: Binding arguments matched against headers (``x-match``: ``all`` or ``any``).
+    HEADERS = "headers"
+
+
+@dataclass(frozen=True)
+class RabbitExchange:
+    """An exchange, declared when a subscriber bound to it starts.
+
+    Names starting with ``amq.`` are RabbitMQ's own: they are looked up
+    (declared passively), never created.
+    """
+
+    name: str
+    type: ExchangeType = ExchangeType.DIRECT
+    _: KW_ONLY
+    durable: bool = False
+    auto_delete: bool = False
+    passive: bool = False
+    arguments: Mapping[str, Any] | None = field(default=None, hash=False)
+
+    @property
+    def must_exist(self) -> bool:
+        return self.passive or self.name.startswith("amq.")
+
+
+@dataclass(frozen=True)
+class RabbitQueue:
+    """A queue, declared (and bound) when its subscriber starts.
+
+    ``routing_key`` is the binding key to an exchange (default: the queue
+    name); ``{name}`` parts in it bind as ``*`` and fill ``Path()`` parameters.
+    ``bind_arguments`` are the binding's arguments, which is what a headers
+    exchange matches on; without them a headers binding uses ``arguments``.
+    Dead-lettering is configured here: ``arguments={"x-dead-letter-exchange":
+    ..., "x-dead-letter-routing-key": ...}``.
+    """
+
+    name: str
+    _: KW_ONLY
+    durable: bool = False
+    auto_delete: bool = False
+    exclusive: bool = False
+    passive: bool = False
+    arguments: Mapping[str, Any] | None = field(default=None, hash=False)
+    routing_key: str | None = None
+    bind_arguments: Mapping[str, Any] | None = field(default=None, hash=False)
+
+    @property
+    def binding_pattern(self) -> str:
+        """The routing key as written, ``{name}`` parts included."""
+        return self.routing_key or self.name
+
+    @property
+    def binding_key(self) -> str:
+        """The binding key RabbitMQ gets: ``{name}`` parts become ``*``."""
+        return PathPattern(self.binding_pattern).subscription
+
+    def with_prefix(self, prefix: str) -> RabbitQueue:
+        key = prefix + self.routing_key if self.routing_key else None
+        return replace(self, name=prefix + self.name, routing_key=key)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A subscriber's source: a queue, bound to ``exchange`` when one is given."""
+
+    queue: RabbitQueue
+    exchange: RabbitExchange | None = None
+
+    @property
+    def name(self) -> str:
+        return self.queue.name
+
+    def with_prefix(self, prefix: str) -> Subscription:
+        return replace(self, queue=self.queue.with_prefix(prefix))
+
+    def binding_arguments(self) -> Mapping[str, Any] | None:
+        queue = self.queue
+        if queue.bind_arguments is not None:
+            return queue.bind_arguments
+        if self.exchange is not None and self.exchange.type is ExchangeType.HEADERS:
+            return queue.arguments
+        return None
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a publish goes: an exchange (``None``: the default one) and a
+    routing key, plus the delivery properties a publisher always sets."""
+
+    routing_key: str
+    exchange: RabbitExchange | str | None = None
+    _: KW_ONLY
+    persist: bool = False
+    priority: int | None = None
+    expiration: Expiration | None = None
+    mandatory: bool = True
+
+    @property
+    def name(self) -> str:
+        return self.routing_key
+
+    @property
+    def exchange_name(self) -> str:
+        ex = self.exchange
+        return "" if ex is None else ex if isinstance(ex, str) else ex.name
+
+    def with_prefix(self, prefix: str) -> Destination:
+        return replace(self, routing_key=prefix + self.routing_key)
+
+    def options(self) -> dict[str, Any]:
+        return {
+            "exchange": self.exchange,
+            "persist": self.persist,
+            "priority": self.priority,
+            "expiration": self.expiration,
+            "mandatory": self.mandatory,
+        }
+
+
+def as_queue(queue: str | RabbitQueue) -> RabbitQueue:
+    return queue if isinstance(queue, RabbitQueue) else RabbitQueue(queue)
+
+
+def as_exchange(exchange: str | RabbitExchange | None) -> RabbitExchange | None:
+    if exchange is None or isinstance(exchange, RabbitExchange):
+        return exchange
+    return RabbitExchange(exchange)

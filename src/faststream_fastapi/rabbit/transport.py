@@ -1,0 +1,353 @@
+"""The RabbitMQ transport on aio-pika.
+
+One robust connection; a publishing channel with publisher confirms (an
+unroutable mandatory publish comes back as an error); one channel per
+subscriber with its own prefetch. aio-pika's robust objects re-declare
+exchanges, queues, bindings and consumers after a reconnection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import aio_pika
+import aiormq
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustConnection,
+)
+from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
+
+from ..core.errors import NotConnectedError, PublishError
+from ..core.message import CONTENT_TYPE, Deliver, Envelope, Settler, StreamMessage
+from ..core.transport import Consumption, Transport
+from .specs import RabbitExchange, Subscription
+
+#: RabbitMQ's pseudo-queue for replies without declaring a queue.
+DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
+DEFAULT_PREFETCH = 10
+_PUBLISH_TIMEOUT = 30.0
+
+
+class _Settler(Settler):
+    """ack, nack (requeue) and reject (drop or dead-letter) on the delivery."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: AbstractIncomingMessage) -> None:
+        self._raw = raw
+
+    # A settle on a channel lost meanwhile fails; RabbitMQ redelivers anyway.
+    async def ack(self) -> None:
+        with contextlib.suppress(AMQPError, ChannelInvalidStateError, ConnectionError):
+            await self._raw.ack()
+
+    async def nack(self) -> None:
+        with contextlib.suppress(AMQPError, ChannelInvalidStateError, ConnectionError):
+            await self._raw.nack(requeue=True)
+
+    async def reject(self) -> None:
+        with contextlib.suppress(AMQPError, ChannelInvalidStateError, ConnectionError):
+            await self._raw.reject(requeue=False)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8", "replace")
+    return str(value)
+
+
+def to_message(raw: AbstractIncomingMessage, settler: Settler | None = None) -> StreamMessage:
+    """A delivery as a ``StreamMessage``; AMQP properties fill the metadata."""
+    headers = {k: _text(v) for k, v in raw.headers.items()} if raw.headers else None
+    message = StreamMessage(
+        raw.body,
+        headers,
+        destination=raw.routing_key or "",
+        reply_to=raw.reply_to,
+        correlation_id=raw.correlation_id,
+        message_id=raw.message_id,
+        content_type=raw.content_type,
+        raw=raw,
+        settler=settler or _Settler(raw),
+    )
+    return message
+
+
+class _Consumer(Consumption):
+    """One queue consumer on its own channel; ``stop`` lets in-flight messages finish."""
+
+    def __init__(self, channel: AbstractChannel, queue: AbstractQueue, deliver: Deliver) -> None:
+        self.channel = channel
+        self.queue = queue
+        self.tag: str | None = None
+        self._deliver = deliver
+        self._stopping = False
+        self._inflight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def alive(self) -> bool:
+        return not self._stopping
+
+    async def on_message(self, raw: AbstractIncomingMessage) -> None:
+        if self._stopping:
+            return  # unsettled: requeued by RabbitMQ when the channel closes
+        self._inflight += 1
+        self._idle.clear()
+        try:
+            await self._deliver(to_message(raw))
+        finally:
+            self._inflight -= 1
+            if not self._inflight:
+                self._idle.set()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self.tag is not None:
+            with contextlib.suppress(AMQPError, ChannelInvalidStateError, ConnectionError):
+                await self.queue.cancel(self.tag)
+        await self._idle.wait()
+        with contextlib.suppress(AMQPError, ChannelInvalidStateError, ConnectionError):
+            await self.channel.close()
+
+
+class RabbitTransport(Transport):
+    def __init__(
+        self,
+        url: str = "amqp://guest:guest@localhost:5672/",
+        *,
+        prefetch_count: int = DEFAULT_PREFETCH,
+        **options: Any,
+    ) -> None:
+        self.url = url
+        self.prefetch_count = prefetch_count
+        self.options = options
+        self.connection: AbstractRobustConnection | None = None
+        self._channel: AbstractChannel | None = None
+        self._exchanges: dict[str, AbstractExchange] = {}
+        self._waiters: dict[str, asyncio.Future[StreamMessage]] = {}
+        self._reply_channel: object = None
+        self._reply_lock = asyncio.Lock()
+
+    def _publish_channel(self) -> AbstractChannel:
+        if self._channel is None:
+            raise NotConnectedError("the RabbitMQ broker is not connected; call start() first")
+        return self._channel
+
+    async def connect(self) -> None:
+        if self.connection is not None:
+            return
+        connection = await aio_pika.connect_robust(self.url, **self.options)
+        try:
+            self._channel = await connection.channel(
+                publisher_confirms=True, on_return_raises=True
+            )
+        except BaseException:
+            await connection.close()
+            raise
+        self.connection = connection
+
+    async def close(self) -> None:
+        for waiter in self._waiters.values():
+            waiter.cancel()
+        self._waiters.clear()
+        self._exchanges.clear()
+        self._reply_channel = None
+        connection, self.connection, self._channel = self.connection, None, None
+        if connection is not None:
+            await connection.close()
+
+    async def ping(self, timeout: float) -> bool:
+        connection, channel = self.connection, self._channel
+        if connection is None or channel is None or connection.is_closed or channel.is_closed:
+            return False
+        # A round trip: passively declare an exchange every broker has.
+        await asyncio.wait_for(channel.get_exchange("amq.direct", ensure=True), timeout)
+        return True
+
+    # -- publishing ---------------------------------------------------------------
+
+    async def _ready_channel(self, timeout: float) -> AbstractChannel:
+        channel = self._publish_channel()
+        if channel.is_closed and isinstance(channel, aio_pika.RobustChannel):
+            # Being restored after a reconnection or a channel error.
+            await asyncio.wait_for(channel.ready(), timeout)
+        return channel
+
+    async def _exchange(
+        self, channel: AbstractChannel, exchange: RabbitExchange | str | None
+    ) -> AbstractExchange:
+        if exchange is None or exchange == "":
+            return channel.default_exchange
+        if isinstance(exchange, str):
+            # By name only: it must exist; declaring it could clash with its type.
+            return await channel.get_exchange(exchange, ensure=False)
+        declared = self._exchanges.get(exchange.name)
+        if declared is None:
+            declared = self._exchanges[exchange.name] = await declare_exchange(channel, exchange)
+        return declared
+
+    async def publish(self, envelope: Envelope) -> Any:
+        options = envelope.options
+        timeout = options.get("timeout") or _PUBLISH_TIMEOUT
+        exchange = options.get("exchange")
+        where = _where(exchange, envelope.destination)
+        try:
+            channel = await self._ready_channel(timeout)
+            target = await self._exchange(channel, exchange)
+            await target.publish(
+                _amqp_message(envelope),
+                envelope.destination,
+                mandatory=options.get("mandatory", True),
+                timeout=timeout,
+            )
+        except aiormq.exceptions.PublishError as exc:
+            raise PublishError(
+                f"RabbitMQ returned the message {where}: {_reason(exc)} "
+                "(no queue is bound for it; publish with mandatory=False to allow that)"
+            ) from exc
+        except aiormq.exceptions.DeliveryError as exc:
+            raise PublishError(f"RabbitMQ refused the message {where}") from exc
+        except (TimeoutError, asyncio.TimeoutError) as exc:
+            raise PublishError(f"no publisher confirm {where} within {timeout} s") from exc
+        except (AMQPError, ChannelInvalidStateError, ConnectionError, OSError) as exc:
+            raise PublishError(f"publish {where} failed: {exc!r}") from exc
+        return None
+
+    # -- request / reply ------------------------------------------------------------
+
+    async def request(self, envelope: Envelope, timeout: float) -> StreamMessage:
+        cid = envelope.correlation_id or uuid.uuid4().hex
+        envelope.correlation_id = cid
+        envelope.reply_to = DIRECT_REPLY_TO
+        future: asyncio.Future[StreamMessage] = asyncio.get_running_loop().create_future()
+        self._waiters[cid] = future
+        try:
+            await self._ensure_reply_consumer(timeout)
+            await self.publish(envelope)
+            return await asyncio.wait_for(future, timeout)
+        finally:
+            self._waiters.pop(cid, None)
+
+    async def _ensure_reply_consumer(self, timeout: float) -> None:
+        """Consume direct reply-to on the publishing channel, as RabbitMQ requires.
+
+        A reopened channel has lost the consumer, so it is re-created then.
+        """
+        channel = await self._ready_channel(timeout)
+        underlay = await channel.get_underlay_channel()
+        if self._reply_channel is underlay:
+            return
+        async with self._reply_lock:
+            if self._reply_channel is underlay:
+                return
+            queue = await channel.get_queue(DIRECT_REPLY_TO, ensure=False)
+            if isinstance(queue, aio_pika.RobustQueue):
+                await queue.consume(self._on_reply, no_ack=True, robust=False)
+            else:
+                await queue.consume(self._on_reply, no_ack=True)
+            self._reply_channel = underlay
+
+    async def _on_reply(self, raw: AbstractIncomingMessage) -> None:
+        waiter = self._waiters.get(raw.correlation_id or "")
+        if waiter is not None and not waiter.done():
+            waiter.set_result(to_message(raw, Settler()))
+
+    # -- consuming ----------------------------------------------------------------
+
+    async def subscribe(self, spec: Subscription, deliver: Deliver) -> Consumption:
+        connection = self.connection
+        if connection is None:
+            raise NotConnectedError("the RabbitMQ broker is not connected; call start() first")
+        channel = await connection.channel(publisher_confirms=False)
+        try:
+            await channel.set_qos(prefetch_count=self.prefetch_count)
+            queue = await declare_queue(channel, spec)
+            consumer = _Consumer(channel, queue, deliver)
+            consumer.tag = await queue.consume(consumer.on_message, no_ack=False)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await channel.close()
+            raise
+        return consumer
+
+
+async def declare_exchange(channel: AbstractChannel, exchange: RabbitExchange) -> AbstractExchange:
+    if exchange.must_exist:
+        return await channel.declare_exchange(exchange.name, passive=True)
+    return await channel.declare_exchange(
+        exchange.name,
+        aio_pika.ExchangeType(exchange.type.value),
+        durable=exchange.durable,
+        auto_delete=exchange.auto_delete,
+        arguments=_args(exchange.arguments),
+    )
+
+
+async def declare_queue(channel: AbstractChannel, spec: Subscription) -> AbstractQueue:
+    """Declare the queue, and its exchange and binding when it has one."""
+    q = spec.queue
+    if q.passive:
+        queue = await channel.declare_queue(q.name, passive=True)
+    else:
+        queue = await channel.declare_queue(
+            q.name or None,
+            durable=q.durable,
+            exclusive=q.exclusive,
+            auto_delete=q.auto_delete,
+            arguments=_args(q.arguments),
+        )
+    if spec.exchange is not None:
+        exchange = await declare_exchange(channel, spec.exchange)
+        await queue.bind(
+            exchange, routing_key=q.binding_key, arguments=_args(spec.binding_arguments())
+        )
+    return queue
+
+
+def _args(arguments: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return dict(arguments) if arguments else None
+
+
+def _amqp_message(envelope: Envelope) -> aio_pika.Message:
+    options = envelope.options
+    headers = envelope.headers
+    content_type = headers.get(CONTENT_TYPE)
+    if content_type is not None:
+        # Native properties carry what AMQP has a field for.
+        headers = {k: v for k, v in headers.items() if k != CONTENT_TYPE}
+    return aio_pika.Message(
+        envelope.body,
+        headers=headers or None,  # type: ignore[arg-type]
+        content_type=content_type,
+        correlation_id=envelope.correlation_id,
+        reply_to=envelope.reply_to,
+        message_id=options.get("message_id") or uuid.uuid4().hex,
+        priority=options.get("priority"),
+        expiration=options.get("expiration"),
+        delivery_mode=(
+            aio_pika.DeliveryMode.PERSISTENT
+            if options.get("persist")
+            else aio_pika.DeliveryMode.NOT_PERSISTENT
+        ),
+    )
+
+
+def _where(exchange: RabbitExchange | str | None, routing_key: str) -> str:
+    name = exchange.name if isinstance(exchange, RabbitExchange) else exchange or ""
+    return f"to exchange {name or '(default)'!r} with routing key {routing_key!r}"
+
+
+def _reason(exc: aiormq.exceptions.PublishError) -> str:
+    delivery = getattr(exc.message, "delivery", None)
+    text = getattr(delivery, "reply_text", None)
+    return str(text) if text else "unroutable"
