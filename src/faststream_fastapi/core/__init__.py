@@ -4,6 +4,7 @@ from .ack import AckPolicy
 from .broker import Broker, Registry
 from .context import Context, ContextRepo, Logger, context
 from .errors import (
+    BrokerConnectionError,
     ContextKeyError,
     FastStreamError,
     MessageDecodeError,
@@ -24,6 +25,7 @@ from .transport import Consumption, Transport
 __all__ = [
     "AckPolicy",
     "Broker",
+    "BrokerConnectionError",
     "Consumption",
     "Context",
     "ContextKeyError",

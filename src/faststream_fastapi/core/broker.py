@@ -18,7 +18,7 @@ from fastapi import params
 
 from . import codec
 from .ack import AckPolicy
-from .errors import SetupError
+from .errors import BrokerConnectionError, SetupError
 from .message import CONTENT_TYPE, Envelope, StreamMessage
 from .middleware import Middleware, chain_publish
 from .paths import PathPattern
@@ -199,7 +199,12 @@ class Broker(Registry):
             await root.connect()
             return
         if not self.connected:
-            await self._transport.connect()
+            try:
+                await self._transport.connect()
+            except Exception as exc:
+                raise BrokerConnectionError(
+                    f"{type(self).__name__} cannot connect: {type(exc).__name__}: {exc}"
+                ) from exc
             self.connected = True
 
     async def start(self) -> None:

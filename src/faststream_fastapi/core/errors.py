@@ -46,3 +46,7 @@ class PublishError(FastStreamError):
 
 class NotConnectedError(PublishError):
     """The broker is not connected."""
+
+
+class BrokerConnectionError(FastStreamError, ConnectionError):
+    """The broker could not be reached (at start, or when publishing)."""

@@ -14,7 +14,9 @@ class NatsMemoryTransport(MemoryTransport):
     """Core subscribers and JetStream consumers alike get what matches their subject."""
 
     def routes(self, spec: Any, envelope: Envelope) -> bool:
-        return isinstance(spec, NatsSub) and subject_matches(spec.wire_subject, envelope.destination)
+        return isinstance(spec, NatsSub) and subject_matches(
+            spec.wire_subject, envelope.destination
+        )
 
     def group_key(self, spec: Any) -> Any:
         if not isinstance(spec, NatsSub):

@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+import math
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import nats
@@ -58,7 +59,7 @@ class _Loop(Consumption):
 
     def __init__(
         self,
-        run: Callable[[_Loop], Awaitable[None]],
+        run: Callable[[_Loop], Coroutine[Any, Any, None]],
         unsubscribe: Callable[[], Awaitable[None]],
     ) -> None:
         self.stopping = False
@@ -177,8 +178,8 @@ class NatsTransport(Transport):
         client = self.client
         if client is None or not client.is_connected:
             return False
-        # ``flush`` is a PING/PONG round trip.
-        await client.flush(timeout=max(timeout, 0.001))
+        # ``flush`` is a PING/PONG round trip; the broker bounds it to ``timeout``.
+        await client.flush(timeout=max(1, math.ceil(timeout)))
         return True
 
     # -- streams ------------------------------------------------------------------
@@ -255,9 +256,7 @@ class NatsTransport(Transport):
             )
         except nats.errors.NoRespondersError:
             # Same outcome as a silent responder, but known at once.
-            raise TimeoutError(
-                f"no responder on NATS subject {envelope.destination!r}"
-            ) from None
+            raise TimeoutError(f"no responder on NATS subject {envelope.destination!r}") from None
         except (nats.errors.TimeoutError, asyncio.TimeoutError) as exc:
             raise TimeoutError(
                 f"no reply on NATS subject {envelope.destination!r} within {timeout} s"

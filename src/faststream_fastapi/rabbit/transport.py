@@ -148,9 +148,7 @@ class RabbitTransport(Transport):
             return
         connection = await aio_pika.connect_robust(self.url, **self.options)
         try:
-            self._channel = await connection.channel(
-                publisher_confirms=True, on_return_raises=True
-            )
+            self._channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         except BaseException:
             await connection.close()
             raise

@@ -1,0 +1,257 @@
+"""The Kafka broker and router facade both client libraries share.
+
+Each library's package names its transport class; everything users call —
+``subscriber``, ``publisher``, ``publish``, ``publish_batch`` — is here once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from fastapi import params
+
+from ..core.ack import AckPolicy
+from ..core.broker import Broker, Registry
+from ..core.message import Envelope, StreamMessage
+from ..core.middleware import Middleware
+from ..core.publisher import Publisher
+from ..core.subscriber import Handler, Spec
+from .specs import KafkaTopic, OffsetReset, TopicDest, TopicPartition
+from .transport import REQUEST_REFUSED, KafkaTransport
+
+Key = bytes | str | None
+
+
+def _subscription(
+    topics: tuple[str, ...],
+    pattern: str | None,
+    partitions: Sequence[TopicPartition],
+    **fields: Any,
+) -> KafkaTopic:
+    given = sum((bool(topics), pattern is not None, bool(partitions)))
+    if given != 1:
+        raise TypeError("give topics, pattern= or partitions=, exactly one of them")
+    if fields["batch"] is False and fields["max_records"] is not None and fields["max_records"] < 1:
+        raise ValueError("max_records must be at least 1")
+    return KafkaTopic(
+        topics=tuple(topics), pattern=pattern, partitions=tuple(partitions), **fields
+    )
+
+
+class KafkaDeclarations(Registry):
+    """The Kafka-flavoured ``subscriber`` and ``publisher`` decorators."""
+
+    def subscriber(
+        self,
+        *topics: str,
+        pattern: str | None = None,
+        partitions: Sequence[TopicPartition] = (),
+        group_id: str | None = None,
+        auto_offset_reset: OffsetReset = "latest",
+        batch: bool = False,
+        max_records: int | None = None,
+        batch_timeout_ms: int = 200,
+        auto_commit: bool = False,
+        dependencies: Sequence[params.Depends] = (),
+        middlewares: Sequence[Middleware] = (),
+        ack_policy: AckPolicy | None = None,
+        no_reply: bool = False,
+        title: str | None = None,
+        description: str | None = None,
+        **consumer_options: Any,
+    ) -> Callable[[Callable[..., Any]], Handler]:
+        """Consume ``topics`` (or a regex ``pattern``, or explicit ``partitions``).
+
+        Offsets: with ``group_id`` and no ``auto_commit``, a record's offset is
+        committed only after it was settled (handler succeeded, or rejected);
+        see the broker's docstring for errors. Without ``group_id`` nothing is
+        committed: a restarted consumer starts again from ``auto_offset_reset``.
+        ``batch=True`` calls the handler once per fetched batch (at most
+        ``max_records``, waiting at most ``batch_timeout_ms``) with a list body.
+        ``consumer_options`` go to the client library's consumer.
+        """
+        spec = _subscription(
+            topics,
+            pattern,
+            partitions,
+            group_id=group_id,
+            auto_offset_reset=auto_offset_reset,
+            auto_commit=auto_commit,
+            batch=batch,
+            max_records=max_records,
+            batch_timeout_ms=batch_timeout_ms,
+            options=tuple(consumer_options.items()),
+        )
+        return self._add_subscriber(
+            spec,
+            dependencies=dependencies,
+            middlewares=middlewares,
+            ack_policy=ack_policy,
+            no_reply=no_reply,
+            title=title,
+            description=description,
+        )
+
+    def publisher(
+        self,
+        topic: str,
+        *,
+        key: Key = None,
+        partition: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        schema: Any = None,
+    ) -> Publisher:
+        """Publish the decorated handler's return value to ``topic``."""
+        return self._add_publisher(
+            TopicDest(topic, key=key, partition=partition),
+            headers=headers,
+            title=title,
+            description=description,
+            schema=schema,
+        )
+
+
+class KafkaRouterBase(KafkaDeclarations):
+    """Groups Kafka subscribers and publishers, optionally under a topic ``prefix``."""
+
+
+class KafkaBrokerBase(KafkaDeclarations, Broker):
+    """A Kafka cluster connection: one producer, one consumer per subscriber.
+
+    Delivery, per subscriber:
+
+    - In a consumer group (``group_id``) offsets are committed only after the
+      handler succeeded: at-least-once. They are committed after each fetched
+      batch and on stop, so a crash can re-deliver what was handled since.
+    - When the handler raises, the ack policy decides. ``REJECT_ON_ERROR`` (the
+      default) logs the error and commits past the record: it is not seen again.
+      ``NACK_ON_ERROR`` seeks the partition back to the record, so it is
+      consumed again (and so is what followed it in that partition).
+      ``ACK`` commits past it too; ``ACK_FIRST`` commits it before the handler
+      runs; ``MANUAL`` commits what the handler acks (Kafka commits offsets, so
+      acking a record also commits the ones before it in its partition).
+    - Malformed records (bad JSON, invalid for the model) are logged without
+      their payload and committed past.
+    - ``auto_commit=True`` hands commits to the client library's periodic
+      auto-commit instead: faster, but a crash can lose records in flight.
+    - Without ``group_id`` nothing is ever committed.
+
+    Request/reply is refused (``request`` raises ``NotImplementedError``):
+    Kafka has no reply channel. Handlers do reply to records that carry a
+    ``reply_to`` header, by publishing the result to the topic it names.
+    """
+
+    transport_class: ClassVar[Callable[..., KafkaTransport]]
+
+    def __init__(
+        self,
+        bootstrap_servers: str | Sequence[str] = "localhost:9092",
+        *,
+        dependencies: Sequence[params.Depends] = (),
+        middlewares: Sequence[Middleware] = (),
+        graceful_timeout: float = 15.0,
+        request_timeout: float = 10.0,
+        logger: Any = ...,
+        **client_options: Any,
+    ) -> None:
+        servers = (
+            bootstrap_servers
+            if isinstance(bootstrap_servers, str)
+            else ",".join(bootstrap_servers)
+        )
+        kwargs: dict[str, Any] = {} if logger is ... else {"logger": logger}
+        Broker.__init__(
+            self,
+            type(self).transport_class(servers, **client_options),
+            dependencies=dependencies,
+            middlewares=middlewares,
+            graceful_timeout=graceful_timeout,
+            request_timeout=request_timeout,
+            **kwargs,
+        )
+        self.bootstrap_servers = servers
+        self.url = servers
+        transport = self._transport
+        if isinstance(transport, KafkaTransport):
+            transport.logger = self.logger
+
+    def envelope_for(
+        self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]
+    ) -> Envelope:
+        if isinstance(spec, TopicDest):
+            if spec.key is not None:
+                options.setdefault("key", spec.key)
+            if spec.partition is not None:
+                options.setdefault("partition", spec.partition)
+        return Envelope(spec.name, body, headers, options=options)
+
+    def reply_spec(self, reply_to: str) -> Spec:
+        return TopicDest(reply_to)
+
+    async def publish(
+        self,
+        message: Any = None,
+        topic: str = "",
+        *,
+        key: Key = None,
+        partition: int | None = None,
+        timestamp_ms: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
+    ) -> Any:
+        """Publish one message; returns once the cluster acknowledged it.
+
+        Raises ``NotConnectedError`` before ``start``/``connect`` and
+        ``PublishError`` when the cluster refuses it or does not answer in time.
+        """
+        return await self.send(
+            message,
+            TopicDest(topic),
+            headers=headers,
+            correlation_id=correlation_id,
+            reply_to=reply_to,
+            options=_options(key, partition, timestamp_ms),
+        )
+
+    async def publish_batch(
+        self,
+        *messages: Any,
+        topic: str,
+        key: Key = None,
+        partition: int | None = None,
+        timestamp_ms: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
+    ) -> list[Any]:
+        """Publish several messages to ``topic`` together; returns when all are acknowledged."""
+        root = self.root()
+        options = _options(key, partition, timestamp_ms)
+        envelopes = [
+            self._envelope(m, TopicDest(topic), headers, correlation_id, reply_to, options)
+            for m in messages
+        ]
+        transport = root._transport
+        if root.all_middlewares() or not hasattr(transport, "publish_batch"):
+            return [await root._send_envelope(e) for e in envelopes]
+        result: list[Any] = await transport.publish_batch(envelopes)
+        return result
+
+    async def request(self, *args: Any, **kwargs: Any) -> StreamMessage:
+        """Refused: Kafka has no request/reply (see the class docstring)."""
+        raise NotImplementedError(REQUEST_REFUSED)
+
+
+def _options(key: Key, partition: int | None, timestamp_ms: int | None) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if key is not None:
+        options["key"] = key
+    if partition is not None:
+        options["partition"] = partition
+    if timestamp_ms is not None:
+        options["timestamp_ms"] = timestamp_ms
+    return options

@@ -1,0 +1,30 @@
+"""What both Kafka transports add to the core seam: batches, and no request/reply."""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from ..core.message import Envelope, StreamMessage
+from ..core.transport import Transport
+
+REQUEST_REFUSED = (
+    "Kafka has no request/reply: publish to a topic and subscribe to the topic "
+    "the reply goes to instead. (A handler still replies to a message that "
+    "carries a reply_to header, by publishing to the topic it names.)"
+)
+
+
+class KafkaTransport(Transport):
+    """A transport that can publish many envelopes in one go."""
+
+    async def publish_batch(self, envelopes: Sequence[Envelope]) -> list[Any]:
+        return list(await asyncio.gather(*(self.publish(e) for e in envelopes)))
+
+    async def request(self, envelope: Envelope, timeout: float) -> StreamMessage:
+        raise NotImplementedError(REQUEST_REFUSED)
+
+    @abc.abstractmethod
+    async def publish(self, envelope: Envelope) -> Any: ...

@@ -1,0 +1,20 @@
+"""RabbitMQ: queues and exchanges over aio-pika."""
+
+from ..core.ack import AckPolicy
+from ..core.message import StreamMessage as RabbitMessage
+from . import fastapi
+from .broker import RabbitBroker, RabbitRouter
+from .specs import ExchangeType, RabbitExchange, RabbitQueue
+from .testing import TestRabbitBroker
+
+__all__ = [
+    "AckPolicy",
+    "ExchangeType",
+    "RabbitBroker",
+    "RabbitExchange",
+    "RabbitMessage",
+    "RabbitQueue",
+    "RabbitRouter",
+    "TestRabbitBroker",
+    "fastapi",
+]

@@ -1,0 +1,251 @@
+"""``RabbitBroker`` and the plain ``RabbitRouter``: RabbitMQ names for the core's verbs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from fastapi import params
+
+from ..core.ack import AckPolicy
+from ..core.broker import Broker, Registry
+from ..core.message import Envelope, StreamMessage
+from ..core.middleware import Middleware
+from ..core.paths import PathPattern, has_params
+from ..core.publisher import Publisher
+from ..core.subscriber import Handler, Spec
+from .specs import (
+    Destination,
+    Expiration,
+    RabbitExchange,
+    RabbitQueue,
+    Subscription,
+    as_exchange,
+    as_queue,
+)
+from .transport import DEFAULT_PREFETCH, RabbitTransport
+
+RabbitMessage = StreamMessage
+Queue = str | RabbitQueue
+Exchange = str | RabbitExchange | None
+
+
+def _destination(
+    queue: Queue,
+    exchange: Exchange,
+    routing_key: str,
+    *,
+    persist: bool = False,
+    priority: int | None = None,
+    expiration: Expiration | None = None,
+    mandatory: bool = True,
+) -> Destination:
+    # Like RabbitMQ's default exchange: without a routing key, the queue name is one.
+    key = routing_key or (queue.name if isinstance(queue, RabbitQueue) else queue)
+    return Destination(
+        key,
+        exchange or None,
+        persist=persist,
+        priority=priority,
+        expiration=expiration,
+        mandatory=mandatory,
+    )
+
+
+class _RabbitDeclarations(Registry):
+    """The RabbitMQ-flavoured ``subscriber`` and ``publisher`` decorators."""
+
+    def _pattern_for(self, spec: Spec) -> PathPattern | None:
+        # Path parameters come from the routing key a message was published with.
+        if isinstance(spec, Subscription) and spec.exchange is not None:
+            key = spec.queue.binding_pattern
+            if has_params(key):
+                return PathPattern(key, wildcard="*", token=r"[^.]+")
+        return None
+
+    def subscriber(
+        self,
+        queue: Queue,
+        exchange: Exchange = None,
+        *,
+        dependencies: Sequence[params.Depends] = (),
+        middlewares: Sequence[Middleware] = (),
+        ack_policy: AckPolicy | None = None,
+        no_reply: bool = False,
+        title: str | None = None,
+        description: str | None = None,
+    ) -> Callable[[Callable[..., Any]], Handler]:
+        """Consume ``queue``, declared on start and bound to ``exchange`` if given.
+
+        The binding key is the queue's ``routing_key`` (default: its name);
+        ``"logs.{level}"`` binds as ``logs.*`` and fills ``level: str = Path()``.
+        """
+        return self._add_subscriber(
+            Subscription(as_queue(queue), as_exchange(exchange)),
+            dependencies=dependencies,
+            middlewares=middlewares,
+            ack_policy=ack_policy,
+            no_reply=no_reply,
+            title=title,
+            description=description,
+        )
+
+    def publisher(
+        self,
+        queue: Queue = "",
+        exchange: Exchange = None,
+        *,
+        routing_key: str = "",
+        headers: Mapping[str, str] | None = None,
+        persist: bool = False,
+        priority: int | None = None,
+        expiration: Expiration | None = None,
+        mandatory: bool = True,
+        title: str | None = None,
+        description: str | None = None,
+        schema: Any = None,
+    ) -> Publisher:
+        """A destination for handlers' return values, or to ``publish`` to directly."""
+        spec = _destination(
+            queue,
+            exchange,
+            routing_key,
+            persist=persist,
+            priority=priority,
+            expiration=expiration,
+            mandatory=mandatory,
+        )
+        return self._add_publisher(
+            spec, headers=headers, title=title, description=description, schema=schema
+        )
+
+
+class RabbitRouter(_RabbitDeclarations):
+    """Groups RabbitMQ subscribers and publishers, optionally under a name ``prefix``.
+
+    The prefix goes in front of queue names and routing keys.
+    """
+
+
+class RabbitBroker(_RabbitDeclarations, Broker):
+    """A RabbitMQ connection (aio-pika, robust: it reconnects and re-creates consumers).
+
+    ``prefetch_count`` (default 10) bounds the unacknowledged messages each
+    subscriber holds, which is also how many of its handler calls run at
+    once: enough to hide the network round trip, few enough that a slow
+    handler does not hoard messages other consumers could take, and that a
+    crash redelivers little. ``connection_options`` go to
+    ``aio_pika.connect_robust``.
+    """
+
+    def __init__(
+        self,
+        url: str = "amqp://guest:guest@localhost:5672/",
+        *,
+        prefetch_count: int = DEFAULT_PREFETCH,
+        dependencies: Sequence[params.Depends] = (),
+        middlewares: Sequence[Middleware] = (),
+        graceful_timeout: float = 15.0,
+        request_timeout: float = 10.0,
+        logger: Any = ...,
+        **connection_options: Any,
+    ) -> None:
+        kwargs: dict[str, Any] = {} if logger is ... else {"logger": logger}
+        Broker.__init__(
+            self,
+            RabbitTransport(url, prefetch_count=prefetch_count, **connection_options),
+            dependencies=dependencies,
+            middlewares=middlewares,
+            graceful_timeout=graceful_timeout,
+            request_timeout=request_timeout,
+            **kwargs,
+        )
+        self.url = url
+
+    def envelope_for(
+        self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]
+    ) -> Envelope:
+        if not isinstance(spec, Destination):
+            if isinstance(spec, Subscription):  # publishing "to a subscriber": its queue
+                spec = Destination(spec.queue.name)
+            else:
+                spec = Destination(spec.name)
+        merged = spec.options()
+        if options:
+            merged.update(options)
+        return Envelope(spec.routing_key, body, headers, options=merged)
+
+    def reply_spec(self, reply_to: str) -> Spec:
+        # Through the default exchange; not mandatory: a requester that gave up
+        # must not fail the handler's message.
+        return Destination(reply_to, mandatory=False)
+
+    async def publish(
+        self,
+        message: Any = None,
+        queue: Queue = "",
+        exchange: Exchange = None,
+        *,
+        routing_key: str = "",
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
+        message_id: str | None = None,
+        priority: int | None = None,
+        expiration: Expiration | None = None,
+        persist: bool = False,
+        mandatory: bool = True,
+        timeout: float | None = None,
+    ) -> Any:
+        """Publish to ``exchange`` (default: the default exchange) with ``routing_key``
+        (default: the queue name), waiting for the broker's confirm.
+
+        ``expiration`` is in seconds; ``persist`` makes the message survive a
+        broker restart on a durable queue. A ``mandatory`` message no queue
+        takes raises ``PublishError``. An exchange given by name must exist; a
+        ``RabbitExchange`` is declared first.
+        """
+        spec = _destination(
+            queue,
+            exchange,
+            routing_key,
+            persist=persist,
+            priority=priority,
+            expiration=expiration,
+            mandatory=mandatory,
+        )
+        options: dict[str, Any] = {}
+        if message_id is not None:
+            options["message_id"] = message_id
+        if timeout is not None:
+            options["timeout"] = timeout
+        return await self.send(
+            message,
+            spec,
+            headers=headers,
+            correlation_id=correlation_id,
+            reply_to=reply_to,
+            options=options,
+        )
+
+    async def request(
+        self,
+        message: Any = None,
+        queue: Queue = "",
+        exchange: Exchange = None,
+        *,
+        routing_key: str = "",
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+        priority: int | None = None,
+        expiration: Expiration | None = None,
+        persist: bool = False,
+        timeout: float | None = None,
+    ) -> StreamMessage:
+        """Publish and wait up to ``timeout`` s for the handler's reply (direct reply-to)."""
+        spec = _destination(
+            queue, exchange, routing_key, persist=persist, priority=priority, expiration=expiration
+        )
+        return await self._request(
+            message, spec, timeout=timeout, headers=headers, correlation_id=correlation_id
+        )

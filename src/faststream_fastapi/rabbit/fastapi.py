@@ -1,0 +1,22 @@
+"""``faststream_fastapi.rabbit.fastapi``: the RabbitMQ ``StreamRouter`` and annotations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from ..core.context import Context, Logger
+from ..core.message import StreamMessage
+from ..fastapi.router import StreamRouter
+from .broker import RabbitBroker as _RabbitBroker
+
+RabbitMessage = Annotated[StreamMessage, Context("message")]
+RabbitBroker = Annotated[_RabbitBroker, Context("broker")]
+
+
+class RabbitRouter(StreamRouter[_RabbitBroker]):
+    """An ``APIRouter`` with a ``RabbitBroker``: ``RabbitRouter("amqp://guest:guest@localhost:5672/")``."""
+
+    broker_class = _RabbitBroker
+
+
+__all__ = ["Context", "Logger", "RabbitBroker", "RabbitMessage", "RabbitRouter"]

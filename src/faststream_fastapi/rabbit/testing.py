@@ -1,0 +1,105 @@
+"""``TestRabbitBroker``: RabbitMQ's exchange routing rules in memory."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+from ..core.message import Envelope
+from ..core.paths import PathPattern
+from ..core.testing import MemoryTransport, TestBroker
+from .broker import RabbitBroker
+from .specs import ExchangeType, RabbitExchange, Subscription
+
+
+@functools.lru_cache(maxsize=1024)
+def _binding_key(pattern: str) -> str:
+    return PathPattern(pattern).subscription
+
+
+@functools.lru_cache(maxsize=1024)
+def _binding_words(pattern: str) -> tuple[str, ...]:
+    return tuple(_binding_key(pattern).split("."))
+
+
+@functools.lru_cache(maxsize=4096)
+def topic_matches(binding_key: str, routing_key: str) -> bool:
+    """RabbitMQ topic matching: ``*`` is exactly one word, ``#`` zero or more."""
+    return _match(_binding_words(binding_key), tuple(routing_key.split(".")))
+
+
+def _match(pattern: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    if not pattern:
+        return not words
+    head, rest = pattern[0], pattern[1:]
+    if head == "#":
+        return any(_match(rest, words[i:]) for i in range(len(words) + 1))
+    if not words:
+        return False
+    return (head == "*" or head == words[0]) and _match(rest, words[1:])
+
+
+def headers_match(arguments: Mapping[str, Any] | None, headers: Mapping[str, str]) -> bool:
+    """A headers exchange binding: ``x-match`` ``all`` (default) or ``any``.
+
+    ``x-`` arguments take part only with ``all-with-x`` / ``any-with-x``.
+    """
+    args = dict(arguments or {})
+    mode = str(args.pop("x-match", "all"))
+    with_x = mode.endswith("-with-x")
+    wanted = {k: v for k, v in args.items() if with_x or not k.startswith("x-")}
+    lowered = {k.lower(): v for k, v in headers.items()}
+
+    def has(key: str, value: Any) -> bool:
+        got = headers.get(key, lowered.get(key.lower()))
+        return got is not None and (value is None or got == _text(value))
+
+    if mode.startswith("any"):
+        return any(has(k, v) for k, v in wanted.items())
+    return all(has(k, v) for k, v in wanted.items())
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode()
+    return str(value)
+
+
+def _exchange_name(exchange: RabbitExchange | str | None) -> str:
+    if exchange is None:
+        return ""
+    return exchange if isinstance(exchange, str) else exchange.name
+
+
+class RabbitMemoryTransport(MemoryTransport):
+    """Routes through the default exchange (queue name) or the subscriber's exchange."""
+
+    def routes(self, spec: Any, envelope: Envelope) -> bool:
+        if not isinstance(spec, Subscription):
+            return False
+        key = envelope.destination
+        exchange = _exchange_name(envelope.options.get("exchange"))
+        if not exchange:
+            return spec.queue.name == key
+        bound = spec.exchange
+        if bound is None or bound.name != exchange:
+            return False
+        kind = bound.type
+        if kind is ExchangeType.FANOUT:
+            return True
+        if kind is ExchangeType.TOPIC:
+            return topic_matches(spec.queue.binding_pattern, key)
+        if kind is ExchangeType.HEADERS:
+            return headers_match(spec.binding_arguments(), envelope.headers)
+        return _binding_key(spec.queue.binding_pattern) == key
+
+    def group_key(self, spec: Any) -> Any:
+        # Consumers of one queue compete: each message goes to one of them.
+        return spec.queue.name if isinstance(spec, Subscription) else None
+
+
+class TestRabbitBroker(TestBroker[RabbitBroker]):
+    """``async with TestRabbitBroker(broker) as br:`` — no RabbitMQ server needed."""
+
+    transport_factory = RabbitMemoryTransport

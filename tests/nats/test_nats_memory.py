@@ -1,0 +1,177 @@
+"""TestNatsBroker: NATS routing rules in memory, through the real pipeline."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import BaseModel
+
+from faststream_fastapi import Path
+from faststream_fastapi.core.errors import SetupError
+from faststream_fastapi.nats import (
+    JStream,
+    NatsBroker,
+    NatsRouter,
+    PullSub,
+    TestNatsBroker,
+    fastapi,
+)
+from faststream_fastapi.nats.specs import NatsSub, subject_matches
+
+
+class Order(BaseModel):
+    id: int
+
+
+@pytest.mark.parametrize(
+    ("pattern", "subject", "matches"),
+    [
+        ("a.b", "a.b", True),
+        ("a.b", "a.b.c", False),
+        ("a.*", "a.b", True),
+        ("a.*", "a.b.c", False),
+        ("a.*.c", "a.x.c", True),
+        ("a.>", "a.b", True),
+        ("a.>", "a.b.c.d", True),
+        ("a.>", "a", False),
+        (">", "anything.at.all", True),
+        ("*", "a.b", False),
+    ],
+)
+def test_subject_matching(pattern: str, subject: str, matches: bool) -> None:
+    assert subject_matches(pattern, subject) is matches
+
+
+def test_path_params_subscribe_with_star() -> None:
+    assert NatsSub("logs.{level}.{app}").wire_subject == "logs.*.*"
+
+
+# Seed 003, "Testing": the FastAPI router under the in-memory broker.
+seed_router = fastapi.NatsRouter()
+
+
+@seed_router.subscriber("test")
+async def seed_handler(msg: str) -> None: ...
+
+
+async def test_seed_router_mock() -> None:
+    async with TestNatsBroker(seed_router.broker) as br:
+        await br.publish("Hi!", "test")
+
+        seed_handler.mock.assert_called_once_with("Hi!")
+
+
+async def test_wildcards_route_like_nats(name: str) -> None:
+    broker = NatsBroker()
+    seen: dict[str, list[str]] = {"star": [], "tail": [], "exact": []}
+
+    @broker.subscriber(f"{name}.*")
+    async def star(msg: str) -> None:
+        seen["star"].append(msg)
+
+    @broker.subscriber(f"{name}.>")
+    async def tail(msg: str) -> None:
+        seen["tail"].append(msg)
+
+    @broker.subscriber(f"{name}.a")
+    async def exact(msg: str) -> None:
+        seen["exact"].append(msg)
+
+    async with TestNatsBroker(broker) as br:
+        await br.publish("one", f"{name}.a")
+        await br.publish("two", f"{name}.b.c")
+        await br.publish("none", f"{name}")
+
+    assert seen == {"star": ["one"], "tail": ["one", "two"], "exact": ["one"]}
+
+
+async def test_path_params_from_subject(name: str) -> None:
+    broker = NatsBroker()
+    got: list[tuple[str, Order]] = []
+
+    @broker.subscriber(name + ".{level}")
+    async def logs(order: Order, level: str = Path()) -> None:
+        got.append((level, order))
+
+    async with TestNatsBroker(broker) as br:
+        await br.publish(Order(id=1), f"{name}.error")
+        await br.publish(Order(id=2), f"{name}.error.deep")  # two tokens: no match
+
+    assert got == [("error", Order(id=1))]
+
+
+async def test_queue_group_members_compete(name: str) -> None:
+    broker = NatsBroker()
+    calls: list[str] = []
+
+    @broker.subscriber(name, "workers")
+    async def first(msg: int) -> None:
+        calls.append("first")
+
+    @broker.subscriber(name, "workers")
+    async def second(msg: int) -> None:
+        calls.append("second")
+
+    @broker.subscriber(name)
+    async def audit(msg: int) -> None:
+        calls.append("audit")
+
+    async with TestNatsBroker(broker) as br:
+        for i in range(3):
+            await br.publish(i, name)
+
+    # Every message reaches the group once and the plain subscriber once.
+    assert calls.count("audit") == 3
+    assert calls.count("first") + calls.count("second") == 3
+
+
+async def test_jetstream_subscribers_get_stream_subjects(name: str) -> None:
+    broker = NatsBroker()
+    stream = JStream(name, subjects=[f"{name}.>"])
+    got: list[str] = []
+
+    @broker.subscriber(f"{name}.push", stream=stream)
+    async def push(msg: str) -> None:
+        got.append(f"push:{msg}")
+
+    @broker.subscriber(f"{name}.pull", stream=stream, durable="d", pull_sub=PullSub(10))
+    async def pull(msg: str) -> None:
+        got.append(f"pull:{msg}")
+
+    @broker.subscriber(f"{name}.pull", stream=stream, durable="d", pull_sub=True)
+    async def pull_twin(msg: str) -> None:
+        got.append(f"twin:{msg}")
+
+    async with TestNatsBroker(broker) as br:
+        await br.publish("a", f"{name}.push", stream=stream)
+        await br.publish("b", f"{name}.pull", stream=name)
+
+    # The two subscriptions of durable "d" are one consumer: one delivery.
+    assert got == ["push:a", "pull:b"]
+
+
+async def test_request_reply_and_publisher(name: str) -> None:
+    broker = NatsBroker()
+    router = NatsRouter(prefix=f"{name}.")
+
+    @router.subscriber("double")
+    @router.publisher("doubled")
+    async def double(x: int) -> int:
+        return x * 2
+
+    @router.subscriber("doubled")
+    async def sink(x: int) -> None: ...
+
+    broker.include_router(router)
+
+    async with TestNatsBroker(broker) as br:
+        reply = await br.request(21, f"{name}.double", timeout=1)
+        assert reply.decode() == 42
+        sink.mock.assert_called_once_with(42)
+
+
+def test_jetstream_options_need_a_stream() -> None:
+    broker = NatsBroker()
+    with pytest.raises(SetupError, match="stream="):
+        broker.subscriber("x", durable="d")
+    with pytest.raises(SetupError, match="queue="):
+        broker.subscriber("x", "q", stream="s", pull_sub=True)
