@@ -19,3 +19,8 @@ __all__ = [
     "context",
 ]
 __version__ = "0.1.0"
+
+from .app import FastStream  # noqa: E402
+from .testing_app import TestApp  # noqa: E402
+
+__all__ += ["FastStream", "TestApp"]

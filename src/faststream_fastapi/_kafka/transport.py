@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,9 @@ REQUEST_REFUSED = (
 
 class KafkaTransport(Transport):
     """A transport that can publish many envelopes in one go."""
+
+    #: The broker's logger, set by the facade; consume loops log through it.
+    logger: logging.Logger = logging.getLogger("faststream_fastapi")
 
     async def publish_batch(self, envelopes: Sequence[Envelope]) -> list[Any]:
         return list(await asyncio.gather(*(self.publish(e) for e in envelopes)))

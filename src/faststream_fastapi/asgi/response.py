@@ -39,7 +39,9 @@ class AsgiResponse:
         await send({"type": "http.response.body", "body": b"" if no_body else self.body})
 
 
-def text_response(text: str, status_code: int, headers: Mapping[str, str] | None = None) -> AsgiResponse:
+def text_response(
+    text: str, status_code: int, headers: Mapping[str, str] | None = None
+) -> AsgiResponse:
     """A short ``text/plain`` answer, e.g. for 404 and 405."""
     return AsgiResponse(
         text.encode(),

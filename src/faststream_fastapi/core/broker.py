@@ -9,6 +9,7 @@ outer broker's connection.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -28,6 +29,14 @@ from .subscriber import Handler, Spec, Subscriber, as_handler
 from .transport import Transport
 
 default_logger = logging.getLogger("faststream_fastapi")
+
+_id_prefix = uuid.uuid4().hex[:16]
+_id_counter = itertools.count(1)
+
+
+def new_id() -> str:
+    """A unique id: random per process, then a counter (cheaper than uuid4)."""
+    return f"{_id_prefix}{next(_id_counter):08x}"
 
 R = TypeVar("R", bound="Registry")
 
@@ -84,7 +93,8 @@ class Registry:
             raise SetupError(f"{router!r} is already included elsewhere")
         if isinstance(router, Broker) and router.running:
             raise SetupError("cannot include a broker that is running")
-        full_prefix = prefix + router.prefix
+        # ``router.prefix`` was applied when its subscribers were declared.
+        full_prefix = prefix
         router.parent = self
         for sub in router.subscribers:
             if full_prefix:
@@ -310,7 +320,7 @@ class Broker(Registry):
         if content_type is not None and CONTENT_TYPE not in hdrs:
             hdrs[CONTENT_TYPE] = content_type
         envelope = self.envelope_for(spec, body, hdrs, dict(options or {}))
-        envelope.correlation_id = correlation_id or uuid.uuid4().hex
+        envelope.correlation_id = correlation_id or new_id()
         envelope.reply_to = reply_to
         return envelope
 

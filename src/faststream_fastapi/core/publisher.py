@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from unittest.mock import MagicMock
 
-from .subscriber import Handler, Spec, as_handler
+from .subscriber import Handler, LazyMock, Spec, as_handler
 
 if TYPE_CHECKING:
     from .broker import Registry
@@ -35,7 +35,12 @@ class Publisher:
         self.description = description
         self.schema = schema
         self.handlers: list[Handler] = []
-        self.mock: MagicMock = MagicMock(name=f"publisher:{spec.name}")
+        self._mock = LazyMock(f"publisher:{spec.name}")
+
+    @property
+    def mock(self) -> MagicMock:
+        """Calls with each value published under a test broker."""
+        return self._mock.get()
 
     @property
     def name(self) -> str:
@@ -58,7 +63,7 @@ class Publisher:
         broker = self.owner.root()
         merged = {**self.headers, **(headers or {})} if headers else self.headers
         if broker.testing:
-            self.mock(_plain(message))
+            self._mock.record(message)
         return await broker.send(
             message,
             self.spec,
@@ -69,11 +74,3 @@ class Publisher:
 
     def __repr__(self) -> str:
         return f"Publisher({self.spec.name!r})"
-
-
-def _plain(value: Any) -> Any:
-    from pydantic import BaseModel
-
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    return value

@@ -16,6 +16,7 @@ from unittest.mock import MagicMock
 
 from fastapi import params
 from fastapi.background import BackgroundTasks
+from pydantic import BaseModel
 
 from .ack import AckPolicy
 from .callplan import CallPlan, Overrides, RunEnv
@@ -61,7 +62,12 @@ class Handler:
         self.func = func
         self.publishers: list[Publisher] = []
         self.subscribers: list[Subscriber] = []
-        self.mock: MagicMock = MagicMock(name=getattr(func, "__name__", "handler"))
+        self._mock = LazyMock(getattr(func, "__name__", "handler"))
+
+    @property
+    def mock(self) -> MagicMock:
+        """Calls with each decoded body the handler received under a test broker."""
+        return self._mock.get()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.func(*args, **kwargs)
@@ -103,6 +109,7 @@ class Subscriber:
         self.consumption: Consumption | None = None
         self._plans: dict[Any, CallPlan] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._env: RunEnv | None = None
         # Built now so a broken signature fails at registration.
         self.plan = self._compile(None)
         self._pipeline = self._build_pipeline()
@@ -149,6 +156,7 @@ class Subscriber:
 
     async def start(self) -> None:
         self._pipeline = self._build_pipeline()
+        self._env = self._make_env()
         root = self.broker.root()
         # In memory, failures raise from ``publish``; on a real broker the
         # consume loop must survive them.
@@ -207,17 +215,19 @@ class Subscriber:
         finally:
             current_message.reset(token)
 
+    def _make_env(self) -> RunEnv:
+        broker, binding = self.broker, self.binding
+        if binding is None:
+            return RunEnv(broker, broker.logger)
+        return RunEnv(broker, broker.logger, binding.find_app(), binding.state)
+
     async def _call(self, message: StreamMessage) -> Any:
         broker = self.broker
-        binding = self.binding
-        env = RunEnv(
-            broker,
-            broker.logger,
-            binding.app if binding is not None else None,
-            binding.state if binding is not None else None,
-        )
+        env = self._env
+        if env is None:
+            env = self._env = self._make_env()
         if broker.root().testing:
-            self.handler.mock(_mock_value(message))
+            self.handler._mock.record(message)
         result, tasks = await self._plan_for_now().run(message, env)
         await self._publish_result(message, result)
         if tasks is not None and tasks.tasks:
@@ -275,11 +285,43 @@ def _extra(message: StreamMessage, destination: str) -> dict[str, Any]:
     }
 
 
-def _mock_value(message: StreamMessage) -> Any:
-    try:
-        return message.decode()
-    except Exception:
-        return message.body
+class LazyMock:
+    """A MagicMock filled on first look: recording costs a list append."""
+
+    __slots__ = ("_mock", "_name", "_pending")
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._mock: MagicMock | None = None
+        self._pending: list[Any] = []
+
+    def record(self, item: Any) -> None:
+        self._pending.append(item)
+
+    def get(self) -> MagicMock:
+        if self._mock is None:
+            self._mock = MagicMock(name=self._name)
+        pending, self._pending = self._pending, []
+        for item in pending:
+            self._mock(_plain(item))
+        return self._mock
+
+    def reset(self) -> None:
+        self._pending.clear()
+        if self._mock is not None:
+            self._mock.reset_mock()
+
+
+def _plain(item: Any) -> Any:
+    """What a mock is called with: the decoded body, or a published value as JSON data."""
+    if isinstance(item, StreamMessage):
+        try:
+            return item.decode()
+        except Exception:
+            return item.body
+    if isinstance(item, BaseModel):
+        return item.model_dump(mode="json")
+    return item
 
 
 logger = logging.getLogger("faststream_fastapi")

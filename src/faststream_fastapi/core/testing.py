@@ -129,6 +129,6 @@ class TestBroker(Generic[B]):
             root._transport, root.connected, root.running = self._saved
             root.testing = False
             for sub in root.subscribers:
-                sub.handler.mock.reset_mock()
+                sub.handler._mock.reset()
             for pub in root.publishers:
-                pub.mock.reset_mock()
+                pub._mock.reset()

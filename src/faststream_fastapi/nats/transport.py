@@ -136,6 +136,7 @@ class NatsTransport(Transport):
         if self.client is not None and not self.client.is_closed:
             return
         options = {**CONNECT_DEFAULTS, **self.options}
+        client = Client()
         last_error: list[Exception] = []
         user_error_cb = options.pop("error_cb", None)
 
@@ -146,9 +147,12 @@ class NatsTransport(Transport):
             else:
                 logger.warning("NATS connection: %s: %s", type(exc).__name__, exc)
 
-        options.setdefault("disconnected_cb", _log_disconnected)
+        async def disconnected_cb() -> None:
+            if self.client is client:  # not our own close()
+                logger.warning("NATS connection lost; reconnecting")
+
+        options.setdefault("disconnected_cb", disconnected_cb)
         options.setdefault("reconnected_cb", _log_reconnected)
-        client = Client()
         # nats-py retries the first connection as it reconnects later (for ever
         # with -1); bound it so start-up fails with the cause instead.
         deadline = float(options["connect_timeout"]) + 1.0
@@ -342,10 +346,6 @@ class NatsTransport(Transport):
                     await loop.handle(deliver, _to_message(msg, jetstream=True))
 
         return _Loop(run, psub.unsubscribe)
-
-
-async def _log_disconnected() -> None:
-    logger.warning("NATS connection lost; reconnecting")
 
 
 async def _log_reconnected() -> None:

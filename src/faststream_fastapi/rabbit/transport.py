@@ -177,8 +177,8 @@ class RabbitTransport(Transport):
     async def _ready_channel(self, timeout: float) -> AbstractChannel:
         channel = self._publish_channel()
         if channel.is_closed and isinstance(channel, aio_pika.RobustChannel):
-            # Being restored after a reconnection or a channel error.
-            await asyncio.wait_for(channel.ready(), timeout)
+            # Restored in the background after a reconnection or a channel error.
+            await asyncio.wait_for(_reopened(channel), timeout)
         return channel
 
     async def _exchange(
@@ -310,6 +310,13 @@ async def declare_queue(channel: AbstractChannel, spec: Subscription) -> Abstrac
             exchange, routing_key=q.binding_key, arguments=_args(spec.binding_arguments())
         )
     return queue
+
+
+async def _reopened(channel: aio_pika.RobustChannel) -> None:
+    # ``ready()`` alone can return before the restore has even begun.
+    while channel.is_closed:
+        await asyncio.sleep(0.02)
+    await channel.ready()
 
 
 def _args(arguments: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -1,0 +1,1 @@
+"""What the aiokafka (``kafka``) and confluent-kafka (``confluent``) packages share."""

@@ -1,0 +1,117 @@
+"""Kafka's routing rules in memory, and ``TestKafkaBroker`` for both libraries.
+
+Topics have ``partitions`` partitions (1 unless ``TestKafkaBroker(...,
+partitions=n)``); a key always lands on the same partition, an explicit
+partition is honoured, offsets count up per partition. Subscribers of one
+consumer group compete for a record; different groups each get it.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+from ..core.broker import Broker
+from ..core.message import CORRELATION_ID, NO_SETTLER, REPLY_TO, Deliver, Envelope
+from ..core.testing import MemoryTransport, TestBroker
+from .message import KafkaMessage, as_key, batch_message
+from .specs import KafkaTopic
+
+
+class KafkaMemoryTransport(MemoryTransport):
+    def __init__(self, partitions: int = 1) -> None:
+        super().__init__()
+        self.partitions = partitions
+        self._next_offset: dict[tuple[str, int], int] = {}
+
+    def _place(self, envelope: Envelope) -> KafkaMessage:
+        opts = envelope.options
+        key = as_key(opts.get("key"))
+        partition = opts.get("partition")
+        if partition is None:
+            partition = zlib.crc32(key) % self.partitions if key is not None else 0
+        position = (envelope.destination, partition)
+        offset = self._next_offset.get(position, 0)
+        self._next_offset[position] = offset + 1
+        headers = dict(envelope.headers)
+        if envelope.correlation_id:
+            headers[CORRELATION_ID] = envelope.correlation_id
+        if envelope.reply_to:
+            headers[REPLY_TO] = envelope.reply_to
+        return KafkaMessage(
+            envelope.body,
+            headers,
+            topic=envelope.destination,
+            partition=partition,
+            offset=offset,
+            key=key,
+            timestamp=opts.get("timestamp_ms") or int(time.time() * 1000),
+            raw=envelope,
+        )
+
+    def _targets(self, message: KafkaMessage) -> list[tuple[KafkaTopic, Deliver]]:
+        served: set[str] = set()
+        targets = []
+        for spec, deliver in list(self.subscriptions):
+            if not isinstance(spec, KafkaTopic) or not spec.matches(
+                message.topic, message.partition
+            ):
+                continue
+            if spec.group_id is not None:
+                if spec.group_id in served:
+                    continue
+                served.add(spec.group_id)
+            targets.append((spec, deliver))
+        return targets
+
+    async def publish(self, envelope: Envelope) -> Any:
+        await self.publish_batch([envelope])
+        return None
+
+    async def publish_batch(self, envelopes: Sequence[Envelope]) -> list[Any]:
+        placed = [self._place(e) for e in envelopes]
+        # Per subscriber, one batch call or one call per record, in publish order.
+        plan: dict[int, tuple[KafkaTopic, Deliver, list[KafkaMessage]]] = {}
+        for msg in placed:
+            for spec, deliver in self._targets(msg):
+                plan.setdefault(id(deliver), (spec, deliver, []))[2].append(_fresh(msg))
+        for spec, deliver, messages in plan.values():
+            if spec.batch:
+                await deliver(batch_message(messages, NO_SETTLER))
+            else:
+                for msg in messages:
+                    await deliver(msg)
+        return [None] * len(envelopes)
+
+
+def _fresh(msg: KafkaMessage) -> KafkaMessage:
+    """A message per subscriber: settlement and decoding state are not shared."""
+    return KafkaMessage(
+        msg.body,
+        msg.headers,
+        topic=msg.topic,
+        partition=msg.partition,
+        offset=msg.offset,
+        key=msg.key,
+        timestamp=msg.timestamp,
+        raw=msg.raw,
+    )
+
+
+class TestKafkaBroker(TestBroker[Broker]):
+    """``async with TestKafkaBroker(broker) as br:`` — no Kafka cluster needed."""
+
+    transport_factory = KafkaMemoryTransport
+
+    def __init__(self, broker: Any, *, partitions: int = 1, **options: Any) -> None:
+        super().__init__(broker, **options)
+        self.partitions = partitions
+
+    async def __aenter__(self) -> Any:
+        broker = await super().__aenter__()
+        transport = broker.root()._transport
+        if isinstance(transport, KafkaMemoryTransport):
+            transport.partitions = self.partitions
+        return broker

@@ -1,0 +1,21 @@
+"""``KafkaBroker`` and the plain ``KafkaRouter`` on aiokafka."""
+
+from __future__ import annotations
+
+from .._kafka.facade import KafkaBrokerBase, KafkaRouterBase
+from .transport import AiokafkaTransport
+
+
+class KafkaRouter(KafkaRouterBase):
+    """Groups Kafka subscribers and publishers, optionally under a topic ``prefix``."""
+
+
+class KafkaBroker(KafkaBrokerBase):
+    __doc__ = (
+        "A Kafka cluster through aiokafka: ``KafkaBroker(\"localhost:9092\", **options)``.\n\n"
+        "``options`` are aiokafka's producer and consumer keywords (each client takes\n"
+        "the ones it knows); a subscriber's own keywords override them for its consumer.\n\n"
+        + (KafkaBrokerBase.__doc__ or "").split("\n", 1)[1]
+    )
+
+    transport_class = AiokafkaTransport

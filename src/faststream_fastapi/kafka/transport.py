@@ -1,0 +1,193 @@
+"""The Kafka transport on aiokafka: one producer, one consumer per subscription."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+from collections.abc import Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import TopicPartition as TP
+from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import KafkaError
+
+from .._kafka.consume import ConsumeLoop, Offsets, Position, RecordSource
+from .._kafka.message import KafkaMessage, as_key, decode_headers, encode_headers
+from .._kafka.specs import KafkaTopic
+from .._kafka.transport import KafkaTransport
+from ..core.errors import NotConnectedError, PublishError
+from ..core.message import Deliver, Envelope
+from ..core.transport import Consumption
+
+
+def _accepted(cls: type, options: dict[str, Any]) -> dict[str, Any]:
+    """The options ``cls`` takes: one option set configures producer and consumers."""
+    names = inspect.signature(cls.__init__).parameters
+    return {k: v for k, v in options.items() if k in names}
+
+
+class _Assigned(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, source: _AiokafkaSource) -> None:
+        self.source = source
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        if assigned:
+            self.source.assigned.set()
+
+
+class _AiokafkaSource(RecordSource):
+    def __init__(self, consumer: AIOKafkaConsumer) -> None:
+        super().__init__()
+        self.consumer = consumer
+
+    async def fetch(self, offsets: Offsets, max_records: int, timeout_ms: int) -> list[KafkaMessage]:
+        batches = await self.consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
+        settler = offsets.settler
+        out = []
+        for records in batches.values():
+            for r in records:
+                out.append(
+                    KafkaMessage(
+                        r.value if r.value is not None else b"",
+                        decode_headers(r.headers),
+                        topic=r.topic,
+                        partition=r.partition,
+                        offset=r.offset,
+                        key=r.key,
+                        timestamp=r.timestamp,
+                        raw=r,
+                        settler=settler(r.topic, r.partition, r.offset),
+                    )
+                )
+        return out
+
+    def seek(self, topic: str, partition: int, offset: int) -> None:
+        self.consumer.seek(TP(topic, partition), offset)
+
+    async def commit(self, offsets: dict[Position, int], final: bool) -> None:
+        await self.consumer.commit({TP(t, p): o for (t, p), o in offsets.items()})
+
+    async def close(self) -> None:
+        await self.consumer.stop()
+
+
+class AiokafkaTransport(KafkaTransport):
+    def __init__(self, bootstrap_servers: str = "localhost:9092", **options: Any) -> None:
+        self.bootstrap_servers = bootstrap_servers
+        self.options = options
+        self.producer: AIOKafkaProducer | None = None
+
+    def _producer(self) -> AIOKafkaProducer:
+        if self.producer is None:
+            raise NotConnectedError("the Kafka broker is not connected; call start() first")
+        return self.producer
+
+    async def connect(self) -> None:
+        if self.producer is not None:
+            return
+        options = {"request_timeout_ms": 10_000, **self.options}
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap_servers, **_accepted(AIOKafkaProducer, options)
+        )
+        try:
+            await producer.start()
+        except KafkaError as exc:
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            raise NotConnectedError(
+                f"cannot reach the Kafka cluster at {self.bootstrap_servers}: {exc}"
+            ) from exc
+        self.producer = producer
+
+    async def close(self) -> None:
+        producer, self.producer = self.producer, None
+        if producer is not None:
+            await producer.stop()  # flushes what is pending
+
+    async def ping(self, timeout: float) -> bool:
+        producer = self.producer
+        if producer is None:
+            return False
+        await asyncio.wait_for(producer.client.fetch_all_metadata(), timeout)
+        return True
+
+    # -- publishing -----------------------------------------------------------------
+
+    async def _send(self, envelope: Envelope) -> asyncio.Future[Any]:
+        opts = envelope.options
+        try:
+            return await self._producer().send(
+                envelope.destination,
+                envelope.body,
+                key=as_key(opts.get("key")),
+                partition=opts.get("partition"),
+                timestamp_ms=opts.get("timestamp_ms"),
+                headers=encode_headers(envelope.headers, envelope.correlation_id, envelope.reply_to),
+            )
+        except KafkaError as exc:
+            raise PublishError(f"publish to Kafka topic {envelope.destination!r} failed: {exc}") from exc
+
+    async def publish(self, envelope: Envelope) -> Any:
+        future = await self._send(envelope)
+        try:
+            return await future
+        except KafkaError as exc:
+            raise PublishError(f"publish to Kafka topic {envelope.destination!r} failed: {exc}") from exc
+
+    async def publish_batch(self, envelopes: Sequence[Envelope]) -> list[Any]:
+        futures = [await self._send(e) for e in envelopes]
+        try:
+            return list(await asyncio.gather(*futures))
+        except KafkaError as exc:
+            raise PublishError(f"publish of a batch to Kafka failed: {exc}") from exc
+
+    # -- consuming ------------------------------------------------------------------
+
+    async def subscribe(self, spec: KafkaTopic, deliver: Deliver) -> Consumption:
+        producer = self._producer()
+        options = {**self.options, **dict(spec.options)}
+        consumer = AIOKafkaConsumer(
+            **{
+                **_accepted(AIOKafkaConsumer, options),
+                "bootstrap_servers": self.bootstrap_servers,
+                "group_id": spec.group_id,
+                "auto_offset_reset": spec.auto_offset_reset,
+                "enable_auto_commit": spec.auto_commit,
+            }
+        )
+        source = _AiokafkaSource(consumer)
+        await consumer.start()
+        try:
+            if spec.partitions:
+                await self._assign(source, [TP(p.topic, p.partition) for p in spec.partitions])
+            elif spec.group_id is not None:
+                if spec.pattern is not None:
+                    consumer.subscribe(pattern=spec.pattern, listener=_Assigned(source))
+                else:
+                    consumer.subscribe(list(spec.topics), listener=_Assigned(source))
+            elif spec.pattern is not None:
+                consumer.subscribe(pattern=spec.pattern)
+                source.assigned.set()
+            else:
+                # No group: read every partition, from positions fixed now, so
+                # what is published once ``start`` returned is seen.
+                tps = []
+                for topic in spec.topics:
+                    parts = await producer.partitions_for(topic)
+                    tps.extend(TP(topic, p) for p in sorted(parts))
+                await self._assign(source, tps)
+        except BaseException:
+            await consumer.stop()
+            raise
+        return ConsumeLoop(source, spec, deliver, self.logger)
+
+    async def _assign(self, source: _AiokafkaSource, tps: list[TP]) -> None:
+        source.consumer.assign(tps)
+        for tp in tps:
+            await source.consumer.position(tp)
+        source.assigned.set()
