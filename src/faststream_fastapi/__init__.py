@@ -2,25 +2,25 @@
 
 from fastapi import Depends, Header, Path
 
+from .app import FastStream
 from .core.ack import AckPolicy
 from .core.context import Context, Logger, context
 from .core.message import StreamMessage
 from .core.response import Response
+from .testing_app import TestApp
 
 __all__ = [
     "AckPolicy",
     "Context",
     "Depends",
+    "FastStream",
     "Header",
     "Logger",
     "Path",
     "Response",
     "StreamMessage",
+    "TestApp",
     "context",
 ]
 __version__ = "0.1.0"
 
-from .app import FastStream  # noqa: E402
-from .testing_app import TestApp  # noqa: E402
-
-__all__ += ["FastStream", "TestApp"]

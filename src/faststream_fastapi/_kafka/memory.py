@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from ..core.broker import Broker
 from ..core.message import CORRELATION_ID, NO_SETTLER, REPLY_TO, Deliver, Envelope
@@ -100,16 +100,19 @@ def _fresh(msg: KafkaMessage) -> KafkaMessage:
     )
 
 
-class TestKafkaBroker(TestBroker[Broker]):
+B = TypeVar("B", bound=Broker)
+
+
+class TestKafkaBroker(TestBroker[B]):
     """``async with TestKafkaBroker(broker) as br:`` — no Kafka cluster needed."""
 
     transport_factory = KafkaMemoryTransport
 
-    def __init__(self, broker: Any, *, partitions: int = 1, **options: Any) -> None:
+    def __init__(self, broker: B, *, partitions: int = 1, **options: Any) -> None:
         super().__init__(broker, **options)
         self.partitions = partitions
 
-    async def __aenter__(self) -> Any:
+    async def __aenter__(self) -> B:
         broker = await super().__aenter__()
         transport = broker.root()._transport
         if isinstance(transport, KafkaMemoryTransport):

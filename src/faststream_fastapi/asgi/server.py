@@ -133,7 +133,7 @@ def open_sockets(binds: Sequence[str]) -> Iterator[list[socket.socket]]:
 
 
 @contextlib.contextmanager
-def _signals_end_quietly() -> Iterator[None]:
+def signals_end_quietly() -> Iterator[None]:
     # uvicorn re-raises the signal that stopped it once it is done; by then the
     # shutdown was graceful, so the re-raised SIGTERM/SIGINT should do nothing.
     if threading.current_thread() is not threading.main_thread():
@@ -166,6 +166,6 @@ async def serve(
         ) from exc
     config = uvicorn.Config(app, lifespan=lifespan, **uvicorn_options)  # type: ignore[arg-type]
     server = uvicorn.Server(config)
-    with open_sockets(binds) as sockets, _signals_end_quietly():
+    with open_sockets(binds) as sockets, signals_end_quietly():
         await server.serve(sockets=sockets)
     return bool(server.started)

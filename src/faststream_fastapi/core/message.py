@@ -91,17 +91,20 @@ class StreamMessage:
     async def ack(self) -> None:
         if self.settled is None:
             self.settled = "ack"
-            await self._settler.ack()
+            if self._settler is not NO_SETTLER:
+                await self._settler.ack()
 
     async def nack(self) -> None:
         if self.settled is None:
             self.settled = "nack"
-            await self._settler.nack()
+            if self._settler is not NO_SETTLER:
+                await self._settler.nack()
 
     async def reject(self) -> None:
         if self.settled is None:
             self.settled = "reject"
-            await self._settler.reject()
+            if self._settler is not NO_SETTLER:
+                await self._settler.reject()
 
     def __repr__(self) -> str:
         return (

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from .._kafka.memory import KafkaMemoryTransport, TestKafkaBroker
+from .._kafka.memory import TestKafkaBroker as _TestKafkaBroker
+from .broker import KafkaBroker
 
-__all__ = ["KafkaMemoryTransport", "TestKafkaBroker"]
+
+class TestKafkaBroker(_TestKafkaBroker[KafkaBroker]):
+    """``async with TestKafkaBroker(broker) as br:`` — no Kafka cluster needed.
+
+    ``partitions=n`` gives each topic n partitions (default 1).
+    """

@@ -293,7 +293,11 @@ class NatsTransport(Transport):
     async def subscribe(self, spec: NatsSub, deliver: Deliver) -> Consumption:
         subject = spec.wire_subject
         if spec.stream is None:
-            sub = await self._client().subscribe(subject, queue=spec.queue or "")
+            client = self._client()
+            sub = await client.subscribe(subject, queue=spec.queue or "")
+            # Interest is registered once the server has seen it: after this,
+            # a publish from any connection reaches us.
+            await client.flush()
             return self._push_loop(sub, deliver, jetstream=False)
         await self.ensure_stream(spec.stream, subject)
         js = self._jetstream()

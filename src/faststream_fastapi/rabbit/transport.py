@@ -165,9 +165,10 @@ class RabbitTransport(Transport):
             await connection.close()
 
     async def ping(self, timeout: float) -> bool:
-        connection, channel = self.connection, self._channel
-        if connection is None or channel is None or connection.is_closed or channel.is_closed:
+        connection = self.connection
+        if connection is None or connection.is_closed:
             return False
+        channel = await self._ready_channel(timeout)
         # A round trip: passively declare an exchange every broker has.
         await asyncio.wait_for(channel.get_exchange("amq.direct", ensure=True), timeout)
         return True

@@ -32,9 +32,8 @@ class _Loop(Consumption):
 
     def __init__(self, run: Callable[[_Loop], Awaitable[None]], cleanup: Any = None) -> None:
         self.stopping = False
-        self.busy = False
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._busy = False
+        self._idle: asyncio.Event | None = None
         self._cleanup = cleanup
         self.task = asyncio.get_running_loop().create_task(run(self))
 
@@ -43,15 +42,19 @@ class _Loop(Consumption):
         return not self.task.done()
 
     async def handle(self, deliver: Deliver, message: StreamMessage) -> None:
-        self._idle.clear()
+        self._busy = True
         try:
             await deliver(message)
         finally:
-            self._idle.set()
+            self._busy = False
+            if self._idle is not None:
+                self._idle.set()
 
     async def stop(self) -> None:
         self.stopping = True
-        await self._idle.wait()
+        if self._busy:
+            self._idle = asyncio.Event()
+            await self._idle.wait()
         self.task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self.task

@@ -1,0 +1,71 @@
+"""``nox -s bench``: one table, ours next to the bare client library.
+
+Consume: the same messages, consumed the same way (same batching and ack
+pattern), through a FastAPI-router handler taking a pydantic model, an async
+``Depends`` and ``Logger``, versus a loop over the bare client doing the
+validation and the dependency call by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import platform
+import resource
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import case_memory  # noqa: E402
+
+CASES = ["redis", "nats", "rabbit", "kafka", "confluent"]
+
+
+def fmt(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "n/a"
+    if unit == "us":
+        return f"{value:.1f}"
+    return f"{value:,.0f}"
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-n", type=int, default=20_000, help="messages per consume run")
+    parser.add_argument("--only", nargs="*", default=CASES)
+    args = parser.parse_args()
+
+    rows = []
+    for label in args.only:
+        memory = await case_memory.us_per_message(label)
+        try:
+            case = importlib.import_module(f"case_{label}")
+        except ImportError:
+            case = None
+        bare = ours = pub_bare = pub_ours = None
+        if case is not None:
+            bare = await case.bare(args.n)
+            ours = await case.ours(args.n)
+            if hasattr(case, "publish_bare"):
+                pub_bare = await case.publish_bare(args.n)
+                pub_ours = await case.publish_ours(args.n)
+        rows.append((label, memory, bare, ours, pub_bare, pub_ours))
+
+    print(f"\nmachine: {platform.machine()}, {platform.python_implementation()} "
+          f"{platform.python_version()}, {sys.platform}; n={args.n}\n")
+    header = ("broker", "in-memory us/msg", "bare consume msg/s", "ours consume msg/s",
+              "ours/bare", "bare publish msg/s", "ours publish msg/s")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for label, memory, bare, ours, pub_bare, pub_ours in rows:
+        ratio = f"{ours / bare:.0%}" if bare and ours else "n/a"
+        print(f"| {label} | {fmt(memory, 'us')} | {fmt(bare)} | {fmt(ours)} | {ratio} | "
+              f"{fmt(pub_bare)} | {fmt(pub_ours)} |")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak RSS of the bench process: {peak_mb:.0f} MiB")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
