@@ -42,7 +42,9 @@ class Counter:
             self.done.set()
 
 
-async def timed(start: Callable[[], Awaitable[None]], counter: Counter, timeout: float = 120) -> float:
+async def timed(
+    start: Callable[[], Awaitable[None]], counter: Counter, timeout: float = 120
+) -> float:
     """Messages per second from ``start()`` until ``counter`` is full."""
     t0 = time.perf_counter()
     await start()

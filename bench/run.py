@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import case_memory  # noqa: E402
+import case_memory
 
 CASES = ["redis", "nats", "rabbit", "kafka", "confluent"]
 
@@ -53,16 +53,27 @@ async def main() -> None:
                 pub_ours = await case.publish_ours(args.n)
         rows.append((label, memory, bare, ours, pub_bare, pub_ours))
 
-    print(f"\nmachine: {platform.machine()}, {platform.python_implementation()} "
-          f"{platform.python_version()}, {sys.platform}; n={args.n}\n")
-    header = ("broker", "in-memory us/msg", "bare consume msg/s", "ours consume msg/s",
-              "ours/bare", "bare publish msg/s", "ours publish msg/s")
+    print(
+        f"\nmachine: {platform.machine()}, {platform.python_implementation()} "
+        f"{platform.python_version()}, {sys.platform}; n={args.n}\n"
+    )
+    header = (
+        "broker",
+        "in-memory us/msg",
+        "bare consume msg/s",
+        "ours consume msg/s",
+        "ours/bare",
+        "bare publish msg/s",
+        "ours publish msg/s",
+    )
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")
     for label, memory, bare, ours, pub_bare, pub_ours in rows:
         ratio = f"{ours / bare:.0%}" if bare and ours else "n/a"
-        print(f"| {label} | {fmt(memory, 'us')} | {fmt(bare)} | {fmt(ours)} | {ratio} | "
-              f"{fmt(pub_bare)} | {fmt(pub_ours)} |")
+        print(
+            f"| {label} | {fmt(memory, 'us')} | {fmt(bare)} | {fmt(ours)} | {ratio} | "
+            f"{fmt(pub_bare)} | {fmt(pub_ours)} |"
+        )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS of the bench process: {peak_mb:.0f} MiB")
 

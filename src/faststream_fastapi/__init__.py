@@ -23,4 +23,3 @@ __all__ = [
     "context",
 ]
 __version__ = "0.1.0"
-

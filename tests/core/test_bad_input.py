@@ -34,7 +34,11 @@ async def _deliver_raw(broker: RedisBroker, channel: str, body: bytes, ctype: st
     ("body", "ctype", "error"),
     [
         (b'{"id": 1, "secret": "' + SECRET.encode() + b'"', "application/json", MessageDecodeError),
-        (b'{"id": "x", "secret": "' + SECRET.encode() + b'"}', "application/json", MessageValidationError),
+        (
+            b'{"id": "x", "secret": "' + SECRET.encode() + b'"}',
+            "application/json",
+            MessageValidationError,
+        ),
         (b"", None, MessageValidationError),
         (SECRET.encode(), "application/x-unknown", MessageValidationError),
     ],

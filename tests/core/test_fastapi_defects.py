@@ -1,6 +1,5 @@
 """The twelve known defects of the incumbent's bridge (DESIGN.md), each a test."""
 
-
 import asyncio
 import logging
 from typing import Annotated, Any

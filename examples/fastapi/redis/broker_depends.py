@@ -1,5 +1,6 @@
+from typing import Annotated
+
 from fastapi import Depends, FastAPI
-from typing_extensions import Annotated
 
 from faststream_fastapi.redis import RedisBroker, fastapi
 

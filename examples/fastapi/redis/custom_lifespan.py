@@ -1,10 +1,12 @@
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+
 from faststream_fastapi.redis.fastapi import RedisRouter
 
 core_router = RedisRouter()
 nested_router = RedisRouter()
+
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
@@ -13,6 +15,7 @@ async def lifespan(app: FastAPI):
         nested_router.lifespan_context(app),
     ):
         yield
+
 
 app = FastAPI(lifespan=lifespan)
 app.include_router(core_router)

@@ -6,8 +6,7 @@ router = fastapi.RedisRouter()
 
 
 @router.subscriber("test")
-async def handler(msg: str):
-    ...
+async def handler(msg: str): ...
 
 
 @pytest.mark.asyncio

@@ -8,6 +8,7 @@ for ``uvicorn.workers``, which recent uvicorn releases deprecate.)
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sys
@@ -47,11 +48,16 @@ class UvicornWorker(Worker):  # type: ignore[misc]
 
     def run(self) -> None:
         app = self.wsgi
+        for name in ("uvicorn", "uvicorn.error"):
+            logger = logging.getLogger(name)
+            logger.handlers = list(self.log.error_log.handlers)
+            logger.setLevel(self.log.error_log.level)
+            logger.propagate = False
         config = uvicorn.Config(
             app,
             lifespan="on" if isinstance(app, FastStream) else "auto",
             log_config=None,
-            log_level=self.log.loglevel if hasattr(self.log, "loglevel") else None,
+            log_level=self.log.error_log.level,
             access_log=bool(self.cfg.accesslog),
             timeout_keep_alive=self.cfg.keepalive,
             timeout_notify=max(1, int(self.timeout) // 2),

@@ -38,6 +38,7 @@ def new_id() -> str:
     """A unique id: random per process, then a counter (cheaper than uuid4)."""
     return f"{_id_prefix}{next(_id_counter):08x}"
 
+
 R = TypeVar("R", bound="Registry")
 
 

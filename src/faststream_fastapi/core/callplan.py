@@ -154,16 +154,14 @@ class _Node:
         self.call: Any = dependant.call
         self.name = dependant.name
         self.kind = _call_kind(self.call)
-        self.context: ContextField | None = self.call if self.kind == _CONTEXT else None
+        self.context = self.call if isinstance(self.call, ContextField) else None
         self.context_getter = _context_getter(self.context) if self.context else _no_context
         scopes = list(dependant.parent_oauth_scopes or [])
         for scope in dependant.own_oauth_scopes or []:
             if scope not in scopes:
                 scopes.append(scope)
         self.scopes = scopes
-        self.cache_key: Any = (
-            (self.call, tuple(sorted(scopes))) if dependant.use_cache else None
-        )
+        self.cache_key: Any = (self.call, tuple(sorted(scopes))) if dependant.use_cache else None
         self.subs: list[tuple[str, _Node]] = []
         self.data = [(f.name, f.name) for f in (*dependant.body_params, *dependant.query_params)]
         self.headers = [(f.name, f.name) for f in dependant.header_params]
@@ -225,14 +223,13 @@ def _annotated(info: FieldInfo) -> Any:
     """The field's type with its constraints (``Annotated[int, Gt(0)]``)."""
     if not info.metadata:
         return info.annotation
-    return Annotated[(info.annotation, *info.metadata)]
+    return Annotated.__class_getitem__((info.annotation, *info.metadata))  # type: ignore[attr-defined]
 
 
 def _located(exc: ValidationError, source: str, handler: str) -> MessageValidationError:
-    errors = []
+    errors: list[dict[str, Any]] = []
     for e in exc.errors(include_url=False, include_input=False):
-        e["loc"] = (source, *e["loc"])
-        errors.append(e)
+        errors.append({**e, "loc": (source, *e["loc"])})
     return MessageValidationError(handler, errors)
 
 
@@ -247,8 +244,10 @@ class _BodyReader:
         self.group: _FieldGroup | None = None
         self.default: Any = None
         self.required = True
-        embed = len(fields) == 1 and isinstance(fields[0].field_info, params.Body) and bool(
-            getattr(fields[0].field_info, "embed", False)
+        embed = (
+            len(fields) == 1
+            and isinstance(fields[0].field_info, params.Body)
+            and bool(getattr(fields[0].field_info, "embed", False))
         )
         if len(fields) == 1 and not embed:
             f = fields[0]
@@ -299,9 +298,7 @@ class _BodyReader:
             return self.adapter.validate_python(body)
         except ValidationError as exc:
             if _is_json_syntax_error(exc):
-                raise MessageDecodeError(
-                    f"message for {self.handler} is not valid JSON"
-                ) from None
+                raise MessageDecodeError(f"message for {self.handler} is not valid JSON") from None
             raise _located(exc, "body", self.handler) from None
 
 
@@ -422,9 +419,7 @@ class CallPlan:
 
     # -- per message --------------------------------------------------------
 
-    async def run(
-        self, message: StreamMessage, env: RunEnv
-    ) -> tuple[Any, BackgroundTasks | None]:
+    async def run(self, message: StreamMessage, env: RunEnv) -> tuple[Any, BackgroundTasks | None]:
         """Validate, resolve dependencies, call; return the result and queued tasks."""
         run = _Run(message, env)
         self.body.read(message, run.data)

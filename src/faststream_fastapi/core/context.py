@@ -90,7 +90,7 @@ class ContextField:
         return f"Context({self.name!r})"
 
 
-def Context(name: str = "context", *, default: Any = _MISSING) -> Any:  # noqa: N802
+def Context(name: str = "context", *, default: Any = _MISSING) -> Any:
     """A handler parameter filled from the framework context by name."""
     return Depends(ContextField(name, default), use_cache=False)
 

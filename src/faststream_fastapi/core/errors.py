@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -24,14 +24,14 @@ class ContextKeyError(FastStreamError, KeyError):
 class MessageValidationError(FastStreamError, ValueError):
     """A message failed validation; ``errors`` carry locations, never the input."""
 
-    def __init__(self, handler: str, errors: Sequence[dict[str, Any]]) -> None:
+    def __init__(self, handler: str, errors: Sequence[Mapping[str, Any]]) -> None:
         self.handler = handler
-        self.errors = [
-            {"type": e.get("type"), "loc": tuple(e.get("loc", ())), "msg": e.get("msg")}
+        self.errors: list[dict[str, Any]] = [
+            {"type": e.get("type"), "loc": tuple(e.get("loc") or ()), "msg": e.get("msg")}
             for e in errors
         ]
         where = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in self.errors[:5]
+            ".".join(str(p) for p in e["loc"]) + f": {e['msg']}" for e in self.errors[:5]
         )
         super().__init__(f"message for {handler} is invalid: {where}")
 

@@ -53,6 +53,8 @@ class AppBinding(Protocol):
 
     def overrides(self) -> Overrides: ...
 
+    def find_app(self) -> Any: ...
+
 
 class Handler:
     """The decorated function, still callable, with ``mock`` for tests."""

@@ -123,7 +123,7 @@ class StreamRouter(APIRouter, Generic[B]):
         self._on_shutdown.append(func)
         return func
 
-    def include_router(self, router: APIRouter, **kwargs: Any) -> None:  # type: ignore[override]
+    def include_router(self, router: APIRouter, **kwargs: Any) -> None:
         """Include HTTP routes; a nested ``StreamRouter`` also gives us its subscribers.
 
         They move onto our broker exactly once; ``router.broker`` then publishes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 from .._kafka.facade import KafkaBrokerBase, KafkaRouterBase
 from .transport import AiokafkaTransport
 
@@ -11,11 +13,12 @@ class KafkaRouter(KafkaRouterBase):
 
 
 class KafkaBroker(KafkaBrokerBase):
-    __doc__ = (
-        "A Kafka cluster through aiokafka: ``KafkaBroker(\"localhost:9092\", **options)``.\n\n"
-        "``options`` are aiokafka's producer and consumer keywords (each client takes\n"
-        "the ones it knows); a subscriber's own keywords override them for its consumer.\n\n"
-        + (KafkaBrokerBase.__doc__ or "").split("\n", 1)[1]
-    )
-
     transport_class = AiokafkaTransport
+
+
+KafkaBroker.__doc__ = (
+    'A Kafka cluster through aiokafka: ``KafkaBroker("localhost:9092", **options)``.\n\n'
+    "``options`` are aiokafka's producer and consumer keywords (each client takes\n"
+    "the ones it knows); a subscriber's own keywords override them for its consumer.\n\n"
+    + inspect.cleandoc(KafkaBrokerBase.__doc__ or "").split("\n", 1)[1].lstrip("\n")
+)

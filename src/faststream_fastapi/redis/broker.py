@@ -21,7 +21,9 @@ Channel = str | PubSub
 RedisMessage = StreamMessage
 
 
-def _spec(channel: Channel | None, list: str | ListSub | None, stream: str | StreamSub | None) -> RedisSpec:
+def _spec(
+    channel: Channel | None, list: str | ListSub | None, stream: str | StreamSub | None
+) -> RedisSpec:
     given = [x for x in (channel, list, stream) if x is not None]
     if len(given) != 1:
         raise TypeError("give exactly one of channel, list= or stream=")
@@ -142,7 +144,7 @@ class RedisBroker(_RedisDeclarations, Broker):
         reply_to: str | None = None,
         maxlen: int | None = None,
     ) -> Any:
-        """Publish to a channel (``PUBLISH``), a ``list=`` (``RPUSH``) or a ``stream=`` (``XADD``)."""
+        """Publish to a channel (``PUBLISH``), ``list=`` (``RPUSH``) or ``stream=`` (``XADD``)."""
         options = {"maxlen": maxlen} if maxlen is not None else None
         return await self.send(
             message,

@@ -28,7 +28,6 @@ class RedisMemoryTransport(MemoryTransport):
             return kind == "stream" and spec.stream == envelope.destination
         return False
 
-
     def group_key(self, spec: Any) -> Any:
         if isinstance(spec, ListSub):
             return ("list", spec.list)

@@ -8,7 +8,7 @@ import itertools
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from redis.asyncio import Redis
@@ -30,7 +30,9 @@ _RETRY_DELAY = 1.0
 class _Loop(Consumption):
     """A consume loop in a task; ``stop`` lets the current message finish."""
 
-    def __init__(self, run: Callable[[_Loop], Awaitable[None]], cleanup: Any = None) -> None:
+    def __init__(
+        self, run: Callable[[_Loop], Coroutine[Any, Any, None]], cleanup: Any = None
+    ) -> None:
         self.stopping = False
         self._busy = False
         self._idle: asyncio.Event | None = None
@@ -83,7 +85,9 @@ class _StreamSettler(Settler):
         await self._client.xack(self._stream, self._group, self._id)
 
 
-def _message(data: bytes, destination: str, raw: Any, settler: Settler | None = None) -> StreamMessage:
+def _message(
+    data: bytes, destination: str, raw: Any, settler: Settler | None = None
+) -> StreamMessage:
     body, headers = wire.unpack(data)
     if settler is None:
         return StreamMessage(body, headers, destination=destination, raw=raw)
@@ -154,7 +158,9 @@ class RedisTransport(Transport):
                 )
             return await client.publish(envelope.destination, data)
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-            raise PublishError(f"publish to Redis {kind} {envelope.destination!r} failed: {exc}") from exc
+            raise PublishError(
+                f"publish to Redis {kind} {envelope.destination!r} failed: {exc}"
+            ) from exc
 
     async def request(self, envelope: Envelope, timeout: float) -> StreamMessage:
         inbox = await self._ensure_inbox()
@@ -221,7 +227,7 @@ class RedisTransport(Transport):
             while not loop.stopping:
                 try:
                     # Drain what waits in one round trip, block only when empty.
-                    items = await client.lpop(key, spec.max_records)
+                    items: Any = await client.lpop(key, spec.max_records)
                     if not items:
                         popped = await client.blpop([key], timeout=spec.polling_interval)
                         items = [popped[1]] if popped else []
@@ -250,7 +256,9 @@ class RedisTransport(Transport):
                 nonlocal last_id
                 while not loop.stopping:
                     try:
-                        reply = await client.xread({stream: last_id}, count=spec.max_records, block=block)
+                        reply: Any = await client.xread(
+                            {stream: last_id}, count=spec.max_records, block=block
+                        )
                     except (RedisConnectionError, RedisTimeoutError, OSError):
                         await asyncio.sleep(_RETRY_DELAY)
                         continue
@@ -263,9 +271,13 @@ class RedisTransport(Transport):
 
             return _Loop(run_plain)
 
-        consumer = spec.consumer or f"{socket.gethostname()}-{os.getpid()}-{next(self._consumer_ids)}"
+        consumer = (
+            spec.consumer or f"{socket.gethostname()}-{os.getpid()}-{next(self._consumer_ids)}"
+        )
         with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists already
-            await client.xgroup_create(stream, group, id="0" if spec.last_id == "0" else "$", mkstream=True)
+            await client.xgroup_create(
+                stream, group, id="0" if spec.last_id == "0" else "$", mkstream=True
+            )
 
         async def handle_entries(loop: _Loop, entries: Any) -> None:
             for entry_id, fields in entries:
@@ -284,11 +296,16 @@ class RedisTransport(Transport):
                 try:
                     if clock() >= claim_at:
                         claim_at = clock() + spec.min_idle_time / 2000
-                        claimed = await client.xautoclaim(
-                            stream, group, consumer, spec.min_idle_time, "0-0", count=spec.max_records
+                        claimed: Any = await client.xautoclaim(
+                            stream,
+                            group,
+                            consumer,
+                            spec.min_idle_time,
+                            "0-0",
+                            count=spec.max_records,
                         )
                         await handle_entries(loop, claimed[1])
-                    reply = await client.xreadgroup(
+                    reply: Any = await client.xreadgroup(
                         group, consumer, {stream: ">"}, count=spec.max_records, block=block
                     )
                 except (RedisConnectionError, RedisTimeoutError, OSError):

@@ -1,0 +1,176 @@
+"""JSON Schemas of message payloads and headers, generated in one pass.
+
+Every payload and headers schema of a document becomes one field of a single
+pydantic model, so one schema generation names all nested models consistently
+(two different ``Item`` classes get distinct names) and their definitions land
+in ``components.schemas``. Definition names are made safe for component keys
+(``Page[Item]`` becomes ``Page_Item_``) and every ``$ref`` is rewritten to match.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, create_model
+from pydantic.fields import FieldInfo
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, PydanticJsonSchemaWarning
+from pydantic_core import PydanticUndefined, core_schema
+
+_SAFE = re.compile(r"[^A-Za-z0-9_.\-]")
+_PREFIX = "#/$defs/"
+COMPONENTS = "#/components/schemas/"
+
+
+def safe_key(text: str) -> str:
+    """A component or channel key: letters, digits, ``_``, ``.`` and ``-`` only."""
+    return _SAFE.sub("_", text) or "_"
+
+
+class _Lenient(GenerateJsonSchema):
+    """Types pydantic cannot describe (arbitrary classes) become ``{}``, not errors."""
+
+    def handle_invalid_for_json_schema(
+        self, schema: core_schema.CoreSchema, error_info: str
+    ) -> JsonSchemaValue:
+        return {}
+
+
+def _annotated(info: FieldInfo) -> Any:
+    if not info.metadata:
+        return info.annotation
+    return Annotated[(info.annotation, *info.metadata)]
+
+
+def _field(info: FieldInfo, *, alias: str | None = None, title: str | None = None) -> Any:
+    """A plain pydantic ``Field`` with what a schema shows of ``info``."""
+    kwargs: dict[str, Any] = {}
+    if info.default is not PydanticUndefined:
+        kwargs["default"] = info.default
+    elif info.default_factory is not None:
+        kwargs["default_factory"] = info.default_factory
+    for name in ("description", "examples", "json_schema_extra", "deprecated"):
+        value = getattr(info, name, None)
+        if value is not None:
+            kwargs[name] = value
+    if title or info.title:
+        kwargs["title"] = title or info.title
+    if alias:
+        kwargs["alias"] = alias
+    return Field(**kwargs)
+
+
+def _camel(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name))
+
+
+class SchemaSet:
+    """Collects payload and headers schemas, then renders them all at once."""
+
+    def __init__(self) -> None:
+        self._fields: dict[str, tuple[Any, Any]] = {}
+        self._literal: dict[str, dict[str, Any]] = {}
+
+    def _slot(self, annotation: Any, field: Any) -> str:
+        slot = f"s{len(self._fields) + len(self._literal)}"
+        self._fields[slot] = (annotation, field)
+        return slot
+
+    def literal(self, schema: dict[str, Any]) -> str:
+        """A schema given as JSON Schema already (``publisher(schema={...})``)."""
+        slot = f"s{len(self._fields) + len(self._literal)}"
+        self._literal[slot] = schema
+        return slot
+
+    def body(self, fields: Sequence[Any], *, whole: bool, name: str) -> str | None:
+        """The payload of a handler's body parameters (FastAPI ``ModelField``\\ s)."""
+        if not fields:
+            return None
+        if whole:
+            info: FieldInfo = fields[0].field_info
+            return self._slot(_annotated(info), _field(info, title=info.title or fields[0].name))
+        model = self._model(f"{_camel(name)}Payload", fields, lower=False)
+        return self._slot(model, Field(title=f"{_camel(name)}Payload"))
+
+    def headers(self, fields: Sequence[Any], *, name: str) -> str | None:
+        """An object schema of the ``Header()`` parameters."""
+        if not fields:
+            return None
+        model = self._model(f"{_camel(name)}Headers", fields, lower=True)
+        return self._slot(model, Field(title=f"{_camel(name)}Headers"))
+
+    def annotation(self, annotation: Any, *, title: str) -> str:
+        """The payload of a Python type (a publisher's ``schema=`` or return annotation)."""
+        return self._slot(annotation, Field(title=title))
+
+    def _model(self, name: str, fields: Sequence[Any], *, lower: bool) -> type[BaseModel]:
+        definitions: dict[str, Any] = {}
+        for f in fields:
+            info: FieldInfo = f.field_info
+            alias = str(f.alias or f.name)
+            definitions[f.name] = (_annotated(info), _field(info, alias=alias))
+        return create_model(name, **definitions)  # type: ignore[no-any-return, call-overload]
+
+    def render(self) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+        """Each slot's schema, and the shared definitions (``components.schemas``)."""
+        out: dict[str, dict[str, Any]] = {k: _rewrite(v, {}) for k, v in self._literal.items()}
+        if not self._fields:
+            return out, {}
+        holder = create_model("AsyncAPIDocument", **self._fields)  # type: ignore[call-overload]
+        with warnings.catch_warnings():
+            # Defaults that are not JSON are left out of the schema; that is fine here.
+            warnings.simplefilter("ignore", PydanticJsonSchemaWarning)
+            schema = holder.model_json_schema(
+                ref_template=_PREFIX + "{model}", schema_generator=_Lenient
+            )
+        defs: dict[str, Any] = schema.get("$defs", {})
+        names: dict[str, str] = {}
+        for name in defs:
+            key = safe_key(name)
+            while key in names.values():
+                key += "_"
+            names[name] = key
+        components = {names[n]: _rewrite(s, names) for n, s in defs.items()}
+        for slot, prop in schema.get("properties", {}).items():
+            out[slot] = _rewrite(prop, names)
+        return out, components
+
+
+def _rewrite(value: Any, names: dict[str, str]) -> Any:
+    """A copy of ``value`` with ``#/$defs/X`` references pointing at components."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k == "$ref" and isinstance(v, str) and v.startswith(_PREFIX):
+                name = v[len(_PREFIX) :]
+                out[k] = COMPONENTS + names.get(name, safe_key(name))
+            else:
+                out[k] = _rewrite(v, names)
+        return out
+    if isinstance(value, list):
+        return [_rewrite(v, names) for v in value]
+    return value
+
+
+def return_annotation(funcs: Sequence[Callable[..., Any]]) -> Any:
+    """The union of the functions' return annotations; ``None`` when none says anything."""
+    found: list[Any] = []
+    for func in funcs:
+        try:
+            hints = typing.get_type_hints(func, include_extras=True)
+        except Exception:
+            continue
+        hint = hints.get("return")
+        if hint is None or hint is type(None) or hint is Any or hint in found:
+            continue
+        if getattr(hint, "__name__", "") == "Response":
+            continue
+        found.append(hint)
+    if not found:
+        return None
+    if len(found) == 1:
+        return found[0]
+    return typing.Union[tuple(found)]  # noqa: UP007

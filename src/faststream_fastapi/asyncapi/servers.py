@@ -1,0 +1,126 @@
+"""Server entries from a broker's connection URL(s), without credentials.
+
+Passwords live in URLs (``amqp://user:secret@host``, ``redis://:secret@host``,
+``?password=...``); a published document must never show them. Userinfo is
+always dropped, and so is every query parameter whose name suggests a secret.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+from .bindings import broker_protocol
+
+_SECRET = re.compile(
+    r"pass|secret|token|key|auth|cred|sig|jwt|nkey|seed|session|cert|private", re.IGNORECASE
+)
+
+#: Protocol versions worth stating, by protocol.
+_PROTOCOL_VERSIONS = {"amqp": "0.9.1", "amqps": "0.9.1"}
+
+
+@dataclass
+class Server:
+    """One broker endpoint: what both document versions need to describe it."""
+
+    protocol: str
+    host: str
+    pathname: str | None
+    query: str
+    has_scheme: bool
+    protocol_version: str | None = None
+    description: str | None = None
+
+    @property
+    def url(self) -> str:
+        """The 2.6 ``url``: scheme (when the broker was given one), host, path, safe query."""
+        url = f"{self.protocol}://{self.host}" if self.has_scheme else self.host
+        url += self.pathname or ""
+        return f"{url}?{self.query}" if self.query else url
+
+
+def safe_url(url: str) -> str:
+    """``url`` without userinfo or secret-looking query parameters."""
+    parts = urlsplit(url)
+    netloc = _host(parts.hostname, parts.port) if parts.netloc else ""
+    out = f"{parts.scheme}://{netloc}" if parts.scheme else netloc
+    out += parts.path
+    query = _safe_query(parts.query)
+    return f"{out}?{query}" if query else out
+
+
+def _host(hostname: str | None, port: int | None) -> str:
+    host = hostname or ""
+    if ":" in host:  # an IPv6 literal
+        host = f"[{host}]"
+    return f"{host}:{port}" if port else host
+
+
+def _safe_query(query: str) -> str:
+    pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not _SECRET.search(k)]
+    return urlencode(pairs)
+
+
+def broker_urls(broker: Any) -> list[str]:
+    """The connection URLs a broker was configured with, whatever it calls them."""
+    for attr in ("url", "servers", "bootstrap_servers"):
+        value = getattr(broker, attr, None)
+        if isinstance(value, str) and value:
+            return [u.strip() for u in value.split(",") if u.strip()]
+        if isinstance(value, list | tuple) and value:
+            urls: list[str] = []
+            for item in value:
+                if isinstance(item, str):
+                    urls.extend(u.strip() for u in item.split(",") if u.strip())
+            if urls:
+                return urls
+    return []
+
+
+def servers_of(broker: Any) -> list[Server]:
+    """One :class:`Server` per URL of ``broker``."""
+    protocol = broker_protocol(broker)
+    description = getattr(broker, "description", None)
+    servers = []
+    for url in broker_urls(broker):
+        has_scheme = "://" in url
+        try:
+            parts = urlsplit(url if has_scheme else f"//{url}")
+            hostname, port = parts.hostname, parts.port
+        except ValueError:
+            continue
+        scheme = parts.scheme if has_scheme else (protocol or "tcp")
+        if scheme == "unix":
+            host = "localhost"
+            path: str | None = parts.path or None
+        else:
+            host = _host(hostname, port) or "localhost"
+            path = parts.path if parts.path and parts.path != "/" else None
+        if protocol == "kafka" and scheme not in ("kafka", "kafka-secure"):
+            scheme = "kafka"
+        servers.append(
+            Server(
+                protocol=scheme,
+                host=host,
+                pathname=path,
+                query=_safe_query(parts.query),
+                has_scheme=has_scheme,
+                protocol_version=_PROTOCOL_VERSIONS.get(scheme),
+                description=description if isinstance(description, str) else None,
+            )
+        )
+    return servers
+
+
+def amqp_vhost(broker: Any) -> str | None:
+    """The virtual host named by an AMQP broker's URL (``/`` when none)."""
+    if broker_protocol(broker) != "amqp":
+        return None
+    urls = broker_urls(broker)
+    if not urls:
+        return None
+    path = urlsplit(urls[0]).path
+    return unquote(path[1:]) if len(path) > 1 else "/"

@@ -1,0 +1,5 @@
+"""The ``faststream-fastapi`` command line."""
+
+from .main import main
+
+__all__ = ["main"]

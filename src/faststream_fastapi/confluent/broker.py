@@ -1,0 +1,26 @@
+"""``KafkaBroker`` and the plain ``KafkaRouter`` on confluent-kafka."""
+
+from __future__ import annotations
+
+import inspect
+
+from .._kafka.facade import KafkaBrokerBase, KafkaRouterBase
+from .transport import ConfluentTransport
+
+
+class KafkaRouter(KafkaRouterBase):
+    """Groups Kafka subscribers and publishers, optionally under a topic ``prefix``."""
+
+
+class KafkaBroker(KafkaBrokerBase):
+    transport_class = ConfluentTransport
+
+
+KafkaBroker.__doc__ = (
+    'A Kafka cluster through confluent-kafka: ``KafkaBroker("localhost:9092", **config)``.\n\n'
+    "``config`` is librdkafka configuration, for the producer and every consumer;\n"
+    "underscores stand for dots (``session_timeout_ms=3000`` is ``session.timeout.ms``).\n"
+    "``connect_timeout`` (seconds, default 10) bounds connecting and flushing.\n"
+    "A subscriber's own keywords override the configuration for its consumer.\n\n"
+    + inspect.cleandoc(KafkaBrokerBase.__doc__ or "").split("\n", 1)[1].lstrip("\n")
+)

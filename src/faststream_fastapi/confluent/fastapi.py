@@ -1,0 +1,22 @@
+"""``faststream_fastapi.kafka.fastapi``: the confluent-kafka ``StreamRouter`` and annotations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from .._kafka.message import KafkaMessage as _KafkaMessage
+from ..core.context import Context, Logger
+from ..fastapi.router import StreamRouter
+from .broker import KafkaBroker as _KafkaBroker
+
+KafkaMessage = Annotated[_KafkaMessage, Context("message")]
+KafkaBroker = Annotated[_KafkaBroker, Context("broker")]
+
+
+class KafkaRouter(StreamRouter[_KafkaBroker]):
+    """An ``APIRouter`` with a ``KafkaBroker``: ``KafkaRouter("localhost:9092")``."""
+
+    broker_class = _KafkaBroker
+
+
+__all__ = ["Context", "KafkaBroker", "KafkaMessage", "KafkaRouter", "Logger"]

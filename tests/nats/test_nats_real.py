@@ -1,0 +1,365 @@
+"""The NATS transport against the real server: core subjects, queue groups, JetStream."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import pytest
+from fastapi import Header, Path
+from nats.js.api import ConsumerConfig
+from pydantic import BaseModel
+
+import nats
+from faststream_fastapi import AckPolicy
+from faststream_fastapi.core.errors import BrokerConnectionError, PublishError
+from faststream_fastapi.nats import JStream, NatsBroker, PullSub
+from faststream_fastapi.nats.fastapi import NatsMessage
+
+pytestmark = pytest.mark.nats
+URL = "nats://127.0.0.1:4222"
+
+
+class Item(BaseModel):
+    name: str
+    qty: int
+
+
+async def collect(n: int, queue: asyncio.Queue[Any], timeout: float = 5.0) -> list[Any]:
+    return [await asyncio.wait_for(queue.get(), timeout) for _ in range(n)]
+
+
+@pytest.fixture
+async def streams() -> AsyncIterator[list[str]]:
+    """Names of JetStream streams a test creates; deleted afterwards."""
+    names: list[str] = []
+    yield names
+    if names:
+        nc = await nats.connect(URL)
+        try:
+            js = nc.jetstream()
+            for stream in names:
+                with contextlib.suppress(Exception):
+                    await js.delete_stream(stream)
+        finally:
+            await nc.close()
+
+
+async def consumer_info(stream: str, durable: str) -> Any:
+    nc = await nats.connect(URL)
+    try:
+        return await nc.jetstream().consumer_info(stream, durable)
+    finally:
+        await nc.close()
+
+
+# -- core NATS -----------------------------------------------------------------------
+
+
+async def test_model_headers_and_path_params(name: str) -> None:
+    broker = NatsBroker(URL)
+    got: asyncio.Queue[Any] = asyncio.Queue()
+
+    @broker.subscriber(name + ".{level}")
+    async def handle(
+        item: Item,
+        level: Annotated[str, Path()],
+        x_request_id: Annotated[str, Header()],
+    ) -> None:
+        await got.put((level, item, x_request_id))
+
+    async with broker:
+        await broker.start()
+        assert await broker.ping(1.0)
+        await broker.publish(Item(name="a", qty=1), f"{name}.warn", headers={"X-Request-ID": "r1"})
+        await broker.publish(Item(name="b", qty=2), f"{name}.info", headers={"x-request-id": "r2"})
+        # Two tokens: ``{level}`` matches exactly one.
+        await broker.publish(Item(name="c", qty=3), f"{name}.a.b", headers={"x-request-id": "r3"})
+        assert sorted(await collect(2, got)) == [
+            ("info", Item(name="b", qty=2), "r2"),
+            ("warn", Item(name="a", qty=1), "r1"),
+        ]
+        await asyncio.sleep(0.1)
+        assert got.empty()
+    assert not await broker.ping(0.5)
+
+
+async def test_queue_group_handles_each_message_once(name: str) -> None:
+    broker = NatsBroker(URL)
+    got: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
+
+    @broker.subscriber(name, "workers")
+    async def first(n: int) -> None:
+        await got.put(("first", n))
+
+    @broker.subscriber(name, "workers")
+    async def second(n: int) -> None:
+        await got.put(("second", n))
+
+    async with broker:
+        await broker.start()
+        for n in range(40):
+            await broker.publish(n, name)
+        handled = await collect(40, got)
+        await asyncio.sleep(0.1)
+        assert got.empty()
+    assert sorted(n for _, n in handled) == list(range(40))
+    # Both members took part (40 messages, random distribution: ~1e-12 to fail).
+    assert {who for who, _ in handled} == {"first", "second"}
+
+
+async def test_request_reply_with_return_value(name: str) -> None:
+    broker = NatsBroker(URL)
+
+    @broker.subscriber(name)
+    async def double(item: Item, message: NatsMessage) -> Item:
+        assert message.reply_to  # the native inbox
+        return Item(name=item.name, qty=item.qty * 2)
+
+    async with broker:
+        await broker.start()
+        reply = await broker.request(Item(name="x", qty=21), name, correlation_id="c-1", timeout=2)
+    assert Item.model_validate_json(reply.body) == Item(name="x", qty=42)
+    assert reply.correlation_id == "c-1"
+    assert reply.headers["Content-Type"] == "application/json"
+
+
+async def test_request_without_responder_times_out(name: str) -> None:
+    async with NatsBroker(URL) as broker:
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            await broker.request("anyone?", name, timeout=1.0)
+        assert time.monotonic() - started < 1.5
+
+
+async def test_publisher_decorator_publishes_return_value(name: str) -> None:
+    broker = NatsBroker(URL)
+    got: asyncio.Queue[Any] = asyncio.Queue()
+
+    @broker.subscriber(f"{name}.in")
+    @broker.publisher(f"{name}.out", headers={"x-origin": "double"})
+    async def double(n: int) -> int:
+        return n * 2
+
+    @broker.subscriber(f"{name}.out")
+    async def sink(n: int, origin: Annotated[str, Header(alias="X-Origin")]) -> None:
+        await got.put((n, origin))
+
+    async with broker:
+        await broker.start()
+        await broker.publish(21, f"{name}.in")
+        assert await collect(1, got) == [(42, "double")]
+
+
+async def test_malformed_message_is_logged_without_payload(
+    name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    broker = NatsBroker(URL)
+    got: asyncio.Queue[Item] = asyncio.Queue()
+
+    @broker.subscriber(name)
+    async def handle(item: Item) -> None:
+        await got.put(item)
+
+    caplog.set_level(logging.ERROR, logger="faststream_fastapi")
+    async with broker:
+        await broker.start()
+        secret = b'{"name": "TOP-SECRET-PAYLOAD", "qty": '
+        await broker.publish(secret, name, headers={"content-type": "application/json"})
+        await broker.publish({"name": "TOP-SECRET-TOO", "qty": "many"}, name)
+        await broker.publish(Item(name="ok", qty=1), name)
+        assert await collect(1, got) == [Item(name="ok", qty=1)]
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 2
+    assert "TOP-SECRET" not in caplog.text
+
+
+async def test_stop_lets_the_message_in_hand_finish(name: str) -> None:
+    broker = NatsBroker(URL)
+    started, finished = asyncio.Event(), asyncio.Event()
+
+    @broker.subscriber(name)
+    async def slow(n: int) -> None:
+        started.set()
+        await asyncio.sleep(0.3)
+        finished.set()
+
+    await broker.start()
+    await broker.publish(1, name)
+    await asyncio.wait_for(started.wait(), 5)
+    await broker.close()
+    assert finished.is_set()
+
+
+async def test_dead_consume_task_is_not_alive(name: str) -> None:
+    broker = NatsBroker(URL)
+
+    @broker.subscriber(name)
+    async def handle(n: int) -> None: ...
+
+    await broker.start()
+    try:
+        consumption = broker.subscribers[0].consumption
+        assert consumption is not None and consumption.alive
+        client = broker.transport.client  # type: ignore[attr-defined]
+        await client.close()  # the connection dies under the subscription
+        deadline = time.monotonic() + 5
+        while consumption.alive:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.01)
+        assert not await broker.ping(0.5)
+    finally:
+        await broker.close()
+
+
+async def test_unreachable_server_fails_start_quickly() -> None:
+    broker = NatsBroker("nats://127.0.0.1:1", connect_timeout=1)
+    started = time.monotonic()
+    with pytest.raises(BrokerConnectionError, match=r"127\.0\.0\.1:1"):
+        await broker.start()
+    assert time.monotonic() - started < 4
+    assert not await broker.ping(0.1)
+
+
+# -- JetStream -----------------------------------------------------------------------
+
+
+async def test_push_consumer_acks_on_success(name: str, streams: list[str]) -> None:
+    streams.append(name)
+    broker = NatsBroker(URL)
+    got: asyncio.Queue[Item] = asyncio.Queue()
+
+    @broker.subscriber(f"{name}.orders", stream=name, durable="d")
+    async def handle(item: Item) -> None:
+        await got.put(item)
+
+    async with broker:
+        await broker.start()
+        ack = await broker.publish(Item(name="a", qty=1), f"{name}.orders", stream=name)
+        assert ack.stream == name and ack.seq == 1
+        assert await collect(1, got) == [Item(name="a", qty=1)]
+        await asyncio.sleep(0.1)
+        info = await consumer_info(name, "d")
+    assert info.num_ack_pending == 0
+    assert info.ack_floor.stream_seq == 1
+    assert info.num_redelivered == 0
+
+
+async def test_push_consumer_nack_on_error_redelivers(name: str, streams: list[str]) -> None:
+    streams.append(name)
+    broker = NatsBroker(URL)
+    attempts: asyncio.Queue[int] = asyncio.Queue()
+
+    @broker.subscriber(name, stream=name, ack_policy=AckPolicy.NACK_ON_ERROR)
+    async def flaky(n: int, message: NatsMessage) -> None:
+        delivered = message.raw.metadata.num_delivered
+        await attempts.put(delivered)
+        if delivered == 1:
+            raise RuntimeError("transient")
+
+    async with broker:
+        await broker.start()
+        await broker.publish(7, name, stream=name)
+        assert await collect(2, attempts) == [1, 2]
+
+
+async def test_push_consumer_terminates_on_error_by_default(name: str, streams: list[str]) -> None:
+    streams.append(name)
+    broker = NatsBroker(URL)
+    attempts: asyncio.Queue[int] = asyncio.Queue()
+
+    @broker.subscriber(name, stream=name, durable="d", config=ConsumerConfig(ack_wait=0.5))
+    async def broken(n: int) -> None:
+        await attempts.put(n)
+        raise RuntimeError("permanent")
+
+    async with broker:
+        await broker.start()
+        await broker.publish(7, name, stream=name)
+        assert await collect(1, attempts) == [7]
+        # Past ack_wait: an unsettled message would have come back by now.
+        await asyncio.sleep(0.8)
+        assert attempts.empty()
+        info = await consumer_info(name, "d")
+    assert info.num_ack_pending == 0
+    assert info.num_redelivered == 0
+
+
+async def test_pull_consumer_fetches_in_batches(name: str, streams: list[str]) -> None:
+    streams.append(name)
+    stream = JStream(name, subjects=[f"{name}.>"])
+    broker = NatsBroker(URL)
+    got: asyncio.Queue[tuple[int, int]] = asyncio.Queue()
+
+    @broker.subscriber(
+        f"{name}.jobs", stream=stream, durable="w", pull_sub=PullSub(batch_size=5, timeout=0.5)
+    )
+    async def work(n: int, message: NatsMessage) -> None:
+        await got.put((n, message.raw.metadata.sequence.stream))
+
+    async with broker:
+        # Waiting before the consumer exists: the first fetch takes all five.
+        for n in range(5):
+            await broker.publish(n, f"{name}.jobs", stream=stream)
+        await broker.start()
+        assert await collect(5, got) == [(n, n + 1) for n in range(5)]
+        await asyncio.sleep(0.1)
+        info = await consumer_info(name, "w")
+    assert info.ack_floor.stream_seq == 5
+    assert info.num_ack_pending == 0
+
+
+async def test_malformed_jetstream_message_is_terminated(
+    name: str, streams: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    streams.append(name)
+    broker = NatsBroker(URL)
+    got: asyncio.Queue[Item] = asyncio.Queue()
+
+    @broker.subscriber(
+        name,
+        stream=name,
+        durable="d",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        config=ConsumerConfig(ack_wait=0.5),
+    )
+    async def handle(item: Item) -> None:
+        await got.put(item)
+
+    caplog.set_level(logging.ERROR, logger="faststream_fastapi")
+    async with broker:
+        await broker.start()
+        await broker.publish(
+            b"{not json SECRET", name, stream=name, headers={"content-type": "application/json"}
+        )
+        await broker.publish(Item(name="ok", qty=1), name, stream=name)
+        assert await collect(1, got) == [Item(name="ok", qty=1)]
+        await asyncio.sleep(0.7)
+        info = await consumer_info(name, "d")
+    assert info.num_ack_pending == 0 and info.num_redelivered == 0
+    assert "SECRET" not in caplog.text
+    assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
+
+
+async def test_request_to_a_jetstream_subscriber(name: str, streams: list[str]) -> None:
+    streams.append(name)
+    broker = NatsBroker(URL)
+
+    @broker.subscriber(name, stream=name)
+    async def echo(text: str) -> str:
+        return text.upper()
+
+    async with broker:
+        await broker.start()
+        reply = await broker.request("hi", name, stream=name, timeout=2)
+    assert reply.decode() == "HI"
+
+
+async def test_publish_to_subject_without_stream_fails(name: str) -> None:
+    async with NatsBroker(URL) as broker:
+        with pytest.raises(PublishError, match=name):
+            await broker.publish("x", name, stream=JStream(name, declare=False), timeout=1)

@@ -1,0 +1,386 @@
+"""The RabbitMQ transport against the real server: exchanges, delivery, replies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import aio_pika
+import pytest
+from fastapi import Header, Path
+from pydantic import BaseModel
+
+from faststream_fastapi import AckPolicy
+from faststream_fastapi.core.errors import PublishError
+from faststream_fastapi.rabbit import (
+    ExchangeType,
+    RabbitBroker,
+    RabbitExchange,
+    RabbitQueue,
+)
+from faststream_fastapi.rabbit.fastapi import RabbitMessage
+
+pytestmark = pytest.mark.rabbit
+URL = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+class Item(BaseModel):
+    name: str
+    qty: int
+
+
+async def collect(n: int, queue: asyncio.Queue[Any], timeout: float = 5.0) -> list[Any]:
+    return [await asyncio.wait_for(queue.get(), timeout) for _ in range(n)]
+
+
+@pytest.fixture
+async def amqp() -> AsyncIterator[aio_pika.abc.AbstractChannel]:
+    """A plain aio-pika channel, to look at queues from outside the broker."""
+    connection = await aio_pika.connect(URL)
+    try:
+        yield await connection.channel()
+    finally:
+        await connection.close()
+
+
+async def ready_count(channel: aio_pika.abc.AbstractChannel, queue: str) -> int:
+    declared = await channel.declare_queue(queue, passive=True)
+    count = declared.declaration_result.message_count
+    assert count is not None
+    return count
+
+
+async def test_model_round_trip_and_case_insensitive_header(name: str) -> None:
+    broker = RabbitBroker(URL)
+    got: asyncio.Queue[Any] = asyncio.Queue()
+
+    @broker.subscriber(RabbitQueue(name, auto_delete=True))
+    async def handle(item: Item, x_tenant: Annotated[str, Header()]) -> None:
+        await got.put((item, x_tenant))
+
+    async with broker:
+        await broker.start()
+        await broker.publish(Item(name="a", qty=2), name, headers={"X-TENANT": "acme"})
+        assert await collect(1, got) == [(Item(name="a", qty=2), "acme")]
+
+
+async def test_topic_exchange_feeds_path_params(name: str) -> None:
+    broker = RabbitBroker(URL)
+    logs = RabbitExchange(f"{name}-logs", type=ExchangeType.TOPIC, auto_delete=True)
+    got: asyncio.Queue[Any] = asyncio.Queue()
+
+    @broker.subscriber(RabbitQueue(name, auto_delete=True, routing_key="logs.{level}"), logs)
+    async def handle(text: str, level: Annotated[str, Path()], msg: RabbitMessage) -> None:
+        await got.put((level, text, msg.destination))
+
+    async with broker:
+        await broker.start()
+        await broker.publish("disk full", exchange=logs, routing_key="logs.error")
+        await broker.publish("hello", exchange=logs, routing_key="logs.info")
+        with pytest.raises(PublishError, match="NO_ROUTE"):
+            await broker.publish("nobody", exchange=logs, routing_key="metrics.cpu")
+        assert sorted(await collect(2, got)) == [
+            ("error", "disk full", "logs.error"),
+            ("info", "hello", "logs.info"),
+        ]
+
+
+async def test_fanout_reaches_two_queues(name: str) -> None:
+    broker = RabbitBroker(URL)
+    fan = RabbitExchange(f"{name}-fan", type=ExchangeType.FANOUT, auto_delete=True)
+    got: asyncio.Queue[Any] = asyncio.Queue()
+
+    @broker.subscriber(RabbitQueue(f"{name}-1", auto_delete=True), fan)
+    async def one(text: str) -> None:
+        await got.put(("1", text))
+
+    @broker.subscriber(RabbitQueue(f"{name}-2", auto_delete=True), fan)
+    async def two(text: str) -> None:
+        await got.put(("2", text))
+
+    async with broker:
+        await broker.start()
+        await broker.publish("hi", exchange=fan)
+        assert sorted(await collect(2, got)) == [("1", "hi"), ("2", "hi")]
+
+
+async def test_headers_exchange(name: str) -> None:
+    broker = RabbitBroker(URL)
+    ex = RabbitExchange(f"{name}-h", type=ExchangeType.HEADERS, auto_delete=True)
+    got: asyncio.Queue[Any] = asyncio.Queue()
+    wanted = {"x-match": "all", "kind": "pdf", "size": "big"}
+
+    @broker.subscriber(RabbitQueue(name, auto_delete=True, bind_arguments=wanted), ex)
+    async def handle(text: str) -> None:
+        await got.put(text)
+
+    async with broker:
+        await broker.start()
+        await broker.publish("match", exchange=ex, headers={"kind": "pdf", "size": "big"})
+        await broker.publish("partial", exchange=ex, headers={"kind": "pdf"}, mandatory=False)
+        await broker.publish("again", exchange=ex, headers={"kind": "pdf", "size": "big"})
+        assert await collect(2, got) == ["match", "again"]
+        assert got.empty()
+
+
+async def test_properties_are_native_and_visible(name: str) -> None:
+    broker = RabbitBroker(URL)
+    got: asyncio.Queue[RabbitMessage] = asyncio.Queue()
+
+    @broker.subscriber(RabbitQueue(name, auto_delete=True, arguments={"x-max-priority": 5}))
+    async def handle(body: dict[str, int], msg: RabbitMessage) -> None:
+        await got.put(msg)
+
+    async with broker:
+        await broker.start()
+        await broker.publish(
+            {"n": 1},
+            name,
+            correlation_id="cid-1",
+            message_id="mid-1",
+            priority=3,
+            expiration=60,
+            persist=True,
+            headers={"x-trace": "t1"},
+        )
+        (msg,) = await collect(1, got)
+    raw = msg.raw
+    assert isinstance(raw, aio_pika.abc.AbstractIncomingMessage)
+    assert (raw.correlation_id, raw.message_id, raw.content_type) == (
+        "cid-1",
+        "mid-1",
+        "application/json",
+    )
+    assert (msg.correlation_id, msg.message_id, msg.content_type) == (
+        "cid-1",
+        "mid-1",
+        "application/json",
+    )
+    assert raw.priority == 3
+    assert raw.expiration == 60
+    assert raw.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
+    assert msg.headers["X-Trace"] == "t1"
+    assert "content-type" not in (raw.headers or {})  # a native property, not a header
+
+
+async def test_unroutable_mandatory_publish_raises(name: str) -> None:
+    broker = RabbitBroker(URL)
+    async with broker:
+        with pytest.raises(PublishError, match=r"returned.*NO_ROUTE.*mandatory=False"):
+            await broker.publish("lost", f"{name}-nobody")
+        # Optional delivery is the caller's explicit choice, and the channel survives.
+        await broker.publish("dropped", f"{name}-nobody", mandatory=False)
+        with pytest.raises(PublishError, match="NOT_FOUND"):
+            await broker.publish("x", exchange=f"{name}-no-such-exchange", routing_key="k")
+        assert await broker.ping()
+        with pytest.raises(PublishError):
+            await broker.publish("still lost", f"{name}-nobody")
+
+
+async def test_request_reply_and_timeout(name: str) -> None:
+    broker = RabbitBroker(URL)
+
+    @broker.subscriber(RabbitQueue(name, auto_delete=True))
+    async def double(n: int) -> int:
+        return n * 2
+
+    @broker.subscriber(RabbitQueue(f"{name}-slow", auto_delete=True))
+    async def slow(n: int) -> int:
+        await asyncio.sleep(0.5)
+        return n
+
+    async with broker:
+        await broker.start()
+        replies = await asyncio.gather(*(broker.request(i, name, timeout=5) for i in range(5)))
+        assert [r.decode() for r in replies] == [0, 2, 4, 6, 8]
+        reply = await broker.request(21, name, correlation_id="ask-1", timeout=5)
+        assert (reply.decode(), reply.correlation_id) == (42, "ask-1")
+        with pytest.raises(TimeoutError):
+            await broker.request(1, f"{name}-slow", timeout=0.2)
+
+
+async def test_ack_after_success_leaves_queue_empty(
+    name: str, amqp: aio_pika.abc.AbstractChannel
+) -> None:
+    broker = RabbitBroker(URL)
+    got: asyncio.Queue[int] = asyncio.Queue()
+
+    @broker.subscriber(name)
+    async def handle(n: int) -> None:
+        await got.put(n)
+
+    try:
+        async with broker:
+            await broker.start()
+            for i in range(20):
+                await broker.publish(i, name)
+            assert sorted(await collect(20, got)) == list(range(20))
+        # Closed: anything left unacknowledged would be back in the queue now.
+        assert await ready_count(amqp, name) == 0
+    finally:
+        await amqp.queue_delete(name)
+
+
+async def test_stop_lets_the_in_flight_message_finish(
+    name: str, amqp: aio_pika.abc.AbstractChannel
+) -> None:
+    broker = RabbitBroker(URL)
+    started = asyncio.Event()
+    finished: list[int] = []
+
+    @broker.subscriber(name)
+    async def slow(n: int) -> None:
+        started.set()
+        await asyncio.sleep(0.3)
+        finished.append(n)
+
+    try:
+        async with broker:
+            await broker.start()
+            await broker.publish(1, name)
+            await asyncio.wait_for(started.wait(), 5)
+        assert finished == [1]
+        assert await ready_count(amqp, name) == 0
+    finally:
+        await amqp.queue_delete(name)
+
+
+async def test_nack_on_error_redelivers(name: str) -> None:
+    broker = RabbitBroker(URL, logger=None)
+    got: asyncio.Queue[Any] = asyncio.Queue()
+
+    @broker.subscriber(RabbitQueue(name, auto_delete=True), ack_policy=AckPolicy.NACK_ON_ERROR)
+    async def flaky(n: int, msg: RabbitMessage) -> None:
+        redelivered = msg.raw.redelivered
+        await got.put(redelivered)
+        if not redelivered:
+            raise RuntimeError("first try fails")
+
+    async with broker:
+        await broker.start()
+        await broker.publish(1, name)
+        assert await collect(2, got) == [False, True]
+
+
+async def test_default_policy_rejects_into_dead_letter_queue(name: str) -> None:
+    broker = RabbitBroker(URL, logger=None)
+    dlq = f"{name}-dlq"
+    got: asyncio.Queue[Any] = asyncio.Queue()
+    args = {"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dlq}
+
+    @broker.subscriber(RabbitQueue(name, auto_delete=True, arguments=args))
+    async def failing(n: int) -> None:
+        await got.put(("main", n))
+        raise RuntimeError("boom")
+
+    @broker.subscriber(RabbitQueue(dlq, auto_delete=True))
+    async def dead(n: int, msg: RabbitMessage) -> None:
+        await got.put(("dlq", n, msg.headers.get("x-first-death-reason")))
+
+    async with broker:
+        await broker.start()
+        await broker.publish(7, name)
+        assert await collect(2, got) == [("main", 7), ("dlq", 7, "rejected")]
+        await asyncio.sleep(0.1)
+        assert got.empty()  # rejected once, never requeued
+
+
+async def test_malformed_json_is_rejected_and_logged_without_payload(
+    name: str, caplog: pytest.LogCaptureFixture, amqp: aio_pika.abc.AbstractChannel
+) -> None:
+    broker = RabbitBroker(URL)
+    got: asyncio.Queue[Item] = asyncio.Queue()
+
+    @broker.subscriber(name)
+    async def handle(item: Item) -> None:
+        await got.put(item)
+
+    try:
+        with caplog.at_level(logging.ERROR, logger="faststream_fastapi"):
+            async with broker:
+                await broker.start()
+                json = {"content-type": "application/json"}
+                await broker.publish(b'{"secret-token": ', name, headers=json)
+                await broker.publish({"name": "secret-value", "qty": "many"}, name)
+                await broker.publish(Item(name="ok", qty=1), name)
+                assert await collect(1, got) == [Item(name="ok", qty=1)]
+                await asyncio.sleep(0.1)
+            assert await ready_count(amqp, name) == 0  # rejected, not requeued
+        rejected = [r for r in caplog.records if "rejected" in r.getMessage()]
+        assert len(rejected) == 2
+        assert all("secret" not in r.getMessage() for r in caplog.records)
+    finally:
+        await amqp.queue_delete(name)
+
+
+class _Proxy:
+    """A TCP relay to RabbitMQ whose connections a test can cut, like a network failure."""
+
+    def __init__(self) -> None:
+        self.links: list[asyncio.StreamWriter] = []
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return int(self.server.sockets[0].getsockname()[1])
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", 5672)
+        self.links += [writer, up_writer]
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    def cut(self) -> None:
+        for link in self.links:
+            link.transport.abort()
+        self.links.clear()
+
+    async def close(self) -> None:
+        self.cut()
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+
+
+async def test_consumers_come_back_after_the_connection_drops(name: str) -> None:
+    proxy = _Proxy()
+    port = await proxy.start()
+    broker = RabbitBroker(f"amqp://guest:guest@127.0.0.1:{port}/", reconnect_interval=0.2)
+    got: asyncio.Queue[int] = asyncio.Queue()
+
+    @broker.subscriber(RabbitQueue(name, auto_delete=True))
+    async def handle(n: int) -> None:
+        await got.put(n)
+
+    try:
+        async with broker:
+            await broker.start()
+            reply_to_ok = await broker.request(0, name, timeout=5)
+            assert reply_to_ok.body == b""
+            assert await collect(1, got) == [0]
+            proxy.cut()
+            assert not await broker.ping(timeout=0.1)
+            for _ in range(100):  # until the connection and channels are restored
+                if await broker.ping(timeout=1):
+                    break
+                await asyncio.sleep(0.1)
+            await broker.publish(2, name)
+            assert await collect(1, got, timeout=10) == [2]
+            # The direct reply-to consumer is re-created on the new channel too.
+            reply = await broker.request(3, name, timeout=5)
+            assert reply.body == b""
+            assert await collect(1, got) == [3]
+    finally:
+        await proxy.close()
