@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from fastapi import params
 
-from . import codec
+from . import codec, logs
 from .ack import AckPolicy
 from .errors import BrokerConnectionError, SetupError
 from .message import CONTENT_TYPE, Envelope, StreamMessage
@@ -190,6 +190,8 @@ class Broker(Registry):
         self.logger = logger or logging.getLogger("faststream_fastapi.null")
         if logger is None:
             self.logger.disabled = True
+        else:
+            logs.install(logger)
         self.graceful_timeout = graceful_timeout
         self.request_timeout = request_timeout
         self.running = False

@@ -162,7 +162,8 @@ class _Node:
                 scopes.append(scope)
         self.scopes = scopes
         self.cache_key: Any = (self.call, tuple(sorted(scopes))) if dependant.use_cache else None
-        self.subs: list[tuple[str, _Node]] = []
+        # A ``None`` name: a parameterless dependency (``dependencies=[...]``).
+        self.subs: list[tuple[str | None, _Node]] = []
         self.data = [(f.name, f.name) for f in (*dependant.body_params, *dependant.query_params)]
         self.headers = [(f.name, f.name) for f in dependant.header_params]
         self.path = [(f.name, f.name) for f in dependant.path_params]
@@ -414,7 +415,7 @@ class CallPlan:
                     use_cache=sub.use_cache,
                 )
             child = self._build(sub, data, headers, path_fields)
-            node.subs.append((sub.name or "", child))
+            node.subs.append((sub.name, child))
         return node
 
     # -- per message --------------------------------------------------------
@@ -445,12 +446,13 @@ class CallPlan:
         for name, sub in node.subs:
             key = sub.cache_key
             if key is not None and key in cache:
-                kwargs[name] = cache[key]
-                continue
-            value = await self._solve(sub, run)
-            if key is not None:
-                cache[key] = value
-            kwargs[name] = value
+                value = cache[key]
+            else:
+                value = await self._solve(sub, run)
+                if key is not None:
+                    cache[key] = value
+            if name is not None:
+                kwargs[name] = value
         if node.data:
             data = run.data
             for name, key in node.data:
