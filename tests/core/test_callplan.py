@@ -248,3 +248,18 @@ async def test_http_route_can_use_logger_annotation() -> None:
         return logger.name
 
     assert TestClient(app).get("/").json() == "faststream_fastapi"
+
+
+async def test_bare_framework_type_hints() -> None:
+    from faststream_fastapi.redis import RedisMessage
+
+    broker = RedisBroker()
+
+    @broker.subscriber("in")
+    async def handler(
+        msg: str, message: RedisMessage, b: RedisBroker, log: logging.Logger
+    ) -> list[Any]:
+        return [msg, message.destination, b is broker, log.name]
+
+    async with TestRedisBroker(broker) as br:
+        assert (await br.request("m", "in")).decode() == ["m", "in", True, "faststream_fastapi"]

@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import shutil
+import socket
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 import pytest
 from fastapi import Header, Path
+from nats.aio.client import Client
 from nats.js.api import ConsumerConfig
 from pydantic import BaseModel
 
-import nats
 from faststream_fastapi import AckPolicy
 from faststream_fastapi.core.errors import BrokerConnectionError, PublishError
 from faststream_fastapi.nats import JStream, NatsBroker, PullSub
@@ -39,7 +43,8 @@ async def streams() -> AsyncIterator[list[str]]:
     names: list[str] = []
     yield names
     if names:
-        nc = await nats.connect(URL)
+        nc = Client()
+        await nc.connect(URL)
         try:
             js = nc.jetstream()
             for stream in names:
@@ -50,7 +55,8 @@ async def streams() -> AsyncIterator[list[str]]:
 
 
 async def consumer_info(stream: str, durable: str) -> Any:
-    nc = await nats.connect(URL)
+    nc = Client()
+    await nc.connect(URL)
     try:
         return await nc.jetstream().consumer_info(stream, durable)
     finally:
@@ -195,10 +201,15 @@ async def test_stop_lets_the_message_in_hand_finish(name: str) -> None:
     assert finished.is_set()
 
 
-async def test_dead_consume_task_is_not_alive(name: str) -> None:
+@pytest.mark.parametrize("pull", [False, True], ids=["core", "pull"])
+async def test_dead_consumption_is_not_alive(name: str, pull: bool, streams: list[str]) -> None:
     broker = NatsBroker(URL)
+    options: dict[str, Any] = {}
+    if pull:
+        streams.append(name)
+        options = {"stream": name, "pull_sub": PullSub(timeout=5)}
 
-    @broker.subscriber(name)
+    @broker.subscriber(name, **options)
     async def handle(n: int) -> None: ...
 
     await broker.start()
@@ -363,3 +374,195 @@ async def test_publish_to_subject_without_stream_fails(name: str) -> None:
     async with NatsBroker(URL) as broker:
         with pytest.raises(PublishError, match=name):
             await broker.publish("x", name, stream=JStream(name, declare=False), timeout=1)
+
+
+async def test_stream_is_widened_not_duplicated(name: str, streams: list[str]) -> None:
+    streams.append(name)
+    broker = NatsBroker(URL)
+    got: asyncio.Queue[str] = asyncio.Queue()
+
+    @broker.subscriber(f"{name}.one", stream=name)
+    async def one(text: str) -> None:
+        await got.put(f"one:{text}")
+
+    @broker.subscriber(f"{name}.two", stream=name)
+    async def two(text: str) -> None:
+        await got.put(f"two:{text}")
+
+    async with broker:
+        await broker.start()
+        await broker.publish("a", f"{name}.one", stream=name)
+        await broker.publish("b", f"{name}.two", stream=name)
+        assert sorted(await collect(2, got)) == ["one:a", "two:b"]
+        js = broker.transport.client.jetstream()  # type: ignore[attr-defined]
+        info = await js.stream_info(name)
+    assert sorted(info.config.subjects) == [f"{name}.one", f"{name}.two"]
+
+
+async def test_stopping_a_pull_consumer_returns_the_rest_of_its_batch(
+    name: str, streams: list[str]
+) -> None:
+    streams.append(name)
+
+    def make(record: asyncio.Queue[int], delay: float) -> NatsBroker:
+        broker = NatsBroker(URL)
+
+        @broker.subscriber(name, stream=name, durable="w", pull_sub=PullSub(3, timeout=0.5))
+        async def work(n: int) -> None:
+            await record.put(n)
+            await asyncio.sleep(delay)
+
+        return broker
+
+    first: asyncio.Queue[int] = asyncio.Queue()
+    broker = make(first, 0.3)
+    async with broker:
+        for n in range(3):
+            await broker.publish(n, name, stream=name)
+        await broker.start()
+        assert await collect(1, first) == [0]
+    # Closed while handling 0: it finished and was acked; 1 and 2 went back.
+    assert first.empty()
+    second: asyncio.Queue[int] = asyncio.Queue()
+    async with make(second, 0) as again:
+        await again.start()
+        assert await collect(2, second) == [1, 2]
+
+
+async def test_reconnects_after_the_server_restarts(name: str) -> None:
+    binary = shutil.which("nats-server") or str(SERVER_BINARY)
+    assert os.access(binary, os.X_OK), f"nats-server not found (tried {binary})"
+    port = _free_port()
+
+    async def launch() -> asyncio.subprocess.Process:
+        proc = await asyncio.create_subprocess_exec(
+            binary,
+            "-a",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        await _until_listening(port)
+        return proc
+
+    server = await launch()
+    broker = NatsBroker(f"nats://127.0.0.1:{port}", reconnect_time_wait=0.1)
+    got: asyncio.Queue[int] = asyncio.Queue()
+
+    @broker.subscriber(name)
+    async def handle(n: int) -> None:
+        await got.put(n)
+
+    try:
+        async with broker:
+            await broker.start()
+            await broker.publish(1, name)
+            assert await collect(1, got) == [1]
+            server.terminate()
+            await asyncio.wait_for(server.wait(), 5)
+            assert not await broker.ping(0.5)
+            server = await launch()
+            # Resubscribed by nats-py on reconnect: messages flow again.
+            deadline = time.monotonic() + 10
+            while not await broker.ping(0.5):
+                assert time.monotonic() < deadline, "no reconnect"
+                await asyncio.sleep(0.05)
+            await broker.publish(2, name)
+            assert await collect(1, got) == [2]
+            assert broker.subscribers[0].consumption.alive  # type: ignore[union-attr]
+    finally:
+        if server.returncode is None:
+            server.terminate()
+            await asyncio.wait_for(server.wait(), 5)
+
+
+SERVER_BINARY = FilePath(__file__).parents[2] / ".brokers" / "venv" / "bin" / "nats-server"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _until_listening(port: int) -> None:
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            assert time.monotonic() < deadline, "nats-server did not start"
+            await asyncio.sleep(0.02)
+        else:
+            writer.close()
+            await writer.wait_closed()
+            return
+
+
+async def test_reply_to_and_jetstream_publisher(name: str, streams: list[str]) -> None:
+    streams.append(name)
+    broker = NatsBroker(URL)
+    got: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+
+    @broker.subscriber(f"{name}.core")
+    async def core(n: int) -> int:
+        return n + 1
+
+    @broker.subscriber(f"{name}.js", stream=name)
+    @broker.publisher(f"{name}.stored", stream=name)
+    async def stored(n: int) -> int:
+        return n * 10
+
+    @broker.subscriber(f"{name}.stored", stream=name, durable="s")
+    async def sink(n: int) -> None:
+        await got.put(("stored", n))
+
+    @broker.subscriber(f"{name}.replies")
+    async def replies(n: int, message: NatsMessage) -> None:
+        await got.put((message.correlation_id, n))
+
+    async with broker:
+        await broker.start()
+        # Core: the native reply subject; JetStream: a reply_to header.
+        await broker.publish(1, f"{name}.core", reply_to=f"{name}.replies", correlation_id="a")
+        await broker.publish(
+            2, f"{name}.js", stream=name, reply_to=f"{name}.replies", correlation_id="b"
+        )
+        assert sorted(await collect(3, got), key=str) == [
+            ("a", 2),
+            ("b", 20),
+            ("stored", 20),
+        ]
+        info = await consumer_info(name, "s")
+    assert info.ack_floor.stream_seq == 2  # seq 1 is the .js message, 2 the stored result
+
+
+async def test_stopping_a_push_consumer_hands_back_what_it_had_not_started(
+    name: str, streams: list[str]
+) -> None:
+    streams.append(name)
+
+    def make(record: asyncio.Queue[int], delay: float) -> NatsBroker:
+        broker = NatsBroker(URL)
+
+        @broker.subscriber(name, stream=name, durable="w")
+        async def work(n: int) -> None:
+            await record.put(n)
+            await asyncio.sleep(delay)
+
+        return broker
+
+    first: asyncio.Queue[int] = asyncio.Queue()
+    async with make(first, 0.3) as broker:
+        await broker.start()
+        for n in range(3):
+            await broker.publish(n, name, stream=name)
+        assert await collect(1, first) == [0]
+    assert first.empty()
+    second: asyncio.Queue[int] = asyncio.Queue()
+    async with make(second, 0) as again:
+        await again.start()
+        # Well before the 30 s ack_wait: they were handed back, not timed out.
+        assert sorted(await collect(2, second, timeout=3)) == [1, 2]

@@ -354,13 +354,16 @@ class _Proxy:
             await self.server.wait_closed()
 
 
-async def test_consumers_come_back_after_the_connection_drops(name: str) -> None:
+async def test_consumers_come_back_after_the_connection_drops(
+    name: str, amqp: aio_pika.abc.AbstractChannel
+) -> None:
     proxy = _Proxy()
     port = await proxy.start()
     broker = RabbitBroker(f"amqp://guest:guest@127.0.0.1:{port}/", reconnect_interval=0.2)
     got: asyncio.Queue[int] = asyncio.Queue()
 
-    @broker.subscriber(RabbitQueue(name, auto_delete=True))
+    # Not auto-delete: the queue outlives the outage, as a real service's would.
+    @broker.subscriber(name)
     async def handle(n: int) -> None:
         await got.put(n)
 
@@ -372,11 +375,8 @@ async def test_consumers_come_back_after_the_connection_drops(name: str) -> None
             assert await collect(1, got) == [0]
             proxy.cut()
             assert not await broker.ping(timeout=0.1)
-            for _ in range(100):  # until the connection and channels are restored
-                if await broker.ping(timeout=1):
-                    break
-                await asyncio.sleep(0.1)
-            await broker.publish(2, name)
+            # A publish during the outage waits for the publishing channel to return.
+            await broker.publish(2, name, timeout=10)
             assert await collect(1, got, timeout=10) == [2]
             # The direct reply-to consumer is re-created on the new channel too.
             reply = await broker.request(3, name, timeout=5)
@@ -384,3 +384,81 @@ async def test_consumers_come_back_after_the_connection_drops(name: str) -> None
             assert await collect(1, got) == [3]
     finally:
         await proxy.close()
+        await amqp.queue_delete(name)
+
+
+async def test_publisher_to_topic_exchange_and_restart(name: str) -> None:
+    broker = RabbitBroker(URL)
+    events = RabbitExchange(f"{name}-ev", type=ExchangeType.TOPIC, auto_delete=True)
+    got: asyncio.Queue[Any] = asyncio.Queue()
+
+    @broker.subscriber(RabbitQueue(f"{name}-in", auto_delete=True))
+    @broker.publisher(exchange=events, routing_key="order.created", persist=True)
+    async def create(n: int) -> dict[str, int]:
+        return {"order": n}
+
+    @broker.subscriber(RabbitQueue(f"{name}-out", auto_delete=True, routing_key="order.*"), events)
+    async def audit(body: dict[str, int], msg: RabbitMessage) -> None:
+        await got.put((body, msg.destination, msg.raw.delivery_mode))
+
+    for n in (1, 2):  # a broker closed and started again consumes again
+        async with broker:
+            await broker.start()
+            await broker.publish(n, f"{name}-in")
+            assert await collect(1, got) == [
+                ({"order": n}, "order.created", aio_pika.DeliveryMode.PERSISTENT)
+            ]
+        assert not broker.running
+
+
+async def test_competing_consumers_share_one_queue(name: str) -> None:
+    broker = RabbitBroker(URL)
+    got: asyncio.Queue[Any] = asyncio.Queue()
+
+    @broker.subscriber(RabbitQueue(name, auto_delete=True))
+    async def first(n: int) -> None:
+        await got.put(("first", n))
+
+    @broker.subscriber(RabbitQueue(name, auto_delete=True))
+    async def second(n: int) -> None:
+        await got.put(("second", n))
+
+    async with broker:
+        await broker.start()
+        for i in range(40):
+            await broker.publish(i, name)
+        seen = await collect(40, got)
+        await asyncio.sleep(0.1)
+        assert got.empty()
+    assert sorted(n for _, n in seen) == list(range(40))  # each message exactly once
+    assert {who for who, _ in seen} == {"first", "second"}
+
+
+async def test_unreachable_broker_fails_fast_with_a_clear_error() -> None:
+    from faststream_fastapi.core.errors import BrokerConnectionError
+
+    broker = RabbitBroker("amqp://guest:guest@127.0.0.1:1/")
+    with pytest.raises(BrokerConnectionError, match="RabbitBroker cannot connect"):
+        await asyncio.wait_for(broker.start(), 10)
+    assert not await broker.ping(timeout=0.5)
+    with pytest.raises(PublishError, match="not connected"):
+        await broker.publish("x", "q")
+
+
+async def test_conflicting_declaration_fails_start_naming_the_subscriber(name: str) -> None:
+    from faststream_fastapi.core.errors import SetupError
+
+    broker = RabbitBroker(URL)
+    topic = RabbitExchange(f"{name}-x", type=ExchangeType.TOPIC, auto_delete=True)
+
+    @broker.subscriber(RabbitQueue(f"{name}-a", auto_delete=True), topic)
+    async def first(body: str) -> None: ...
+
+    @broker.subscriber(RabbitQueue(f"{name}-b", auto_delete=True), f"{name}-x")  # as direct
+    async def second(body: str) -> None: ...
+
+    async with broker:
+        with pytest.raises(SetupError, match=rf"queue '{name}-b'.*inequivalent arg 'type'"):
+            await broker.start()
+        assert not broker.running
+        assert [s.consumption for s in broker.subscribers] == [None, None]

@@ -175,6 +175,9 @@ class Registry:
 class Broker(Registry):
     """A registry with a transport: connects, consumes, publishes."""
 
+    #: Lets a handler ask for the broker by a bare type hint.
+    __faststream_broker__ = True
+
     def __init__(
         self,
         transport: Transport,

@@ -14,6 +14,7 @@ receive the keys of a JSON object body. Headers feed ``Header()`` parameters
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from typing import Annotated, Any, ForwardRef
@@ -22,7 +23,11 @@ from fastapi import params
 from fastapi.background import BackgroundTasks
 from fastapi.concurrency import contextmanager_in_threadpool
 from fastapi.dependencies.models import Dependant
-from fastapi.dependencies.utils import get_dependant, get_parameterless_sub_dependant
+from fastapi.dependencies.utils import (
+    get_dependant,
+    get_parameterless_sub_dependant,
+    get_typed_signature,
+)
 from fastapi.security import SecurityScopes
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_model
 from pydantic.fields import FieldInfo
@@ -31,7 +36,7 @@ from starlette.requests import Request
 from starlette.responses import Response as StarletteResponse
 
 from . import codec
-from .context import ContextField
+from .context import Context, ContextField
 from .errors import MessageDecodeError, MessageValidationError, SetupError
 from .message import StreamMessage
 
@@ -321,6 +326,41 @@ def _decode(message: StreamMessage) -> Any:
         raise MessageDecodeError(str(exc)) from None
 
 
+def _framework_typed(call: Callable[..., Any]) -> Any:
+    """``call``'s signature with bare ``StreamMessage``/broker/``Logger`` hints made
+    framework values, so ``msg: NatsMessage`` works without ``Annotated``."""
+    signature = get_typed_signature(call)
+    params_ = []
+    changed = False
+    for param in signature.parameters.values():
+        name = _framework_name(param.annotation)
+        if name is not None:
+            param = param.replace(annotation=Annotated[param.annotation, Context(name)])
+            changed = True
+        params_.append(param)
+    if not changed:
+        return call
+
+    def analysed(*args: Any, **kwargs: Any) -> Any:  # pragma: no cover - never called
+        raise AssertionError
+
+    analysed.__signature__ = signature.replace(parameters=params_)  # type: ignore[attr-defined]
+    analysed.__name__ = getattr(call, "__name__", "handler")
+    return analysed
+
+
+def _framework_name(annotation: Any) -> str | None:
+    if not inspect.isclass(annotation):
+        return None
+    if issubclass(annotation, StreamMessage):
+        return "message"
+    if issubclass(annotation, logging.Logger):
+        return "logger"
+    if getattr(annotation, "__faststream_broker__", False):
+        return "broker"
+    return None
+
+
 def _describe(call: Any) -> str:
     target = _unwrap(call)
     return getattr(target, "__qualname__", None) or type(target).__name__
@@ -341,7 +381,8 @@ class CallPlan:
         self.name = _describe(call)
         self.path = path
         try:
-            dependant = get_dependant(path=path, call=call)
+            dependant = get_dependant(path=path, call=_framework_typed(call))
+            dependant.call = call
             for depends in reversed(dependencies):
                 dependant.dependencies.insert(
                     0, get_parameterless_sub_dependant(depends=depends, path=path)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import params
+from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from ..core.ack import AckPolicy
 from ..core.broker import Broker, Registry
@@ -44,8 +45,8 @@ class _NatsDeclarations(Registry):
         stream: Stream | None = None,
         durable: str | None = None,
         pull_sub: PullSub | bool | None = None,
-        deliver_policy: Any = None,
-        config: Any = None,
+        deliver_policy: DeliverPolicy | str | None = None,
+        config: ConsumerConfig | None = None,
         dependencies: Sequence[params.Depends] = (),
         middlewares: Sequence[Middleware] = (),
         ack_policy: AckPolicy | None = None,
@@ -60,7 +61,11 @@ class _NatsDeclarations(Registry):
         With ``stream`` (a name or a ``JStream``) a JetStream consumer delivers
         with explicit acks: push by default, pull in batches with ``pull_sub``;
         ``durable`` names a consumer that outlives restarts. ``deliver_policy``
-        and ``config`` (an ``nats.js.api.ConsumerConfig``) tune the consumer.
+        (``"all"``, the NATS default, ``"new"``, ``"last"``, ...) and ``config``
+        (a ``nats.js.api.ConsumerConfig``: ``ack_wait``, ``max_deliver``, ...)
+        tune the consumer. A push consumer being stopped hands messages it had
+        not started back (``nak``); a pull consumer does the same with the rest
+        of its batch.
         """
         js = _stream(stream)
         if js is None and (durable or pull_sub or deliver_policy is not None or config):
@@ -82,7 +87,7 @@ class _NatsDeclarations(Registry):
             stream=js,
             durable=durable,
             pull_sub=pull_sub,
-            deliver_policy=deliver_policy,
+            deliver_policy=DeliverPolicy(deliver_policy) if deliver_policy else None,
             config=config,
         )
         return self._add_subscriber(
@@ -206,7 +211,10 @@ class NatsBroker(_NatsDeclarations, Broker):
         """Publish and wait for the handler's reply (NATS request/reply with an inbox).
 
         Raises ``TimeoutError`` if no reply comes within ``timeout`` seconds,
-        or at once when nobody subscribes to ``subject``.
+        or at once when nobody subscribes to ``subject``. For a subject that a
+        JetStream stream captures, pass ``stream``: the request is then stored
+        and the reply comes to a private inbox (otherwise the stream's own
+        acknowledgement would answer first).
         """
         return await self._request(
             message,

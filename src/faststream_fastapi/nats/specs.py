@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
 from ..core.paths import PathPattern, has_params
 
 
@@ -13,8 +15,10 @@ class JStream:
     """A JetStream stream: ``JStream("orders", subjects=["orders.>"], max_age=3600)``.
 
     With ``declare=True`` (the default) the stream is created on first use, or
-    updated to also capture the subjects it is used with. Without ``subjects``
-    it captures the subjects of the subscribers and publishers naming it.
+    updated to also capture the subjects it is used with; an existing stream
+    that already captures them is left as it is (its settings are the
+    operator's). Without ``subjects`` it captures the subjects of the
+    subscribers and publishers naming it.
     ``config`` keywords go to nats-py's ``StreamConfig`` (``max_age``,
     ``storage``, ``retention``, ...).
     """
@@ -78,8 +82,8 @@ class NatsSub:
     stream: JStream | None = None
     durable: str | None = None
     pull_sub: PullSub | None = None
-    deliver_policy: Any = None
-    config: Any = field(default=None, compare=False)
+    deliver_policy: DeliverPolicy | None = None
+    config: ConsumerConfig | None = field(default=None, compare=False)
 
     @property
     def name(self) -> str:

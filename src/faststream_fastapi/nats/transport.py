@@ -10,7 +10,6 @@ import math
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-import nats
 import nats.errors
 import nats.js.errors
 from nats.aio.client import Client
@@ -20,7 +19,7 @@ from nats.js import JetStreamContext, api
 from ..core.errors import NotConnectedError, PublishError
 from ..core.message import REPLY_TO, Deliver, Envelope, Settler, StreamMessage
 from ..core.transport import Consumption, Transport
-from .specs import JStream, NatsSub
+from .specs import JStream, NatsSub, subject_matches
 
 logger = logging.getLogger("faststream_fastapi.nats")
 
@@ -34,6 +33,7 @@ CONNECT_DEFAULTS: dict[str, Any] = {
 }
 
 _RETRY_DELAY = 1.0
+_STOP_WAIT = 1.0
 
 
 class _JsSettler(Settler):
@@ -54,18 +54,66 @@ class _JsSettler(Settler):
         await self._msg.term()
 
 
+class _Push(Consumption):
+    """A push subscription: nats-py calls ``on_msg`` for one message at a time.
+
+    ``stop`` lets the message in hand finish, then drains the subscription:
+    what was already received passes through ``on_msg`` once more and, being
+    unstarted, goes straight back to JetStream (``nak``) or, on a core
+    subject, is dropped.
+    """
+
+    def __init__(self, client: Client, deliver: Deliver, *, jetstream: bool) -> None:
+        self.sub: Any = None
+        self._client = client
+        self._deliver = deliver
+        self._jetstream = jetstream
+        self._stopping = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def alive(self) -> bool:
+        return not self._stopping and not self._client.is_closed
+
+    async def on_msg(self, msg: Msg) -> None:
+        if self._stopping:
+            if self._jetstream:
+                with contextlib.suppress(Exception):
+                    await msg.nak()
+            return
+        self._idle.clear()
+        try:
+            await self._deliver(_to_message(msg, jetstream=self._jetstream))
+        finally:
+            self._idle.set()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        await self._idle.wait()
+        sub, self.sub = self.sub, None
+        if sub is None or self._client.is_closed:
+            return
+        try:
+            await asyncio.wait_for(sub.drain(), _STOP_WAIT)
+        except Exception:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+
 class _Loop(Consumption):
-    """A consume task; ``stop`` lets the message in hand finish, then unsubscribes."""
+    """A pull loop in a task; ``stop`` lets the message in hand finish, then
+    cancels the fetch and runs ``cleanup`` (unsubscribe)."""
 
     def __init__(
         self,
         run: Callable[[_Loop], Coroutine[Any, Any, None]],
-        unsubscribe: Callable[[], Awaitable[None]],
+        cleanup: Callable[[], Awaitable[None]],
     ) -> None:
         self.stopping = False
         self._idle = asyncio.Event()
         self._idle.set()
-        self._unsubscribe = unsubscribe
+        self._cleanup = cleanup
         self.task = asyncio.get_running_loop().create_task(run(self))
 
     @property
@@ -86,7 +134,7 @@ class _Loop(Consumption):
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self.task
         with contextlib.suppress(Exception):
-            await self._unsubscribe()
+            await self._cleanup()
 
 
 def _to_message(msg: Msg, *, jetstream: bool) -> StreamMessage:
@@ -205,7 +253,8 @@ class NatsTransport(Transport):
             )
         else:
             current = list(info.config.subjects or [])
-            missing = [s for s in wanted if s not in current]
+            # A subject a wider one already captures must not be added: overlap.
+            missing = [w for w in wanted if not any(subject_matches(c, w) for c in current)]
             if missing:
                 config = dataclasses.replace(
                     info.config, subjects=current + missing, **stream.config
@@ -294,11 +343,14 @@ class NatsTransport(Transport):
         subject = spec.wire_subject
         if spec.stream is None:
             client = self._client()
-            sub = await client.subscribe(subject, queue=spec.queue or "")
+            consumer = _Push(client, deliver, jetstream=False)
+            consumer.sub = await client.subscribe(
+                subject, queue=spec.queue or "", cb=consumer.on_msg
+            )
             # Interest is registered once the server has seen it: after this,
             # a publish from any connection reaches us.
             await client.flush()
-            return self._push_loop(sub, deliver, jetstream=False)
+            return consumer
         await self.ensure_stream(spec.stream, subject)
         js = self._jetstream()
         config = dataclasses.replace(spec.config) if spec.config is not None else None
@@ -307,28 +359,18 @@ class NatsTransport(Transport):
                 subject, durable=spec.durable, stream=spec.stream.name, config=config
             )
             return self._pull_loop(psub, spec, deliver)
-        push = await js.subscribe(
+        consumer = _Push(self._client(), deliver, jetstream=True)
+        consumer.sub = await js.subscribe(
             subject,
             queue=spec.queue,
+            cb=consumer.on_msg,
             durable=spec.durable,
             stream=spec.stream.name,
             config=config,
             manual_ack=True,
             deliver_policy=spec.deliver_policy,
         )
-        return self._push_loop(push, deliver, jetstream=True)
-
-    def _push_loop(self, sub: Any, deliver: Deliver, *, jetstream: bool) -> _Loop:
-        async def run(loop: _Loop) -> None:
-            async for msg in sub.messages:
-                if loop.stopping:
-                    if jetstream:
-                        # Handed to another consumer now rather than after ack_wait.
-                        await msg.nak()
-                    return
-                await loop.handle(deliver, _to_message(msg, jetstream=jetstream))
-
-        return _Loop(run, sub.unsubscribe)
+        return consumer
 
     def _pull_loop(self, psub: Any, spec: NatsSub, deliver: Deliver) -> _Loop:
         pull = spec.pull_sub
@@ -340,16 +382,22 @@ class NatsTransport(Transport):
                     batch = await psub.fetch(pull.batch_size, timeout=pull.timeout)
                 except (nats.errors.TimeoutError, asyncio.TimeoutError):
                     continue
-                except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
+                except nats.errors.ConnectionReconnectingError:
                     await asyncio.sleep(_RETRY_DELAY)
                     continue
-                for msg in batch:
-                    if loop.stopping:
-                        await msg.nak()
-                        continue
-                    await loop.handle(deliver, _to_message(msg, jetstream=True))
+                except nats.errors.ConnectionClosedError:
+                    return  # for good: the consumption is no longer alive
+                waiting = list(reversed(batch))
+                try:
+                    while waiting and not loop.stopping:
+                        await loop.handle(deliver, _to_message(waiting.pop(), jetstream=True))
+                finally:
+                    # Stopped mid-batch: the rest goes back to JetStream now.
+                    for msg in reversed(waiting):
+                        with contextlib.suppress(Exception):
+                            await msg.nak()
 
-        return _Loop(run, psub.unsubscribe)
+        return _Loop(run, cleanup=psub.unsubscribe)
 
 
 async def _log_reconnected() -> None:

@@ -40,8 +40,14 @@ def _destination(
     expiration: Expiration | None = None,
     mandatory: bool = True,
 ) -> Destination:
-    # Like RabbitMQ's default exchange: without a routing key, the queue name is one.
-    key = routing_key or (queue.name if isinstance(queue, RabbitQueue) else queue)
+    # Without a routing key: through an exchange, the queue's binding key;
+    # through the default exchange, the queue name (as RabbitMQ routes).
+    if routing_key:
+        key = routing_key
+    elif isinstance(queue, RabbitQueue):
+        key = queue.binding_key if exchange else queue.name
+    else:
+        key = queue
     return Destination(
         key,
         exchange or None,

@@ -43,6 +43,10 @@ class RabbitExchange:
     passive: bool = False
     arguments: Mapping[str, Any] | None = field(default=None, hash=False)
 
+    def __post_init__(self) -> None:
+        # ``type="topic"`` is as good as ``ExchangeType.TOPIC``.
+        object.__setattr__(self, "type", ExchangeType(self.type))
+
     @property
     def must_exist(self) -> bool:
         return self.passive or self.name.startswith("amq.")

@@ -25,7 +25,7 @@ from aio_pika.abc import (
 )
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
 
-from ..core.errors import NotConnectedError, PublishError
+from ..core.errors import NotConnectedError, PublishError, SetupError
 from ..core.message import CONTENT_TYPE, Deliver, Envelope, Settler, StreamMessage
 from ..core.transport import Consumption, Transport
 from .specs import RabbitExchange, Subscription
@@ -67,7 +67,7 @@ def _text(value: Any) -> str:
 def to_message(raw: AbstractIncomingMessage, settler: Settler | None = None) -> StreamMessage:
     """A delivery as a ``StreamMessage``; AMQP properties fill the metadata."""
     headers = {k: _text(v) for k, v in raw.headers.items()} if raw.headers else None
-    message = StreamMessage(
+    return StreamMessage(
         raw.body,
         headers,
         destination=raw.routing_key or "",
@@ -78,7 +78,6 @@ def to_message(raw: AbstractIncomingMessage, settler: Settler | None = None) -> 
         raw=raw,
         settler=settler or _Settler(raw),
     )
-    return message
 
 
 class _Consumer(Consumption):
@@ -233,7 +232,11 @@ class RabbitTransport(Transport):
         try:
             await self._ensure_reply_consumer(timeout)
             await self.publish(envelope)
-            return await asyncio.wait_for(future, timeout)
+            try:
+                return await asyncio.wait_for(future, timeout)
+            except asyncio.TimeoutError:  # not the builtin one before Python 3.11
+                where = _where(envelope.options.get("exchange"), envelope.destination)
+                raise TimeoutError(f"no reply within {timeout} s to the request {where}") from None
         finally:
             self._waiters.pop(cid, None)
 
@@ -273,6 +276,13 @@ class RabbitTransport(Transport):
             queue = await declare_queue(channel, spec)
             consumer = _Consumer(channel, queue, deliver)
             consumer.tag = await queue.consume(consumer.on_message, no_ack=False)
+        except aiormq.exceptions.AMQPChannelError as exc:
+            with contextlib.suppress(Exception):
+                await channel.close()
+            bound = f" bound to exchange {spec.exchange.name!r}" if spec.exchange else ""
+            raise SetupError(
+                f"RabbitMQ refused the subscriber of queue {spec.queue.name!r}{bound}: {exc}"
+            ) from exc
         except BaseException:
             with contextlib.suppress(Exception):
                 await channel.close()
@@ -314,8 +324,9 @@ async def declare_queue(channel: AbstractChannel, spec: Subscription) -> Abstrac
 
 
 async def _reopened(channel: aio_pika.RobustChannel) -> None:
-    # ``ready()`` alone can return before the restore has even begun.
-    while channel.is_closed:
+    # ``ready()`` alone can return before the restore has even begun, and
+    # aio-pika offers no event for "reopened": poll, bounded by the caller.
+    while channel.is_closed:  # noqa: ASYNC110
         await asyncio.sleep(0.02)
     await channel.ready()
 

@@ -1,0 +1,7 @@
+from faststream_fastapi.nats.fastapi import NatsRouter
+
+router = NatsRouter(
+    ...,
+    schema_url="/asyncapi",
+    include_in_schema=True,
+)
