@@ -106,12 +106,18 @@ class _RabbitDeclarations(Registry):
         persist: bool = False,
         priority: int | None = None,
         expiration: Expiration | None = None,
-        mandatory: bool = True,
+        mandatory: bool = False,
         title: str | None = None,
         description: str | None = None,
         schema: Any = None,
     ) -> Publisher:
-        """A destination for handlers' return values, or to ``publish`` to directly."""
+        """A destination for handlers' return values, or to ``publish`` to directly.
+
+        Not ``mandatory`` by default: a return value no queue is bound for is
+        dropped by RabbitMQ rather than failing the message that produced it
+        (as FastAPI users expect of a handler whose output nobody consumes yet).
+        Pass ``mandatory=True`` to make that an error of the handler.
+        """
         spec = _destination(
             queue,
             exchange,
