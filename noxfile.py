@@ -15,6 +15,7 @@ BROKERS = "scripts/brokers.sh"
 def tests(session: nox.Session) -> None:
     """Start the brokers on 127.0.0.1, then run the whole suite against them."""
     session.install("-e", ".[test]")
+    session.run("bash", "scripts/test-deps.sh", external=True)
     session.run("bash", BROKERS, "start", external=True)
     session.run("pytest", *session.posargs)
 

@@ -160,9 +160,9 @@ def _amqp_queue(spec: Any, vhost: str | None) -> Bindings:
     # so the exchange it is bound to goes in extensions.
     if spec.exchange is not None:
         channel["x-exchange"] = _exchange(spec.exchange, vhost)
-        key = getattr(queue, "binding_pattern", None) or getattr(queue, "routing_key", None)
-        if key:
-            channel["x-routingKey"] = key
+        routing = getattr(queue, "binding_pattern", None) or getattr(queue, "routing_key", None)
+        if routing:
+            channel["x-routingKey"] = routing
     channel["bindingVersion"] = AMQP_VERSION
     return Bindings(
         channel={"amqp": channel},

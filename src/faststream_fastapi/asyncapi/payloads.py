@@ -15,9 +15,9 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.fields import FieldInfo
-from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, PydanticJsonSchemaWarning
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import PydanticUndefined, core_schema
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.\-]")
@@ -27,7 +27,7 @@ COMPONENTS = "#/components/schemas/"
 
 def safe_key(text: str) -> str:
     """A component or channel key: letters, digits, ``_``, ``.`` and ``-`` only."""
-    return _SAFE.sub("_", text) or "_"
+    return _SAFE.sub("_", text.replace("{", "").replace("}", "")) or "_"
 
 
 class _Lenient(GenerateJsonSchema):
@@ -42,7 +42,8 @@ class _Lenient(GenerateJsonSchema):
 def _annotated(info: FieldInfo) -> Any:
     if not info.metadata:
         return info.annotation
-    return Annotated[(info.annotation, *info.metadata)]
+    args = (info.annotation, *info.metadata)
+    return Annotated.__class_getitem__(args)  # type: ignore[attr-defined]
 
 
 def _field(info: FieldInfo, *, alias: str | None = None, title: str | None = None) -> Any:
@@ -112,21 +113,25 @@ class SchemaSet:
             info: FieldInfo = f.field_info
             alias = str(f.alias or f.name)
             definitions[f.name] = (_annotated(info), _field(info, alias=alias))
-        return create_model(name, **definitions)  # type: ignore[no-any-return, call-overload]
+        return create_model(name, **definitions)
 
     def render(self) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
         """Each slot's schema, and the shared definitions (``components.schemas``)."""
         out: dict[str, dict[str, Any]] = {k: _rewrite(v, {}) for k, v in self._literal.items()}
         if not self._fields:
             return out, {}
-        holder = create_model("AsyncAPIDocument", **self._fields)  # type: ignore[call-overload]
-        with warnings.catch_warnings():
-            # Defaults that are not JSON are left out of the schema; that is fine here.
-            warnings.simplefilter("ignore", PydanticJsonSchemaWarning)
-            schema = holder.model_json_schema(
-                ref_template=_PREFIX + "{model}", schema_generator=_Lenient
-            )
-        defs: dict[str, Any] = schema.get("$defs", {})
+        try:
+            properties, defs = _generate(self._fields)
+        except Exception:
+            # One type pydantic cannot handle at all: describe the others, it gets {}.
+            properties, defs = {}, {}
+            for slot, spec in self._fields.items():
+                try:
+                    one, one_defs = _generate({slot: spec})
+                except Exception:
+                    one, one_defs = {slot: {}}, {}
+                properties.update(one)
+                defs.update(one_defs)
         names: dict[str, str] = {}
         for name in defs:
             key = safe_key(name)
@@ -134,9 +139,28 @@ class SchemaSet:
                 key += "_"
             names[name] = key
         components = {names[n]: _rewrite(s, names) for n, s in defs.items()}
-        for slot, prop in schema.get("properties", {}).items():
+        for slot, prop in properties.items():
+            if "$ref" in prop:
+                # The title is the slot's; a referenced model has its own.
+                prop = {k: v for k, v in prop.items() if k != "title"}
             out[slot] = _rewrite(prop, names)
         return out, components
+
+
+_CONFIG = ConfigDict(arbitrary_types_allowed=True)
+
+
+def _generate(fields: dict[str, tuple[Any, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The JSON Schema of each field, and the definitions they refer to."""
+    with warnings.catch_warnings():
+        # Odd annotations (``schema=42``) and defaults that are not JSON are
+        # described as well as they can be; a document is no place to warn.
+        warnings.simplefilter("ignore")
+        holder = create_model("AsyncAPIDocument", __config__=_CONFIG, **fields)  # type: ignore[call-overload]
+        schema = holder.model_json_schema(
+            ref_template=_PREFIX + "{model}", schema_generator=_Lenient
+        )
+    return dict(schema.get("properties", {})), dict(schema.get("$defs", {}))
 
 
 def _rewrite(value: Any, names: dict[str, str]) -> Any:

@@ -1,4 +1,11 @@
-"""The AsyncAPI routes a StreamRouter adds: ``{url}``, ``{url}.json``, ``{url}.yaml``."""
+"""The AsyncAPI routes a StreamRouter adds.
+
+``GET {url}`` (the HTML page), ``{url}.json`` (``application/json``),
+``{url}.yaml`` (``application/yaml``) and ``{url}/static/{asset}`` (the page's
+script and styles, served from the package so the page works offline). They
+are ordinary routes of the router: its ``dependencies=`` protect them, and
+``include_in_schema=False`` keeps them out of the OpenAPI schema.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +13,64 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi.routing import APIRoute
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
+
+from ..asyncapi import DocsPaths, asset_response, docs_response, get_app_schema
+from ..asyncapi.html import Cdn
+from ..asyncapi.schema import ROUTER_MARK
 
 if TYPE_CHECKING:
     from .router import StreamRouter
 
 
+class _YAMLResponse(Response):
+    media_type = "application/yaml"
+
+
 def add_docs_routes(
-    router: StreamRouter[Any], url: str, include_in_schema: bool, version: str
+    router: StreamRouter[Any],
+    url: str,
+    include_in_schema: bool,
+    version: str,
+    *,
+    cdn: Cdn = None,
 ) -> list[APIRoute]:
-    from ..asyncapi import get_app_schema, render_html, to_yaml
+    """Add the docs routes to ``router``; ``cdn`` loads the viewer from a CDN instead."""
+    paths = DocsPaths.for_url(url)
+    if not version.startswith(("2", "3")):
+        raise ValueError(f"unsupported AsyncAPI version {version!r}: use '3.0.0' or '2.6.0'")
 
     def schema(request: Request) -> dict[str, Any]:
         app = router.binding.find_app() or request.scope.get("app")
         return get_app_schema(router, version=version, app=app)
 
-    async def docs_json(request: Request) -> Response:
-        return JSONResponse(schema(request))
+    async def asyncapi_html(request: Request) -> Response:
+        return docs_response("html", schema(request), paths, cdn=cdn)
 
-    async def docs_yaml(request: Request) -> Response:
-        return Response(to_yaml(schema(request)), media_type="application/yaml")
+    async def asyncapi_json(request: Request) -> Response:
+        return docs_response("json", schema(request), paths, cdn=cdn)
 
-    async def docs_html(request: Request) -> Response:
-        return HTMLResponse(render_html(schema(request), json_url=request.url.path + ".json"))
+    async def asyncapi_yaml(request: Request) -> Response:
+        return docs_response("yaml", schema(request), paths, cdn=cdn)
+
+    async def asyncapi_asset(name: str) -> Response:
+        return asset_response(name, cdn=cdn)
 
     before = len(router.routes)
-    router.add_api_route(url, docs_html, methods=["GET"], include_in_schema=include_in_schema)
-    router.add_api_route(
-        url + ".json", docs_json, methods=["GET"], include_in_schema=include_in_schema
-    )
-    router.add_api_route(
-        url + ".yaml", docs_yaml, methods=["GET"], include_in_schema=include_in_schema
-    )
+    for path, endpoint, response_class in (
+        (paths.page, asyncapi_html, HTMLResponse),
+        (paths.json, asyncapi_json, Response),
+        (paths.yaml, asyncapi_yaml, _YAMLResponse),
+        (paths.static + "{name}", asyncapi_asset, Response),
+    ):
+        # Lets ``get_app_schema(fastapi_app)`` find this router again.
+        setattr(endpoint, ROUTER_MARK, router)
+        router.add_api_route(
+            path,
+            endpoint,
+            methods=["GET"],
+            # The assets are plumbing, never part of the OpenAPI schema.
+            include_in_schema=include_in_schema and endpoint is not asyncapi_asset,
+            response_class=response_class,
+        )
     return [r for r in router.routes[before:] if isinstance(r, APIRoute)]

@@ -64,6 +64,7 @@ class StreamRouter(APIRouter, Generic[B]):
         dependencies: Sequence[params.Depends] = (),
         lifespan: Lifespan | None = None,
         asyncapi_version: str = "3.0.0",
+        asyncapi_cdn: bool | str | None = None,
         **kwargs: Any,
     ) -> None:
         router_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in _ROUTER_KEYS}
@@ -82,7 +83,7 @@ class StreamRouter(APIRouter, Generic[B]):
         self._docs_routes: list[APIRoute] = []
         if schema_url:
             self._docs_routes = add_docs_routes(
-                self, schema_url, include_in_schema, asyncapi_version
+                self, schema_url, include_in_schema, asyncapi_version, cdn=asyncapi_cdn
             )
 
     # FastAPI asks every included router whether it contains the including one;
