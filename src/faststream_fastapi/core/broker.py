@@ -326,7 +326,9 @@ class Broker(Registry):
         if content_type is not None and CONTENT_TYPE not in hdrs:
             hdrs[CONTENT_TYPE] = content_type
         envelope = self.envelope_for(spec, body, hdrs, dict(options or {}))
-        envelope.correlation_id = correlation_id or new_id()
+        # Generated only for requests (see ``_request``): a header on every
+        # publish costs the wire and the client's header encoding.
+        envelope.correlation_id = correlation_id
         envelope.reply_to = reply_to
         return envelope
 
@@ -359,7 +361,7 @@ class Broker(Registry):
         correlation_id: str | None = None,
         options: dict[str, Any] | None = None,
     ) -> StreamMessage:
-        envelope = self._envelope(message, spec, headers, correlation_id, None, options)
+        envelope = self._envelope(message, spec, headers, correlation_id or new_id(), None, options)
         return await self.transport.request(envelope, timeout or self.request_timeout)
 
     def subscribers_matching(self, names: Iterable[str]) -> list[Subscriber]:
