@@ -566,3 +566,19 @@ async def test_stopping_a_push_consumer_hands_back_what_it_had_not_started(
         await again.start()
         # Well before the 30 s ack_wait: they were handed back, not timed out.
         assert sorted(await collect(2, second, timeout=3)) == [1, 2]
+
+
+async def test_jetstream_message_id_is_the_stream_sequence(name: str, streams: list[str]) -> None:
+    streams.append(name)
+    broker = NatsBroker(URL)
+    ids: asyncio.Queue[str | None] = asyncio.Queue()
+
+    @broker.subscriber(f"{name}.ids", stream=JStream(name, subjects=[f"{name}.>"]))
+    async def handle(msg: str, message: NatsMessage) -> None:
+        await ids.put(message.message_id)
+
+    async with broker:
+        await broker.start()
+        for text in ("a", "b", "c"):
+            await broker.publish(text, f"{name}.ids", stream=name)
+        assert await collect(3, ids) == ["1", "2", "3"]

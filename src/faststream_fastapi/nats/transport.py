@@ -137,6 +137,20 @@ class _Loop(Consumption):
             await self._cleanup()
 
 
+def _stream_sequence(ack_subject: str) -> str | None:
+    """The stream sequence from a JetStream ack subject, without nats-py's full parse.
+
+    ``$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>...`` (9 tokens) or, with a
+    domain and account hash, ``$JS.ACK.<domain>.<hash>.<stream>...`` (12+ tokens).
+    """
+    tokens = ack_subject.split(".")
+    if len(tokens) == 9:
+        return tokens[5]
+    if len(tokens) >= 12:
+        return tokens[7]
+    return None
+
+
 def _to_message(msg: Msg, *, jetstream: bool) -> StreamMessage:
     headers = msg.headers or {}
     if not jetstream:
@@ -145,10 +159,7 @@ def _to_message(msg: Msg, *, jetstream: bool) -> StreamMessage:
             msg.data, headers, destination=msg.subject, reply_to=msg.reply or None, raw=msg
         )
     # JetStream: ``msg.reply`` is the ack subject; a reply address travels as a header.
-    message_id = headers.get("Nats-Msg-Id")
-    if message_id is None:
-        with contextlib.suppress(Exception):
-            message_id = str(msg.metadata.sequence.stream)
+    message_id = headers.get("Nats-Msg-Id") or _stream_sequence(msg.reply)
     return StreamMessage(
         msg.data,
         headers,
