@@ -1,5 +1,7 @@
 """``python -m faststream_fastapi run module:app``."""
 
+import sys
+
 from .cli.main import main
 
-main()
+sys.exit(main())

@@ -12,10 +12,12 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..app import FastStream, Lifespan, default_logger
 from ..core.broker import Broker
+from ..core.errors import FastStreamError
 from .factories import make_asyncapi_asgi
 from .handlers import AsgiHandler, close_websocket, route_path
 from .response import text_response
@@ -145,14 +147,14 @@ class AsgiFastStream(FastStream):
         path = route_path(scope)
         for prefix, endpoint in self.routes:
             if isinstance(endpoint, AsgiHandler):
-                if path == prefix or any(path == prefix + s for s in endpoint.siblings):
+                if endpoint.matches(prefix, path):
                     await endpoint(scope, receive, send)
                     return
                 continue
             base = prefix.rstrip("/")
             if path == base or path.startswith(base + "/"):
                 root = scope.get("root_path", "") + base
-                await endpoint({**scope, "root_path": root}, receive, send)
+                await _call_mounted(endpoint, {**scope, "root_path": root}, receive, send)
                 return
         await self.not_found(scope, receive, send)
 
@@ -169,15 +171,19 @@ class AsgiFastStream(FastStream):
         try:
             await context.__aenter__()
         except Exception as exc:
-            self._log_exception("startup failed")
+            self._log_failure("startup failed", exc)
             await send({"type": "lifespan.startup.failed", "message": _describe(exc)})
             return
         await send({"type": "lifespan.startup.complete"})
-        await receive()  # lifespan.shutdown
+        try:
+            await receive()  # lifespan.shutdown
+        except BaseException:  # the server gave up on us (cancelled): still close the broker
+            await context.__aexit__(None, None, None)
+            raise
         try:
             await context.__aexit__(None, None, None)
         except Exception as exc:
-            self._log_exception("shutdown failed")
+            self._log_failure("shutdown failed", exc)
             await send({"type": "lifespan.shutdown.failed", "message": _describe(exc)})
             return
         await send({"type": "lifespan.shutdown.complete"})
@@ -189,9 +195,34 @@ class AsgiFastStream(FastStream):
             return
         await text_response("Not Found", 404)(scope, receive, send)
 
-    def _log_exception(self, what: str) -> None:
-        if self.logger is not None:
-            self.logger.exception("%s: %s", self.title, what)
+    def _log_failure(self, what: str, exc: Exception) -> None:
+        if self.logger is None:
+            return
+        if isinstance(exc, FastStreamError):  # our errors say what is wrong: no traceback
+            self.logger.error("%s: %s: %s", self.title, what, _describe(exc))
+        else:
+            self.logger.error("%s: %s", self.title, what, exc_info=exc)
+
+
+async def _call_mounted(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Call a mounted app; a Starlette ``HTTPException`` it raises becomes its response.
+
+    Apps like ``StaticFiles`` raise ``HTTPException(404)`` and rely on
+    Starlette's exception middleware, which a plain ASGI host does not have.
+    """
+    started = False
+
+    async def tracking_send(message: Message) -> None:
+        nonlocal started
+        started = started or message["type"] in ("http.response.start", "websocket.accept")
+        await send(message)
+
+    try:
+        await app(scope, receive, tracking_send)
+    except HTTPException as exc:
+        if started or scope["type"] != "http":
+            raise
+        await text_response(exc.detail, exc.status_code, exc.headers)(scope, receive, send)
 
 
 def _describe(exc: BaseException) -> str:

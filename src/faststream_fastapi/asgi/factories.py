@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from starlette.types import Scope
 
-from ..asyncapi import get_app_schema, render_html, to_yaml
 from ..core.broker import Broker
-from .handlers import AsgiHandler
+from .handlers import AsgiHandler, Responder
 from .response import AsgiResponse
 
 
@@ -41,34 +40,44 @@ def make_ping_asgi(broker: Broker, /, timeout: float = 5.0) -> AsgiHandler:
 
 
 class AsyncAPIPage(AsgiHandler):
-    """The AsyncAPI page: HTML at its path, the document at ``.json`` and ``.yaml`` siblings.
+    """The AsyncAPI page: HTML at its path; ``.json``, ``.yaml`` and assets beside it.
 
     Routed by ``AsgiFastStream`` at ``/docs``, it answers ``/docs``,
-    ``/docs.json`` and ``/docs.yaml``. Mounted with Starlette's ``app.mount``
-    at ``/asyncapi``, it answers ``/asyncapi/`` and any ``/asyncapi/*.json`` or
-    ``*.yaml``; the page links ``/asyncapi/asyncapi.json``.
+    ``/docs.json``, ``/docs.yaml`` and ``/docs/static/...``. Mounted with
+    Starlette's ``app.mount`` at ``/asyncapi``, it answers ``/asyncapi/``,
+    ``/asyncapi/asyncapi.json`` (which that page links), ``.yaml`` and assets.
     """
 
     siblings = (".json", ".yaml")
+    subpaths = ("/static/",)
 
-    def __init__(self, document: Callable[[], dict[str, Any]]) -> None:
-        super().__init__(self._page)
+    def __init__(self, document: Callable[[], Mapping[str, Any]]) -> None:
+        from ..asyncapi import AsyncAPIDocs
+
+        super().__init__()
         self.__name__ = "asyncapi"
-        self.document = document
+        self.docs = AsyncAPIDocs(document, path=None)
 
-    async def _page(self, scope: Scope) -> AsgiResponse:
+    async def respond(self, scope: Scope) -> Responder:
+        from ..asyncapi import DocsPaths, docs_response
+
         path: str = scope["path"]
-        if path.endswith(".json"):
-            body = json.dumps(self.document(), ensure_ascii=False).encode()
-            return AsgiResponse(body, 200, {"content-type": "application/json"})
-        if path.endswith((".yaml", ".yml")):
-            body = to_yaml(self.document()).encode()
-            return AsgiResponse(body, 200, {"content-type": "application/yaml; charset=utf-8"})
-        json_url = path + "asyncapi.json" if path.endswith("/") else path + ".json"
-        page = render_html(self.document(), json_url=json_url).encode()
-        return AsgiResponse(page, 200, {"content-type": "text/html; charset=utf-8"})
+        if path.endswith("/") and path != "/" and "/static/" not in path:
+            # A directory URL, as a Starlette mount has it: link what lies below it,
+            # which the mount routes here too.
+            paths = DocsPaths.for_url(path)
+            name = paths.page.rsplit("/", 1)[1]
+            paths = replace(paths, json_link=f"{name}.json", static_link="static/")
+            return docs_response("html", self.docs.document(), paths, cdn=self.docs.cdn)
+        return self.docs.response_for(path)
 
 
 def make_asyncapi_asgi(app: Any, /, version: str = "3.0.0") -> AsgiHandler:
     """The AsyncAPI documentation of ``app`` (a ``FastStream`` app or a broker)."""
-    return AsyncAPIPage(lambda: get_app_schema(app, version, app=app))
+
+    def document() -> dict[str, Any]:
+        from ..asyncapi import get_app_schema
+
+        return get_app_schema(app, version, app=app)
+
+    return AsyncAPIPage(document)

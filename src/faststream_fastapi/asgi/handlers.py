@@ -17,6 +17,8 @@ __all__ = ["ASGIApp", "AsgiHandler", "get", "route_path"]
 logger = logging.getLogger("faststream_fastapi.asgi")
 
 Endpoint = Callable[[Scope], Awaitable[AsgiResponse] | AsgiResponse]
+#: What ``respond`` returns: an ``AsgiResponse`` or any response that is an ASGI app.
+Responder = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def route_path(scope: Scope) -> str:
@@ -37,20 +39,33 @@ class AsgiHandler:
     """An ASGI endpoint answering ``GET`` and ``HEAD`` at exactly its path.
 
     ``AsgiFastStream`` routes a handler only for its exact path, plus the
-    suffixes in ``siblings`` (the AsyncAPI page also answers ``.json``/``.yaml``).
+    suffixes in ``siblings`` and the paths below it that start with one of
+    ``subpaths`` (the AsyncAPI page also answers ``.json``, ``.yaml`` and
+    ``/static/`` assets).
     Other methods get 405 with ``Allow: GET, HEAD``; an exception in the
     endpoint is logged and answered with 500.
     """
 
     siblings: tuple[str, ...] = ()
+    subpaths: tuple[str, ...] = ()
     allow = "GET, HEAD"
 
-    def __init__(self, func: Endpoint) -> None:
+    def __init__(self, func: Endpoint | None = None) -> None:
         self.func = func
         self.__name__ = getattr(func, "__name__", type(self).__name__)
         self.__doc__ = getattr(func, "__doc__", None)
 
-    async def respond(self, scope: Scope) -> AsgiResponse:
+    def matches(self, prefix: str, path: str) -> bool:
+        """Whether ``AsgiFastStream`` hands ``path`` to this handler, routed at ``prefix``."""
+        if path == prefix or any(path == prefix + suffix for suffix in self.siblings):
+            return True
+        base = prefix.rstrip("/")
+        return any(path.startswith(base + sub) for sub in self.subpaths)
+
+    async def respond(self, scope: Scope) -> Responder:
+        """The response to a GET or HEAD; subclasses without ``func`` override it."""
+        if self.func is None:
+            raise NotImplementedError(f"{type(self).__name__} has no endpoint function")
         if inspect.iscoroutinefunction(self.func):
             result: Any = await self.func(scope)
         else:
@@ -67,6 +82,7 @@ class AsgiHandler:
             return
         if scope["type"] != "http":
             return
+        response: Responder
         if scope.get("method", "GET") not in ("GET", "HEAD"):
             response = text_response("Method Not Allowed", 405, {"allow": self.allow})
         else:

@@ -8,6 +8,7 @@ several at once, and a unix socket file is removed when serving ends.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -17,8 +18,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+logger = logging.getLogger("faststream_fastapi")
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+#: Seconds open HTTP requests get to finish once a shutdown starts.
+GRACEFUL_TIMEOUT = 30
 
 
 @dataclass(frozen=True)
@@ -164,8 +169,11 @@ async def serve(
         raise RuntimeError(
             "serving ASGI needs uvicorn: pip install 'faststream_fastapi[cli]'"
         ) from exc
+    # Open HTTP requests get this long to finish on shutdown; messages have the broker's own.
+    uvicorn_options.setdefault("timeout_graceful_shutdown", GRACEFUL_TIMEOUT)
     config = uvicorn.Config(app, lifespan=lifespan, **uvicorn_options)  # type: ignore[arg-type]
     server = uvicorn.Server(config)
     with open_sockets(binds) as sockets, signals_end_quietly():
+        logger.info("listening on %s", ", ".join(binds))
         await server.serve(sockets=sockets)
     return bool(server.started)

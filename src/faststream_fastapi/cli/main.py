@@ -16,14 +16,21 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..app import FastStream
-from ..asgi.server import resolve_binds, serve
+from ..asgi.server import parse_bind, resolve_binds, serve
+from ..core.errors import FastStreamError
 from .loader import AppNotFoundError, import_app
 from .options import parse_extra_options
 
 logger = logging.getLogger("faststream_fastapi")
 
+EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_STARTUP_FAILED = 3
+
+
+class UsageError(Exception):
+    """A command line that cannot work; reported as one line, exit status 2."""
+
 
 _LEVELS = {"critical": 50, "error": 40, "warning": 30, "info": 20, "debug": 10, "notset": 0}
 
@@ -107,13 +114,19 @@ def _child_args(args: argparse.Namespace, extra: Sequence[str]) -> list[str]:
 
 
 def _run(args: argparse.Namespace, extra: list[str]) -> int:
-    options = parse_extra_options(extra)
+    try:
+        options = parse_extra_options(extra)
+        binds = resolve_binds(args.host, args.port, args.bind)
+        for bind in binds:
+            parse_bind(bind)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     _setup_logging(args.log_level)
     if args.workers < 1:
-        raise AppNotFoundError(f"--workers must be at least 1, not {args.workers}")
+        raise UsageError(f"--workers must be at least 1, not {args.workers}")
     if args.reload:
         if args.workers > 1:
-            raise AppNotFoundError("--reload and --workers cannot be combined")
+            raise UsageError("--reload and --workers cannot be combined")
         from .processes import run_with_reload
 
         return run_with_reload(_child_args(args, extra), args.app_dir)
@@ -121,7 +134,7 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
     app: Any = import_app(args.app, app_dir=args.app_dir, factory=args.factory)
     is_faststream = isinstance(app, FastStream)
     if not is_faststream and not callable(app):
-        raise AppNotFoundError(
+        raise UsageError(
             f"{args.app!r} is a {type(app).__name__}, not a FastStream app or an ASGI application"
         )
     if is_faststream and not callable(app):
@@ -132,10 +145,16 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
             from .processes import run_workers
 
             return run_workers(_child_args(args, extra), args.workers)
-        asyncio.run(app.run(log_level=args.log_level, run_extra_options=options))
+        try:
+            asyncio.run(app.run(log_level=args.log_level, run_extra_options=options))
+        except FastStreamError as exc:  # our errors say what is wrong: no traceback
+            logger.error("%s failed: %s: %s", args.app, type(exc).__name__, exc)
+            return EXIT_FAILED
+        except Exception:
+            logger.exception("%s failed", args.app)
+            return EXIT_FAILED
         return 0
 
-    binds = resolve_binds(args.host, args.port, args.bind)
     if is_faststream:
         app._run_options.update(options)
     elif options:
@@ -143,19 +162,23 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
             "%s is not a FastStream app: options %s are ignored", args.app, ", ".join(options)
         )
     if args.workers > 1:
-        from .gunicorn import run_gunicorn
+        from .gunicorn_runner import run_gunicorn
 
         return run_gunicorn(app, binds, args.workers, args.log_level, options)
-    started = asyncio.run(
-        serve(app, binds, lifespan="on" if is_faststream else "auto", log_level=args.log_level)
-    )
+    lifespan = "on" if is_faststream else "auto"
+    try:
+        started = asyncio.run(serve(app, binds, lifespan=lifespan, log_level=args.log_level))
+    except OSError as exc:  # e.g. the address is in use
+        raise UsageError(f"cannot listen on {', '.join(binds)}: {exc}") from None
     return 0 if started else EXIT_STARTUP_FAILED
 
 
 def _docs(args: argparse.Namespace) -> int:
     from .docs import document_of, gen, serve_docs
 
-    document = document_of(args.app, version=args.version, app_dir=args.app_dir, factory=args.factory)
+    document = document_of(
+        args.app, version=args.version, app_dir=args.app_dir, factory=args.factory
+    )
     if args.docs_command == "gen":
         written = gen(document, as_yaml=args.yaml, out=args.out)
         if written != "-":
@@ -166,7 +189,7 @@ def _docs(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The ``faststream-fastapi`` command; returns (and exits with) its status."""
+    """The ``faststream-fastapi`` command; returns its exit status."""
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
     try:
@@ -176,9 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if extra:
                 parser.error(f"unrecognized arguments: {' '.join(extra)}")
             status = _docs(args)
-    except (AppNotFoundError, ValueError, OSError) as exc:
+    except (AppNotFoundError, UsageError) as exc:
         print(f"Error: {exc}", file=sys.stderr)
         status = EXIT_USAGE
     except KeyboardInterrupt:
         status = 0
-    sys.exit(status)
+    return status

@@ -7,7 +7,7 @@ from typing import Any
 
 
 def parse_extra_options(tokens: Sequence[str]) -> dict[str, Any]:
-    """``--env prod --debug --tag a --tag b`` → ``{"env": "prod", "debug": True, "tag": ["a", "b"]}``.
+    """``--env prod --debug --tag a --tag b`` → ``{"env": "prod", "debug": True, "tag": [...]}``.
 
     ``--key=value`` works too; dashes in keys become underscores; a key given
     twice collects its values in a list. Values stay strings: hooks convert
@@ -34,7 +34,9 @@ def parse_extra_options(tokens: Sequence[str]) -> dict[str, Any]:
             raise ValueError(f"{token!r} is not a valid option name")
         if name in options:
             previous = options[name]
-            options[name] = [*previous, parsed] if isinstance(previous, list) else [previous, parsed]
+            options[name] = (
+                [*previous, parsed] if isinstance(previous, list) else [previous, parsed]
+            )
         else:
             options[name] = parsed
     return options

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 #: How long a child has to stop after SIGTERM before it is killed.
 STOP_TIMEOUT = 30.0
@@ -42,15 +43,18 @@ def _stop(procs: Sequence[subprocess.Popen[bytes]], timeout: float = STOP_TIMEOU
             proc.wait()
 
 
-def _trap_signals() -> tuple[_Stopping, dict[int, object]]:
+_Saved = dict[signal.Signals, Any]
+
+
+def _trap_signals() -> tuple[_Stopping, _Saved]:
     stopping = _Stopping()
     saved = {sig: signal.signal(sig, stopping) for sig in (signal.SIGINT, signal.SIGTERM)}
     return stopping, saved
 
 
-def _restore(saved: dict[int, object]) -> None:
+def _restore(saved: _Saved) -> None:
     for sig, handler in saved.items():
-        signal.signal(sig, handler)  # type: ignore[arg-type]
+        signal.signal(sig, handler)
 
 
 def run_workers(args: Sequence[str], workers: int, poll: float = 0.2) -> int:
@@ -103,7 +107,9 @@ def run_with_reload(args: Sequence[str], directory: str, poll: float = 0.5) -> i
             if current != stamps:
                 changed = sorted(str(p.relative_to(root)) for p in set(current) ^ set(stamps))
                 changed += sorted(
-                    str(p.relative_to(root)) for p in current if stamps.get(p, current[p]) != current[p]
+                    str(p.relative_to(root))
+                    for p in current
+                    if stamps.get(p, current[p]) != current[p]
                 )
                 stamps = current
                 print(f"Reloading: {', '.join(changed) or 'files changed'}", file=sys.stderr)
@@ -115,4 +121,3 @@ def run_with_reload(args: Sequence[str], directory: str, poll: float = 0.5) -> i
         if proc is not None:
             _stop([proc], timeout=1.0)
         _restore(saved)
-

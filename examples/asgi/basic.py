@@ -1,0 +1,5 @@
+from faststream_fastapi.asgi import AsgiFastStream
+from faststream_fastapi.nats import NatsBroker
+
+broker = NatsBroker()
+app = AsgiFastStream(broker)

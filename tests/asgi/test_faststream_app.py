@@ -1,0 +1,203 @@
+"""FastStream: hooks and their options, start/stop order, run() and exit(), TestApp."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+
+from faststream_fastapi import Context, FastStream, Logger, TestApp
+from faststream_fastapi.core.errors import SetupError
+from faststream_fastapi.redis import RedisBroker, TestRedisBroker
+
+
+async def test_on_startup_hooks_get_the_options_they_name_converted() -> None:
+    seen: dict[str, Any] = {}
+    app = FastStream(logger=None)
+
+    @app.on_startup
+    def typed(env: str, port: int, debug: bool = False) -> None:
+        seen.update(env=env, port=port, debug=debug)
+
+    @app.on_startup
+    async def everything(**options: Any) -> None:
+        seen["all"] = options
+
+    @app.on_startup
+    def nothing() -> None:
+        seen["nothing"] = True
+
+    await app.start(env="prod", port="8080", debug="true", extra="x")
+    assert seen == {
+        "env": "prod",
+        "port": 8080,
+        "debug": True,
+        "all": {"env": "prod", "port": "8080", "debug": "true", "extra": "x"},
+        "nothing": True,
+    }
+    await app.stop()
+
+
+async def test_a_missing_required_option_names_the_flag() -> None:
+    app = FastStream(logger=None)
+
+    @app.on_startup
+    def needs(log_file: str) -> None: ...
+
+    with pytest.raises(TypeError, match="--log-file"):
+        await app.start()
+
+
+async def test_hooks_can_ask_for_the_app_broker_and_logger_from_the_context() -> None:
+    seen: list[Any] = []
+    broker = RedisBroker()
+    app = FastStream(broker, logger=logging.getLogger("test-app"))
+
+    @app.after_startup
+    def hook(
+        logger: Logger, application: Any = Context("app"), br: Any = Context("broker")
+    ) -> None:
+        seen.extend([logger.name, application, br])
+
+    async with TestRedisBroker(broker):
+        await app.start()
+        await app.stop()
+    assert seen == ["test-app", app, broker]
+
+
+def test_hooks_refuse_plain_depends() -> None:
+    from fastapi import Depends
+
+    app = FastStream()
+    with pytest.raises(SetupError):
+
+        @app.on_startup
+        def hook(x: Any = Depends(lambda: 1)) -> None: ...
+
+
+@pytest.mark.redis
+async def test_start_and_stop_order_around_the_broker() -> None:
+    broker = RedisBroker("redis://127.0.0.1:6379")
+    order: list[str] = []
+    app = FastStream(
+        broker,
+        logger=None,
+        on_startup=[lambda: order.append(f"on_startup {broker.running}")],
+        after_startup=[lambda: order.append(f"after_startup {broker.running}")],
+        on_shutdown=[lambda: order.append(f"on_shutdown {broker.running}")],
+        after_shutdown=[lambda: order.append(f"after_shutdown {broker.running}")],
+    )
+    async with app.running():
+        order.append("running")
+    assert order == [
+        "on_startup False",
+        "after_startup True",
+        "running",
+        "on_shutdown True",
+        "after_shutdown False",
+    ]
+
+
+async def test_the_broker_closes_even_if_an_on_shutdown_hook_fails() -> None:
+    broker = RedisBroker()
+    app = FastStream(broker, logger=None)
+
+    @app.on_shutdown
+    def boom() -> None:
+        raise RuntimeError("hook failed")
+
+    async with TestRedisBroker(broker):
+        await app.start()
+        with pytest.raises(RuntimeError, match="hook failed"):
+            await app.stop()
+        assert not broker.running
+
+
+@pytest.mark.redis
+async def test_set_broker_from_an_on_startup_hook() -> None:
+    app = FastStream(logger=None)
+
+    @app.on_startup
+    def choose(url: str) -> None:
+        app.set_broker(RedisBroker(url))
+
+    await app.start(url="redis://127.0.0.1:6379")
+    broker = app.broker
+    assert broker is not None and broker.running
+    assert await broker.ping(2.0)
+    await app.stop()
+    assert not broker.connected
+
+
+async def test_run_returns_after_exit_and_runs_the_shutdown_hooks() -> None:
+    calls: list[str] = []
+    app = FastStream(logger=None)
+
+    @app.after_startup
+    async def stop_soon() -> None:
+        calls.append("started")
+        asyncio.get_running_loop().call_later(0.05, app.exit)
+
+    @app.after_shutdown
+    def done() -> None:
+        calls.append("stopped")
+
+    await asyncio.wait_for(app.run(), 5)
+    assert calls == ["started", "stopped"]
+
+
+async def test_run_passes_options_to_the_hooks_and_the_lifespan() -> None:
+    calls: list[str] = []
+
+    @asynccontextmanager
+    async def lifespan(env: str) -> Any:
+        calls.append(f"lifespan {env}")
+        yield
+
+    app = FastStream(lifespan=lifespan, logger=None)
+
+    @app.on_startup
+    def hook(env: str) -> None:
+        calls.append(f"hook {env}")
+        app.exit()
+
+    await asyncio.wait_for(app.run(run_extra_options={"env": "prod"}), 5)
+    assert calls == ["lifespan prod", "hook prod"]
+
+
+async def test_run_closes_the_broker_when_startup_fails() -> None:
+    broker = RedisBroker("redis://127.0.0.1:1")
+    app = FastStream(broker, logger=None)
+    with pytest.raises(ConnectionError):
+        await asyncio.wait_for(app.run(), 10)
+    assert not broker.connected and not broker.running
+
+
+async def test_test_app_runs_hooks_around_a_test_broker(name: str) -> None:
+    broker = RedisBroker()
+    calls: list[str] = []
+    got: list[str] = []
+
+    @broker.subscriber(name)
+    async def handle(msg: str) -> None:
+        got.append(msg)
+
+    app = FastStream(broker, logger=None)
+
+    @app.on_startup
+    def setup(env: str = "dev") -> None:
+        calls.append(f"on_startup {env}")
+
+    @app.after_shutdown
+    def teardown() -> None:
+        calls.append("after_shutdown")
+
+    async with TestRedisBroker(app.broker) as br, TestApp(app, {"env": "test"}) as running:
+        assert running is app
+        await br.publish("hello", name)
+        assert calls == ["on_startup test"]
+    assert got == ["hello"]
+    assert calls == ["on_startup test", "after_shutdown"]
