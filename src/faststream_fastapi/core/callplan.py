@@ -138,6 +138,7 @@ class _Node:
 
     __slots__ = (
         "cache_key",
+        "bare_async",
         "call",
         "context",
         "context_getter",
@@ -176,6 +177,19 @@ class _Node:
         self.tasks_name = dependant.background_tasks_param_name
         self.response_name = dependant.response_param_name
         self.scopes_name = dependant.security_scopes_param_name
+        self.bare_async = False  # set once the children are known (``seal``)
+
+    def seal(self) -> None:
+        self.bare_async = self.kind == _ASYNC and not (
+            self.subs
+            or self.data
+            or self.headers
+            or self.path
+            or self.request_name
+            or self.tasks_name
+            or self.response_name
+            or self.scopes_name
+        )
 
 
 _DIRECT: dict[str, Callable[[_Run], Any]] = {
@@ -457,6 +471,7 @@ class CallPlan:
                 )
             child = self._build(sub, data, headers, path_fields)
             node.subs.append((sub.name, child))
+        node.seal()
         return node
 
     # -- per message --------------------------------------------------------
@@ -486,8 +501,15 @@ class CallPlan:
         cache = run.cache
         for name, sub in node.subs:
             key = sub.cache_key
-            if key is not None and key in cache:
+            if sub.context is not None:
+                value = sub.context_getter(run)
+            elif key is not None and key in cache:
                 value = cache[key]
+            elif sub.bare_async:
+                # A parameterless ``async def``: call it without a frame of ours.
+                value = await sub.call()
+                if key is not None:
+                    cache[key] = value
             else:
                 value = await self._solve(sub, run)
                 if key is not None:

@@ -16,6 +16,13 @@ class Headers(Mapping[str, str]):
     def __init__(self, raw: Mapping[str, str] | None = None) -> None:
         self._data: dict[str, str] = {k.lower(): v for k, v in raw.items()} if raw else {}
 
+    @classmethod
+    def lowered(cls, data: dict[str, str]) -> Headers:
+        """Wrap ``data``, whose keys are lower-case already, without copying it."""
+        headers = cls.__new__(cls)
+        headers._data = data
+        return headers
+
     def __getitem__(self, key: str) -> str:
         return self._data[key.lower()]
 

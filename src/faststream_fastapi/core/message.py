@@ -70,12 +70,13 @@ class StreamMessage:
         settler: Settler = NO_SETTLER,
     ) -> None:
         self.body = body
-        self.headers = headers if isinstance(headers, Headers) else Headers(headers)
+        self.headers = hdrs = headers if isinstance(headers, Headers) else Headers(headers)
+        data = hdrs._data  # keys are lower-case already; skip the per-lookup lowering
         self.destination = destination
-        self.reply_to = reply_to or self.headers.get(REPLY_TO) or None
-        self.correlation_id = correlation_id or self.headers.get(CORRELATION_ID)
-        self.message_id = message_id or self.headers.get(MESSAGE_ID)
-        self.content_type = content_type or self.headers.get(CONTENT_TYPE)
+        self.reply_to = reply_to or data.get(REPLY_TO) or None
+        self.correlation_id = correlation_id or data.get(CORRELATION_ID)
+        self.message_id = message_id or data.get(MESSAGE_ID)
+        self.content_type = content_type or data.get(CONTENT_TYPE)
         self.path: dict[str, str] = {}
         self.raw = raw
         self.settled: Settlement | None = None

@@ -34,4 +34,5 @@ def unpack(data: bytes) -> tuple[bytes, dict[str, str]]:
         return data, {}
     if not isinstance(headers, dict):
         return data, {}
-    return data[end:], {str(k): str(v) for k, v in headers.items()}
+    # JSON object keys are strings; values are ours (strings) or validated later.
+    return data[end:], headers
