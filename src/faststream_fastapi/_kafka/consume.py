@@ -101,7 +101,9 @@ class RecordSource(abc.ABC):
         self.assigned = asyncio.Event()
 
     @abc.abstractmethod
-    async def fetch(self, offsets: Offsets, max_records: int, timeout_ms: int) -> list[KafkaMessage]:
+    async def fetch(
+        self, offsets: Offsets, max_records: int, timeout_ms: int
+    ) -> list[KafkaMessage]:
         """Up to ``max_records`` messages, built with ``offsets.settler(...)``."""
 
     @abc.abstractmethod
@@ -141,9 +143,7 @@ class ConsumeLoop(Consumption):
         spec, offsets = self.spec, self.offsets
         while not self.stopping:
             try:
-                messages = await self.source.fetch(
-                    offsets, self.max_records, spec.batch_timeout_ms
-                )
+                messages = await self.source.fetch(offsets, self.max_records, spec.batch_timeout_ms)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

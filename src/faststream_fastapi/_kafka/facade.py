@@ -32,11 +32,9 @@ def _subscription(
     given = sum((bool(topics), pattern is not None, bool(partitions)))
     if given != 1:
         raise TypeError("give topics, pattern= or partitions=, exactly one of them")
-    if fields["batch"] is False and fields["max_records"] is not None and fields["max_records"] < 1:
+    if fields["max_records"] is not None and fields["max_records"] < 1:
         raise ValueError("max_records must be at least 1")
-    return KafkaTopic(
-        topics=tuple(topics), pattern=pattern, partitions=tuple(partitions), **fields
-    )
+    return KafkaTopic(topics=tuple(topics), pattern=pattern, partitions=tuple(partitions), **fields)
 
 
 class KafkaDeclarations(Registry):
@@ -67,6 +65,11 @@ class KafkaDeclarations(Registry):
         committed only after it was settled (handler succeeded, or rejected);
         see the broker's docstring for errors. Without ``group_id`` nothing is
         committed: a restarted consumer starts again from ``auto_offset_reset``.
+        A ``pattern`` is a regex matched from the start of topic names; a
+        group follows topics created later, without a group the topics that
+        exist at start are read. Without a group, reading starts at positions
+        fixed by ``start()``; a new group's first join takes a moment, so use
+        ``auto_offset_reset="earliest"`` not to miss what is published meanwhile.
         ``batch=True`` calls the handler once per fetched batch (at most
         ``max_records``, waiting at most ``batch_timeout_ms``) with a list body.
         ``consumer_options`` go to the client library's consumer.
@@ -158,9 +161,7 @@ class KafkaBrokerBase(KafkaDeclarations, Broker):
         **client_options: Any,
     ) -> None:
         servers = (
-            bootstrap_servers
-            if isinstance(bootstrap_servers, str)
-            else ",".join(bootstrap_servers)
+            bootstrap_servers if isinstance(bootstrap_servers, str) else ",".join(bootstrap_servers)
         )
         kwargs: dict[str, Any] = {} if logger is ... else {"logger": logger}
         Broker.__init__(
@@ -208,6 +209,8 @@ class KafkaBrokerBase(KafkaDeclarations, Broker):
         Raises ``NotConnectedError`` before ``start``/``connect`` and
         ``PublishError`` when the cluster refuses it or does not answer in time.
         """
+        if not topic:
+            raise TypeError("publish needs a topic: broker.publish(message, 'topic')")
         return await self.send(
             message,
             TopicDest(topic),

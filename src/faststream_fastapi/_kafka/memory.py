@@ -26,7 +26,7 @@ class KafkaMemoryTransport(MemoryTransport):
         self.partitions = partitions
         self._next_offset: dict[tuple[str, int], int] = {}
 
-    def _place(self, envelope: Envelope) -> KafkaMessage:
+    def _place(self, envelope: Envelope) -> _Record:
         opts = envelope.options
         key = as_key(opts.get("key"))
         partition = opts.get("partition")
@@ -35,29 +35,19 @@ class KafkaMemoryTransport(MemoryTransport):
         position = (envelope.destination, partition)
         offset = self._next_offset.get(position, 0)
         self._next_offset[position] = offset + 1
-        headers = dict(envelope.headers)
+        headers = {k.lower(): v for k, v in envelope.headers.items()}
         if envelope.correlation_id:
             headers[CORRELATION_ID] = envelope.correlation_id
         if envelope.reply_to:
             headers[REPLY_TO] = envelope.reply_to
-        return KafkaMessage(
-            envelope.body,
-            headers,
-            topic=envelope.destination,
-            partition=partition,
-            offset=offset,
-            key=key,
-            timestamp=opts.get("timestamp_ms") or int(time.time() * 1000),
-            raw=envelope,
-        )
+        timestamp = opts.get("timestamp_ms") or int(time.time() * 1000)
+        return (envelope, partition, offset, key, timestamp, headers)
 
-    def _targets(self, message: KafkaMessage) -> list[tuple[KafkaTopic, Deliver]]:
+    def _targets(self, topic: str, partition: int) -> list[tuple[KafkaTopic, Deliver]]:
         served: set[str] = set()
         targets = []
-        for spec, deliver in list(self.subscriptions):
-            if not isinstance(spec, KafkaTopic) or not spec.matches(
-                message.topic, message.partition
-            ):
+        for spec, deliver in self.subscriptions:
+            if not isinstance(spec, KafkaTopic) or not spec.matches(topic, partition):
                 continue
             if spec.group_id is not None:
                 if spec.group_id in served:
@@ -67,16 +57,19 @@ class KafkaMemoryTransport(MemoryTransport):
         return targets
 
     async def publish(self, envelope: Envelope) -> Any:
-        await self.publish_batch([envelope])
+        record = self._place(envelope)
+        for spec, deliver in self._targets(envelope.destination, record[1]):
+            msg = _message(record)
+            await deliver(batch_message([msg], NO_SETTLER) if spec.batch else msg)
         return None
 
     async def publish_batch(self, envelopes: Sequence[Envelope]) -> list[Any]:
-        placed = [self._place(e) for e in envelopes]
+        records = [self._place(e) for e in envelopes]
         # Per subscriber, one batch call or one call per record, in publish order.
         plan: dict[int, tuple[KafkaTopic, Deliver, list[KafkaMessage]]] = {}
-        for msg in placed:
-            for spec, deliver in self._targets(msg):
-                plan.setdefault(id(deliver), (spec, deliver, []))[2].append(_fresh(msg))
+        for record in records:
+            for spec, deliver in self._targets(record[0].destination, record[1]):
+                plan.setdefault(id(deliver), (spec, deliver, []))[2].append(_message(record))
         for spec, deliver, messages in plan.values():
             if spec.batch:
                 await deliver(batch_message(messages, NO_SETTLER))
@@ -86,17 +79,23 @@ class KafkaMemoryTransport(MemoryTransport):
         return [None] * len(envelopes)
 
 
-def _fresh(msg: KafkaMessage) -> KafkaMessage:
+#: A placed record: envelope, partition, offset, key, timestamp, lower-cased headers.
+_Record = tuple[Envelope, int, int, bytes | None, int, dict[str, str]]
+
+
+def _message(record: _Record) -> KafkaMessage:
     """A message per subscriber: settlement and decoding state are not shared."""
+    envelope, partition, offset, key, timestamp, headers = record
     return KafkaMessage(
-        msg.body,
-        msg.headers,
-        topic=msg.topic,
-        partition=msg.partition,
-        offset=msg.offset,
-        key=msg.key,
-        timestamp=msg.timestamp,
-        raw=msg.raw,
+        envelope.body,
+        headers,
+        topic=envelope.destination,
+        partition=partition,
+        offset=offset,
+        key=key,
+        timestamp=timestamp,
+        raw=envelope,
+        lowered=True,
     )
 
 

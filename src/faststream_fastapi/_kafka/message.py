@@ -8,7 +8,15 @@ from typing import Any
 import pydantic_core
 
 from ..core import codec
-from ..core.message import CONTENT_TYPE, CORRELATION_ID, REPLY_TO, NO_SETTLER, Settler, StreamMessage
+from ..core.headers import Headers
+from ..core.message import (
+    CONTENT_TYPE,
+    CORRELATION_ID,
+    NO_SETTLER,
+    REPLY_TO,
+    Settler,
+    StreamMessage,
+)
 
 RawHeaders = Sequence[tuple[str, bytes | None]] | None
 
@@ -37,10 +45,19 @@ class KafkaMessage(StreamMessage):
         raw: Any = None,
         settler: Settler = NO_SETTLER,
         batch: list[KafkaMessage] | None = None,
+        lowered: bool = False,
     ) -> None:
+        # ``lowered``: ``headers`` is a dict with lower-case keys (from ``decode_headers``),
+        # wrapped as is and read directly: cheaper than case-folding lookups.
+        known: Mapping[str, str] = {}
+        if lowered and isinstance(headers, dict):
+            known, headers = headers, Headers.lowered(headers)
         super().__init__(
             body,
             headers,
+            content_type=known.get(CONTENT_TYPE),
+            correlation_id=known.get(CORRELATION_ID),
+            reply_to=known.get(REPLY_TO),
             destination=topic,
             message_id=f"{topic}:{partition}:{offset}" if offset >= 0 else None,
             raw=raw,
@@ -61,10 +78,16 @@ class KafkaMessage(StreamMessage):
 
 
 def decode_headers(raw: RawHeaders) -> dict[str, str]:
-    """Kafka header values are bytes; ours are text (undecodable bytes replaced)."""
+    """Kafka header values are bytes; ours are text (undecodable bytes replaced).
+
+    Keys are lower-cased: pass the result with ``lowered=True``.
+    """
     if not raw:
         return {}
-    return {k: (v.decode(errors="replace") if v is not None else "") for k, v in raw}
+    try:
+        return {k.lower(): v.decode() for k, v in raw}  # type: ignore[union-attr]
+    except (UnicodeDecodeError, AttributeError):  # rare: bad UTF-8 or a null value
+        return {k.lower(): (v.decode(errors="replace") if v is not None else "") for k, v in raw}
 
 
 def encode_headers(

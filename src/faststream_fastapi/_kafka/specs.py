@@ -62,7 +62,8 @@ class KafkaTopic:
         if self.partitions:
             return TopicPartition(topic, partition) in self.partitions
         if self.pattern is not None:
-            return re.fullmatch(self.pattern, topic) is not None
+            # Anchored at the start only, as aiokafka and librdkafka match.
+            return re.match(self.pattern, topic) is not None
         return topic in self.topics
 
 

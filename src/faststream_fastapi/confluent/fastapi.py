@@ -1,4 +1,4 @@
-"""``faststream_fastapi.kafka.fastapi``: the confluent-kafka ``StreamRouter`` and annotations."""
+"""``faststream_fastapi.confluent.fastapi``: the confluent-kafka router and annotations."""
 
 from __future__ import annotations
 

@@ -32,9 +32,48 @@ _client_log = logging.getLogger("faststream_fastapi.confluent")
 _POLL_INTERVAL = 0.1
 
 
+#: librdkafka warns when a client gets the other kind's properties; these stay apart.
+_CONSUMER_ONLY = (
+    "group.",
+    "session.timeout.ms",
+    "heartbeat.interval.ms",
+    "auto.offset.reset",
+    "enable.auto.commit",
+    "auto.commit.",
+    "enable.auto.offset.store",
+    "fetch.",
+    "max.poll.interval.ms",
+    "partition.assignment.strategy",
+    "isolation.level",
+    "enable.partition.eof",
+    "check.crcs",
+    "queued.",
+    "allow.auto.create.topics",
+)
+_PRODUCER_ONLY = (
+    "acks",
+    "request.required.acks",
+    "linger.ms",
+    "queue.buffering.",
+    "batch.",
+    "message.timeout.ms",
+    "delivery.timeout.ms",
+    "compression.",
+    "enable.idempotence",
+    "retries",
+    "message.send.max.retries",
+    "partitioner",
+    "transactional.id",
+)
+
+
 def config(options: dict[str, Any]) -> dict[str, Any]:
     """librdkafka names have dots; ``session_timeout_ms=`` spells ``session.timeout.ms``."""
     return {k.replace("_", "."): v for k, v in options.items()}
+
+
+def _without(options: dict[str, Any], prefixes: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in options.items() if not k.startswith(prefixes)}
 
 
 class _ConfluentSource(RecordSource):
@@ -55,38 +94,30 @@ class _ConfluentSource(RecordSource):
 
     def _fetch(self, offsets: Offsets, max_records: int, timeout: float) -> list[KafkaMessage]:
         consumer = self.consumer
+        raw: list[Any]
         if self.batch:
             raw = consumer.consume(max_records, timeout)
         else:
             # Wait for the first record only, then take what is already buffered.
             first = consumer.poll(timeout)
-            raw = [] if first is None else [first, *consumer.consume(max_records - 1, 0)]
-        settler = offsets.settler
+            if first is None:
+                raw = []
+            elif max_records > 1:
+                raw = [first, *consumer.consume(max_records - 1, 0)]
+            else:
+                raw = [first]
         out = []
         for m in raw:
             err = m.error()
-            if err is not None:
-                if err.code() != KafkaError._PARTITION_EOF:
-                    _client_log.warning("consumer error: %s", err)
-                continue
-            topic, partition, offset = m.topic(), m.partition(), m.offset()
-            value = m.value()
-            out.append(
-                KafkaMessage(
-                    value if value is not None else b"",
-                    decode_headers(m.headers()),
-                    topic=topic,
-                    partition=partition,
-                    offset=offset,
-                    key=m.key(),
-                    timestamp=m.timestamp()[1],
-                    raw=m,
-                    settler=settler(topic, partition, offset),
-                )
-            )
+            if err is None:
+                out.append(_message(m, offsets))
+            elif err.code() != KafkaError._PARTITION_EOF:
+                _client_log.warning("consumer error: %s", err)
         return out
 
-    async def fetch(self, offsets: Offsets, max_records: int, timeout_ms: int) -> list[KafkaMessage]:
+    async def fetch(
+        self, offsets: Offsets, max_records: int, timeout_ms: int
+    ) -> list[KafkaMessage]:
         result: list[KafkaMessage] = await self.run(
             self._fetch, offsets, max_records, timeout_ms / 1000
         )
@@ -135,10 +166,10 @@ class ConfluentTransport(KafkaTransport):
         self.producer: Producer | None = None
         self._poller: _Poller | None = None
 
-    def _config(self, **extra: Any) -> dict[str, Any]:
+    def _config(self, skip: tuple[str, ...], **extra: Any) -> dict[str, Any]:
         return {
             "logger": _client_log,
-            **self.options,
+            **_without(self.options, skip),
             **extra,
             "bootstrap.servers": self.bootstrap_servers,
         }
@@ -151,11 +182,11 @@ class ConfluentTransport(KafkaTransport):
     async def connect(self) -> None:
         if self.producer is not None:
             return
-        producer = Producer({"message.timeout.ms": 30_000, **self._config()})
+        producer = Producer({"message.timeout.ms": 30_000, **self._config(_CONSUMER_ONLY)})
         try:
             await asyncio.to_thread(producer.list_topics, timeout=self.connect_timeout)
         except KafkaException as exc:
-            raise NotConnectedError(
+            raise ConnectionError(
                 f"cannot reach the Kafka cluster at {self.bootstrap_servers}: {exc.args[0]}"
             ) from exc
         self.producer = producer
@@ -226,6 +257,7 @@ class ConfluentTransport(KafkaTransport):
         group = spec.group_id
         consumer = Consumer(
             self._config(
+                _PRODUCER_ONLY,
                 **config(dict(spec.options)),
                 **{
                     # librdkafka wants a group id even to read assigned partitions;
@@ -251,9 +283,7 @@ class ConfluentTransport(KafkaTransport):
             else:
                 # No group: read every partition, from positions fixed now, so
                 # what is published once ``start`` returned is seen.
-                metadata = await asyncio.to_thread(
-                    _topics, producer, spec, self.connect_timeout
-                )
+                metadata = await asyncio.to_thread(_topics, producer, spec, self.connect_timeout)
                 tps = [TP(t, p) for t, parts in metadata for p in parts]
                 tps = await source.run(self._fixed_positions, consumer, tps, spec)
                 consumer.assign(tps)
@@ -274,16 +304,32 @@ class ConfluentTransport(KafkaTransport):
         return out
 
 
+def _message(m: Any, offsets: Offsets) -> KafkaMessage:
+    topic, partition, offset = m.topic(), m.partition(), m.offset()
+    value = m.value()
+    return KafkaMessage(
+        value if value is not None else b"",
+        decode_headers(m.headers()),
+        topic=topic,
+        partition=partition,
+        offset=offset,
+        key=m.key(),
+        timestamp=m.timestamp()[1],
+        raw=m,
+        settler=offsets.settler(topic, partition, offset),
+        lowered=True,
+    )
+
+
 def _regex(pattern: str) -> str:
     return pattern if pattern.startswith("^") else "^" + pattern
 
 
 def _topics(producer: Producer, spec: KafkaTopic, timeout: float) -> list[tuple[str, list[int]]]:
     if spec.pattern is not None:
-        # librdkafka matches patterns only in a group: take the topics that exist now.
-        import re
-
-        names = [t for t in producer.list_topics(timeout=timeout).topics if re.fullmatch(spec.pattern, t)]
+        # librdkafka follows a pattern only in a group: take the topics that exist now.
+        topics = producer.list_topics(timeout=timeout).topics
+        names = sorted(t for t in topics if spec.matches(t, 0))
     else:
         names = list(spec.topics)
     out = []

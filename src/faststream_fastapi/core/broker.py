@@ -201,7 +201,10 @@ class Broker(Registry):
         self.connected = False
         self.testing = False
         self._lock = asyncio.Lock()
-        self._send_envelope = chain_publish(self.all_middlewares(), self._transport_publish)
+        self._send_envelope = chain_publish(self._publish_middlewares(), self._transport_publish)
+
+    def _publish_middlewares(self) -> tuple[Middleware, ...]:
+        return tuple(mw.for_broker(self) for mw in self.all_middlewares())
 
     # -- connection ----------------------------------------------------------
 
@@ -233,7 +236,9 @@ class Broker(Registry):
             if self.running:
                 return
             await self.connect()
-            self._send_envelope = chain_publish(self.all_middlewares(), self._transport_publish)
+            self._send_envelope = chain_publish(
+                self._publish_middlewares(), self._transport_publish
+            )
             started: list[Subscriber] = []
             try:
                 for sub in self.subscribers:
@@ -362,7 +367,16 @@ class Broker(Registry):
         options: dict[str, Any] | None = None,
     ) -> StreamMessage:
         envelope = self._envelope(message, spec, headers, correlation_id or new_id(), None, options)
-        return await self.transport.request(envelope, timeout or self.request_timeout)
+        root, wait = self.root(), timeout or self.request_timeout
+
+        async def request(envelope: Envelope) -> StreamMessage:
+            return await root._transport.request(envelope, wait)
+
+        # Through the publish middlewares too: a request is an outgoing message.
+        response: StreamMessage = await chain_publish(root._publish_middlewares(), request)(
+            envelope
+        )
+        return response
 
     def subscribers_matching(self, names: Iterable[str]) -> list[Subscriber]:
         wanted = set(names)

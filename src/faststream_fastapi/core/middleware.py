@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .message import Envelope, StreamMessage
+
+if TYPE_CHECKING:
+    from .broker import Broker
+    from .subscriber import Subscriber
 
 CallNext = Callable[[StreamMessage], Awaitable[Any]]
 PublishNext = Callable[[Envelope], Awaitable[Any]]
@@ -24,6 +28,18 @@ class Middleware:
 
     async def publish(self, envelope: Envelope, call_next: PublishNext) -> Any:
         return await call_next(envelope)
+
+    def for_subscriber(self, subscriber: Subscriber) -> Middleware:
+        """The middleware that wraps ``subscriber``'s messages; ``self`` by default.
+
+        Called whenever the subscriber's pipeline is built (registration,
+        router include, start), so per-subscriber state can be bound once.
+        """
+        return self
+
+    def for_broker(self, broker: Broker) -> Middleware:
+        """The middleware that wraps ``broker``'s publishes; ``self`` by default."""
+        return self
 
 
 def chain_consume(middlewares: tuple[Middleware, ...], inner: CallNext) -> CallNext:

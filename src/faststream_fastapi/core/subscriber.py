@@ -18,11 +18,11 @@ from fastapi import params
 from fastapi.background import BackgroundTasks
 from pydantic import BaseModel
 
-from .ack import AckPolicy
+from .ack import AckPolicy, settlement_after
 from .callplan import CallPlan, Overrides, RunEnv
 from .context import current_message
 from .errors import MessageDecodeError, MessageValidationError
-from .message import StreamMessage
+from .message import Settlement, StreamMessage
 from .middleware import Middleware, chain_consume
 from .paths import PathPattern
 from .response import Response
@@ -139,7 +139,8 @@ class Subscriber:
         self._pipeline = self._build_pipeline()
 
     def _build_pipeline(self) -> Callable[[StreamMessage], Any]:
-        return chain_consume((*self.broker.all_middlewares(), *self.middlewares), self._call)
+        middlewares = (*self.broker.all_middlewares(), *self.middlewares)
+        return chain_consume(tuple(mw.for_subscriber(self) for mw in middlewares), self._call)
 
     def _plan_for_now(self) -> CallPlan:
         binding = self.binding
@@ -192,8 +193,7 @@ class Subscriber:
                 result = await self._pipeline(message)
             except (MessageDecodeError, MessageValidationError) as exc:
                 self._log_bad_message(message, exc)
-                if policy is not AckPolicy.MANUAL:
-                    await message.reject()
+                await _settle(message, settlement_after(policy, exc))
                 raise
             except Exception as exc:
                 self.broker.logger.error(
@@ -204,12 +204,7 @@ class Subscriber:
                     exc_info=exc,
                     extra=_extra(message, self.name),
                 )
-                if policy is AckPolicy.NACK_ON_ERROR:
-                    await message.nack()
-                elif policy is AckPolicy.REJECT_ON_ERROR:
-                    await message.reject()
-                elif policy is AckPolicy.ACK:
-                    await message.ack()
+                await _settle(message, settlement_after(policy, exc))
                 raise
             if policy is not AckPolicy.MANUAL:
                 await message.ack()
@@ -277,6 +272,15 @@ class Subscriber:
             exc,
             extra=_extra(message, self.name),
         )
+
+
+async def _settle(message: StreamMessage, settlement: Settlement | None) -> None:
+    if settlement == "ack":
+        await message.ack()
+    elif settlement == "nack":
+        await message.nack()
+    elif settlement == "reject":
+        await message.reject()
 
 
 def _extra(message: StreamMessage, destination: str) -> dict[str, Any]:

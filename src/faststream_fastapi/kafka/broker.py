@@ -19,6 +19,7 @@ class KafkaBroker(KafkaBrokerBase):
 KafkaBroker.__doc__ = (
     'A Kafka cluster through aiokafka: ``KafkaBroker("localhost:9092", **options)``.\n\n'
     "``options`` are aiokafka's producer and consumer keywords (each client takes\n"
-    "the ones it knows); a subscriber's own keywords override them for its consumer.\n\n"
+    "the ones it knows); a subscriber's own keywords override them for its consumer.\n"
+    "``connect_timeout`` (seconds, default 10) bounds connecting.\n\n"
     + inspect.cleandoc(KafkaBrokerBase.__doc__ or "").split("\n", 1)[1].lstrip("\n")
 )

@@ -24,7 +24,7 @@ from ..core.transport import Consumption
 
 def _accepted(cls: type, options: dict[str, Any]) -> dict[str, Any]:
     """The options ``cls`` takes: one option set configures producer and consumers."""
-    names = inspect.signature(cls.__init__).parameters
+    names = inspect.signature(cls).parameters
     return {k: v for k, v in options.items() if k in names}
 
 
@@ -45,7 +45,9 @@ class _AiokafkaSource(RecordSource):
         super().__init__()
         self.consumer = consumer
 
-    async def fetch(self, offsets: Offsets, max_records: int, timeout_ms: int) -> list[KafkaMessage]:
+    async def fetch(
+        self, offsets: Offsets, max_records: int, timeout_ms: int
+    ) -> list[KafkaMessage]:
         batches = await self.consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
         settler = offsets.settler
         out = []
@@ -62,6 +64,7 @@ class _AiokafkaSource(RecordSource):
                         timestamp=r.timestamp,
                         raw=r,
                         settler=settler(r.topic, r.partition, r.offset),
+                        lowered=True,
                     )
                 )
         return out
@@ -78,6 +81,11 @@ class _AiokafkaSource(RecordSource):
 
 class AiokafkaTransport(KafkaTransport):
     def __init__(self, bootstrap_servers: str = "localhost:9092", **options: Any) -> None:
+        self.connect_timeout = float(options.pop("connect_timeout", 10.0))
+        known = {*_accepted(AIOKafkaProducer, options), *_accepted(AIOKafkaConsumer, options)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise TypeError(f"unknown aiokafka options: {', '.join(unknown)}")
         self.bootstrap_servers = bootstrap_servers
         self.options = options
         self.producer: AIOKafkaProducer | None = None
@@ -95,11 +103,11 @@ class AiokafkaTransport(KafkaTransport):
             bootstrap_servers=self.bootstrap_servers, **_accepted(AIOKafkaProducer, options)
         )
         try:
-            await producer.start()
-        except KafkaError as exc:
+            await asyncio.wait_for(producer.start(), self.connect_timeout)
+        except (KafkaError, TimeoutError) as exc:
             with contextlib.suppress(Exception):
                 await producer.stop()
-            raise NotConnectedError(
+            raise ConnectionError(
                 f"cannot reach the Kafka cluster at {self.bootstrap_servers}: {exc}"
             ) from exc
         self.producer = producer
@@ -121,23 +129,31 @@ class AiokafkaTransport(KafkaTransport):
     async def _send(self, envelope: Envelope) -> asyncio.Future[Any]:
         opts = envelope.options
         try:
-            return await self._producer().send(
+            future: asyncio.Future[Any] = await self._producer().send(
                 envelope.destination,
                 envelope.body,
                 key=as_key(opts.get("key")),
                 partition=opts.get("partition"),
                 timestamp_ms=opts.get("timestamp_ms"),
-                headers=encode_headers(envelope.headers, envelope.correlation_id, envelope.reply_to),
+                headers=encode_headers(
+                    envelope.headers, envelope.correlation_id, envelope.reply_to
+                ),
             )
-        except KafkaError as exc:
-            raise PublishError(f"publish to Kafka topic {envelope.destination!r} failed: {exc}") from exc
+        except (KafkaError, AssertionError) as exc:  # aiokafka asserts on a bad partition
+            raise PublishError(
+                f"publish to Kafka topic {envelope.destination!r} failed: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        return future
 
     async def publish(self, envelope: Envelope) -> Any:
         future = await self._send(envelope)
         try:
             return await future
         except KafkaError as exc:
-            raise PublishError(f"publish to Kafka topic {envelope.destination!r} failed: {exc}") from exc
+            raise PublishError(
+                f"publish to Kafka topic {envelope.destination!r} failed: {exc}"
+            ) from exc
 
     async def publish_batch(self, envelopes: Sequence[Envelope]) -> list[Any]:
         futures = [await self._send(e) for e in envelopes]
@@ -150,10 +166,11 @@ class AiokafkaTransport(KafkaTransport):
 
     async def subscribe(self, spec: KafkaTopic, deliver: Deliver) -> Consumption:
         producer = self._producer()
-        options = {**self.options, **dict(spec.options)}
         consumer = AIOKafkaConsumer(
             **{
-                **_accepted(AIOKafkaConsumer, options),
+                # The broker's options that fit a consumer; the subscriber's all must.
+                **_accepted(AIOKafkaConsumer, self.options),
+                **dict(spec.options),
                 "bootstrap_servers": self.bootstrap_servers,
                 "group_id": spec.group_id,
                 "auto_offset_reset": spec.auto_offset_reset,
@@ -170,14 +187,15 @@ class AiokafkaTransport(KafkaTransport):
                     consumer.subscribe(pattern=spec.pattern, listener=_Assigned(source))
                 else:
                     consumer.subscribe(list(spec.topics), listener=_Assigned(source))
-            elif spec.pattern is not None:
-                consumer.subscribe(pattern=spec.pattern)
-                source.assigned.set()
             else:
                 # No group: read every partition, from positions fixed now, so
-                # what is published once ``start`` returned is seen.
-                tps = []
-                for topic in spec.topics:
+                # what is published once ``start`` returned is seen. A pattern
+                # covers the topics that exist now (a group follows new ones).
+                topics = list(spec.topics)
+                if spec.pattern is not None:
+                    topics = sorted(t for t in await consumer.topics() if spec.matches(t, 0))
+                tps: list[TP] = []
+                for topic in topics:
                     parts = await producer.partitions_for(topic)
                     tps.extend(TP(topic, p) for p in sorted(parts))
                 await self._assign(source, tps)

@@ -1,0 +1,27 @@
+"""The real-cluster scenarios (``kafka_scenarios``) through confluent-kafka."""
+
+from __future__ import annotations
+
+import asyncio
+from types import ModuleType
+
+import pytest
+from kafka_scenarios import *  # noqa: F403  (the shared scenarios, collected here)
+
+import faststream_fastapi.confluent
+from faststream_fastapi.core.errors import PublishError
+
+
+@pytest.fixture
+def pkg() -> ModuleType:
+    return faststream_fastapi.confluent
+
+
+@pytest.mark.kafka
+async def test_delivery_report_errors_raise_from_publish() -> None:
+    broker = faststream_fastapi.confluent.KafkaBroker("127.0.0.1:9092")
+    async with broker:
+        # Refused by the cluster (a delivery report) or by librdkafka's cached
+        # metadata (at produce time): either way, ``publish`` raises.
+        with pytest.raises(PublishError, match=r"(Invalid|Unknown) topic"):
+            await asyncio.wait_for(broker.publish("x", "not a valid topic!"), 15)
