@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from typing import Annotated, Any, ForwardRef
 
@@ -41,6 +41,7 @@ from .errors import MessageDecodeError, MessageValidationError, SetupError
 from .message import StreamMessage
 
 Overrides = Mapping[Callable[..., Any], Callable[..., Any]]
+Runner = Callable[["StreamMessage", "RunEnv"], Awaitable[tuple[Any, BackgroundTasks | None]]]
 
 _ASYNC, _SYNC, _AGEN, _GEN, _CONTEXT = range(5)
 
@@ -99,15 +100,6 @@ class _Run:
         self.tasks: BackgroundTasks | None = None
         self.request: Request | None = None
 
-    def locals(self) -> dict[str, Any]:
-        return {
-            "message": self.message,
-            "broker": self.env.broker,
-            "logger": self.env.logger,
-            "state": self.env.state,
-            "app": self.env.app,
-            "context": {"message": self.message, "broker": self.env.broker},
-        }
 
     def get_request(self) -> Request:
         if self.request is None:
@@ -192,21 +184,34 @@ class _Node:
         )
 
 
-_DIRECT: dict[str, Callable[[_Run], Any]] = {
-    "message": lambda run: run.message,
-    "broker": lambda run: run.env.broker,
-    "logger": lambda run: run.env.logger,
+ContextGetter = Callable[[StreamMessage, RunEnv], Any]
+
+_DIRECT: dict[str, ContextGetter] = {
+    "message": lambda message, env: message,
+    "broker": lambda message, env: env.broker,
+    "logger": lambda message, env: env.logger,
 }
 
 
-def _context_getter(field: ContextField) -> Callable[[_Run], Any]:
+def _locals(message: StreamMessage, env: RunEnv) -> dict[str, Any]:
+    return {
+        "message": message,
+        "broker": env.broker,
+        "logger": env.logger,
+        "state": env.state,
+        "app": env.app,
+        "context": {"message": message, "broker": env.broker},
+    }
+
+
+def _context_getter(field: ContextField) -> ContextGetter:
     """The cheapest way to read a context value: direct for the common names."""
     if len(field.parts) == 1 and field.parts[0] in _DIRECT:
         return _DIRECT[field.parts[0]]
-    return lambda run: field.resolve(run.locals())
+    return lambda message, env: field.resolve(_locals(message, env))
 
 
-def _no_context(run: _Run) -> Any:  # pragma: no cover - never called
+def _no_context(message: StreamMessage, env: RunEnv) -> Any:  # pragma: no cover - never called
     raise AssertionError("not a context node")
 
 
@@ -285,7 +290,7 @@ class _BodyReader:
     def read(self, message: StreamMessage, into: dict[str, Any]) -> None:
         body = message.body
         if self.whole is not None:
-            into[self.whole] = self._read_whole(body, message.content_type)
+            into[self.whole] = self.read_whole(body, message.content_type)
         elif self.group is not None and self.group.model is not None:
             if not body:
                 raw: Any = {}
@@ -298,7 +303,7 @@ class _BodyReader:
                     )
             self.group.validate(raw, into)
 
-    def _read_whole(self, body: bytes, content_type: str | None) -> Any:
+    def read_whole(self, body: bytes, content_type: str | None) -> Any:
         assert self.adapter is not None
         if not body and not self.raw_bytes and not self.raw_text:
             if not self.required:
@@ -310,7 +315,8 @@ class _BodyReader:
             if self.raw_bytes:
                 return body
             if codec.is_json(content_type):
-                return self.adapter.validate_json(body)
+                # The core validator directly: TypeAdapter's wrapper costs a call.
+                return self.adapter.validator.validate_json(body)
             if self.raw_text or codec.is_text(content_type):
                 return self.adapter.validate_python(_text(body))
             if content_type is None:
@@ -415,6 +421,8 @@ class CallPlan:
         self.path_names = {f.alias for f in path_fields.values()}
         self.body_fields = list(data.values())
         self.header_fields = list(headers.values())
+        #: ``await plan.run(message, env)`` -> (result, background tasks or None)
+        self.run: Runner = self._fast_runner() or self._run_general
 
     def _build(
         self,
@@ -476,7 +484,59 @@ class CallPlan:
 
     # -- per message --------------------------------------------------------
 
-    async def run(self, message: StreamMessage, env: RunEnv) -> tuple[Any, BackgroundTasks | None]:
+    def _fast_runner(self) -> Runner | None:
+        """A straight-line runner for the common shape, or ``None``.
+
+        The shape: an ``async def`` handler whose dependencies are framework
+        values and parameterless ``async def`` functions, taking the whole body
+        (or none) — no ``Request``, background tasks, ``yield`` or headers.
+        """
+        root, body = self.root, self.body
+        if (
+            self.needs_stack
+            or self.needs_tasks
+            or self.needs_request
+            or root.kind != _ASYNC
+            or root.response_name
+            or root.scopes_name
+            or self.header_group.model is not None
+            or self.path_group.model is not None
+            or body.group is not None
+        ):
+            return None
+        contexts: list[tuple[str, ContextGetter]] = []
+        deps: list[tuple[str | None, Callable[[], Awaitable[Any]]]] = []
+        seen: set[Any] = set()
+        for name, node in root.subs:
+            if node.context is not None and name is not None:
+                contexts.append((name, node.context_getter))
+            elif node.bare_async and node.cache_key not in seen:
+                if node.cache_key is not None:
+                    seen.add(node.cache_key)
+                deps.append((name, node.call))
+            else:
+                return None
+        call, whole, read_whole = root.call, body.whole, body.read_whole
+
+        async def run_fast(
+            message: StreamMessage, env: RunEnv
+        ) -> tuple[Any, BackgroundTasks | None]:
+            kwargs: dict[str, Any] = {}
+            if whole is not None:
+                kwargs[whole] = read_whole(message.body, message.content_type)
+            for name, getter in contexts:
+                kwargs[name] = getter(message, env)
+            for dep_name, dep in deps:
+                value = await dep()
+                if dep_name is not None:
+                    kwargs[dep_name] = value
+            return await call(**kwargs), None
+
+        return run_fast
+
+    async def _run_general(
+        self, message: StreamMessage, env: RunEnv
+    ) -> tuple[Any, BackgroundTasks | None]:
         """Validate, resolve dependencies, call; return the result and queued tasks."""
         run = _Run(message, env)
         self.body.read(message, run.data)
@@ -496,13 +556,13 @@ class CallPlan:
 
     async def _solve(self, node: _Node, run: _Run) -> Any:
         if node.context is not None:
-            return node.context_getter(run)
+            return node.context_getter(run.message, run.env)
         kwargs: dict[str, Any] = {}
         cache = run.cache
         for name, sub in node.subs:
             key = sub.cache_key
             if sub.context is not None:
-                value = sub.context_getter(run)
+                value = sub.context_getter(run.message, run.env)
             elif key is not None and key in cache:
                 value = cache[key]
             elif sub.bare_async:

@@ -69,6 +69,8 @@ class StreamRouter(APIRouter, Generic[B]):
     ) -> None:
         router_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in _ROUTER_KEYS}
         super().__init__(dependencies=list(dependencies), **router_kwargs)
+        # ``Router(..., schema_url=...)`` as the docs write it: ``...`` means "the default".
+        args = tuple(arg for arg in args if arg is not Ellipsis)
         self.broker: B = self.broker_class(*args, **kwargs)  # type: ignore[assignment]
         self.setup_state = setup_state
         self.schema_url = schema_url
