@@ -129,8 +129,8 @@ class _Node:
     """One callable of the tree with how to fill each of its parameters."""
 
     __slots__ = (
-        "cache_key",
         "bare_async",
+        "cache_key",
         "call",
         "context",
         "context_getter",
