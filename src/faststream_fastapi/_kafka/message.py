@@ -10,6 +10,7 @@ import pydantic_core
 from ..core import codec
 from ..core.headers import Headers
 from ..core.message import (
+    _UNSET,
     CONTENT_TYPE,
     CORRELATION_ID,
     NO_SETTLER,
@@ -47,22 +48,31 @@ class KafkaMessage(StreamMessage):
         batch: list[KafkaMessage] | None = None,
         lowered: bool = False,
     ) -> None:
-        # ``lowered``: ``headers`` is a dict with lower-case keys (from ``decode_headers``),
-        # wrapped as is and read directly: cheaper than case-folding lookups.
-        known: Mapping[str, str] = {}
         if lowered and isinstance(headers, dict):
-            known, headers = headers, Headers.lowered(headers)
-        super().__init__(
-            body,
-            headers,
-            content_type=known.get(CONTENT_TYPE),
-            correlation_id=known.get(CORRELATION_ID),
-            reply_to=known.get(REPLY_TO),
-            destination=topic,
-            message_id=f"{topic}:{partition}:{offset}" if offset >= 0 else None,
-            raw=raw,
-            settler=settler,
-        )
+            # Our own decoding: lower-case keys already. Fill the slots directly,
+            # this runs for every record.
+            self.headers = Headers.lowered(headers)
+            self.body = body
+            self.destination = topic
+            self.content_type = headers.get(CONTENT_TYPE)
+            self.correlation_id = headers.get(CORRELATION_ID)
+            reply_to = headers.get(REPLY_TO)
+            self.reply_to = reply_to or None
+            self.message_id = f"{topic}:{partition}:{offset}" if offset >= 0 else None
+            self.path = {}
+            self.raw = raw
+            self.settled = None
+            self._settler = settler
+            self._decoded = _UNSET
+        else:
+            super().__init__(
+                body,
+                headers,
+                destination=topic,
+                message_id=f"{topic}:{partition}:{offset}" if offset >= 0 else None,
+                raw=raw,
+                settler=settler,
+            )
         self.topic = topic
         self.partition = partition
         self.offset = offset

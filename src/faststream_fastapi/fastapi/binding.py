@@ -37,6 +37,8 @@ class AppBinding:
             parent = ref()
             provider = getattr(parent, "dependency_overrides_provider", None)
             if provider is not None:
+                # Found once, kept: this runs for every message.
+                self.app = provider
                 return provider
         return None
 
