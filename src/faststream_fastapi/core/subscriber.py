@@ -112,6 +112,10 @@ class Subscriber:
         self._plans: dict[Any, CallPlan] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._env: RunEnv | None = None
+        self._testing = False
+        # Failures raise from ``process`` (in memory they reach ``publish``)
+        # unless it is a real transport's callback, set at ``start``.
+        self._swallow = False
         # Built now so a broken signature fails at registration.
         self.plan = self._compile(None)
         self._pipeline = self._build_pipeline()
@@ -163,7 +167,9 @@ class Subscriber:
         root = self.broker.root()
         # In memory, failures raise from ``publish``; on a real broker the
         # consume loop must survive them.
-        deliver = self.process if root.testing else self.consume
+        self._testing = root.testing
+        self._swallow = not root.testing
+        deliver = self.process
         self.consumption = await root.transport.subscribe(self.spec, deliver)
 
     async def stop(self) -> None:
@@ -181,7 +187,8 @@ class Subscriber:
             return
 
     async def process(self, message: StreamMessage) -> Any:
-        """Handle one message; settles it, then re-raises any failure."""
+        """Handle one message; settles it, then re-raises any failure
+        (unless ``_swallow``: a real transport's callback, which must go on)."""
         token = current_message.set(message)
         try:
             if self.pattern is not None and self.pattern.names:
@@ -194,6 +201,8 @@ class Subscriber:
             except (MessageDecodeError, MessageValidationError) as exc:
                 self._log_bad_message(message, exc)
                 await _settle(message, settlement_after(policy, exc))
+                if self._swallow:
+                    return None
                 raise
             except Exception as exc:
                 self.broker.logger.error(
@@ -205,6 +214,8 @@ class Subscriber:
                     extra=_extra(message, self.name),
                 )
                 await _settle(message, settlement_after(policy, exc))
+                if self._swallow:
+                    return None
                 raise
             if policy is not AckPolicy.MANUAL:
                 await message.ack()
@@ -223,10 +234,11 @@ class Subscriber:
         env = self._env
         if env is None:
             env = self._env = self._make_env()
-        if broker.root().testing:
+        if self._testing:
             self.handler._mock.record(message)
         result, tasks = await self._plan_for_now().run(message, env)
-        await self._publish_result(message, result)
+        if result is not None or message.reply_to:
+            await self._publish_result(message, result)
         if tasks is not None and tasks.tasks:
             self._schedule(tasks)
         return result
