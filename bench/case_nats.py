@@ -103,3 +103,41 @@ async def publish_ours(n: int) -> float:
         await broker.transport.client.flush()  # type: ignore[attr-defined]
         rate = n / (time.perf_counter() - t0)
     return rate
+
+
+async def request_bare(n: int) -> float:
+    """p50 round trip in microseconds: nats-py request to a nats-py responder."""
+    nc = await nats.connect(URL)
+    subject = f"bench.rpc.{uuid.uuid4().hex[:10]}"
+
+    async def respond(msg: nats.aio.msg.Msg) -> None:
+        item = Item.model_validate_json(msg.data)
+        await msg.respond(item.model_dump_json().encode())
+
+    await nc.subscribe(subject, cb=respond)
+    samples = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        await nc.request(subject, PAYLOAD_JSON, timeout=5)
+        samples.append(time.perf_counter() - t0)
+    await nc.close()
+    return sorted(samples)[len(samples) // 2] * 1e6
+
+
+async def request_ours(n: int) -> float:
+    """p50 round trip in microseconds: ``broker.request`` to our FastAPI handler."""
+    router = NatsRouter(URL)
+    subject = f"bench.rpc.{uuid.uuid4().hex[:10]}"
+
+    @router.subscriber(subject)
+    async def handler(item: Item, logger: Logger, d: Dep) -> Item:
+        return item
+
+    samples = []
+    async with router.broker as broker:
+        await broker.start()
+        for _ in range(n):
+            t0 = time.perf_counter()
+            await broker.request(PAYLOAD, subject, timeout=5)
+            samples.append(time.perf_counter() - t0)
+    return sorted(samples)[len(samples) // 2] * 1e6

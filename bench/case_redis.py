@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from common import PAYLOAD, PAYLOAD_JSON, Counter, Dep, Item, async_dep, timed
@@ -63,8 +64,6 @@ async def ours(n: int) -> float:
 
 
 async def publish_bare(n: int) -> float:
-    import time
-
     key = f"bench-pub-{uuid.uuid4().hex}"
     client = Redis.from_url(URL)
     t0 = time.perf_counter()
@@ -77,8 +76,6 @@ async def publish_bare(n: int) -> float:
 
 
 async def publish_ours(n: int) -> float:
-    import time
-
     key = f"bench-pub-{uuid.uuid4().hex}"
     router = RedisRouter(URL)
     async with router.broker as broker:
@@ -90,3 +87,56 @@ async def publish_ours(n: int) -> float:
     await client.delete(key)
     await client.aclose()
     return rate
+
+
+async def request_bare(n: int) -> float:
+    """p50 round trip in microseconds: a redis-py responder on a channel, replies on an inbox."""
+    import asyncio
+
+    channel, inbox = f"bench-rpc-{uuid.uuid4().hex}", f"bench-inbox-{uuid.uuid4().hex}"
+    client = Redis.from_url(URL)
+    responder_sub, inbox_sub = client.pubsub(), client.pubsub()
+    await responder_sub.subscribe(channel)
+    await inbox_sub.subscribe(inbox)
+    for sub in (responder_sub, inbox_sub):
+        await sub.get_message(timeout=1)
+
+    async def respond() -> None:
+        while True:
+            raw = await responder_sub.get_message(ignore_subscribe_messages=True, timeout=1)
+            if raw is not None:
+                item = Item.model_validate_json(raw["data"])
+                await client.publish(inbox, item.model_dump_json())
+
+    responder = asyncio.create_task(respond())
+    samples = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        await client.publish(channel, PAYLOAD_JSON)
+        while await inbox_sub.get_message(ignore_subscribe_messages=True, timeout=5) is None:
+            pass
+        samples.append(time.perf_counter() - t0)
+    responder.cancel()
+    await responder_sub.aclose()
+    await inbox_sub.aclose()
+    await client.aclose()
+    return sorted(samples)[len(samples) // 2] * 1e6
+
+
+async def request_ours(n: int) -> float:
+    """p50 round trip in microseconds: ``broker.request`` to our FastAPI handler."""
+    channel = f"bench-rpc-{uuid.uuid4().hex}"
+    router = RedisRouter(URL)
+
+    @router.subscriber(channel)
+    async def handler(item: Item, logger: Logger, d: Dep) -> Item:
+        return item
+
+    samples = []
+    async with router.broker as broker:
+        await broker.start()
+        for _ in range(n):
+            t0 = time.perf_counter()
+            await broker.request(PAYLOAD, channel, timeout=5)
+            samples.append(time.perf_counter() - t0)
+    return sorted(samples)[len(samples) // 2] * 1e6

@@ -44,14 +44,17 @@ async def main() -> None:
             case = importlib.import_module(f"case_{label}")
         except ImportError:
             case = None
-        bare = ours = pub_bare = pub_ours = None
+        bare = ours = pub_bare = pub_ours = rpc_bare = rpc_ours = None
         if case is not None:
             bare = await case.bare(args.n)
             ours = await case.ours(args.n)
             if hasattr(case, "publish_bare"):
                 pub_bare = await case.publish_bare(args.n)
                 pub_ours = await case.publish_ours(args.n)
-        rows.append((label, memory, bare, ours, pub_bare, pub_ours))
+            if hasattr(case, "request_bare"):
+                rpc_bare = await case.request_bare(min(args.n, 2000))
+                rpc_ours = await case.request_ours(min(args.n, 2000))
+        rows.append((label, memory, bare, ours, pub_bare, pub_ours, rpc_bare, rpc_ours))
 
     print(
         f"\nmachine: {platform.machine()}, {platform.python_implementation()} "
@@ -65,15 +68,25 @@ async def main() -> None:
         "ours/bare",
         "bare publish msg/s",
         "ours publish msg/s",
+        "bare request p50 us",
+        "ours request p50 us",
     )
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")
-    for label, memory, bare, ours, pub_bare, pub_ours in rows:
+    for label, memory, bare, ours, pub_bare, pub_ours, rpc_bare, rpc_ours in rows:
         ratio = f"{ours / bare:.0%}" if bare and ours else "n/a"
-        print(
-            f"| {label} | {fmt(memory, 'us')} | {fmt(bare)} | {fmt(ours)} | {ratio} | "
-            f"{fmt(pub_bare)} | {fmt(pub_ours)} |"
+        cells = (
+            label,
+            fmt(memory, "us"),
+            fmt(bare),
+            fmt(ours),
+            ratio,
+            fmt(pub_bare),
+            fmt(pub_ours),
+            fmt(rpc_bare),
+            fmt(rpc_ours),
         )
+        print("| " + " | ".join(cells) + " |")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS of the bench process: {peak_mb:.0f} MiB")
 

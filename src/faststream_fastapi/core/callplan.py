@@ -100,7 +100,6 @@ class _Run:
         self.tasks: BackgroundTasks | None = None
         self.request: Request | None = None
 
-
     def get_request(self) -> Request:
         if self.request is None:
             msg = self.message

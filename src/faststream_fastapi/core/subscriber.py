@@ -230,7 +230,6 @@ class Subscriber:
         return RunEnv(broker, broker.logger, binding.find_app(), binding.state)
 
     async def _call(self, message: StreamMessage) -> Any:
-        broker = self.broker
         env = self._env
         if env is None:
             env = self._env = self._make_env()
