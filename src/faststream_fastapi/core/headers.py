@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 
 
-class Headers(Mapping[str, str]):
+class Headers:
     """A read-only mapping whose keys compare case-insensitively.
 
     Keys are stored lower-cased; iteration yields the lower-cased names.
+    Registered as a ``Mapping`` rather than inheriting from it: one is built
+    per message, and the ABC's machinery costs a third of that.
     """
 
     __slots__ = ("_data",)
@@ -26,7 +28,7 @@ class Headers(Mapping[str, str]):
     def __getitem__(self, key: str) -> str:
         return self._data[key.lower()]
 
-    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+    def get(self, key: str, default: str | None = None) -> str | None:
         return self._data.get(key.lower(), default)
 
     def __contains__(self, key: object) -> bool:
@@ -41,5 +43,26 @@ class Headers(Mapping[str, str]):
     def __repr__(self) -> str:
         return f"Headers({self._data!r})"
 
+    def keys(self) -> KeysView[str]:
+        return self._data.keys()
+
+    def values(self) -> ValuesView[str]:
+        return self._data.values()
+
+    def items(self) -> ItemsView[str, str]:
+        return self._data.items()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Headers):
+            return self._data == other._data
+        if isinstance(other, Mapping):
+            return self._data == {str(k).lower(): v for k, v in other.items()}
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
     def as_dict(self) -> dict[str, str]:
         return dict(self._data)
+
+
+Mapping.register(Headers)
