@@ -35,6 +35,7 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     session.run("bash", BROKERS, "start", external=True)
     session.run("python", "bench/run.py", *session.posargs)
+    session.run("python", "bench/case_middlewares.py")
 
 
 @nox.session(python=PYTHON)

@@ -414,14 +414,11 @@ def test_info_from_an_app_like_object() -> None:
     validate(get_app_schema(Service(), "2.6.0"))
 
 
-def test_faststream_app_if_available() -> None:
+def test_faststream_app_info() -> None:
     from faststream_fastapi import FastStream
 
     broker = shop_broker()
-    try:
-        app = FastStream(broker, title="Svc", version="9.9", description="An app")
-    except TypeError:
-        pytest.skip("FastStream does not take these arguments yet")
+    app = FastStream(broker, title="Svc", version="9.9", description="An app")
     doc = get_app_schema(app)
     validate(doc)
     assert doc["info"]["title"] == "Svc"

@@ -1,0 +1,124 @@
+"""Bounded names for metrics and spans: which broker, which declared destination."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from ..core.ack import AckPolicy, settlement_after
+from ..core.context import current_message
+from ..core.message import Envelope, StreamMessage
+
+logger = logging.getLogger("faststream_fastapi")
+
+#: Broker package → ``messaging.system`` (OpenTelemetry's well-known values where they exist).
+SYSTEMS = {
+    "kafka": "kafka",
+    "confluent": "kafka",
+    "rabbit": "rabbitmq",
+    "nats": "nats",
+    "redis": "redis",
+}
+
+#: The destination label of a reply: reply-to addresses are per-requester inboxes.
+REPLY = "reply"
+
+
+def broker_kind(owner: Any) -> str:
+    """``kafka``, ``confluent``, ``rabbit``, ``nats`` or ``redis``, from the class's package.
+
+    ``owner`` is a broker or a router; a subscriber's root broker is tried first,
+    since it is what actually carries the messages.
+    """
+    with contextlib.suppress(Exception):  # a router not included anywhere yet
+        owner = owner.root()
+    for cls in type(owner).__mro__:
+        parts = cls.__module__.split(".")
+        if parts[0] == "faststream_fastapi" and len(parts) > 1:
+            kind = parts[1].lstrip("_")
+            if kind in SYSTEMS:
+                return kind
+    return "memory" if getattr(owner, "testing", False) else "unknown"
+
+
+def is_reply(envelope: Envelope) -> bool:
+    """True when ``envelope`` answers the message being handled in this task."""
+    message = current_message.get()
+    return (
+        message is not None
+        and bool(message.reply_to)
+        and (envelope.destination == message.reply_to)
+    )
+
+
+#: ``processed`` statuses: how the message was settled, else why not.
+STATUSES = ("acked", "nacked", "rejected", "error", "unsettled")
+_SETTLED = {"ack": "acked", "nack": "nacked", "reject": "rejected"}
+
+
+def status_of(message: StreamMessage, policy: AckPolicy, error: BaseException | None) -> str:
+    """How a message ends: ``acked``, ``nacked``, ``rejected``, else ``error`` or ``unsettled``.
+
+    Called as the consume middleware returns, just before the subscriber
+    settles: a settlement already made (``ACK_FIRST``, the handler's own
+    ``message.ack()``) wins, as it does on the message.
+    """
+    settled = message.settled or settlement_after(policy, error)
+    if settled:
+        return _SETTLED[settled]
+    return "error" if error is not None else "unsettled"
+
+
+#: The label of publishes past the distinct-destination limit.
+OTHER = "other"
+_CACHE_LIMIT = 10_000
+
+
+class PublishLabels:
+    """Names an outgoing envelope's destination with a bounded label.
+
+    In order: ``"reply"`` for a reply; ``mapper(destination)`` if given; the
+    declared pattern of a subscriber of this broker that the destination
+    matches (``orders.123`` → ``orders.{id}``); else the destination itself,
+    up to ``limit`` distinct ones, then ``"other"``.
+    """
+
+    def __init__(self, broker: Any, mapper: Callable[[str], str] | None, limit: int) -> None:
+        self.broker = broker
+        self.mapper = mapper
+        self.limit = limit
+        self._cache: dict[str, str] = {}
+        self._free: set[str] = set()
+
+    def __call__(self, envelope: Envelope) -> str:
+        if is_reply(envelope):
+            return REPLY
+        destination = envelope.destination
+        label = self._cache.get(destination)
+        if label is None:
+            label = self._resolve(destination)
+            if len(self._cache) < _CACHE_LIMIT:
+                self._cache[destination] = label
+        return label
+
+    def _resolve(self, destination: str) -> str:
+        if self.mapper is not None:
+            return self.mapper(destination)
+        for sub in self.broker.subscribers:
+            pattern = sub.pattern
+            if pattern is not None and pattern.names and pattern.regex.match(destination):
+                return str(sub.name)
+        if destination in self._free or len(self._free) < self.limit:
+            self._free.add(destination)
+            return destination
+        if len(self._free) == self.limit:
+            self._free.add(OTHER)  # warn once
+            logger.warning(
+                "more than %d distinct publish destinations; the rest are labelled %r "
+                "(pass destination_label= to group them)",
+                self.limit,
+                OTHER,
+            )
+        return OTHER

@@ -1,0 +1,178 @@
+"""OpenTelemetry tracing: a PRODUCER span per publish, a CONSUMER span per message.
+
+The trace context and baggage travel in message headers (W3C ``traceparent``,
+``tracestate``, ``baggage`` by default), so the HTTP request that publishes,
+the publish and the handler that consumes share one trace on every broker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.propagators.textmap import TextMapPropagator
+from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider
+
+from ..core.message import MESSAGE_ID, Envelope, StreamMessage
+from ..core.middleware import CallNext, Middleware, PublishNext
+from ..observability.labels import REPLY, SYSTEMS, PublishLabels, broker_kind, is_reply
+
+if TYPE_CHECKING:
+    from ..core.broker import Broker
+    from ..core.subscriber import Subscriber
+
+# Messaging semantic-convention attribute names (kept here, not imported from
+# the unstable ``opentelemetry-semantic-conventions`` package).
+SYSTEM = "messaging.system"
+OPERATION = "messaging.operation"
+OPERATION_TYPE = "messaging.operation.type"
+DESTINATION = "messaging.destination.name"
+DESTINATION_TEMPLATE = "messaging.destination.template"
+DESTINATION_TEMPORARY = "messaging.destination.temporary"
+MESSAGE_ID_ATTR = "messaging.message.id"
+CONVERSATION_ID = "messaging.message.conversation_id"
+BODY_SIZE = "messaging.message.body.size"
+ERROR_TYPE = "error.type"
+
+TRACER_NAME = "faststream_fastapi"
+
+
+class TelemetryMiddleware(Middleware):
+    """Traces consuming and publishing, and propagates context through headers.
+
+    ``tracer_provider`` defaults to the global one; ``propagator`` to the global
+    text-map propagator (W3C trace context + baggage unless configured
+    otherwise). Span names use the destination as declared: the subscriber's
+    name or pattern, and for publishes the label ``PrometheusMiddleware``
+    would use (``destination_label``, ``max_destinations``); attributes keep
+    the concrete destination.
+    """
+
+    def __init__(
+        self,
+        *,
+        tracer_provider: TracerProvider | None = None,
+        propagator: TextMapPropagator | None = None,
+        destination_label: Callable[[str], str] | None = None,
+        max_destinations: int = 100,
+    ) -> None:
+        self.tracer = trace.get_tracer(TRACER_NAME, tracer_provider=tracer_provider)
+        self._propagator = propagator
+        self.destination_label = destination_label
+        self.max_destinations = max_destinations
+        self._fields_of: TextMapPropagator | None = None
+        self._fields: tuple[str, ...] = ()
+
+    @property
+    def propagator(self) -> TextMapPropagator:
+        # Looked up per use, so a global propagator set after construction applies.
+        return self._propagator or propagate.get_global_textmap()
+
+    def extract(self, message: StreamMessage) -> otel_context.Context:
+        """The producer's context from ``message``'s headers; empty if it sent none."""
+        propagator = self.propagator
+        if propagator is not self._fields_of:
+            # A composite propagator builds its ``fields`` set on every access.
+            self._fields_of, self._fields = propagator, tuple(propagator.fields)
+        headers = message.headers
+        # Parsing costs microseconds; messages of an untraced producer carry
+        # none of the fields, and start a trace of their own.
+        if not any(field in headers for field in self._fields):
+            return otel_context.Context()
+        return propagator.extract(headers)
+
+    def for_subscriber(self, subscriber: Subscriber) -> Middleware:
+        return _ConsumeTracing(self, subscriber)
+
+    def for_broker(self, broker: Broker) -> Middleware:
+        return _PublishTracing(self, broker)
+
+
+class _ConsumeTracing(Middleware):
+    __slots__ = ("_base", "_name", "owner")
+
+    def __init__(self, owner: TelemetryMiddleware, subscriber: Subscriber) -> None:
+        self.owner = owner
+        kind = broker_kind(subscriber.broker)
+        self._name = f"process {subscriber.name}"
+        self._base: dict[str, Any] = {
+            SYSTEM: SYSTEMS.get(kind, kind),
+            OPERATION: "process",
+            OPERATION_TYPE: "process",
+            DESTINATION_TEMPLATE: subscriber.name,
+        }
+
+    async def consume(self, message: StreamMessage, call_next: CallNext) -> Any:
+        attributes = self._base.copy()
+        attributes[DESTINATION] = message.destination
+        attributes[BODY_SIZE] = len(message.body)
+        if message.message_id:
+            attributes[MESSAGE_ID_ATTR] = message.message_id
+        if message.correlation_id:
+            attributes[CONVERSATION_ID] = message.correlation_id
+        # The producer's context (and baggage) with this span in it is current
+        # while the handler runs: its own publishes and spans join the trace.
+        parent = self.owner.extract(message)
+        span = self.owner.tracer.start_span(
+            self._name, context=parent, kind=SpanKind.CONSUMER, attributes=attributes
+        )
+        token = otel_context.attach(trace.set_span_in_context(span, parent))
+        try:
+            return await call_next(message)
+        except Exception as exc:
+            _record_error(span, exc)
+            raise
+        finally:
+            otel_context.detach(token)
+            span.end()
+
+
+class _PublishTracing(Middleware):
+    __slots__ = ("_label", "_system", "owner")
+
+    def __init__(self, owner: TelemetryMiddleware, broker: Broker) -> None:
+        self.owner = owner
+        kind = broker_kind(broker)
+        self._system = SYSTEMS.get(kind, kind)
+        self._label = PublishLabels(broker, owner.destination_label, owner.max_destinations)
+
+    async def publish(self, envelope: Envelope, call_next: PublishNext) -> Any:
+        label = self._label(envelope)
+        attributes: dict[str, Any] = {
+            SYSTEM: self._system,
+            OPERATION: "publish",
+            OPERATION_TYPE: "send",
+            DESTINATION: envelope.destination,
+            BODY_SIZE: len(envelope.body),
+        }
+        if label == REPLY and is_reply(envelope):
+            attributes[DESTINATION_TEMPORARY] = True
+        message_id = envelope.headers.get(MESSAGE_ID)
+        if message_id:
+            attributes[MESSAGE_ID_ATTR] = message_id
+        if envelope.correlation_id:
+            attributes[CONVERSATION_ID] = envelope.correlation_id
+        span = self.owner.tracer.start_span(
+            f"publish {label}", kind=SpanKind.PRODUCER, attributes=attributes
+        )
+        context = trace.set_span_in_context(span)
+        self.owner.propagator.inject(envelope.headers, context=context)
+        token = otel_context.attach(context)
+        try:
+            return await call_next(envelope)
+        except Exception as exc:
+            _record_error(span, exc)
+            raise
+        finally:
+            otel_context.detach(token)
+            span.end()
+
+
+def _record_error(span: trace.Span, exc: Exception) -> None:
+    # The exception's type and message, no payload: messages here never
+    # include the body (see ``core.errors``).
+    span.set_attribute(ERROR_TYPE, type(exc).__qualname__)
+    span.record_exception(exc)
+    span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
