@@ -284,6 +284,9 @@ class ConfluentTransport(KafkaTransport):
                 # No group: read every partition, from positions fixed now, so
                 # what is published once ``start`` returned is seen.
                 metadata = await asyncio.to_thread(_topics, producer, spec, self.connect_timeout)
+                # Connect the consumer now rather than on its first fetch, which
+                # otherwise waits about half a second before the first record.
+                await asyncio.to_thread(consumer.list_topics, timeout=self.connect_timeout)
                 tps = [TP(t, p) for t, parts in metadata for p in parts]
                 tps = await source.run(self._fixed_positions, consumer, tps, spec)
                 consumer.assign(tps)
@@ -325,16 +328,18 @@ def _regex(pattern: str) -> str:
     return pattern if pattern.startswith("^") else "^" + pattern
 
 
-def _topics(producer: Producer, spec: KafkaTopic, timeout: float) -> list[tuple[str, list[int]]]:
+def _topics(
+    client: Producer | Consumer, spec: KafkaTopic, timeout: float
+) -> list[tuple[str, list[int]]]:
     if spec.pattern is not None:
         # librdkafka follows a pattern only in a group: take the topics that exist now.
-        topics = producer.list_topics(timeout=timeout).topics
+        topics = client.list_topics(timeout=timeout).topics
         names = sorted(t for t in topics if spec.matches(t, 0))
     else:
         names = list(spec.topics)
     out = []
     for name in names:
-        meta = producer.list_topics(name, timeout=timeout).topics[name]
+        meta = client.list_topics(name, timeout=timeout).topics[name]
         if meta.error is not None:
             raise KafkaException(meta.error)
         out.append((name, sorted(meta.partitions)))
