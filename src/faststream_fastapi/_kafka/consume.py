@@ -45,27 +45,6 @@ class Offsets:
         elif self.commits and last + 1 > self.done.get(position, -1):
             self.done[position] = last + 1
 
-    def settler(self, topic: str, partition: int, offset: int) -> Settler:
-        return _RecordSettler(self, (topic, partition), offset)
-
-
-class _RecordSettler(Settler):
-    __slots__ = ("_offset", "_offsets", "_position")
-
-    def __init__(self, offsets: Offsets, position: Position, offset: int) -> None:
-        self._offsets = offsets
-        self._position = position
-        self._offset = offset
-
-    async def ack(self) -> None:
-        self._offsets.settle(self._position, self._offset, self._offset, False)
-
-    async def reject(self) -> None:
-        self._offsets.settle(self._position, self._offset, self._offset, False)
-
-    async def nack(self) -> None:
-        self._offsets.settle(self._position, self._offset, self._offset, True)
-
 
 class _BatchSettler(Settler):
     __slots__ = ("_offsets", "_spans")
@@ -104,7 +83,7 @@ class RecordSource(abc.ABC):
     async def fetch(
         self, offsets: Offsets, max_records: int, timeout_ms: int
     ) -> list[KafkaMessage]:
-        """Up to ``max_records`` messages, built with ``offsets.settler(...)``."""
+        """Up to ``max_records`` messages, built with ``KafkaMessage.from_record(..., offsets)``."""
 
     @abc.abstractmethod
     def seek(self, topic: str, partition: int, offset: int) -> None: ...

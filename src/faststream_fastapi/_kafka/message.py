@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import pydantic_core
 
@@ -22,6 +22,12 @@ from ..core.message import (
 RawHeaders = Sequence[tuple[str, bytes | None]] | None
 
 
+class OffsetBook(Protocol):
+    """Where a record's settlement goes (``consume.Offsets``)."""
+
+    def settle(self, position: tuple[str, int], first: int, last: int, requeue: bool) -> None: ...
+
+
 class KafkaMessage(StreamMessage):
     """A Kafka record as handlers see it.
 
@@ -31,7 +37,7 @@ class KafkaMessage(StreamMessage):
     per-record ``KafkaMessage`` and the scalar attributes are the first record's.
     """
 
-    __slots__ = ("batch", "key", "offset", "partition", "timestamp", "topic")
+    __slots__ = ("_offsets", "batch", "key", "offset", "partition", "timestamp", "topic")
 
     def __init__(
         self,
@@ -79,6 +85,65 @@ class KafkaMessage(StreamMessage):
         self.key = key
         self.timestamp = timestamp
         self.batch = batch
+        self._offsets: OffsetBook | None = None
+
+    @classmethod
+    def from_record(
+        cls,
+        body: bytes,
+        headers: dict[str, str],
+        topic: str,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        timestamp: int | None,
+        raw: Any,
+        offsets: OffsetBook,
+    ) -> KafkaMessage:
+        """A consumed record, built for the hot path: slots filled directly and
+        settled straight into ``offsets`` (no settler object per record).
+        ``headers`` must have lower-case keys (``decode_headers``)."""
+        self = cls.__new__(cls)
+        self.headers = Headers.lowered(headers)
+        self.body = body
+        self.destination = self.topic = topic
+        self.content_type = headers.get(CONTENT_TYPE)
+        self.correlation_id = headers.get(CORRELATION_ID)
+        self.reply_to = headers.get(REPLY_TO) or None
+        self.message_id = f"{topic}:{partition}:{offset}"
+        self.path = {}
+        self.raw = raw
+        self.settled = None
+        self._settler = NO_SETTLER
+        self._decoded = _UNSET
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.timestamp = timestamp
+        self.batch = None
+        self._offsets = offsets
+        return self
+
+    async def ack(self) -> None:
+        if self._offsets is None:
+            await super().ack()
+        elif self.settled is None:
+            self.settled = "ack"
+            self._offsets.settle((self.topic, self.partition), self.offset, self.offset, False)
+
+    async def reject(self) -> None:
+        if self._offsets is None:
+            await super().reject()
+        elif self.settled is None:
+            self.settled = "reject"
+            self._offsets.settle((self.topic, self.partition), self.offset, self.offset, False)
+
+    async def nack(self) -> None:
+        if self._offsets is None:
+            await super().nack()
+        elif self.settled is None:
+            self.settled = "nack"
+            self._offsets.settle((self.topic, self.partition), self.offset, self.offset, True)
 
     def __repr__(self) -> str:
         return (

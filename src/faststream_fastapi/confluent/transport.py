@@ -308,19 +308,17 @@ class ConfluentTransport(KafkaTransport):
 
 
 def _message(m: Any, offsets: Offsets) -> KafkaMessage:
-    topic, partition, offset = m.topic(), m.partition(), m.offset()
     value = m.value()
-    return KafkaMessage(
+    return KafkaMessage.from_record(
         value if value is not None else b"",
         decode_headers(m.headers()),
-        topic=topic,
-        partition=partition,
-        offset=offset,
-        key=m.key(),
-        timestamp=m.timestamp()[1],
-        raw=m,
-        settler=offsets.settler(topic, partition, offset),
-        lowered=True,
+        m.topic(),
+        m.partition(),
+        m.offset(),
+        m.key(),
+        m.timestamp()[1],
+        m,
+        offsets,
     )
 
 

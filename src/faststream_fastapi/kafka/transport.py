@@ -49,22 +49,22 @@ class _AiokafkaSource(RecordSource):
         self, offsets: Offsets, max_records: int, timeout_ms: int
     ) -> list[KafkaMessage]:
         batches = await self.consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
-        settler = offsets.settler
+        build = KafkaMessage.from_record
         out = []
         for records in batches.values():
             for r in records:
+                value = r.value
                 out.append(
-                    KafkaMessage(
-                        r.value if r.value is not None else b"",
+                    build(
+                        value if value is not None else b"",
                         decode_headers(r.headers),
-                        topic=r.topic,
-                        partition=r.partition,
-                        offset=r.offset,
-                        key=r.key,
-                        timestamp=r.timestamp,
-                        raw=r,
-                        settler=settler(r.topic, r.partition, r.offset),
-                        lowered=True,
+                        r.topic,
+                        r.partition,
+                        r.offset,
+                        r.key,
+                        r.timestamp,
+                        r,
+                        offsets,
                     )
                 )
         return out
