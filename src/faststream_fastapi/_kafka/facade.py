@@ -163,7 +163,6 @@ class KafkaBrokerBase(KafkaDeclarations, Broker):
         servers = (
             bootstrap_servers if isinstance(bootstrap_servers, str) else ",".join(bootstrap_servers)
         )
-        kwargs: dict[str, Any] = {} if logger is ... else {"logger": logger}
         Broker.__init__(
             self,
             type(self).transport_class(servers, **client_options),
@@ -171,7 +170,7 @@ class KafkaBrokerBase(KafkaDeclarations, Broker):
             middlewares=middlewares,
             graceful_timeout=graceful_timeout,
             request_timeout=request_timeout,
-            **kwargs,
+            logger=logger,
         )
         self.bootstrap_servers = servers
         self.url = servers

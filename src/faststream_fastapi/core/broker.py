@@ -13,6 +13,7 @@ import itertools
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import EllipsisType
 from typing import Any, TypeVar
 
 from fastapi import params
@@ -128,6 +129,10 @@ class Registry:
         no_reply: bool = False,
         title: str | None = None,
         description: str | None = None,
+        max_retries: int | None = None,
+        retry_delay: float = 0.0,
+        dead_letter: Publisher | None = None,
+        max_message_bytes: int | None = None,
     ) -> Callable[[Callable[..., Any]], Handler]:
         spec = spec.with_prefix(self.prefix) if self.prefix else spec
 
@@ -144,6 +149,10 @@ class Registry:
                 no_reply=no_reply,
                 title=title,
                 description=description,
+                max_retries=max_retries,
+                retry_delay=retry_delay,
+                dead_letter=dead_letter,
+                max_message_bytes=max_message_bytes,
             )
             handler.subscribers.append(sub)
             self.subscribers.append(sub)
@@ -182,14 +191,21 @@ class Broker(Registry):
         self,
         transport: Transport,
         *,
-        logger: logging.Logger | None = default_logger,
+        logger: logging.Logger | EllipsisType | None = ...,
         dependencies: Sequence[params.Depends] = (),
         middlewares: Sequence[Middleware] = (),
         graceful_timeout: float = 15.0,
         request_timeout: float = 10.0,
+        max_message_bytes: int | None = None,
     ) -> None:
         super().__init__(dependencies=dependencies, middlewares=middlewares)
+        if max_message_bytes is not None and max_message_bytes <= 0:
+            raise SetupError(f"max_message_bytes must be positive, not {max_message_bytes!r}")
+        #: Default limit of every subscriber's message size (``None``: no limit).
+        self.max_message_bytes = max_message_bytes
         self._transport = transport
+        if logger is ...:  # not given: the library's logger
+            logger = default_logger
         self.logger = logger or logging.getLogger("faststream_fastapi.null")
         if logger is None:
             self.logger.disabled = True
@@ -281,6 +297,25 @@ class Broker(Registry):
         except Exception:
             return False
 
+    def healthy(self) -> bool:
+        """True while started and every subscriber's consumption is alive.
+
+        A consume task that died (while the connection may still be up) makes it
+        False; it does not talk to the broker: ``ready`` adds the round trip.
+        """
+        root = self.root()
+        if not (root.running and root.connected):
+            return False
+        for sub in root.subscribers:
+            consumption = sub.consumption
+            if consumption is None or not consumption.alive:
+                return False
+        return True
+
+    async def ready(self, timeout: float = 5.0) -> bool:
+        """Readiness: ``healthy()`` and the broker answers ``ping`` within ``timeout``."""
+        return self.healthy() and await self.ping(timeout)
+
     async def __aenter__(self: R) -> R:
         await self.connect()  # type: ignore[attr-defined]
         return self
@@ -295,6 +330,11 @@ class Broker(Registry):
     ) -> Envelope:
         """Address an encoded body to ``spec``; facades add their options."""
         return Envelope(spec.name, body, headers, options=options)
+
+    def retry_spec(self, spec: Spec, message: StreamMessage) -> Spec:
+        """Where a retried ``message`` of a subscription ``spec`` goes; facades override
+        (e.g. a wildcard subscription retries to the message's own subject)."""
+        return spec
 
     def reply_spec(self, reply_to: str) -> Spec:
         """The destination a reply-to address names; facades override."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -53,6 +54,9 @@ class _NatsDeclarations(Registry):
         no_reply: bool = False,
         title: str | None = None,
         description: str | None = None,
+        max_retries: int | None = None,
+        retry_delay: float = 0.0,
+        dead_letter: Publisher | None = None,
     ) -> Callable[[Callable[..., Any]], Handler]:
         """Handle messages on ``subject`` (``*``/``>`` wildcards, ``{name}`` parts).
 
@@ -98,6 +102,9 @@ class _NatsDeclarations(Registry):
             no_reply=no_reply,
             title=title,
             description=description,
+            max_retries=max_retries,
+            retry_delay=retry_delay,
+            dead_letter=dead_letter,
         )
 
     def publisher(
@@ -151,7 +158,6 @@ class NatsBroker(_NatsDeclarations, Broker):
         logger: Any = ...,
         **connection_options: Any,
     ) -> None:
-        kwargs: dict[str, Any] = {} if logger is ... else {"logger": logger}
         Broker.__init__(
             self,
             NatsTransport(servers, **connection_options),
@@ -159,7 +165,7 @@ class NatsBroker(_NatsDeclarations, Broker):
             middlewares=middlewares,
             graceful_timeout=graceful_timeout,
             request_timeout=request_timeout,
-            **kwargs,
+            logger=logger,
         )
         self.servers = servers
 
@@ -169,6 +175,12 @@ class NatsBroker(_NatsDeclarations, Broker):
         if isinstance(spec, NatsSub) and spec.stream is not None:
             options.setdefault("stream", spec.stream)
         return Envelope(spec.name, body, headers, options=options)
+
+    def retry_spec(self, spec: Spec, message: StreamMessage) -> Spec:
+        # A wildcard or ``{name}`` subscription retries to the message's own subject.
+        if isinstance(spec, NatsSub) and message.destination:
+            return dataclasses.replace(spec, subject=message.destination)
+        return spec
 
     def reply_spec(self, reply_to: str) -> Spec:
         return NatsSub(reply_to)

@@ -80,6 +80,9 @@ class _RabbitDeclarations(Registry):
         no_reply: bool = False,
         title: str | None = None,
         description: str | None = None,
+        max_retries: int | None = None,
+        retry_delay: float = 0.0,
+        dead_letter: Publisher | None = None,
     ) -> Callable[[Callable[..., Any]], Handler]:
         """Consume ``queue``, declared on start and bound to ``exchange`` if given.
 
@@ -94,6 +97,9 @@ class _RabbitDeclarations(Registry):
             no_reply=no_reply,
             title=title,
             description=description,
+            max_retries=max_retries,
+            retry_delay=retry_delay,
+            dead_letter=dead_letter,
         )
 
     def publisher(
@@ -162,7 +168,6 @@ class RabbitBroker(_RabbitDeclarations, Broker):
         logger: Any = ...,
         **connection_options: Any,
     ) -> None:
-        kwargs: dict[str, Any] = {} if logger is ... else {"logger": logger}
         Broker.__init__(
             self,
             RabbitTransport(url, prefetch_count=prefetch_count, **connection_options),
@@ -170,7 +175,7 @@ class RabbitBroker(_RabbitDeclarations, Broker):
             middlewares=middlewares,
             graceful_timeout=graceful_timeout,
             request_timeout=request_timeout,
-            **kwargs,
+            logger=logger,
         )
         self.url = url
 

@@ -57,6 +57,9 @@ class _RedisDeclarations(Registry):
         no_reply: bool = False,
         title: str | None = None,
         description: str | None = None,
+        max_retries: int | None = None,
+        retry_delay: float = 0.0,
+        dead_letter: Publisher | None = None,
     ) -> Callable[[Callable[..., Any]], Handler]:
         return self._add_subscriber(
             _spec(channel, list, stream),
@@ -66,6 +69,9 @@ class _RedisDeclarations(Registry):
             no_reply=no_reply,
             title=title,
             description=description,
+            max_retries=max_retries,
+            retry_delay=retry_delay,
+            dead_letter=dead_letter,
         )
 
     def publisher(
@@ -106,7 +112,6 @@ class RedisBroker(_RedisDeclarations, Broker):
         logger: Any = ...,
         **connection_options: Any,
     ) -> None:
-        kwargs: dict[str, Any] = {} if logger is ... else {"logger": logger}
         Broker.__init__(
             self,
             RedisTransport(url, **connection_options),
@@ -114,7 +119,7 @@ class RedisBroker(_RedisDeclarations, Broker):
             middlewares=middlewares,
             graceful_timeout=graceful_timeout,
             request_timeout=request_timeout,
-            **kwargs,
+            logger=logger,
         )
         self.url = url
 
