@@ -57,6 +57,10 @@ class KafkaDeclarations(Registry):
         no_reply: bool = False,
         title: str | None = None,
         description: str | None = None,
+        max_retries: int | None = None,
+        retry_delay: float = 0.0,
+        dead_letter: Publisher | None = None,
+        max_message_bytes: int | None = None,
         **consumer_options: Any,
     ) -> Callable[[Callable[..., Any]], Handler]:
         """Consume ``topics`` (or a regex ``pattern``, or explicit ``partitions``).
@@ -94,6 +98,10 @@ class KafkaDeclarations(Registry):
             no_reply=no_reply,
             title=title,
             description=description,
+            max_retries=max_retries,
+            retry_delay=retry_delay,
+            dead_letter=dead_letter,
+            max_message_bytes=max_message_bytes,
         )
 
     def publisher(
@@ -157,6 +165,7 @@ class KafkaBrokerBase(KafkaDeclarations, Broker):
         middlewares: Sequence[Middleware] = (),
         graceful_timeout: float = 15.0,
         request_timeout: float = 10.0,
+        max_message_bytes: int | None = None,
         logger: Any = ...,
         **client_options: Any,
     ) -> None:
@@ -170,6 +179,7 @@ class KafkaBrokerBase(KafkaDeclarations, Broker):
             middlewares=middlewares,
             graceful_timeout=graceful_timeout,
             request_timeout=request_timeout,
+            max_message_bytes=max_message_bytes,
             logger=logger,
         )
         self.bootstrap_servers = servers
@@ -187,6 +197,11 @@ class KafkaBrokerBase(KafkaDeclarations, Broker):
             if spec.partition is not None:
                 options.setdefault("partition", spec.partition)
         return Envelope(spec.name, body, headers, options=options)
+
+    def retry_spec(self, spec: Spec, message: StreamMessage) -> Spec:
+        # The record's own topic, with its key: a retry lands on the key's partition.
+        key = getattr(message, "key", None)
+        return TopicDest(message.destination or spec.name, key=key)
 
     def reply_spec(self, reply_to: str) -> Spec:
         return TopicDest(reply_to)

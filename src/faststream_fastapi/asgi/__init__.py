@@ -1,7 +1,7 @@
 """A small ASGI application around a broker: lifespan, health, metrics, AsyncAPI docs."""
 
 from .app import AsgiFastStream
-from .factories import make_asyncapi_asgi, make_ping_asgi
+from .factories import make_asyncapi_asgi, make_ping_asgi, make_ready_asgi
 from .handlers import AsgiHandler, get
 from .response import AsgiResponse
 
@@ -12,4 +12,5 @@ __all__ = [
     "get",
     "make_asyncapi_asgi",
     "make_ping_asgi",
+    "make_ready_asgi",
 ]

@@ -39,6 +39,31 @@ def make_ping_asgi(broker: Broker, /, timeout: float = 5.0) -> AsgiHandler:
     return PingEndpoint(broker, float(timeout))
 
 
+class ReadyEndpoint(AsgiHandler):
+    """204 when ``broker.ready`` (connected, answering, every consumer alive), 503 otherwise."""
+
+    def __init__(self, broker: Broker, timeout: float) -> None:
+        super().__init__(self._ready)
+        self.__name__ = "ready"
+        self.broker = broker
+        self.timeout = timeout
+
+    async def _ready(self, scope: Scope) -> AsgiResponse:
+        try:
+            ready = await asyncio.wait_for(self.broker.ready(self.timeout), self.timeout)
+        except Exception:  # a timeout or a broken connection both mean "not ready"
+            ready = False
+        return AsgiResponse(b"", status_code=204 if ready else 503)
+
+
+def make_ready_asgi(broker: Broker, /, timeout: float = 5.0) -> AsgiHandler:
+    """A readiness endpoint: fails when the broker is unreachable *or* a
+    subscriber's consume task has died while the connection is up."""
+    if not (isinstance(timeout, int | float) and 0 < timeout < math.inf):
+        raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+    return ReadyEndpoint(broker, float(timeout))
+
+
 class AsyncAPIPage(AsgiHandler):
     """The AsyncAPI page: HTML at its path; ``.json``, ``.yaml`` and assets beside it.
 

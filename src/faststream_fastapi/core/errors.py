@@ -40,6 +40,10 @@ class MessageDecodeError(FastStreamError, ValueError):
     """The body could not be decoded (bad JSON, bad UTF-8, wrong shape)."""
 
 
+class MessageTooLargeError(MessageDecodeError):
+    """The body is larger than the subscriber's ``max_message_bytes``; never decoded."""
+
+
 class PublishError(FastStreamError):
     """A publish failed: not connected, unroutable, refused or timed out."""
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from .ack import AckPolicy, settlement_after
 from .callplan import CallPlan, Overrides, RunEnv
 from .context import current_message
-from .errors import MessageDecodeError, MessageValidationError
+from .errors import MessageDecodeError, MessageTooLargeError, MessageValidationError, SetupError
 from .message import Settlement, StreamMessage
 from .middleware import Middleware, chain_consume
 from .paths import PathPattern
@@ -96,7 +96,17 @@ class Subscriber:
         no_reply: bool = False,
         title: str | None = None,
         description: str | None = None,
+        max_retries: int | None = None,
+        retry_delay: float = 0.0,
+        dead_letter: Publisher | None = None,
+        max_message_bytes: int | None = None,
     ) -> None:
+        if max_message_bytes is not None and max_message_bytes <= 0:
+            raise SetupError(f"max_message_bytes must be positive, not {max_message_bytes!r}")
+        if max_retries is not None and max_retries < 0:
+            raise SetupError(f"max_retries must be 0 or more, not {max_retries!r}")
+        if retry_delay < 0:
+            raise SetupError(f"retry_delay must be 0 or more seconds, not {retry_delay!r}")
         self.broker = broker
         self.spec = spec
         self.handler = handler
@@ -107,6 +117,17 @@ class Subscriber:
         self.no_reply = no_reply
         self.title = title
         self.description = description or (handler.func.__doc__ or "").strip() or None
+        self.max_retries = max_retries
+        self.retry_delay = retry_delay
+        self.dead_letter = dead_letter
+        #: Messages this subscriber sent back for another try, and to ``dead_letter``.
+        self.retried = 0
+        self.dead_lettered = 0
+        #: The subscriber's own limit; ``None`` takes the broker's (see ``start``).
+        self.max_message_bytes = max_message_bytes
+        #: Messages rejected, undecoded, for being larger than the limit.
+        self.oversized = 0
+        self._max_bytes = max_message_bytes
         self.binding: AppBinding | None = None
         self.consumption: Consumption | None = None
         self._plans: dict[Any, CallPlan] = {}
@@ -169,6 +190,9 @@ class Subscriber:
         # consume loop must survive them.
         self._testing = root.testing
         self._swallow = not root.testing
+        self._max_bytes = (
+            self.max_message_bytes if self.max_message_bytes is not None else root.max_message_bytes
+        )
         deliver = self.process
         self.consumption = await root.transport.subscribe(self.spec, deliver)
 
@@ -197,9 +221,19 @@ class Subscriber:
             if policy is AckPolicy.ACK_FIRST:
                 await message.ack()
             try:
+                limit = self._max_bytes
+                if limit is not None and _size(message.body) > limit:
+                    self.oversized += 1
+                    raise MessageTooLargeError(
+                        f"message of {_size(message.body)} bytes is larger than "
+                        f"max_message_bytes={limit}"
+                    )
                 result = await self._pipeline(message)
             except (MessageDecodeError, MessageValidationError) as exc:
                 self._log_bad_message(message, exc)
+                # Another try would fail the same way: straight to the dead letter.
+                if await self._redirect(message, exc, retry=False):
+                    return None
                 await _settle(message, settlement_after(policy, exc))
                 if self._swallow:
                     return None
@@ -213,6 +247,8 @@ class Subscriber:
                     exc_info=exc,
                     extra=_extra(message, self.name),
                 )
+                if await self._redirect(message, exc, retry=True):
+                    return None  # retried or dead-lettered: handled, also in memory
                 await _settle(message, settlement_after(policy, exc))
                 if self._swallow:
                     return None
@@ -222,6 +258,58 @@ class Subscriber:
             return result
         finally:
             current_message.reset(token)
+
+    async def _redirect(self, message: StreamMessage, exc: Exception, *, retry: bool) -> bool:
+        """Bounded retries, then the dead letter: republish a copy, then ack the original.
+
+        True when the message was republished and acked; False leaves it to the
+        ack policy (no retries or dead letter configured, or the republish failed).
+        """
+        if self.ack_policy in (AckPolicy.MANUAL, AckPolicy.ACK_FIRST):
+            return False
+        tries = _retries(message)
+        headers = {k: v for k, v in message.headers.items() if k.lower() not in _NOT_COPIED}
+        try:
+            if retry and self.max_retries is not None and tries < self.max_retries:
+                if self.retry_delay:
+                    await asyncio.sleep(self.retry_delay)
+                root = self.broker.root()
+                headers[RETRIES_HEADER] = str(tries + 1)
+                await root.send(
+                    message.body,
+                    root.retry_spec(self.spec, message),
+                    headers=headers,
+                    correlation_id=message.correlation_id,
+                    reply_to=message.reply_to,
+                )
+                self.retried += 1
+            elif self.dead_letter is not None:
+                headers[RETRIES_HEADER] = str(tries)
+                headers[ERROR_HEADER] = type(exc).__name__
+                await self.dead_letter.publish(
+                    message.body, headers=headers, correlation_id=message.correlation_id
+                )
+                self.dead_lettered += 1
+                self.broker.logger.warning(
+                    "%s: message dead-lettered to %s after %d retries (%s)",
+                    self.name,
+                    self.dead_letter.name,
+                    tries,
+                    type(exc).__name__,
+                    extra=_extra(message, self.name),
+                )
+            else:
+                return False
+        except Exception as failure:
+            self.broker.logger.error(
+                "%s: could not republish a failed message (%s); settling it by the ack policy",
+                self.name,
+                type(failure).__name__,
+                extra=_extra(message, self.name),
+            )
+            return False
+        await message.ack()
+        return True
 
     def _make_env(self) -> RunEnv:
         broker, binding = self.broker, self.binding
@@ -283,6 +371,30 @@ class Subscriber:
             exc,
             extra=_extra(message, self.name),
         )
+
+
+#: How many times a message was retried (``max_retries``), and why it was dead-lettered.
+RETRIES_HEADER = "x-retries"
+ERROR_HEADER = "x-error"
+#: Not copied to a retry: a broker-level de-duplication id would make the copy vanish,
+#: and the reply address travels on its own.
+_NOT_COPIED = frozenset({"nats-msg-id", "reply_to", "correlation_id"})
+
+
+def _size(body: Any) -> int:
+    """Bytes of a body; a batch's is its largest message."""
+    if isinstance(body, bytes | bytearray | memoryview):
+        return len(body)
+    if isinstance(body, list | tuple):
+        return max((_size(b) for b in body), default=0)
+    return 0
+
+
+def _retries(message: StreamMessage) -> int:
+    try:
+        return max(0, int(message.headers.get(RETRIES_HEADER) or 0))
+    except ValueError:
+        return 0
 
 
 async def _settle(message: StreamMessage, settlement: Settlement | None) -> None:

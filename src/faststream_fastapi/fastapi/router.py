@@ -9,12 +9,14 @@ may enter it twice: once as ``lifespan=`` and once merged from
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, ClassVar, Generic, TypeVar
 
 from fastapi import APIRouter, params
+from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
 from ..core.broker import Broker
@@ -115,6 +117,27 @@ class StreamRouter(APIRouter, Generic[B]):
         """``@router.publisher(...)``: publish the handler's return value."""
         publisher: Publisher = self.broker.publisher(*args, **kwargs)  # type: ignore[attr-defined]
         return publisher
+
+    def add_ready_route(
+        self, path: str = "/ready", *, timeout: float = 5.0, include_in_schema: bool = False
+    ) -> None:
+        """``GET path``: 204 when ``broker.ready(timeout)``, else 503 with no body.
+
+        Not ready when the broker is unreachable or a subscriber's consume task
+        died. Call it before ``app.include_router(router)``.
+        """
+        broker = self.broker
+
+        async def ready() -> Response:
+            try:
+                ok = await asyncio.wait_for(broker.ready(timeout), timeout)
+            except Exception:  # a timeout or a broken connection: not ready
+                ok = False
+            return Response(status_code=204 if ok else 503)
+
+        self.add_api_route(
+            path, ready, methods=["GET"], include_in_schema=include_in_schema, name="ready"
+        )
 
     def after_startup(self, func: Hook) -> Hook:
         """Run ``func(app)`` once the broker is started; a returned mapping joins the state."""

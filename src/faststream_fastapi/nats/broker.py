@@ -57,6 +57,7 @@ class _NatsDeclarations(Registry):
         max_retries: int | None = None,
         retry_delay: float = 0.0,
         dead_letter: Publisher | None = None,
+        max_message_bytes: int | None = None,
     ) -> Callable[[Callable[..., Any]], Handler]:
         """Handle messages on ``subject`` (``*``/``>`` wildcards, ``{name}`` parts).
 
@@ -105,6 +106,7 @@ class _NatsDeclarations(Registry):
             max_retries=max_retries,
             retry_delay=retry_delay,
             dead_letter=dead_letter,
+            max_message_bytes=max_message_bytes,
         )
 
     def publisher(
@@ -155,6 +157,7 @@ class NatsBroker(_NatsDeclarations, Broker):
         middlewares: Sequence[Middleware] = (),
         graceful_timeout: float = 15.0,
         request_timeout: float = 10.0,
+        max_message_bytes: int | None = None,
         logger: Any = ...,
         **connection_options: Any,
     ) -> None:
@@ -165,6 +168,7 @@ class NatsBroker(_NatsDeclarations, Broker):
             middlewares=middlewares,
             graceful_timeout=graceful_timeout,
             request_timeout=request_timeout,
+            max_message_bytes=max_message_bytes,
             logger=logger,
         )
         self.servers = servers

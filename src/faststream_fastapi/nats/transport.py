@@ -235,7 +235,9 @@ class NatsTransport(Transport):
         if client is not None and not client.is_closed:
             with contextlib.suppress(Exception):
                 await client.flush(timeout=2)
-            await client.close()
+            # Closed during an outage, nats-py's final drain hits the dead socket.
+            with contextlib.suppress(ConnectionError, OSError):
+                await client.close()
 
     async def ping(self, timeout: float) -> bool:
         client = self.client

@@ -83,6 +83,7 @@ class _RabbitDeclarations(Registry):
         max_retries: int | None = None,
         retry_delay: float = 0.0,
         dead_letter: Publisher | None = None,
+        max_message_bytes: int | None = None,
     ) -> Callable[[Callable[..., Any]], Handler]:
         """Consume ``queue``, declared on start and bound to ``exchange`` if given.
 
@@ -100,6 +101,7 @@ class _RabbitDeclarations(Registry):
             max_retries=max_retries,
             retry_delay=retry_delay,
             dead_letter=dead_letter,
+            max_message_bytes=max_message_bytes,
         )
 
     def publisher(
@@ -165,6 +167,7 @@ class RabbitBroker(_RabbitDeclarations, Broker):
         middlewares: Sequence[Middleware] = (),
         graceful_timeout: float = 15.0,
         request_timeout: float = 10.0,
+        max_message_bytes: int | None = None,
         logger: Any = ...,
         **connection_options: Any,
     ) -> None:
@@ -175,6 +178,7 @@ class RabbitBroker(_RabbitDeclarations, Broker):
             middlewares=middlewares,
             graceful_timeout=graceful_timeout,
             request_timeout=request_timeout,
+            max_message_bytes=max_message_bytes,
             logger=logger,
         )
         self.url = url

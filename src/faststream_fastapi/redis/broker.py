@@ -60,6 +60,7 @@ class _RedisDeclarations(Registry):
         max_retries: int | None = None,
         retry_delay: float = 0.0,
         dead_letter: Publisher | None = None,
+        max_message_bytes: int | None = None,
     ) -> Callable[[Callable[..., Any]], Handler]:
         return self._add_subscriber(
             _spec(channel, list, stream),
@@ -72,6 +73,7 @@ class _RedisDeclarations(Registry):
             max_retries=max_retries,
             retry_delay=retry_delay,
             dead_letter=dead_letter,
+            max_message_bytes=max_message_bytes,
         )
 
     def publisher(
@@ -109,6 +111,7 @@ class RedisBroker(_RedisDeclarations, Broker):
         middlewares: Sequence[Middleware] = (),
         graceful_timeout: float = 15.0,
         request_timeout: float = 10.0,
+        max_message_bytes: int | None = None,
         logger: Any = ...,
         **connection_options: Any,
     ) -> None:
@@ -119,6 +122,7 @@ class RedisBroker(_RedisDeclarations, Broker):
             middlewares=middlewares,
             graceful_timeout=graceful_timeout,
             request_timeout=request_timeout,
+            max_message_bytes=max_message_bytes,
             logger=logger,
         )
         self.url = url

