@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 APP = """
 import asyncio
@@ -481,4 +482,25 @@ def test_docs_serve(project: Path) -> None:
             wait_until(ready, project, proc)
             page = client.get(f"http://127.0.0.1:{port}/")
             assert 'data-schema-url="asyncapi.json"' in page.text
+        assert stop(proc) == 0, output(project)
+
+
+def test_docs_serve_a_saved_document(project: Path) -> None:
+    out = project / "asyncapi.yaml"
+    gen = [sys.executable, "-m", "faststream_fastapi", "docs", "gen", "main:app", "--yaml"]
+    subprocess.run([*gen, "--out", str(out)], cwd=project, check=True, timeout=60)
+    saved = yaml.safe_load(out.read_text())
+    port = free_port()
+    command = [sys.executable, "-m", "faststream_fastapi", "docs", "serve", str(out)]
+    with spawn(project, *command, "--port", str(port)) as proc:
+        with httpx.Client(timeout=5) as client:
+
+            def ready() -> bool:
+                try:
+                    return client.get(f"http://127.0.0.1:{port}/asyncapi.json").is_success
+                except httpx.TransportError:
+                    return False
+
+            wait_until(ready, project, proc)
+            assert client.get(f"http://127.0.0.1:{port}/asyncapi.json").json() == saved
         assert stop(proc) == 0, output(project)
