@@ -13,7 +13,7 @@ import time
 import uuid
 from typing import Any
 
-from common import PAYLOAD, PAYLOAD_JSON, Counter, Dep, Item, async_dep, timed
+from common import PAYLOAD, PAYLOAD_JSON, Counter, Dep, Item, async_dep, encode, timed
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
 from faststream_fastapi import Logger
@@ -100,7 +100,7 @@ async def publish_bare(n: int) -> float:
         def delivered(err: Any, msg: Any) -> None:
             loop.call_soon_threadsafe(future.set_result, err)
 
-        producer.produce(topic, PAYLOAD_JSON, headers=HEADERS, on_delivery=delivered)
+        producer.produce(topic, encode(), headers=HEADERS, on_delivery=delivered)
         assert await future is None
 
     t0 = time.perf_counter()

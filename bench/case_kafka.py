@@ -11,7 +11,7 @@ import time
 import uuid
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from common import PAYLOAD, PAYLOAD_JSON, Counter, Dep, Item, async_dep, timed
+from common import PAYLOAD, PAYLOAD_JSON, Counter, Dep, Item, async_dep, encode, timed
 
 from faststream_fastapi import Logger
 from faststream_fastapi.kafka.fastapi import KafkaRouter
@@ -84,7 +84,7 @@ async def publish_bare(n: int) -> float:
     await producer.start()
 
     async def one() -> None:
-        await producer.send_and_wait(topic, PAYLOAD_JSON, headers=HEADERS)
+        await producer.send_and_wait(topic, encode(), headers=HEADERS)
 
     t0 = time.perf_counter()
     for start in range(0, n, WINDOW):

@@ -6,7 +6,7 @@ import time
 import uuid
 
 import nats
-from common import PAYLOAD, PAYLOAD_JSON, Counter, Dep, Item, async_dep, timed
+from common import PAYLOAD, PAYLOAD_JSON, Counter, Dep, Item, async_dep, encode, timed
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from faststream_fastapi import Logger
@@ -86,7 +86,7 @@ async def publish_bare(n: int) -> float:
     subject = f"bench.pub.{uuid.uuid4().hex[:10]}"
     t0 = time.perf_counter()
     for _ in range(n):
-        await nc.publish(subject, PAYLOAD_JSON, headers={"content-type": "application/json"})
+        await nc.publish(subject, encode(), headers={"content-type": "application/json"})
     await nc.flush()
     rate = n / (time.perf_counter() - t0)
     await nc.close()

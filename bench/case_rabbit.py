@@ -10,7 +10,7 @@ import time
 import uuid
 
 import aio_pika
-from common import PAYLOAD, PAYLOAD_JSON, Counter, Dep, Item, async_dep, timed
+from common import PAYLOAD, PAYLOAD_JSON, Counter, Dep, Item, async_dep, encode, timed
 
 from faststream_fastapi import Logger
 from faststream_fastapi.rabbit import RabbitQueue
@@ -81,7 +81,7 @@ async def publish_bare(n: int) -> float:
     t0 = time.perf_counter()
     for _ in range(n):
         await channel.default_exchange.publish(
-            aio_pika.Message(PAYLOAD_JSON, content_type="application/json"), queue
+            aio_pika.Message(encode(), content_type="application/json"), queue
         )
     rate = n / (time.perf_counter() - t0)
     await channel.queue_delete(queue)

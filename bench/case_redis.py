@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from common import PAYLOAD, PAYLOAD_JSON, Counter, Dep, Item, async_dep, timed
+from common import PAYLOAD, PAYLOAD_JSON, Counter, Dep, Item, async_dep, encode, timed
 from redis.asyncio import Redis
 
 from faststream_fastapi import Logger
@@ -68,7 +68,7 @@ async def publish_bare(n: int) -> float:
     client = Redis.from_url(URL)
     t0 = time.perf_counter()
     for _ in range(n):
-        await client.rpush(key, PAYLOAD_JSON)
+        await client.rpush(key, encode())
     rate = n / (time.perf_counter() - t0)
     await client.delete(key)
     await client.aclose()

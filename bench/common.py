@@ -21,6 +21,11 @@ PAYLOAD = Item(name="widget", qty=3, tags=["a", "b"])
 PAYLOAD_JSON = PAYLOAD.model_dump_json().encode()
 
 
+def encode() -> bytes:
+    """What a bare client does per published message: serialize the model."""
+    return PAYLOAD.model_dump_json().encode()
+
+
 async def async_dep() -> int:
     return 1
 

@@ -159,8 +159,12 @@ def decode_headers(raw: RawHeaders) -> dict[str, str]:
     """
     if not raw:
         return {}
+    out: dict[str, str] = {}
     try:
-        return {k.lower(): v.decode() for k, v in raw}  # type: ignore[union-attr]
+        # A loop, not a comprehension: one frame less per record (CPython 3.11).
+        for k, v in raw:
+            out[k.lower()] = v.decode()  # type: ignore[union-attr]
+        return out
     except (UnicodeDecodeError, AttributeError):  # rare: bad UTF-8 or a null value
         return {k.lower(): (v.decode(errors="replace") if v is not None else "") for k, v in raw}
 

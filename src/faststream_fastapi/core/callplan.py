@@ -516,13 +516,27 @@ class CallPlan:
             else:
                 return None
         call, whole, read_whole = root.call, body.whole, body.read_whole
+        # JSON bodies (the common case) go straight to the core validator.
+        validate_json = (
+            body.adapter.validator.validate_json
+            if body.adapter is not None and not body.raw_bytes
+            else None
+        )
+        json_type = codec.JSON
 
         async def run_fast(
             message: StreamMessage, env: RunEnv
         ) -> tuple[Any, BackgroundTasks | None]:
             kwargs: dict[str, Any] = {}
             if whole is not None:
-                kwargs[whole] = read_whole(message.body, message.content_type)
+                raw = message.body
+                if validate_json is not None and raw and message.content_type == json_type:
+                    try:
+                        kwargs[whole] = validate_json(raw)
+                    except ValidationError:
+                        kwargs[whole] = read_whole(raw, json_type)  # raises, with locations
+                else:
+                    kwargs[whole] = read_whole(raw, message.content_type)
             for name, getter in contexts:
                 kwargs[name] = getter(message, env)
             for dep_name, dep in deps:
