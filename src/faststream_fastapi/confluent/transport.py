@@ -283,18 +283,22 @@ class ConfluentTransport(KafkaTransport):
             else:
                 # No group: read every partition, from positions fixed now, so
                 # what is published once ``start`` returned is seen.
-                metadata = await asyncio.to_thread(_topics, producer, spec, self.connect_timeout)
-                # Connect the consumer now rather than on its first fetch, which
-                # otherwise waits about half a second before the first record.
-                await asyncio.to_thread(consumer.list_topics, timeout=self.connect_timeout)
-                tps = [TP(t, p) for t, parts in metadata for p in parts]
-                tps = await source.run(self._fixed_positions, consumer, tps, spec)
+                tps = await source.run(self._all_partitions, producer, consumer, spec)
                 consumer.assign(tps)
                 source.assigned.set()
         except BaseException:
             await source.close()
             raise
         return ConsumeLoop(source, spec, deliver, self.logger)
+
+    def _all_partitions(self, producer: Producer, consumer: Consumer, spec: KafkaTopic) -> list[TP]:
+        """Every partition of the subscribed topics at fixed positions, in one thread hop."""
+        metadata = _topics(producer, spec, self.connect_timeout)
+        # Connect the consumer now rather than on its first fetch, which
+        # otherwise waits about half a second before the first record.
+        consumer.list_topics(timeout=self.connect_timeout)
+        tps = [TP(t, p) for t, parts in metadata for p in parts]
+        return self._fixed_positions(consumer, tps, spec)
 
     def _fixed_positions(self, consumer: Consumer, tps: list[TP], spec: KafkaTopic) -> list[TP]:
         out = []
