@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import runpy
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,19 +12,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from faststream_fastapi.nats import NatsBroker, TestNatsBroker, fastapi
+from support import wait_for
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "fastapi" / "nats"
 
 
 def load(name: str) -> dict[str, Any]:
     return runpy.run_path(str(EXAMPLES / f"{name}.py"), run_name=f"seed003_nats_{name}")
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
 
 
 async def _publish_with_new_connection(body: Any, subject: str) -> None:

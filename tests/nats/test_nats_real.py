@@ -23,6 +23,7 @@ from faststream_fastapi import AckPolicy
 from faststream_fastapi.core.errors import BrokerConnectionError, PublishError
 from faststream_fastapi.nats import JStream, NatsBroker, PullSub
 from faststream_fastapi.nats.fastapi import NatsMessage
+from support import collect
 
 pytestmark = pytest.mark.nats
 URL = "nats://127.0.0.1:4222"
@@ -31,10 +32,6 @@ URL = "nats://127.0.0.1:4222"
 class Item(BaseModel):
     name: str
     qty: int
-
-
-async def collect(n: int, queue: asyncio.Queue[Any], timeout: float = 5.0) -> list[Any]:
-    return [await asyncio.wait_for(queue.get(), timeout) for _ in range(n)]
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import runpy
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from fastapi.testclient import TestClient
 from faststream_fastapi.core.message import StreamMessage
 from faststream_fastapi.core.middleware import CallNext, Middleware
 from faststream_fastapi.rabbit import RabbitBroker, TestRabbitBroker
+from support import wait_for
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "fastapi" / "rabbit"
 URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -30,13 +30,6 @@ SEED_QUEUES = ("test", "response", "core-queue", "nested-queue")
 
 def load(name: str) -> dict[str, Any]:
     return runpy.run_path(str(EXAMPLES / f"{name}.py"), run_name=f"seed003_rabbit_{name}")
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
 
 
 class Recorder(Middleware):

@@ -21,6 +21,7 @@ from faststream_fastapi.rabbit import (
     RabbitQueue,
 )
 from faststream_fastapi.rabbit.fastapi import RabbitMessage
+from support import collect
 
 pytestmark = pytest.mark.rabbit
 URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -29,10 +30,6 @@ URL = "amqp://guest:guest@127.0.0.1:5672/"
 class Item(BaseModel):
     name: str
     qty: int
-
-
-async def collect(n: int, queue: asyncio.Queue[Any], timeout: float = 5.0) -> list[Any]:
-    return [await asyncio.wait_for(queue.get(), timeout) for _ in range(n)]
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 
 from faststream_fastapi import AckPolicy, Response
 from faststream_fastapi.redis import ListSub, RedisBroker, StreamSub
+from support import collect
 
 pytestmark = pytest.mark.redis
 URL = "redis://127.0.0.1:6379"
@@ -19,10 +20,6 @@ URL = "redis://127.0.0.1:6379"
 class Item(BaseModel):
     name: str
     qty: int
-
-
-async def collect(n: int, queue: "asyncio.Queue[Any]", timeout: float = 5.0) -> list[Any]:
-    return [await asyncio.wait_for(queue.get(), timeout) for _ in range(n)]
 
 
 async def test_channel_with_path_params_and_model(name: str) -> None:

@@ -2,7 +2,6 @@
 
 import asyncio
 import runpy
-import time
 from pathlib import Path
 from typing import Any
 
@@ -10,19 +9,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from faststream_fastapi.redis import TestRedisBroker
+from support import wait_for
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "fastapi" / "redis"
 
 
 def load(name: str) -> dict[str, Any]:
     return runpy.run_path(str(EXAMPLES / f"{name}.py"), run_name=f"seed003_redis_{name}")
-
-
-def wait_for(check: Any, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
 
 
 @pytest.mark.redis
