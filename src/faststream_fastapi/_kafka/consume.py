@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from ..core.message import Deliver, Settler
 from ..core.transport import Consumption
@@ -80,10 +81,17 @@ class RecordSource(abc.ABC):
         self.assigned = asyncio.Event()
 
     @abc.abstractmethod
-    async def fetch(
-        self, offsets: Offsets, max_records: int, timeout_ms: int
-    ) -> list[KafkaMessage]:
-        """Up to ``max_records`` messages, built with ``KafkaMessage.from_record(..., offsets)``."""
+    async def fetch(self, max_records: int, timeout_ms: int) -> Sequence[Any]:
+        """Up to ``max_records`` records of the client library (errors filtered out)."""
+
+    @abc.abstractmethod
+    def build(self, record: Any, offsets: Offsets) -> KafkaMessage:
+        """The message for one record (``KafkaMessage.from_record(..., offsets)``).
+
+        Called just before the record is delivered, not for the whole batch at
+        once: messages then die young, instead of hundreds surviving into the
+        collector's old generation and making full collections frequent.
+        """
 
     @abc.abstractmethod
     def seek(self, topic: str, partition: int, offset: int) -> None: ...
@@ -122,19 +130,22 @@ class ConsumeLoop(Consumption):
         spec, offsets = self.spec, self.offsets
         while not self.stopping:
             try:
-                messages = await self.source.fetch(offsets, self.max_records, spec.batch_timeout_ms)
+                records = await self.source.fetch(self.max_records, spec.batch_timeout_ms)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 self.logger.warning("%s: fetch failed: %s", spec.name, exc)
                 await asyncio.sleep(_RETRY_DELAY)
                 continue
-            if messages:
+            if records:
+                build = self.source.build
                 if spec.batch:
+                    messages = [build(record, offsets) for record in records]
                     await self.deliver(batch_message(messages, _BatchSettler(offsets, messages)))
                 else:
                     rewound = offsets.rewound
-                    for msg in messages:
+                    for record in records:
+                        msg = build(record, offsets)
                         # After a nack the partition was sought back: the rest comes again.
                         if rewound and (msg.topic, msg.partition) in rewound:
                             continue

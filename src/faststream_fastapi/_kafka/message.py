@@ -13,6 +13,7 @@ from ..core.message import (
     _UNSET,
     CONTENT_TYPE,
     CORRELATION_ID,
+    NO_PATH,
     NO_SETTLER,
     REPLY_TO,
     Settler,
@@ -65,7 +66,7 @@ class KafkaMessage(StreamMessage):
             reply_to = headers.get(REPLY_TO)
             self.reply_to = reply_to or None
             self.message_id = f"{topic}:{partition}:{offset}" if offset >= 0 else None
-            self.path = {}
+            self.path = NO_PATH
             self.raw = raw
             self.settled = None
             self._settler = settler
@@ -111,7 +112,7 @@ class KafkaMessage(StreamMessage):
         self.correlation_id = headers.get(CORRELATION_ID)
         self.reply_to = headers.get(REPLY_TO) or None
         self.message_id = f"{topic}:{partition}:{offset}"
-        self.path = {}
+        self.path = NO_PATH
         self.raw = raw
         self.settled = None
         self._settler = NO_SETTLER

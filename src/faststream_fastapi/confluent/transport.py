@@ -92,7 +92,7 @@ class _ConfluentSource(RecordSource):
     async def run(self, func: Any, *args: Any) -> Any:
         return await self.loop.run_in_executor(self.executor, func, *args)
 
-    def _fetch(self, offsets: Offsets, max_records: int, timeout: float) -> list[KafkaMessage]:
+    def _fetch(self, max_records: int, timeout: float) -> list[Any]:
         consumer = self.consumer
         raw: list[Any]
         if self.batch:
@@ -110,18 +110,17 @@ class _ConfluentSource(RecordSource):
         for m in raw:
             err = m.error()
             if err is None:
-                out.append(_message(m, offsets))
+                out.append(m)
             elif err.code() != KafkaError._PARTITION_EOF:
                 _client_log.warning("consumer error: %s", err)
         return out
 
-    async def fetch(
-        self, offsets: Offsets, max_records: int, timeout_ms: int
-    ) -> list[KafkaMessage]:
-        result: list[KafkaMessage] = await self.run(
-            self._fetch, offsets, max_records, timeout_ms / 1000
-        )
+    async def fetch(self, max_records: int, timeout_ms: int) -> list[Any]:
+        result: list[Any] = await self.run(self._fetch, max_records, timeout_ms / 1000)
         return result
+
+    def build(self, record: Any, offsets: Offsets) -> KafkaMessage:
+        return _message(record, offsets)
 
     def seek(self, topic: str, partition: int, offset: int) -> None:
         self.consumer.seek(TP(topic, partition, offset))

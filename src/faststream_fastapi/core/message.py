@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal
 
 from . import codec
@@ -33,6 +34,10 @@ class Settler:
 
 
 NO_SETTLER = Settler()
+
+#: Shared and read-only: most messages have no path parameters, and one empty
+#: mapping per message is garbage the collector has to visit.
+NO_PATH: Mapping[str, str] = MappingProxyType({})
 
 
 class StreamMessage:
@@ -77,7 +82,8 @@ class StreamMessage:
         self.correlation_id = correlation_id or data.get(CORRELATION_ID)
         self.message_id = message_id or data.get(MESSAGE_ID)
         self.content_type = content_type or data.get(CONTENT_TYPE)
-        self.path: dict[str, str] = {}
+        #: ``{name}`` parts of the destination; set by the subscriber when it has any.
+        self.path: Mapping[str, str] = NO_PATH
         self.raw = raw
         self.settled: Settlement | None = None
         self._settler = settler

@@ -45,29 +45,25 @@ class _AiokafkaSource(RecordSource):
         super().__init__()
         self.consumer = consumer
 
-    async def fetch(
-        self, offsets: Offsets, max_records: int, timeout_ms: int
-    ) -> list[KafkaMessage]:
+    async def fetch(self, max_records: int, timeout_ms: int) -> list[Any]:
         batches = await self.consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
-        build = KafkaMessage.from_record
-        out = []
-        for records in batches.values():
-            for r in records:
-                value = r.value
-                out.append(
-                    build(
-                        value if value is not None else b"",
-                        decode_headers(r.headers),
-                        r.topic,
-                        r.partition,
-                        r.offset,
-                        r.key,
-                        r.timestamp,
-                        r,
-                        offsets,
-                    )
-                )
-        return out
+        if len(batches) == 1:
+            return next(iter(batches.values()))
+        return [record for records in batches.values() for record in records]
+
+    def build(self, record: Any, offsets: Offsets) -> KafkaMessage:
+        value = record.value
+        return KafkaMessage.from_record(
+            value if value is not None else b"",
+            decode_headers(record.headers),
+            record.topic,
+            record.partition,
+            record.offset,
+            record.key,
+            record.timestamp,
+            record,
+            offsets,
+        )
 
     def seek(self, topic: str, partition: int, offset: int) -> None:
         self.consumer.seek(TP(topic, partition), offset)
