@@ -19,3 +19,49 @@ def wait_for(check: Callable[[], Any], timeout: float = 5.0) -> None:
 async def collect(n: int, queue: asyncio.Queue[Any], timeout: float = 5.0) -> list[Any]:
     """The next ``n`` items of ``queue``, each within ``timeout`` seconds."""
     return [await asyncio.wait_for(queue.get(), timeout) for _ in range(n)]
+
+
+class TcpRelay:
+    """A TCP relay on a free loopback port to ``127.0.0.1:upstream``.
+
+    ``cut()`` aborts the connections through it, like a network failure;
+    ``close()`` also stops accepting new ones, so reconnects fail for good.
+    """
+
+    def __init__(self, upstream: int) -> None:
+        self.upstream = upstream
+        self.links: list[asyncio.StreamWriter] = []
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return int(self.server.sockets[0].getsockname()[1])
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream)
+        self.links += [writer, up_writer]
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    def cut(self) -> None:
+        for link in self.links:
+            link.transport.abort()
+        self.links.clear()
+
+    async def close(self) -> None:
+        # Stop accepting first: a reconnect must not slip in after the cut.
+        if self.server is not None:
+            self.server.close()
+        self.cut()
+        if self.server is not None:
+            await self.server.wait_closed()

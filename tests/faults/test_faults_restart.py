@@ -27,6 +27,7 @@ from faststream_fastapi.kafka import KafkaBroker
 from faststream_fastapi.nats import NatsBroker
 from faststream_fastapi.rabbit import RabbitBroker, RabbitQueue
 from faststream_fastapi.redis import RedisBroker, StreamSub
+from support import TcpRelay
 
 ROOT = Path(__file__).resolve().parents[2]
 NATS_SERVER = ROOT / ".brokers" / "venv" / "bin" / "nats-server"
@@ -301,48 +302,9 @@ async def test_kafka_consumer_group_resumes_after_a_restart(name: str, tmp_path:
         await _end(server)
 
 
-class _Relay:
-    """A TCP relay to the shared RabbitMQ whose connections a test can cut."""
-
-    def __init__(self) -> None:
-        self.links: list[asyncio.StreamWriter] = []
-        self.server: asyncio.Server | None = None
-
-    async def start(self) -> int:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        return int(self.server.sockets[0].getsockname()[1])
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", 5672)
-        self.links += [writer, up_writer]
-
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-            try:
-                while data := await src.read(65536):
-                    dst.write(data)
-                    await dst.drain()
-            except (ConnectionError, OSError):
-                pass
-            finally:
-                dst.close()
-
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
-
-    def cut(self) -> None:
-        for link in self.links:
-            link.transport.abort()
-        self.links.clear()
-
-    async def close(self) -> None:
-        self.cut()
-        if self.server is not None:
-            self.server.close()
-            await self.server.wait_closed()
-
-
 @pytest.mark.rabbit
 async def test_rabbit_consumer_resumes_after_the_connection_is_cut(name: str) -> None:
-    relay = _Relay()
+    relay = TcpRelay(5672)
     port = await relay.start()
     broker = RabbitBroker(f"amqp://guest:guest@127.0.0.1:{port}/", reconnect_interval=0.2)
     # The flow is published over a direct connection: the cut hits the consumer only.

@@ -21,7 +21,7 @@ from faststream_fastapi.rabbit import (
     RabbitQueue,
 )
 from faststream_fastapi.rabbit.fastapi import RabbitMessage
-from support import collect
+from support import TcpRelay, collect
 
 pytestmark = pytest.mark.rabbit
 URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -312,49 +312,10 @@ async def test_malformed_json_is_rejected_and_logged_without_payload(
         await amqp.queue_delete(name)
 
 
-class _Proxy:
-    """A TCP relay to RabbitMQ whose connections a test can cut, like a network failure."""
-
-    def __init__(self) -> None:
-        self.links: list[asyncio.StreamWriter] = []
-        self.server: asyncio.Server | None = None
-
-    async def start(self) -> int:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        return int(self.server.sockets[0].getsockname()[1])
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", 5672)
-        self.links += [writer, up_writer]
-
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-            try:
-                while data := await src.read(65536):
-                    dst.write(data)
-                    await dst.drain()
-            except (ConnectionError, OSError):
-                pass
-            finally:
-                dst.close()
-
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
-
-    def cut(self) -> None:
-        for link in self.links:
-            link.transport.abort()
-        self.links.clear()
-
-    async def close(self) -> None:
-        self.cut()
-        if self.server is not None:
-            self.server.close()
-            await self.server.wait_closed()
-
-
 async def test_consumers_come_back_after_the_connection_drops(
     name: str, amqp: aio_pika.abc.AbstractChannel
 ) -> None:
-    proxy = _Proxy()
+    proxy = TcpRelay(5672)
     port = await proxy.start()
     broker = RabbitBroker(f"amqp://guest:guest@127.0.0.1:{port}/", reconnect_interval=0.2)
     got: asyncio.Queue[int] = asyncio.Queue()
