@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -15,53 +15,49 @@ from .handlers import AsgiHandler, Responder
 from .response import AsgiResponse
 
 
-class PingEndpoint(AsgiHandler):
-    """204 when ``broker.ping`` answers within ``timeout`` seconds, 500 otherwise."""
+class ProbeEndpoint(AsgiHandler):
+    """204 when ``check(timeout)`` answers true within ``timeout`` seconds, else ``failure``.
 
-    def __init__(self, broker: Broker, timeout: float) -> None:
-        super().__init__(self._ping)
-        self.__name__ = "ping"
-        self.broker = broker
+    A timeout or a broken connection both count as a failed check.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        check: Callable[[float], Awaitable[bool]],
+        timeout: float,
+        failure: int,
+    ) -> None:
+        super().__init__(self._probe)
+        self.__name__ = name
+        self.check = check
         self.timeout = timeout
+        self.failure = failure
 
-    async def _ping(self, scope: Scope) -> AsgiResponse:
+    async def _probe(self, scope: Scope) -> AsgiResponse:
         try:
-            alive = await asyncio.wait_for(self.broker.ping(self.timeout), self.timeout)
-        except Exception:  # a timeout or a broken connection both mean "not healthy"
-            alive = False
-        return AsgiResponse(b"", status_code=204 if alive else 500)
+            ok = await asyncio.wait_for(self.check(self.timeout), self.timeout)
+        except Exception:
+            ok = False
+        return AsgiResponse(b"", status_code=204 if ok else self.failure)
+
+
+def _seconds(timeout: float) -> float:
+    if not (isinstance(timeout, int | float) and 0 < timeout < math.inf):
+        raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+    return float(timeout)
 
 
 def make_ping_asgi(broker: Broker, /, timeout: float = 5.0) -> AsgiHandler:
-    """A health endpoint for ``broker``: answers within ``timeout`` seconds, always."""
-    if not (isinstance(timeout, int | float) and 0 < timeout < math.inf):
-        raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
-    return PingEndpoint(broker, float(timeout))
-
-
-class ReadyEndpoint(AsgiHandler):
-    """204 when ``broker.ready`` (connected, answering, every consumer alive), 503 otherwise."""
-
-    def __init__(self, broker: Broker, timeout: float) -> None:
-        super().__init__(self._ready)
-        self.__name__ = "ready"
-        self.broker = broker
-        self.timeout = timeout
-
-    async def _ready(self, scope: Scope) -> AsgiResponse:
-        try:
-            ready = await asyncio.wait_for(self.broker.ready(self.timeout), self.timeout)
-        except Exception:  # a timeout or a broken connection both mean "not ready"
-            ready = False
-        return AsgiResponse(b"", status_code=204 if ready else 503)
+    """A health endpoint for ``broker``: 204 when it answers a ping, 500 otherwise,
+    always within ``timeout`` seconds."""
+    return ProbeEndpoint("ping", broker.ping, _seconds(timeout), 500)
 
 
 def make_ready_asgi(broker: Broker, /, timeout: float = 5.0) -> AsgiHandler:
-    """A readiness endpoint: fails when the broker is unreachable *or* a
+    """A readiness endpoint: 503 when the broker is unreachable *or* a
     subscriber's consume task has died while the connection is up."""
-    if not (isinstance(timeout, int | float) and 0 < timeout < math.inf):
-        raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
-    return ReadyEndpoint(broker, float(timeout))
+    return ProbeEndpoint("ready", broker.ready, _seconds(timeout), 503)
 
 
 class AsyncAPIPage(AsgiHandler):
