@@ -11,7 +11,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 from unittest.mock import MagicMock
 
 from fastapi import params
@@ -40,6 +40,21 @@ class Spec(Protocol):
     def name(self) -> str: ...
 
     def with_prefix(self, prefix: str) -> Spec: ...
+
+
+class SubscriberOptions(TypedDict, total=False):
+    """What every broker's ``subscriber()`` takes besides its destination."""
+
+    dependencies: Sequence[params.Depends]
+    middlewares: Sequence[Middleware]
+    ack_policy: AckPolicy | None
+    no_reply: bool
+    title: str | None
+    description: str | None
+    max_retries: int | None
+    retry_delay: float
+    dead_letter: Publisher | None
+    max_message_bytes: int | None
 
 
 class AppBinding(Protocol):

@@ -8,15 +8,15 @@ from typing import Any
 
 from fastapi import params
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from typing_extensions import Unpack
 
-from ..core.ack import AckPolicy
 from ..core.broker import Broker, Registry
 from ..core.errors import SetupError
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
 from ..core.paths import PathPattern, has_params
 from ..core.publisher import Publisher
-from ..core.subscriber import Handler, Spec
+from ..core.subscriber import Handler, Spec, SubscriberOptions
 from .specs import JStream, NatsSub, PullSub
 from .transport import NatsTransport
 
@@ -48,16 +48,7 @@ class _NatsDeclarations(Registry):
         pull_sub: PullSub | bool | None = None,
         deliver_policy: DeliverPolicy | str | None = None,
         config: ConsumerConfig | None = None,
-        dependencies: Sequence[params.Depends] = (),
-        middlewares: Sequence[Middleware] = (),
-        ack_policy: AckPolicy | None = None,
-        no_reply: bool = False,
-        title: str | None = None,
-        description: str | None = None,
-        max_retries: int | None = None,
-        retry_delay: float = 0.0,
-        dead_letter: Publisher | None = None,
-        max_message_bytes: int | None = None,
+        **options: Unpack[SubscriberOptions],
     ) -> Callable[[Callable[..., Any]], Handler]:
         """Handle messages on ``subject`` (``*``/``>`` wildcards, ``{name}`` parts).
 
@@ -97,16 +88,7 @@ class _NatsDeclarations(Registry):
         )
         return self._add_subscriber(
             spec,
-            dependencies=dependencies,
-            middlewares=middlewares,
-            ack_policy=ack_policy,
-            no_reply=no_reply,
-            title=title,
-            description=description,
-            max_retries=max_retries,
-            retry_delay=retry_delay,
-            dead_letter=dead_letter,
-            max_message_bytes=max_message_bytes,
+            **options,
         )
 
     def publisher(

@@ -6,14 +6,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import params
+from typing_extensions import Unpack
 
-from ..core.ack import AckPolicy
 from ..core.broker import Broker, Registry
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
 from ..core.paths import PathPattern, has_params
 from ..core.publisher import Publisher
-from ..core.subscriber import Handler, Spec
+from ..core.subscriber import Handler, Spec, SubscriberOptions
 from .specs import (
     Destination,
     Expiration,
@@ -73,17 +73,7 @@ class _RabbitDeclarations(Registry):
         self,
         queue: Queue,
         exchange: Exchange = None,
-        *,
-        dependencies: Sequence[params.Depends] = (),
-        middlewares: Sequence[Middleware] = (),
-        ack_policy: AckPolicy | None = None,
-        no_reply: bool = False,
-        title: str | None = None,
-        description: str | None = None,
-        max_retries: int | None = None,
-        retry_delay: float = 0.0,
-        dead_letter: Publisher | None = None,
-        max_message_bytes: int | None = None,
+        **options: Unpack[SubscriberOptions],
     ) -> Callable[[Callable[..., Any]], Handler]:
         """Consume ``queue``, declared on start and bound to ``exchange`` if given.
 
@@ -92,16 +82,7 @@ class _RabbitDeclarations(Registry):
         """
         return self._add_subscriber(
             Subscription(as_queue(queue), as_exchange(exchange)),
-            dependencies=dependencies,
-            middlewares=middlewares,
-            ack_policy=ack_policy,
-            no_reply=no_reply,
-            title=title,
-            description=description,
-            max_retries=max_retries,
-            retry_delay=retry_delay,
-            dead_letter=dead_letter,
-            max_message_bytes=max_message_bytes,
+            **options,
         )
 
     def publisher(
