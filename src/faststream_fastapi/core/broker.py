@@ -12,7 +12,7 @@ import asyncio
 import itertools
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import EllipsisType
 from typing import Any, TypeVar
 
@@ -417,7 +417,3 @@ class Broker(Registry):
             envelope
         )
         return response
-
-    def subscribers_matching(self, names: Iterable[str]) -> list[Subscriber]:
-        wanted = set(names)
-        return [s for s in self.subscribers if s.name in wanted]

@@ -7,7 +7,6 @@ callables the call plan recognises and resolves inline, with no call at all.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -95,11 +94,4 @@ def Context(name: str = "context", *, default: Any = _MISSING) -> Any:
     return Depends(ContextField(name, default), use_cache=False)
 
 
-def context_annotation(tp: Any, name: str) -> Any:
-    """``Annotated[tp, Context(name)]``, for per-broker annotations."""
-    return Annotated[tp, Context(name)]
-
-
 Logger = Annotated[logging.Logger, Context("logger")]
-
-ContextCall = Callable[..., Any]
