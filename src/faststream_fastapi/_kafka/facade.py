@@ -17,6 +17,8 @@ from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
 from ..core.publisher import Publisher
 from ..core.subscriber import Handler, Spec
+from ..security.clients import Client, apply
+from ..security.objects import BaseSecurity
 from .specs import KafkaTopic, OffsetReset, TopicDest, TopicPartition
 from .transport import REQUEST_REFUSED, KafkaTransport
 
@@ -156,6 +158,8 @@ class KafkaBrokerBase(KafkaDeclarations, Broker):
     """
 
     transport_class: ClassVar[Callable[..., KafkaTransport]]
+    #: Which client library ``security=`` is mapped for.
+    security_client: ClassVar[Client]
 
     def __init__(
         self,
@@ -167,14 +171,17 @@ class KafkaBrokerBase(KafkaDeclarations, Broker):
         request_timeout: float = 10.0,
         max_message_bytes: int | None = None,
         logger: Any = ...,
+        security: BaseSecurity | None = None,
         **client_options: Any,
     ) -> None:
         servers = (
             bootstrap_servers if isinstance(bootstrap_servers, str) else ",".join(bootstrap_servers)
         )
+        kind = type(self).security_client
+        client = apply(kind, f"KafkaBroker ({kind})", servers, client_options, security)
         Broker.__init__(
             self,
-            type(self).transport_class(servers, **client_options),
+            type(self).transport_class(servers, **client.options),
             dependencies=dependencies,
             middlewares=middlewares,
             graceful_timeout=graceful_timeout,
@@ -184,6 +191,8 @@ class KafkaBrokerBase(KafkaDeclarations, Broker):
         )
         self.bootstrap_servers = servers
         self.url = servers
+        self.security = security
+        self._credentials_warning = client.warning
         transport = self._transport
         if isinstance(transport, KafkaTransport):
             transport.logger = self.logger

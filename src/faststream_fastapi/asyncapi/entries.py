@@ -44,3 +44,8 @@ class Collected:
     tags: list[dict[str, Any]] = field(default_factory=list)
     external_docs: dict[str, Any] | None = None
     identifier: str | None = None
+
+
+def security_schemes(c: Collected) -> dict[str, dict[str, Any]]:
+    """Every server's security schemes, by name, for ``components.securitySchemes``."""
+    return {name: scheme for s in c.servers.values() for name, scheme in s.security.items()}

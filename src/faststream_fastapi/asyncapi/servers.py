@@ -3,12 +3,14 @@
 Passwords live in URLs (``amqp://user:secret@host``, ``redis://:secret@host``,
 ``?password=...``); a published document must never show them. Userinfo is
 always dropped, and so is every query parameter whose name suggests a secret.
+A broker's ``security=`` object adds its scheme's type (``userPassword``,
+``scramSha256``, ``X509``, ...) and, with TLS, the protocol's TLS form.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
@@ -20,6 +22,9 @@ _SECRET = re.compile(
 
 #: Protocol versions worth stating, by protocol.
 _PROTOCOL_VERSIONS = {"amqp": "0.9.1", "amqps": "0.9.1"}
+
+#: A protocol's TLS form, for a broker whose ``security`` object turns TLS on.
+_SECURE = {"amqp": "amqps", "redis": "rediss", "nats": "tls", "kafka": "kafka-secure"}
 
 
 @dataclass
@@ -33,6 +38,8 @@ class Server:
     has_scheme: bool
     protocol_version: str | None = None
     description: str | None = None
+    #: Security schemes by name: their type, never a secret.
+    security: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -84,6 +91,9 @@ def servers_of(broker: Any) -> list[Server]:
     """One :class:`Server` per URL of ``broker``."""
     protocol = broker_protocol(broker)
     description = getattr(broker, "description", None)
+    security = getattr(broker, "security", None)
+    scheme_of = getattr(security, "asyncapi_scheme", None)
+    auth = scheme_of(protocol) if callable(scheme_of) else None
     servers = []
     for url in broker_urls(broker):
         has_scheme = "://" in url
@@ -101,6 +111,8 @@ def servers_of(broker: Any) -> list[Server]:
             path = parts.path if parts.path and parts.path != "/" else None
         if protocol == "kafka" and scheme not in ("kafka", "kafka-secure"):
             scheme = "kafka"
+        if getattr(security, "tls", False):
+            scheme = _SECURE.get(scheme, scheme)
         servers.append(
             Server(
                 protocol=scheme,
@@ -110,6 +122,7 @@ def servers_of(broker: Any) -> list[Server]:
                 has_scheme=has_scheme,
                 protocol_version=_PROTOCOL_VERSIONS.get(scheme),
                 description=description if isinstance(description, str) else None,
+                security=dict([auth]) if auth else {},
             )
         )
     return servers

@@ -16,7 +16,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from .entries import Collected, Entry, Message
+from .entries import Collected, Entry, Message, security_schemes
 from .servers import Server
 
 VERSION = "2.6.0"
@@ -41,6 +41,8 @@ def _server(server: Server) -> dict[str, Any]:
         out["protocolVersion"] = server.protocol_version
     if server.description:
         out["description"] = server.description
+    if server.security:
+        out["security"] = [{name: []} for name in server.security]
     return out
 
 
@@ -106,6 +108,9 @@ def document(c: Collected) -> dict[str, Any]:
         "messages": {e.message.key: _message(e.message) for e in c.entries},
         "schemas": c.schemas,
     }
+    schemes = security_schemes(c)
+    if schemes:
+        doc["components"]["securitySchemes"] = schemes
     if c.tags:
         doc["tags"] = c.tags
     if c.external_docs:

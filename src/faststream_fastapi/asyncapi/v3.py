@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .entries import Collected, Entry, Message
+from .entries import Collected, Entry, Message, security_schemes
 from .servers import Server
 
 VERSION = "3.0.0"
@@ -18,6 +18,8 @@ def _server(server: Server) -> dict[str, Any]:
         out["protocolVersion"] = server.protocol_version
     if server.description:
         out["description"] = server.description
+    if server.security:
+        out["security"] = [{"$ref": f"#/components/securitySchemes/{n}"} for n in server.security]
     return out
 
 
@@ -88,4 +90,7 @@ def document(c: Collected) -> dict[str, Any]:
         "messages": {e.message.key: _message(e.message) for e in c.entries},
         "schemas": c.schemas,
     }
+    schemes = security_schemes(c)
+    if schemes:
+        doc["components"]["securitySchemes"] = schemes
     return doc

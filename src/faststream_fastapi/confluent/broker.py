@@ -14,6 +14,7 @@ class KafkaRouter(KafkaRouterBase):
 
 class KafkaBroker(KafkaBrokerBase):
     transport_class = ConfluentTransport
+    security_client = "confluent"
 
 
 KafkaBroker.__doc__ = (

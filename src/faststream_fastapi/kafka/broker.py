@@ -14,6 +14,7 @@ class KafkaRouter(KafkaRouterBase):
 
 class KafkaBroker(KafkaBrokerBase):
     transport_class = AiokafkaTransport
+    security_client = "aiokafka"
 
 
 KafkaBroker.__doc__ = (

@@ -14,6 +14,8 @@ from ..core.middleware import Middleware
 from ..core.paths import PathPattern, has_params
 from ..core.publisher import Publisher
 from ..core.subscriber import Handler, Spec, SubscriberOptions
+from ..security.clients import apply
+from ..security.objects import BaseSecurity
 from .specs import (
     Destination,
     Expiration,
@@ -150,11 +152,13 @@ class RabbitBroker(_RabbitDeclarations, Broker):
         request_timeout: float = 10.0,
         max_message_bytes: int | None = None,
         logger: Any = ...,
+        security: BaseSecurity | None = None,
         **connection_options: Any,
     ) -> None:
+        client = apply("rabbit", "RabbitBroker", url, connection_options, security)
         Broker.__init__(
             self,
-            RabbitTransport(url, prefetch_count=prefetch_count, **connection_options),
+            RabbitTransport(client.url, prefetch_count=prefetch_count, **client.options),
             dependencies=dependencies,
             middlewares=middlewares,
             graceful_timeout=graceful_timeout,
@@ -163,6 +167,8 @@ class RabbitBroker(_RabbitDeclarations, Broker):
             logger=logger,
         )
         self.url = url
+        self.security = security
+        self._credentials_warning = client.warning
 
     def envelope_for(
         self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]

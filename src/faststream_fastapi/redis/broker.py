@@ -14,6 +14,8 @@ from ..core.middleware import Middleware
 from ..core.paths import PathPattern, has_params
 from ..core.publisher import Publisher
 from ..core.subscriber import Handler, Spec, SubscriberOptions
+from ..security.clients import apply
+from ..security.objects import BaseSecurity
 from .specs import ListSub, PubSub, RedisSpec, StreamSub
 from .transport import RedisTransport
 
@@ -95,11 +97,13 @@ class RedisBroker(_RedisDeclarations, Broker):
         request_timeout: float = 10.0,
         max_message_bytes: int | None = None,
         logger: Any = ...,
+        security: BaseSecurity | None = None,
         **connection_options: Any,
     ) -> None:
+        client = apply("redis", "RedisBroker", url, connection_options, security)
         Broker.__init__(
             self,
-            RedisTransport(url, **connection_options),
+            RedisTransport(client.url, **client.options),
             dependencies=dependencies,
             middlewares=middlewares,
             graceful_timeout=graceful_timeout,
@@ -108,6 +112,8 @@ class RedisBroker(_RedisDeclarations, Broker):
             logger=logger,
         )
         self.url = url
+        self.security = security
+        self._credentials_warning = client.warning
 
     def envelope_for(
         self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]
