@@ -54,3 +54,15 @@ class NotConnectedError(PublishError):
 
 class BrokerConnectionError(FastStreamError, ConnectionError):
     """The broker could not be reached (at start, or when publishing)."""
+
+
+class RedactedError(FastStreamError):
+    """Stands in for a client library's error whose text showed a credential.
+
+    Its message is the original's type and text with the credential replaced
+    by ``***``; its traceback is the original's.
+    """
+
+
+class InsecureCredentialsWarning(UserWarning):
+    """A password or token is about to travel over a connection without TLS."""

@@ -3,14 +3,18 @@
 ``GET {url}`` (the HTML page), ``{url}.json`` (``application/json``),
 ``{url}.yaml`` (``application/yaml``) and ``{url}/static/{asset}`` (the page's
 script and styles, served from the package so the page works offline). They
-are ordinary routes of the router: its ``dependencies=`` protect them, and
+are ordinary routes of the router: its ``dependencies=`` protect them, and so
+do the ``docs_dependencies=`` of the router, which apply to these routes only
+(not to subscribers: a message carries no HTTP credentials);
 ``include_in_schema=False`` keeps them out of the OpenAPI schema.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from fastapi import params
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -34,8 +38,13 @@ def add_docs_routes(
     version: str,
     *,
     cdn: Cdn = None,
+    dependencies: Sequence[params.Depends] = (),
 ) -> list[APIRoute]:
-    """Add the docs routes to ``router``; ``cdn`` loads the viewer from a CDN instead."""
+    """Add the docs routes to ``router``; ``cdn`` loads the viewer from a CDN instead.
+
+    ``dependencies`` guard every one of them, the assets too: a browser sends
+    the page's Basic credentials or cookie again for them.
+    """
     paths = DocsPaths.for_url(url)
     if not version.startswith(("2", "3")):
         raise ValueError(f"unsupported AsyncAPI version {version!r}: use '3.0.0' or '2.6.0'")
@@ -72,5 +81,6 @@ def add_docs_routes(
             # The assets are plumbing, never part of the OpenAPI schema.
             include_in_schema=include_in_schema and endpoint is not asyncapi_asset,
             response_class=response_class,
+            dependencies=list(dependencies),
         )
     return [r for r in router.routes[before:] if isinstance(r, APIRoute)]
