@@ -4,6 +4,7 @@ from fastapi import Depends, Header, Path
 
 from .app import FastStream
 from .core.ack import AckPolicy
+from .core.backoff import Backoff
 from .core.context import Context, Logger, context
 from .core.message import StreamMessage
 from .core.response import Response
@@ -11,6 +12,7 @@ from .testing_app import TestApp
 
 __all__ = [
     "AckPolicy",
+    "Backoff",
     "Context",
     "Depends",
     "FastStream",

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_args, get_origin,
 from fastapi import params
 from pydantic import TypeAdapter
 
+from .core.backoff import Backoff
 from .core.broker import Broker
 from .core.context import ContextField, context
 from .core.errors import SetupError
@@ -141,8 +142,12 @@ class FastStream:
         after_startup: Sequence[Callable[..., Any]] = (),
         on_shutdown: Sequence[Callable[..., Any]] = (),
         after_shutdown: Sequence[Callable[..., Any]] = (),
+        start_retry: Backoff | None = None,
     ) -> None:
         self.broker = broker
+        #: With a ``Backoff``, an unreachable broker does not fail the start: it is
+        #: retried in the background while the app runs not ready.
+        self.start_retry = start_retry
         self.logger = logger
         self.lifespan_context: Lifespan | None = lifespan
         self.title = title
@@ -207,12 +212,19 @@ class FastStream:
         return {"app": self, "broker": self.broker, "logger": self.logger, "context": context}
 
     async def start(self, **run_extra_options: Any) -> None:
-        """Run ``on_startup`` hooks, start the broker, run ``after_startup`` hooks."""
+        """Run ``on_startup`` hooks, start the broker, run ``after_startup`` hooks.
+
+        With ``start_retry``, an unreachable broker is retried in the background
+        and the ``after_startup`` hooks run without waiting for it.
+        """
         context.set_global("app", self)
         for hook in self._on_startup_calling:
             await hook(run_extra_options, self._values())
         if self.broker is not None:
-            await self.broker.start()
+            if self.start_retry is None:
+                await self.broker.start()
+            else:
+                await self.broker.start_or_retry(self.start_retry)
         for hook in self._after_startup_calling:
             await hook({}, self._values())
 

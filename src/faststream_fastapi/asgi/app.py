@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..app import FastStream, Lifespan, default_logger
+from ..core.backoff import Backoff
 from ..core.broker import Broker
 from ..core.errors import FastStreamError
 from .factories import make_asyncapi_asgi
@@ -52,6 +53,7 @@ class AsgiFastStream(FastStream):
         after_startup: Sequence[Any] = (),
         on_shutdown: Sequence[Any] = (),
         after_shutdown: Sequence[Any] = (),
+        start_retry: Backoff | None = None,
     ) -> None:
         super().__init__(
             broker,
@@ -70,6 +72,7 @@ class AsgiFastStream(FastStream):
             after_startup=after_startup,
             on_shutdown=on_shutdown,
             after_shutdown=after_shutdown,
+            start_retry=start_retry,
         )
         self.routes: list[tuple[str, ASGIApp]] = []
         for path, endpoint in asgi_routes:
@@ -100,6 +103,7 @@ class AsgiFastStream(FastStream):
             tags=app.asyncapi_tags,
             external_docs=app.external_docs,
             identifier=app.identifier,
+            start_retry=app.start_retry,
         )
         asgi_app._on_startup_calling = app._on_startup_calling
         asgi_app._after_startup_calling = app._after_startup_calling

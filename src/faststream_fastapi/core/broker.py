@@ -12,15 +12,22 @@ import asyncio
 import itertools
 import logging
 import uuid
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from types import EllipsisType
 from typing import Any, TypeVar
 
 from fastapi import params
 
-from . import codec, logs
+from . import codec, logs, redact
 from .ack import AckPolicy
-from .errors import BrokerConnectionError, SetupError
+from .backoff import Backoff
+from .errors import (
+    BrokerConnectionError,
+    InsecureCredentialsWarning,
+    NotConnectedError,
+    SetupError,
+)
 from .message import CONTENT_TYPE, Envelope, StreamMessage
 from .middleware import Middleware, chain_publish
 from .paths import PathPattern
@@ -30,6 +37,9 @@ from .subscriber import Handler, Spec, Subscriber, as_handler
 from .transport import Transport
 
 default_logger = logging.getLogger("faststream_fastapi")
+
+#: How long ``close()`` waits for a cancelled start retry to unwind.
+_RETRY_STOP_WAIT = 5.0
 
 _id_prefix = uuid.uuid4().hex[:16]
 _id_counter = itertools.count(1)
@@ -186,6 +196,10 @@ class Broker(Registry):
 
     #: Lets a handler ask for the broker by a bare type hint.
     __faststream_broker__ = True
+    #: The ``security=`` object the facade mapped onto its client (AsyncAPI shows its type).
+    security: Any = None
+    #: Set by the facade when credentials would travel without TLS; warned on connect.
+    _credentials_warning: str | None = None
 
     def __init__(
         self,
@@ -216,6 +230,9 @@ class Broker(Registry):
         self.running = False
         self.connected = False
         self.testing = False
+        #: Why the last start attempt failed, while ``start_or_retry`` keeps trying.
+        self.start_failure: str | None = None
+        self._retrying: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._send_envelope = chain_publish(self._publish_middlewares(), self._transport_publish)
 
@@ -233,14 +250,26 @@ class Broker(Registry):
         if root is not self:
             await root.connect()
             return
-        if not self.connected:
-            try:
-                await self._transport.connect()
-            except Exception as exc:
-                raise BrokerConnectionError(
-                    f"{type(self).__name__} cannot connect: {type(exc).__name__}: {exc}"
-                ) from exc
+        if self.connected:
+            return
+        if self._credentials_warning is not None and not self.testing:
+            # Once per broker: warned at the first connection, not at every restart.
+            message, self._credentials_warning = self._credentials_warning, None
+            warnings.warn(message, InsecureCredentialsWarning, stacklevel=2)
+        try:
+            await self._transport.connect()
+        except Exception as exc:
+            # Client libraries may put the URL they were given, password and all,
+            # into their errors: neither our message nor the cause chain shows it.
+            secrets = redact.secrets_of(self._transport)
+            text = f"{type(self).__name__} cannot connect: {type(exc).__name__}: {exc}"
+            error = BrokerConnectionError(redact.redact(text, secrets))
+            cause = redact.redacted_chain(exc, secrets)
+        else:
             self.connected = True
+            return
+        # Raised outside ``except``: the original would stay reachable as ``__context__``.
+        raise error from cause
 
     async def start(self) -> None:
         """Connect, then start consuming for every subscriber."""
@@ -266,27 +295,128 @@ class Broker(Registry):
                 raise
             self.running = True
 
+    async def start_or_retry(self, backoff: Backoff) -> bool:
+        """Start; if the broker cannot be reached, go on trying in the background.
+
+        True when started now. False when the broker was unreachable: a task
+        retries with ``backoff`` (logging each failure) until it starts or
+        ``close()`` is called; meanwhile ``ready()`` is False and
+        ``not_ready_reason()`` says why. Other errors (a refused declaration,
+        a broken handler) raise, as ``start()`` does.
+        """
+        root = self.root()
+        if root is not self:
+            return await root.start_or_retry(backoff)
+        if self.running:
+            return True
+        if self._retrying is not None:
+            return False
+        try:
+            await self.start()
+        except BrokerConnectionError as exc:
+            self._retrying = asyncio.get_running_loop().create_task(self._retry_start(backoff, exc))
+            return False
+        self.start_failure = None
+        return True
+
+    async def _retry_start(self, backoff: Backoff, failure: Exception) -> None:
+        name = type(self).__name__
+        try:
+            for attempt, delay in enumerate(backoff.delays(), start=1):
+                self.start_failure = self._describe(failure)
+                self.logger.warning(
+                    "%s: start attempt %d failed (%s); retrying in %.1f s",
+                    name,
+                    attempt,
+                    self.start_failure,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                try:
+                    await self.start()
+                except SetupError as exc:  # will not get better by waiting
+                    self.start_failure = self._describe(exc)
+                    self.logger.error("%s: start failed, not retrying: %s", name, exc)
+                    return
+                except Exception as exc:
+                    failure = exc
+                else:
+                    self.start_failure = None
+                    self.logger.info("%s: started after %d failed attempt(s)", name, attempt)
+                    return
+        finally:
+            self._retrying = None
+
+    def _describe(self, exc: BaseException) -> str:
+        if isinstance(exc, BrokerConnectionError):
+            text = str(exc)  # names the broker and the cause already
+        else:
+            text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return redact.redact(text, redact.secrets_of(self._transport))
+
+    async def _stop_retrying(self) -> None:
+        retrying = self._retrying
+        if retrying is None:
+            return
+        # Asleep or mid-attempt: a connect cut short leaves nothing ``close`` misses.
+        retrying.cancel()
+        await asyncio.wait({retrying}, timeout=_RETRY_STOP_WAIT)
+        self.start_failure = None
+
+    def not_ready_reason(self) -> str | None:
+        """Why ``healthy()`` is False, in a few words; None when it is True."""
+        root = self.root()
+        if root._retrying is not None:
+            return f"not started, retrying: {root.start_failure}"
+        if root.start_failure is not None:
+            return f"not started: {root.start_failure}"
+        if not root.running:
+            return "not started"
+        if not root.connected:
+            return "not connected"
+        for sub in root.subscribers:
+            consumption = sub.consumption
+            if consumption is None or not consumption.alive:
+                return f"the consumer of {sub.name!r} has stopped"
+        return None
+
     async def close(self) -> None:
-        """Stop consuming (in-flight messages finish), then disconnect."""
+        """Stop retrying a start, stop consuming (in-flight messages finish within
+        ``graceful_timeout``, then are cancelled), then disconnect."""
         root = self.root()
         if root is not self:
             await root.close()
             return
+        await self._stop_retrying()
         async with self._lock:
             if self.running:
                 self.running = False
-                stops = [sub.stop() for sub in self.subscribers]
-                try:
-                    await asyncio.wait_for(
-                        asyncio.gather(*stops, return_exceptions=True), self.graceful_timeout
-                    )
-                except TimeoutError:
-                    self.logger.warning(
-                        "subscribers did not stop within %.1f s", self.graceful_timeout
-                    )
+                await self._stop_subscribers()
             if self.connected:
                 self.connected = False
                 await self._transport.close()
+
+    async def _stop_subscribers(self) -> None:
+        """Stop consuming everywhere at once; cancel what outlives ``graceful_timeout``."""
+        results = await asyncio.gather(
+            *(sub.stop(self.graceful_timeout) for sub in self.subscribers),
+            return_exceptions=True,
+        )
+        cancelled = 0
+        for sub, result in zip(self.subscribers, results, strict=True):
+            if isinstance(result, BaseException):
+                self.logger.error(
+                    "%s: stopping the consumer failed: %s", sub.name, result, exc_info=result
+                )
+            else:
+                cancelled += result
+        if cancelled:
+            self.logger.warning(
+                "%d in-flight handler(s) cancelled after the graceful timeout of %.1f s; "
+                "their messages were not acknowledged and go back to the broker",
+                cancelled,
+                self.graceful_timeout,
+            )
 
     async def ping(self, timeout: float = 5.0) -> bool:
         """True when the broker answers within ``timeout`` seconds."""
@@ -378,7 +508,16 @@ class Broker(Registry):
         return envelope
 
     async def _transport_publish(self, envelope: Envelope) -> Any:
-        return await self.root()._transport.publish(envelope)
+        root = self.root()
+        try:
+            return await root._transport.publish(envelope)
+        except NotConnectedError as exc:
+            if root._retrying is None:
+                raise
+            raise NotConnectedError(
+                f"{type(root).__name__} is not started yet ({root.not_ready_reason()}); "
+                "publish once broker.ready() is true"
+            ) from exc
 
     async def reply(
         self,

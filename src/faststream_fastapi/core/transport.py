@@ -18,6 +18,11 @@ class Consumption(abc.ABC):
     @abc.abstractmethod
     async def stop(self) -> None: ...
 
+    def cancel(self) -> int:
+        """Cancel the deliveries ``stop`` is waiting for (past the graceful timeout);
+        their messages go back unacknowledged. Returns how many were cancelled."""
+        return 0
+
     @property
     def alive(self) -> bool:
         return True

@@ -19,6 +19,7 @@ from fastapi import APIRouter, params
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
+from ..core.backoff import Backoff
 from ..core.broker import Broker
 from ..core.callplan import Overrides
 from ..core.publisher import Publisher
@@ -67,6 +68,8 @@ class StreamRouter(APIRouter, Generic[B]):
         lifespan: Lifespan | None = None,
         asyncapi_version: str = "3.0.0",
         asyncapi_cdn: bool | str | None = None,
+        docs_dependencies: Sequence[params.Depends] = (),
+        start_retry: Backoff | None = None,
         **kwargs: Any,
     ) -> None:
         router_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in _ROUTER_KEYS}
@@ -75,6 +78,9 @@ class StreamRouter(APIRouter, Generic[B]):
         args = tuple(arg for arg in args if arg is not Ellipsis)
         self.broker: B = self.broker_class(*args, **kwargs)  # type: ignore[assignment]
         self.setup_state = setup_state
+        #: With a ``Backoff``, the lifespan completes while the broker is unreachable
+        #: and its start is retried in the background (readiness answers 503 meanwhile).
+        self.start_retry = start_retry
         self.schema_url = schema_url
         self.include_in_schema = include_in_schema
         self._user_lifespan = lifespan
@@ -87,7 +93,12 @@ class StreamRouter(APIRouter, Generic[B]):
         self._docs_routes: list[APIRoute] = []
         if schema_url:
             self._docs_routes = add_docs_routes(
-                self, schema_url, include_in_schema, asyncapi_version, cdn=asyncapi_cdn
+                self,
+                schema_url,
+                include_in_schema,
+                asyncapi_version,
+                cdn=asyncapi_cdn,
+                dependencies=docs_dependencies,
             )
 
     # FastAPI asks every included router whether it contains the including one;
@@ -119,12 +130,19 @@ class StreamRouter(APIRouter, Generic[B]):
         return publisher
 
     def add_ready_route(
-        self, path: str = "/ready", *, timeout: float = 5.0, include_in_schema: bool = False
+        self,
+        path: str = "/ready",
+        *,
+        timeout: float = 5.0,
+        include_in_schema: bool = False,
+        dependencies: Sequence[params.Depends] = (),
     ) -> None:
         """``GET path``: 204 when ``broker.ready(timeout)``, else 503 with no body.
 
         Not ready when the broker is unreachable or a subscriber's consume task
-        died. Call it before ``app.include_router(router)``.
+        died; the answer never says why (no exception text, host or version).
+        ``dependencies`` run first, as on any FastAPI route (e.g. to require
+        credentials). Call it before ``app.include_router(router)``.
         """
         broker = self.broker
 
@@ -136,7 +154,12 @@ class StreamRouter(APIRouter, Generic[B]):
             return Response(status_code=204 if ok else 503)
 
         self.add_api_route(
-            path, ready, methods=["GET"], include_in_schema=include_in_schema, name="ready"
+            path,
+            ready,
+            methods=["GET"],
+            include_in_schema=include_in_schema,
+            name="ready",
+            dependencies=list(dependencies),
         )
 
     def after_startup(self, func: Hook) -> Hook:
@@ -189,7 +212,10 @@ class StreamRouter(APIRouter, Generic[B]):
                 if self.setup_state:
                     state["broker"] = self.broker
                 self.binding.state = state
-                await self.broker.start()
+                if self.start_retry is None:
+                    await self.broker.start()
+                else:
+                    await self.broker.start_or_retry(self.start_retry)
                 try:
                     for hook in self._after_startup:
                         returned = await _call_hook(hook, app)

@@ -26,6 +26,7 @@ from aio_pika.abc import (
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
 
 from ..core.errors import NotConnectedError, PublishError, SetupError
+from ..core.inflight import InFlight
 from ..core.message import CONTENT_TYPE, Deliver, Envelope, Settler, StreamMessage
 from ..core.transport import Consumption, Transport
 from .specs import RabbitExchange, Subscription
@@ -89,9 +90,7 @@ class _Consumer(Consumption):
         self.tag: str | None = None
         self._deliver = deliver
         self._stopping = False
-        self._inflight = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._inflight = InFlight()
 
     @property
     def alive(self) -> bool:
@@ -100,21 +99,18 @@ class _Consumer(Consumption):
     async def on_message(self, raw: AbstractIncomingMessage) -> None:
         if self._stopping:
             return  # unsettled: requeued by RabbitMQ when the channel closes
-        self._inflight += 1
-        self._idle.clear()
-        try:
-            await self._deliver(to_message(raw))
-        finally:
-            self._inflight -= 1
-            if not self._inflight:
-                self._idle.set()
+        await self._inflight.deliver(self._deliver, to_message(raw))
+
+    def cancel(self) -> int:
+        # Each cancelled delivery is nacked (requeued) before the channel closes.
+        return self._inflight.cancel()
 
     async def stop(self) -> None:
         self._stopping = True
         if self.tag is not None:
             with contextlib.suppress(AMQPError, ChannelInvalidStateError, ConnectionError):
                 await self.queue.cancel(self.tag)
-        await self._idle.wait()
+        await self._inflight.wait()
         with contextlib.suppress(AMQPError, ChannelInvalidStateError, ConnectionError):
             await self.channel.close()
 

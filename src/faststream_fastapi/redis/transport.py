@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import os
 import socket
 import uuid
@@ -17,25 +18,28 @@ from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..core.errors import NotConnectedError, PublishError
+from ..core.inflight import InFlight
 from ..core.message import Deliver, Envelope, Settler, StreamMessage
 from ..core.paths import PathPattern
 from ..core.transport import Consumption, Transport
 from . import wire
 from .specs import ListSub, PubSub, RedisSpec, StreamSub
 
+logger = logging.getLogger("faststream_fastapi.redis")
+
 DATA_FIELD = b"__data__"
 _RETRY_DELAY = 1.0
 
 
 class _Loop(Consumption):
-    """A consume loop in a task; ``stop`` lets the current message finish."""
+    """A consume loop in a task; ``stop`` lets the current message finish and
+    starts no other (a stream group's unstarted entries stay pending)."""
 
     def __init__(
         self, run: Callable[[_Loop], Coroutine[Any, Any, None]], cleanup: Any = None
     ) -> None:
         self.stopping = False
-        self._busy = False
-        self._idle: asyncio.Event | None = None
+        self._inflight = InFlight()
         self._cleanup = cleanup
         self.task = asyncio.get_running_loop().create_task(run(self))
 
@@ -43,20 +47,19 @@ class _Loop(Consumption):
     def alive(self) -> bool:
         return not self.task.done()
 
-    async def handle(self, deliver: Deliver, message: StreamMessage) -> None:
-        self._busy = True
-        try:
-            await deliver(message)
-        finally:
-            self._busy = False
-            if self._idle is not None:
-                self._idle.set()
+    async def handle(self, deliver: Deliver, message: StreamMessage) -> bool:
+        """Deliver ``message``; False (not delivered) once stopping."""
+        if self.stopping:
+            return False
+        await self._inflight.deliver(deliver, message, self.task)
+        return True
+
+    def cancel(self) -> int:
+        return self._inflight.cancel()
 
     async def stop(self) -> None:
         self.stopping = True
-        if self._busy:
-            self._idle = asyncio.Event()
-            await self._idle.wait()
+        await self._inflight.wait()
         self.task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self.task
@@ -234,10 +237,23 @@ class RedisTransport(Transport):
                 except (RedisConnectionError, RedisTimeoutError, OSError):
                     await asyncio.sleep(_RETRY_DELAY)
                     continue
-                for item in items:
-                    await loop.handle(deliver, _message(item, key, item))
+                for index, item in enumerate(items):
+                    if not await loop.handle(deliver, _message(item, key, item)):
+                        unstarted.extend(items[index:])
+                        return
 
-        return _Loop(run)
+        async def push_back() -> None:
+            if unstarted:
+                # Popped but not started when the loop stopped: back at the head, in order.
+                try:
+                    await client.lpush(key, *reversed(unstarted))
+                except Exception as exc:
+                    lost = len(unstarted)
+                    logger.error("list %r: %d popped items lost at stop: %s", key, lost, exc)
+                    raise
+
+        unstarted: list[bytes] = []
+        return _Loop(run, push_back)
 
     async def _stream(self, spec: StreamSub, deliver: Deliver) -> _Loop:
         client = self._client()
@@ -285,9 +301,9 @@ class RedisTransport(Transport):
                     await client.xack(stream, group, entry_id)
                     continue
                 settler = _StreamSettler(client, stream, group, entry_id)
-                await loop.handle(
-                    deliver, _message(fields.get(DATA_FIELD, b""), stream, fields, settler)
-                )
+                message = _message(fields.get(DATA_FIELD, b""), stream, fields, settler)
+                if not await loop.handle(deliver, message):
+                    return  # stopping: the rest stays pending for another consumer
 
         async def run_group(loop: _Loop) -> None:
             claim_at = 0.0

@@ -1,0 +1,80 @@
+"""The deliveries a consumption has in hand: waited for on stop, cancelled past the timeout.
+
+A subscriber being stopped first lets its handlers finish; past the broker's
+``graceful_timeout`` it cancels them. A cancelled handler's message is handed
+back (``nack``: NATS ``nak``, RabbitMQ requeue; a Kafka offset stays
+uncommitted, a Redis stream entry stays pending) so the next consumer gets it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from .message import Deliver, StreamMessage
+
+
+class InFlight:
+    """Runs deliveries, tracking each by the task it runs in."""
+
+    __slots__ = ("_cancelled", "_idle", "_running")
+
+    def __init__(self) -> None:
+        self._running: dict[asyncio.Task[Any], StreamMessage] = {}
+        self._cancelled: set[asyncio.Task[Any]] = set()
+        # Created only while ``wait`` waits: no event to set and clear per message.
+        self._idle: asyncio.Future[None] | None = None
+
+    def __len__(self) -> int:
+        return len(self._running)
+
+    async def deliver(
+        self, deliver: Deliver, message: StreamMessage, task: asyncio.Task[Any] | None = None
+    ) -> None:
+        """``deliver(message)`` in ``task`` (the current one, found when not given:
+        a consume loop passes its own, which is cheaper); returns normally when
+        ``cancel`` ended it, so the consumption's own loop goes on to wind down."""
+        if task is None:
+            task = asyncio.current_task()
+            assert task is not None
+        running = self._running
+        running[task] = message
+        try:
+            try:
+                await deliver(message)
+            except asyncio.CancelledError:
+                if task not in self._cancelled:
+                    raise
+            if self._cancelled and task in self._cancelled:
+                # Before going idle: ``stop`` then closes the channel or connection.
+                await self._hand_back(task, message)
+        finally:
+            del running[task]
+            if self._cancelled:  # e.g. a handler that turned our cancellation into an error
+                self._cancelled.discard(task)
+            idle = self._idle
+            if idle is not None and not running and not idle.done():
+                idle.set_result(None)
+
+    async def _hand_back(self, task: asyncio.Task[Any], message: StreamMessage) -> None:
+        self._cancelled.discard(task)
+        uncancel = getattr(task, "uncancel", None)  # Python 3.11+
+        if uncancel is not None:
+            uncancel()
+        with contextlib.suppress(Exception):
+            await message.nack()  # no-op when the handler had settled it already
+
+    async def wait(self) -> None:
+        """Until no delivery is in hand."""
+        if self._running:
+            if self._idle is None or self._idle.done():
+                self._idle = asyncio.get_running_loop().create_future()
+            await self._idle
+
+    def cancel(self) -> int:
+        """Cancel every delivery in hand; returns how many."""
+        for task in self._running:
+            self._cancelled.add(task)
+            task.cancel()
+        return len(self._running)
