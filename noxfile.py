@@ -31,11 +31,13 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Print the benchmark table: in-memory us/message and real-broker msgs/s."""
+    """Print the benchmark tables: in-memory us/message, real-broker msgs/s, middleware
+    cost, and a slow subscriber's memory under a backlog."""
     session.install("-e", ".[test]")
     session.run("bash", BROKERS, "start", external=True)
     session.run("python", "bench/run.py", *session.posargs)
     session.run("python", "bench/case_middlewares.py")
+    session.run("python", "bench/case_backlog.py")
 
 
 @nox.session(python=PYTHON)

@@ -17,6 +17,8 @@ from ..core.middleware import Middleware
 from ..core.paths import PathPattern, has_params
 from ..core.publisher import Publisher
 from ..core.subscriber import Handler, Spec, SubscriberOptions
+from ..security.clients import apply
+from ..security.objects import BaseSecurity
 from .specs import JStream, NatsSub, PullSub
 from .transport import NatsTransport
 
@@ -48,6 +50,8 @@ class _NatsDeclarations(Registry):
         pull_sub: PullSub | bool | None = None,
         deliver_policy: DeliverPolicy | str | None = None,
         config: ConsumerConfig | None = None,
+        pending_msgs_limit: int | None = None,
+        pending_bytes_limit: int | None = None,
         **options: Unpack[SubscriberOptions],
     ) -> Callable[[Callable[..., Any]], Handler]:
         """Handle messages on ``subject`` (``*``/``>`` wildcards, ``{name}`` parts).
@@ -61,7 +65,9 @@ class _NatsDeclarations(Registry):
         (a ``nats.js.api.ConsumerConfig``: ``ack_wait``, ``max_deliver``, ...)
         tune the consumer. A push consumer being stopped hands messages it had
         not started back (``nak``); a pull consumer does the same with the rest
-        of its batch.
+        of its batch. ``pending_msgs_limit`` / ``pending_bytes_limit`` bound what
+        a push subscription queues in the process (core default: 10,000
+        messages / 16 MiB; past them nats-py drops messages as a slow consumer).
         """
         js = _stream(stream)
         if js is None and (durable or pull_sub or deliver_policy is not None or config):
@@ -73,6 +79,11 @@ class _NatsDeclarations(Registry):
             pull_sub = PullSub()
         elif pull_sub is False:
             pull_sub = None
+        if pull_sub is not None and (pending_msgs_limit, pending_bytes_limit) != (None, None):
+            raise SetupError(
+                f"subscriber {subject!r}: a pull consumer holds one batch (PullSub.batch_size); "
+                "pending_msgs_limit= and pending_bytes_limit= are for push subscriptions"
+            )
         if pull_sub is not None and queue:
             raise SetupError(
                 f"subscriber {subject!r}: pull consumers share work through durable=, not queue="
@@ -85,6 +96,8 @@ class _NatsDeclarations(Registry):
             pull_sub=pull_sub,
             deliver_policy=DeliverPolicy(deliver_policy) if deliver_policy else None,
             config=config,
+            pending_msgs_limit=pending_msgs_limit,
+            pending_bytes_limit=pending_bytes_limit,
         )
         return self._add_subscriber(
             spec,
@@ -119,7 +132,8 @@ class NatsBroker(_NatsDeclarations, Broker):
     """A NATS connection: core subjects, queue groups and JetStream streams.
 
     ``connection_options`` go to ``nats.connect`` (``user``, ``password``,
-    ``token``, ``tls``, ``name``, ...). Defaults differ from nats-py's in one
+    ``token``, ``tls``, ``name``, ...); ``security=`` (``faststream_fastapi.security``)
+    sets TLS and credentials. Defaults differ from nats-py's in one
     way: after the first connection the client reconnects for ever
     (``max_reconnect_attempts=-1``), as a long-running service should; the
     first connection is bounded by ``connect_timeout`` (5 s) so start-up fails
@@ -141,11 +155,13 @@ class NatsBroker(_NatsDeclarations, Broker):
         request_timeout: float = 10.0,
         max_message_bytes: int | None = None,
         logger: Any = ...,
+        security: BaseSecurity | None = None,
         **connection_options: Any,
     ) -> None:
+        client = apply("nats", "NatsBroker", servers, connection_options, security)
         Broker.__init__(
             self,
-            NatsTransport(servers, **connection_options),
+            NatsTransport(client.url, **client.options),
             dependencies=dependencies,
             middlewares=middlewares,
             graceful_timeout=graceful_timeout,
@@ -154,6 +170,8 @@ class NatsBroker(_NatsDeclarations, Broker):
             logger=logger,
         )
         self.servers = servers
+        self.security = security
+        self._credentials_warning = client.warning
 
     def envelope_for(
         self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]

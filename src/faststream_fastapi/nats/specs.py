@@ -74,7 +74,9 @@ class NatsSub:
     a JetStream consumer (push, or pull with ``pull_sub``) delivers with
     explicit acks: ack, ``nak`` (redeliver) or ``term`` (drop).
     ``{name}`` parts (``"logs.{level}"``) match one token each and fill
-    ``Path()`` parameters.
+    ``Path()`` parameters. ``pending_msgs_limit`` and ``pending_bytes_limit``
+    bound a push subscription's client-side queue (``None``: the transport's
+    default; see ``docs/delivery.md``, "Backlogs and memory").
     """
 
     subject: str
@@ -84,6 +86,8 @@ class NatsSub:
     pull_sub: PullSub | None = None
     deliver_policy: DeliverPolicy | None = None
     config: ConsumerConfig | None = field(default=None, compare=False)
+    pending_msgs_limit: int | None = None
+    pending_bytes_limit: int | None = None
 
     @property
     def name(self) -> str:

@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import logging
 import math
+import ssl
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -16,7 +17,9 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
 
+from ..core import redact
 from ..core.errors import NotConnectedError, PublishError
+from ..core.inflight import InFlight
 from ..core.message import REPLY_TO, Deliver, Envelope, Settler, StreamMessage
 from ..core.transport import Consumption, Transport
 from .specs import JStream, NatsSub, subject_matches
@@ -31,6 +34,12 @@ CONNECT_DEFAULTS: dict[str, Any] = {
     # Once up, a service keeps trying for ever; ``ping`` reports the outage.
     "max_reconnect_attempts": -1,
 }
+
+#: A core subscription's client-side queue; nats-py's own defaults (512k
+#: messages, 128 MiB) let a slow handler under a burst hold 128 MiB. Past
+#: either, nats-py drops the message (at-most-once) and reports a slow consumer.
+CORE_PENDING_MSGS_LIMIT = 10_000
+CORE_PENDING_BYTES_LIMIT = 16 * 1024 * 1024
 
 _RETRY_DELAY = 1.0
 _STOP_WAIT = 1.0
@@ -57,10 +66,11 @@ class _JsSettler(Settler):
 class _Push(Consumption):
     """A push subscription: nats-py calls ``on_msg`` for one message at a time.
 
-    ``stop`` lets the message in hand finish, then drains the subscription:
-    what was already received passes through ``on_msg`` once more and, being
+    ``stop`` drains the subscription at once: the server delivers nothing
+    more, and what was already received passes through ``on_msg`` and, being
     unstarted, goes straight back to JetStream (``nak``) or, on a core
-    subject, is dropped.
+    subject, is dropped. The message in hand finishes meanwhile (or, cancelled,
+    is handed back: after the unsubscribe, so it goes to another consumer).
     """
 
     def __init__(self, client: Client, deliver: Deliver, *, jetstream: bool) -> None:
@@ -69,8 +79,7 @@ class _Push(Consumption):
         self._deliver = deliver
         self._jetstream = jetstream
         self._stopping = False
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._inflight = InFlight()
 
     @property
     def alive(self) -> bool:
@@ -82,23 +91,31 @@ class _Push(Consumption):
                 with contextlib.suppress(Exception):
                     await msg.nak()
             return
-        self._idle.clear()
-        try:
-            await self._deliver(_to_message(msg, jetstream=self._jetstream))
-        finally:
-            self._idle.set()
+        # Cancelled past the graceful timeout, it returns normally (after a ``nak``):
+        # nats-py's delivery task goes on, so the drain can hand back the rest.
+        await self._inflight.deliver(self._deliver, _to_message(msg, jetstream=self._jetstream))
+
+    def cancel(self) -> int:
+        return self._inflight.cancel()
 
     async def stop(self) -> None:
         self._stopping = True
-        await self._idle.wait()
         sub, self.sub = self.sub, None
         if sub is None or self._client.is_closed:
+            await self._inflight.wait()
             return
+        # The drain's unsubscribe goes out now; the drain itself ends once the
+        # message in hand is done (nats-py counts it as pending until then).
+        draining = asyncio.get_running_loop().create_task(sub.drain())
         try:
-            await asyncio.wait_for(sub.drain(), _STOP_WAIT)
+            await self._inflight.wait()
+            await asyncio.wait_for(draining, _STOP_WAIT)
         except Exception:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
+        finally:
+            if not draining.done():  # we were cancelled: do not leave it behind
+                draining.cancel()
 
 
 class _Loop(Consumption):
@@ -111,8 +128,7 @@ class _Loop(Consumption):
         cleanup: Callable[[], Awaitable[None]],
     ) -> None:
         self.stopping = False
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._inflight = InFlight()
         self._cleanup = cleanup
         self.task = asyncio.get_running_loop().create_task(run(self))
 
@@ -121,15 +137,14 @@ class _Loop(Consumption):
         return not self.task.done()
 
     async def handle(self, deliver: Deliver, message: StreamMessage) -> None:
-        self._idle.clear()
-        try:
-            await deliver(message)
-        finally:
-            self._idle.set()
+        await self._inflight.deliver(deliver, message, self.task)
+
+    def cancel(self) -> int:
+        return self._inflight.cancel()
 
     async def stop(self) -> None:
         self.stopping = True
-        await self._idle.wait()
+        await self._inflight.wait()
         self.task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self.task
@@ -170,6 +185,11 @@ def _to_message(msg: Msg, *, jetstream: bool) -> StreamMessage:
     )
 
 
+def _explains(exc: Exception) -> bool:
+    """Whether ``exc`` is why a connection is refused for good (credentials, TLS)."""
+    return isinstance(exc, ssl.SSLError) or "Authorization Violation" in str(exc)
+
+
 class NatsTransport(Transport):
     def __init__(self, servers: str | list[str] = "nats://localhost:4222", **options: Any) -> None:
         self.servers = servers
@@ -200,7 +220,10 @@ class NatsTransport(Transport):
         user_error_cb = options.pop("error_cb", None)
 
         async def error_cb(exc: Exception) -> None:
-            last_error[:] = [exc]
+            # A refused credential or certificate explains a failed start better
+            # than the broken pipe of the retry that may follow it.
+            if not (last_error and _explains(last_error[0])):
+                last_error[:] = [exc]
             if user_error_cb is not None:
                 await user_error_cb(exc)
             else:
@@ -224,7 +247,8 @@ class NatsTransport(Transport):
                 await client.close()
             cause = last_error[0] if last_error else exc
             raise ConnectionError(
-                f"cannot connect to NATS at {self.servers}: {type(cause).__name__}: {cause}"
+                f"cannot connect to NATS at {redact.addresses(self.servers)}: "
+                f"{type(cause).__name__}: {cause}"
             ) from cause
         self.client = client
         self._js = client.jetstream()
@@ -358,7 +382,10 @@ class NatsTransport(Transport):
             client = self._client()
             consumer = _Push(client, deliver, jetstream=False)
             consumer.sub = await client.subscribe(
-                subject, queue=spec.queue or "", cb=consumer.on_msg
+                subject,
+                queue=spec.queue or "",
+                cb=consumer.on_msg,
+                **_pending_limits(spec, CORE_PENDING_MSGS_LIMIT, CORE_PENDING_BYTES_LIMIT),
             )
             # Interest is registered once the server has seen it: after this,
             # a publish from any connection reaches us.
@@ -382,6 +409,8 @@ class NatsTransport(Transport):
             config=config,
             manual_ack=True,
             deliver_policy=spec.deliver_policy,
+            # Unless set, nats-py's; the consumer's ``max_ack_pending`` bounds it.
+            **_pending_limits(spec, None, None),
         )
         return consumer
 
@@ -411,6 +440,14 @@ class NatsTransport(Transport):
                             await msg.nak()
 
         return _Loop(run, cleanup=psub.unsubscribe)
+
+
+def _pending_limits(spec: NatsSub, msgs: int | None, size: int | None) -> dict[str, Any]:
+    """``pending_msgs_limit`` / ``pending_bytes_limit`` for nats-py: the spec's, else these."""
+    msgs = spec.pending_msgs_limit if spec.pending_msgs_limit is not None else msgs
+    size = spec.pending_bytes_limit if spec.pending_bytes_limit is not None else size
+    limits = {"pending_msgs_limit": msgs, "pending_bytes_limit": size}
+    return {k: v for k, v in limits.items() if v is not None}
 
 
 async def _log_reconnected() -> None:
