@@ -24,7 +24,7 @@ HEADERS = [("content-type", b"application/json")]
 WINDOW = 100
 
 
-def _fill(topic: str, n: int) -> None:
+def fill(topic: str, n: int) -> None:
     producer = Producer({"bootstrap.servers": SERVERS})
     for i in range(n):
         producer.produce(topic, PAYLOAD_JSON, headers=HEADERS)
@@ -35,7 +35,11 @@ def _fill(topic: str, n: int) -> None:
 
 async def bare(n: int) -> float:
     topic = f"bench-bare-{uuid.uuid4().hex}"
-    await asyncio.to_thread(_fill, topic, n)
+    await asyncio.to_thread(fill, topic, n)
+    return await consume_bare(topic, n)
+
+
+async def consume_bare(topic: str, n: int) -> float:
     config = {
         "bootstrap.servers": SERVERS,
         "group.id": f"unused-{topic}",
@@ -67,7 +71,11 @@ async def bare(n: int) -> float:
 
 async def ours(n: int) -> float:
     topic = f"bench-ours-{uuid.uuid4().hex}"
-    await asyncio.to_thread(_fill, topic, n)
+    await asyncio.to_thread(fill, topic, n)
+    return await consume_ours(topic, n)
+
+
+async def consume_ours(topic: str, n: int) -> float:
     router = KafkaRouter(SERVERS)
     counter = Counter(n)
 

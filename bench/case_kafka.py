@@ -21,7 +21,7 @@ HEADERS = [("content-type", b"application/json")]
 WINDOW = 100
 
 
-async def _fill(topic: str, n: int) -> None:
+async def fill(topic: str, n: int) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=SERVERS)
     await producer.start()
     for start in range(0, n, 1000):
@@ -35,7 +35,11 @@ async def _fill(topic: str, n: int) -> None:
 
 async def bare(n: int) -> float:
     topic = f"bench-bare-{uuid.uuid4().hex}"
-    await _fill(topic, n)
+    await fill(topic, n)
+    return await consume_bare(topic, n)
+
+
+async def consume_bare(topic: str, n: int) -> float:
     consumer = AIOKafkaConsumer(
         bootstrap_servers=SERVERS, auto_offset_reset="earliest", enable_auto_commit=False
     )
@@ -64,7 +68,11 @@ async def bare(n: int) -> float:
 
 async def ours(n: int) -> float:
     topic = f"bench-ours-{uuid.uuid4().hex}"
-    await _fill(topic, n)
+    await fill(topic, n)
+    return await consume_ours(topic, n)
+
+
+async def consume_ours(topic: str, n: int) -> float:
     router = KafkaRouter(SERVERS)
     counter = Counter(n)
 

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from ..core.inflight import InFlight
 from ..core.message import Deliver, Settler
 from ..core.transport import Consumption
 from .message import KafkaMessage, batch_message
@@ -104,7 +105,8 @@ class RecordSource(abc.ABC):
 
 
 class ConsumeLoop(Consumption):
-    """Runs one subscription; ``stop`` lets the batch in hand finish and commits it."""
+    """Runs one subscription; ``stop`` lets the record in hand finish, starts no
+    other, and commits what was settled."""
 
     def __init__(
         self, source: RecordSource, spec: KafkaTopic, deliver: Deliver, logger: logging.Logger
@@ -116,6 +118,7 @@ class ConsumeLoop(Consumption):
         self.offsets = Offsets(source, spec.group_id is not None and not spec.auto_commit)
         self.max_records = spec.max_records or DEFAULT_MAX_RECORDS
         self.stopping = False
+        self._inflight = InFlight()
         self.task = asyncio.get_running_loop().create_task(self._run())
 
     @property
@@ -137,19 +140,22 @@ class ConsumeLoop(Consumption):
                 self.logger.warning("%s: fetch failed: %s", spec.name, exc)
                 await asyncio.sleep(_RETRY_DELAY)
                 continue
-            if records:
-                build = self.source.build
+            if records and not self.stopping:
+                build, deliver, task = self.source.build, self._inflight.deliver, self.task
                 if spec.batch:
                     messages = [build(record, offsets) for record in records]
-                    await self.deliver(batch_message(messages, _BatchSettler(offsets, messages)))
+                    batch = batch_message(messages, _BatchSettler(offsets, messages))
+                    await deliver(self.deliver, batch, task)
                 else:
                     rewound = offsets.rewound
                     for record in records:
+                        if self.stopping:
+                            break  # not started, not committed: the group's next member reads it
                         msg = build(record, offsets)
                         # After a nack the partition was sought back: the rest comes again.
                         if rewound and (msg.topic, msg.partition) in rewound:
                             continue
-                        await self.deliver(msg)
+                        await deliver(self.deliver, msg, task)
                 offsets.rewound.clear()
             if offsets.done:
                 await self._commit(final=False)
@@ -161,6 +167,9 @@ class ConsumeLoop(Consumption):
         except Exception as exc:
             # E.g. the partitions moved to another member: it re-reads from the last commit.
             self.logger.warning("%s: offset commit failed: %s", self.spec.name, exc)
+
+    def cancel(self) -> int:
+        return self._inflight.cancel()
 
     async def stop(self) -> None:
         self.stopping = True

@@ -16,6 +16,7 @@ from ..core.message import (
     NO_PATH,
     NO_SETTLER,
     REPLY_TO,
+    Settlement,
     Settler,
     StreamMessage,
 )
@@ -25,6 +26,10 @@ RawHeaders = Sequence[tuple[str, bytes | None]] | None
 
 class OffsetBook(Protocol):
     """Where a record's settlement goes (``consume.Offsets``)."""
+
+    #: False when nothing is committed (no group, or auto-commit): then only a
+    #: ``nack`` (a seek back) needs telling.
+    commits: bool
 
     def settle(self, position: tuple[str, int], first: int, last: int, requeue: bool) -> None: ...
 
@@ -40,8 +45,16 @@ class KafkaMessage(StreamMessage):
 
     __slots__ = ("_offsets", "batch", "key", "offset", "partition", "timestamp", "topic")
 
-    def __init__(
-        self,
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    timestamp: int | None
+    batch: list[KafkaMessage] | None
+    _offsets: OffsetBook | None
+
+    def __new__(
+        cls,
         body: bytes,
         headers: Mapping[str, str] | None = None,
         *,
@@ -54,64 +67,52 @@ class KafkaMessage(StreamMessage):
         settler: Settler = NO_SETTLER,
         batch: list[KafkaMessage] | None = None,
         lowered: bool = False,
-    ) -> None:
-        if lowered and isinstance(headers, dict):
-            # Our own decoding: lower-case keys already. Fill the slots directly,
-            # this runs for every record.
-            self.headers = Headers.lowered(headers)
-            self.body = body
-            self.destination = topic
-            self.content_type = headers.get(CONTENT_TYPE)
-            self.correlation_id = headers.get(CORRELATION_ID)
-            reply_to = headers.get(REPLY_TO)
-            self.reply_to = reply_to or None
-            self.message_id = f"{topic}:{partition}:{offset}" if offset >= 0 else None
-            self.path = NO_PATH
-            self.raw = raw
-            self.settled = None
-            self._settler = settler
-            self._decoded = _UNSET
-        else:
-            super().__init__(
-                body,
-                headers,
-                destination=topic,
-                message_id=f"{topic}:{partition}:{offset}" if offset >= 0 else None,
-                raw=raw,
-                settler=settler,
-            )
-        self.topic = topic
-        self.partition = partition
-        self.offset = offset
-        self.key = key
-        self.timestamp = timestamp
+    ) -> KafkaMessage:
+        # ``lowered``: the keys are lower-case already (``decode_headers``).
+        data = dict(headers or {}) if lowered else Headers(headers)._data
+        self = cls.from_record(body, data, topic, partition, offset, key, timestamp, raw, None)
+        self._settler = settler
         self.batch = batch
-        self._offsets: OffsetBook | None = None
+        return self
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Nothing left to do: ``__new__`` filled every slot, as ``from_record`` does."""
 
     @classmethod
     def from_record(
         cls,
-        body: bytes,
-        headers: dict[str, str],
+        body: bytes | None,
+        headers: RawHeaders | dict[str, str],
         topic: str,
         partition: int,
         offset: int,
         key: bytes | None,
         timestamp: int | None,
         raw: Any,
-        offsets: OffsetBook,
+        offsets: OffsetBook | None,
     ) -> KafkaMessage:
-        """A consumed record, built for the hot path: slots filled directly and
-        settled straight into ``offsets`` (no settler object per record).
-        ``headers`` must have lower-case keys (``decode_headers``)."""
-        self = cls.__new__(cls)
-        self.headers = Headers.lowered(headers)
-        self.body = body
+        """A record as a message, built for the hot path (every slot stored
+        right here, one frame): Kafka's ``(name, bytes)`` header pairs decoded
+        (a dict is taken as decoded already), the ``Headers`` view left for a
+        first look, settled straight into ``offsets`` (no settler per record)."""
+        self = object.__new__(cls)
+        if isinstance(headers, dict):
+            data: dict[str, str] = headers
+        else:
+            data = {}
+            if headers:
+                try:
+                    # A loop, not a comprehension: one frame less per record (CPython 3.11).
+                    for k, v in headers:
+                        data[k.lower()] = v.decode()  # type: ignore[union-attr]
+                except (UnicodeDecodeError, AttributeError):  # rare: bad UTF-8 or a null value
+                    data = decode_headers(headers)
+        self._headers = data
+        self.body = body if body is not None else b""
         self.destination = self.topic = topic
-        self.content_type = headers.get(CONTENT_TYPE)
-        self.correlation_id = headers.get(CORRELATION_ID)
-        self.reply_to = headers.get(REPLY_TO) or None
-        self.message_id = f"{topic}:{partition}:{offset}"
+        self.content_type = data.get(CONTENT_TYPE)
+        self.correlation_id = data.get(CORRELATION_ID)
+        self.reply_to = data.get(REPLY_TO) or None
         self.path = NO_PATH
         self.raw = raw
         self.settled = None
@@ -121,30 +122,39 @@ class KafkaMessage(StreamMessage):
         self.offset = offset
         self.key = key
         self.timestamp = timestamp
-        self.batch = None
         self._offsets = offsets
+        self.batch = None
         return self
 
+    @property
+    def message_id(self) -> str | None:  # type: ignore[override]
+        """``topic:partition:offset``, made when asked: most messages never are."""
+        return f"{self.topic}:{self.partition}:{self.offset}" if self.offset >= 0 else None
+
+    def settle_now(self, settlement: Settlement) -> bool:
+        """Settle without awaiting when it is only offset bookkeeping (see ``StreamMessage``)."""
+        offsets = self._offsets
+        if offsets is None:
+            return False
+        if self.settled is None:
+            self.settled = settlement
+            if settlement == "nack" or offsets.commits:
+                offsets.settle(
+                    (self.topic, self.partition), self.offset, self.offset, settlement == "nack"
+                )
+        return True
+
     async def ack(self) -> None:
-        if self._offsets is None:
+        if not self.settle_now("ack"):
             await super().ack()
-        elif self.settled is None:
-            self.settled = "ack"
-            self._offsets.settle((self.topic, self.partition), self.offset, self.offset, False)
 
     async def reject(self) -> None:
-        if self._offsets is None:
+        if not self.settle_now("reject"):
             await super().reject()
-        elif self.settled is None:
-            self.settled = "reject"
-            self._offsets.settle((self.topic, self.partition), self.offset, self.offset, False)
 
     async def nack(self) -> None:
-        if self._offsets is None:
+        if not self.settle_now("nack"):
             await super().nack()
-        elif self.settled is None:
-            self.settled = "nack"
-            self._offsets.settle((self.topic, self.partition), self.offset, self.offset, True)
 
     def __repr__(self) -> str:
         return (

@@ -21,7 +21,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaExcepti
 from confluent_kafka import TopicPartition as TP
 
 from .._kafka.consume import ConsumeLoop, Offsets, Position, RecordSource
-from .._kafka.message import KafkaMessage, as_key, decode_headers, encode_headers
+from .._kafka.message import KafkaMessage, as_key, encode_headers
 from .._kafka.specs import KafkaTopic
 from .._kafka.transport import KafkaTransport
 from ..core.errors import NotConnectedError, PublishError
@@ -65,6 +65,17 @@ _PRODUCER_ONLY = (
     "partitioner",
     "transactional.id",
 )
+
+
+#: Consumer defaults that differ from librdkafka's, the caller's options win. librdkafka
+#: prefetches up to 64 MiB / 100,000 messages per consumer (each subscriber has one):
+#: a backlog would fill that. A smaller queue is refilled promptly instead of after
+#: librdkafka's 1 s back-off, so throughput stays.
+CONSUMER_DEFAULTS: dict[str, Any] = {
+    "queued.max.messages.kbytes": 8 * 1024,
+    "queued.min.messages": 10_000,
+    "fetch.queue.backoff.ms": 20,
+}
 
 
 def config(options: dict[str, Any]) -> dict[str, Any]:
@@ -160,7 +171,7 @@ class _Poller:
 class ConfluentTransport(KafkaTransport):
     def __init__(self, bootstrap_servers: str = "localhost:9092", **options: Any) -> None:
         self.bootstrap_servers = bootstrap_servers
-        self.options = config(options)
+        self.options = {**CONSUMER_DEFAULTS, **config(options)}
         self.connect_timeout = float(self.options.pop("connect.timeout", 10.0))
         self.producer: Producer | None = None
         self._poller: _Poller | None = None
@@ -312,10 +323,9 @@ class ConfluentTransport(KafkaTransport):
 
 
 def _message(m: Any, offsets: Offsets) -> KafkaMessage:
-    value = m.value()
     return KafkaMessage.from_record(
-        value if value is not None else b"",
-        decode_headers(m.headers()),
+        m.value(),
+        m.headers(),
         m.topic(),
         m.partition(),
         m.offset(),

@@ -385,6 +385,35 @@ def _describe(call: Any) -> str:
     return getattr(target, "__qualname__", None) or type(target).__name__
 
 
+class FastCall:
+    """The common handler shape, run straight-line: no dependency tree to walk.
+
+    ``arguments`` reads the body and the context values (synchronously), then
+    each parameterless ``async def`` dependency is awaited and the handler
+    called. A subscriber may inline ``run`` into its own delivery coroutine.
+    """
+
+    __slots__ = ("arguments", "call", "deps")
+
+    def __init__(
+        self,
+        arguments: Callable[[StreamMessage, RunEnv], dict[str, Any]],
+        deps: tuple[tuple[str | None, Callable[[], Awaitable[Any]]], ...],
+        call: Callable[..., Awaitable[Any]],
+    ) -> None:
+        self.arguments = arguments
+        self.deps = deps
+        self.call = call
+
+    async def run(self, message: StreamMessage, env: RunEnv) -> tuple[Any, BackgroundTasks | None]:
+        kwargs = self.arguments(message, env)
+        for name, dep in self.deps:
+            value = await dep()
+            if name is not None:
+                kwargs[name] = value
+        return await self.call(**kwargs), None
+
+
 class CallPlan:
     """The compiled form of one handler and its dependency tree."""
 
@@ -421,7 +450,9 @@ class CallPlan:
         self.body_fields = list(data.values())
         self.header_fields = list(headers.values())
         #: ``await plan.run(message, env)`` -> (result, background tasks or None)
-        self.run: Runner = self._fast_runner() or self._run_general
+        #: The straight-line path when the handler's shape allows one (see ``_fast_call``).
+        self.fast: FastCall | None = self._fast_call()
+        self.run: Runner = self.fast.run if self.fast is not None else self._run_general
 
     def _build(
         self,
@@ -483,7 +514,7 @@ class CallPlan:
 
     # -- per message --------------------------------------------------------
 
-    def _fast_runner(self) -> Runner | None:
+    def _fast_call(self) -> FastCall | None:
         """A straight-line runner for the common shape, or ``None``.
 
         The shape: an ``async def`` handler whose dependencies are framework
@@ -524,9 +555,7 @@ class CallPlan:
         )
         json_type = codec.JSON
 
-        async def run_fast(
-            message: StreamMessage, env: RunEnv
-        ) -> tuple[Any, BackgroundTasks | None]:
+        def arguments(message: StreamMessage, env: RunEnv) -> dict[str, Any]:
             kwargs: dict[str, Any] = {}
             if whole is not None:
                 raw = message.body
@@ -539,13 +568,9 @@ class CallPlan:
                     kwargs[whole] = read_whole(raw, message.content_type)
             for name, getter in contexts:
                 kwargs[name] = getter(message, env)
-            for dep_name, dep in deps:
-                value = await dep()
-                if dep_name is not None:
-                    kwargs[dep_name] = value
-            return await call(**kwargs), None
+            return kwargs
 
-        return run_fast
+        return FastCall(arguments, tuple(deps), call)
 
     async def _run_general(
         self, message: StreamMessage, env: RunEnv

@@ -48,12 +48,12 @@ class StreamMessage:
 
     __slots__ = (
         "_decoded",
+        "_headers",
         "_settler",
         "body",
         "content_type",
         "correlation_id",
         "destination",
-        "headers",
         "message_id",
         "path",
         "raw",
@@ -75,7 +75,8 @@ class StreamMessage:
         settler: Settler = NO_SETTLER,
     ) -> None:
         self.body = body
-        self.headers = hdrs = headers if isinstance(headers, Headers) else Headers(headers)
+        hdrs = headers if isinstance(headers, Headers) else Headers(headers)
+        self._headers: Headers | dict[str, str] = hdrs
         data = hdrs._data  # keys are lower-case already; skip the per-lookup lowering
         self.destination = destination
         self.reply_to = reply_to or data.get(REPLY_TO) or None
@@ -89,11 +90,32 @@ class StreamMessage:
         self._settler = settler
         self._decoded: Any = _UNSET
 
+    @property
+    def headers(self) -> Headers:
+        """Case-insensitive; the ``Headers`` view is made on first look.
+
+        A transport may leave ``_headers`` a plain dict with lower-case keys:
+        most handlers never look, and the view is one object per message less.
+        """
+        headers = self._headers
+        if type(headers) is dict:
+            headers = self._headers = Headers.lowered(headers)
+        return headers  # type: ignore[return-value]
+
+    @headers.setter
+    def headers(self, value: Mapping[str, str]) -> None:
+        self._headers = value if isinstance(value, Headers) else Headers(value)
+
     def decode(self) -> Any:
         """The body as plain Python (JSON value, str or bytes), decoded once."""
         if self._decoded is _UNSET:
             self._decoded = codec.decode(self.body, self.content_type)
         return self._decoded
+
+    def settle_now(self, settlement: Settlement) -> bool:
+        """Settle without a round trip when the transport allows (Kafka: offset
+        bookkeeping). False: nothing was done, await ``ack()``/``nack()``/``reject()``."""
+        return False
 
     async def ack(self) -> None:
         if self.settled is None:

@@ -43,7 +43,12 @@ class AppBinding:
         return None
 
     def overrides(self) -> Overrides:
-        app = self.find_app()
+        # Runs for every message: the found app first, without a call.
+        app = self.app if self._delegate is None else None
+        if app is None:
+            if self._delegate is None and not self._parents:
+                return _EMPTY  # not included in any app (yet)
+            app = self.find_app()
         if app is None:
             return _EMPTY
         return getattr(app, "dependency_overrides", _EMPTY) or _EMPTY

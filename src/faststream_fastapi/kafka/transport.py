@@ -14,7 +14,7 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
 
 from .._kafka.consume import ConsumeLoop, Offsets, Position, RecordSource
-from .._kafka.message import KafkaMessage, as_key, decode_headers, encode_headers
+from .._kafka.message import KafkaMessage, as_key, encode_headers
 from .._kafka.specs import KafkaTopic
 from .._kafka.transport import KafkaTransport
 from ..core.errors import NotConnectedError, PublishError
@@ -52,10 +52,9 @@ class _AiokafkaSource(RecordSource):
         return [record for records in batches.values() for record in records]
 
     def build(self, record: Any, offsets: Offsets) -> KafkaMessage:
-        value = record.value
         return KafkaMessage.from_record(
-            value if value is not None else b"",
-            decode_headers(record.headers),
+            record.value,
+            record.headers,
             record.topic,
             record.partition,
             record.offset,
