@@ -16,7 +16,6 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from ..core.inflight import InFlight
 from ..core.message import Deliver, Settler
 from ..core.transport import Consumption
 from .message import KafkaMessage, batch_message
@@ -118,7 +117,8 @@ class ConsumeLoop(Consumption):
         self.offsets = Offsets(source, spec.group_id is not None and not spec.auto_commit)
         self.max_records = spec.max_records or DEFAULT_MAX_RECORDS
         self.stopping = False
-        self._inflight = InFlight()
+        #: The message a handler has in hand: what ``cancel`` interrupts.
+        self.handling: KafkaMessage | None = None
         self.task = asyncio.get_running_loop().create_task(self._run())
 
     @property
@@ -141,11 +141,11 @@ class ConsumeLoop(Consumption):
                 await asyncio.sleep(_RETRY_DELAY)
                 continue
             if records and not self.stopping:
-                build, deliver, task = self.source.build, self._inflight.deliver, self.task
+                build, deliver = self.source.build, self.deliver
                 if spec.batch:
                     messages = [build(record, offsets) for record in records]
-                    batch = batch_message(messages, _BatchSettler(offsets, messages))
-                    await deliver(self.deliver, batch, task)
+                    self.handling = batch_message(messages, _BatchSettler(offsets, messages))
+                    await deliver(self.handling)
                 else:
                     rewound = offsets.rewound
                     for record in records:
@@ -155,7 +155,9 @@ class ConsumeLoop(Consumption):
                         # After a nack the partition was sought back: the rest comes again.
                         if rewound and (msg.topic, msg.partition) in rewound:
                             continue
-                        await deliver(self.deliver, msg, task)
+                        self.handling = msg
+                        await deliver(msg)
+                self.handling = None
                 offsets.rewound.clear()
             if offsets.done:
                 await self._commit(final=False)
@@ -169,7 +171,12 @@ class ConsumeLoop(Consumption):
             self.logger.warning("%s: offset commit failed: %s", self.spec.name, exc)
 
     def cancel(self) -> int:
-        return self._inflight.cancel()
+        """Cancel the handler in hand, with the loop it runs in: its record stays
+        unsettled, so uncommitted, and the group's next member reads it again."""
+        if self.handling is None or self.task.done():
+            return 0
+        self.task.cancel()
+        return 1
 
     async def stop(self) -> None:
         self.stopping = True
