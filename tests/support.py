@@ -24,20 +24,25 @@ async def collect(n: int, queue: asyncio.Queue[Any], timeout: float = 5.0) -> li
 class TcpRelay:
     """A TCP relay on a free loopback port to ``127.0.0.1:upstream``.
 
-    ``cut()`` aborts the connections through it, like a network failure;
-    ``close()`` also stops accepting new ones, so reconnects fail for good.
+    ``cut()`` aborts the connections through it, like a network failure (with
+    ``refuse_for``, the connections made in the next seconds are dropped at once:
+    an outage); ``close()`` also stops accepting new ones, so reconnects fail for good.
     """
 
     def __init__(self, upstream: int) -> None:
         self.upstream = upstream
         self.links: list[asyncio.StreamWriter] = []
         self.server: asyncio.Server | None = None
+        self.refuse_until = 0.0
 
     async def start(self) -> int:
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
         return int(self.server.sockets[0].getsockname()[1])
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if time.monotonic() < self.refuse_until:
+            writer.transport.abort()
+            return
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream)
         self.links += [writer, up_writer]
 
@@ -53,7 +58,8 @@ class TcpRelay:
 
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
-    def cut(self) -> None:
+    def cut(self, refuse_for: float = 0.0) -> None:
+        self.refuse_until = time.monotonic() + refuse_for
         for link in self.links:
             link.transport.abort()
         self.links.clear()

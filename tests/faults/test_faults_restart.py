@@ -1,8 +1,9 @@
 """Broker restarted (or the connection cut) while a subscriber consumes a steady flow.
 
 Each test runs its own broker process on a free loopback port (RabbitMQ: a TCP
-relay to the shared server that the test cuts), publishes a numbered flow
-while the broker goes away and comes back, and checks that the consumer
+relay to the shared server that the test cuts; Kafka also: a private tansu
+behind a relay it advertises, cut while tansu stays up), publishes a numbered
+flow while the broker goes away and comes back, and checks that the consumer
 recovered by itself and what was handled. Duplicates are allowed, counted and
 printed. The shared brokers of ``scripts/brokers.sh`` are never touched.
 """
@@ -18,10 +19,12 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from types import ModuleType
 
 import aio_pika
 import pytest
 
+from faststream_fastapi import confluent, kafka
 from faststream_fastapi.core.errors import FastStreamError
 from faststream_fastapi.kafka import KafkaBroker
 from faststream_fastapi.nats import NatsBroker
@@ -253,16 +256,22 @@ async def test_nats_jetstream_durable_resumes_after_a_restart(name: str, tmp_pat
         await _end(server)
 
 
-@pytest.mark.kafka
-async def test_kafka_consumer_group_resumes_after_a_restart(name: str, tmp_path: Path) -> None:
+def _tansu(port: int, advertised: int) -> tuple[tuple[str, ...], dict[str, str]]:
+    """argv and environment of a private tansu (memory storage) listening on ``port``
+    and telling clients to connect to ``advertised``."""
     assert os.access(TANSU, os.X_OK), f"tansu not found at {TANSU}"
-    port = _free_port()
-    url = f"tcp://127.0.0.1:{port}"
-    argv = (str(TANSU), "broker", "--listener-url", url, "--advertised-listener-url", url)
+    argv = (str(TANSU), "broker", "--listener-url", f"tcp://127.0.0.1:{port}")
+    argv += ("--advertised-listener-url", f"tcp://127.0.0.1:{advertised}")
     argv += ("--storage-engine", "memory://tansu/")
     # tansu also reads its settings from these; do not let stray values leak in.
     unset = {"CLUSTER_ID", "LISTENER_URL", "ADVERTISED_LISTENER_URL", "STORAGE_ENGINE"}
-    env = {k: v for k, v in os.environ.items() if k not in unset}
+    return argv, {k: v for k, v in os.environ.items() if k not in unset}
+
+
+@pytest.mark.kafka
+async def test_kafka_consumer_group_resumes_after_a_restart(name: str, tmp_path: Path) -> None:
+    port = _free_port()
+    argv, env = _tansu(port, port)
     server = await _launch(port, *argv, cwd=tmp_path, env=env)
     broker = KafkaBroker(f"127.0.0.1:{port}")
     handled: list[int] = []
@@ -299,6 +308,62 @@ async def test_kafka_consumer_group_resumes_after_a_restart(name: str, tmp_path:
             assert broker.subscribers[0].consumption is not None
             assert broker.subscribers[0].consumption.alive
     finally:
+        await _end(server)
+
+
+@pytest.mark.kafka
+@pytest.mark.parametrize("pkg", [kafka, confluent], ids=["aiokafka", "confluent"])
+@pytest.mark.parametrize("outage", [0.3, 5.0], ids=["blip", "past-session-timeout"])
+async def test_kafka_consumer_group_resumes_after_the_connection_is_cut(
+    pkg: ModuleType, outage: float, name: str, tmp_path: Path
+) -> None:
+    # tansu advertises the relay's port: every connection of the client, to the
+    # bootstrap server and to the broker it names, goes through the relay, and
+    # the cut hits the consumer (fetch, heartbeat, commit) and the producer alike.
+    # The broker stays up and keeps its data, so nothing may be lost. An outage
+    # longer than the session timeout (3 s) also costs the member its place in the
+    # group: it must join again, and what it handled but had not committed comes again.
+    port = _free_port()
+    relay = TcpRelay(port)
+    relay_port = await relay.start()
+    argv, env = _tansu(port, relay_port)
+    server = await _launch(port, *argv, cwd=tmp_path, env=env)
+    broker = pkg.KafkaBroker(
+        f"127.0.0.1:{relay_port}", session_timeout_ms=3000, heartbeat_interval_ms=1000
+    )
+    handled: list[int] = []
+
+    @broker.subscriber(name, group_id="g", auto_offset_reset="earliest")
+    async def handle(n: int) -> None:
+        handled.append(n)
+
+    async def cut() -> None:
+        assert relay.links, "the client does not connect through the relay"
+        relay.cut(refuse_for=outage)
+        await asyncio.sleep(outage)
+
+    async def publish(n: int) -> object:
+        # No timeout of the test's own: a publish in flight at the cut must fail
+        # with PublishError (the flow retries it: the record may then be there
+        # twice) or succeed once the client reconnected, within the client's bounds.
+        return await broker.publish(n, name)
+
+    try:
+        async with broker:
+            await broker.start()
+            flow = Flow(publish)
+            await _steady_flow_across(
+                f"{pkg.__name__} cut for {outage} s",
+                flow,
+                handled,
+                cut,
+                all_before=True,
+                recover_timeout=40,
+            )
+            assert broker.subscribers[0].consumption is not None
+            assert broker.subscribers[0].consumption.alive
+    finally:
+        await relay.close()
         await _end(server)
 
 
