@@ -36,7 +36,7 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     session.run("bash", BROKERS, "start", external=True)
     session.run("python", "bench/run.py", *session.posargs)
-    session.run("python", "bench/case_middlewares.py")
+    session.run("python", "bench/case_middlewares.py", "-n", "5000", "--repeat", "2")
     session.run("python", "bench/case_backlog.py")
 
 

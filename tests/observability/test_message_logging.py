@@ -131,6 +131,30 @@ async def test_records_carry_duration_status_and_declared_name() -> None:
     assert isinstance(fields["duration_ms"], float) and fields["duration_ms"] >= 0
 
 
+async def test_a_cancelled_handler_is_logged_unsettled(stream: io.StringIO) -> None:
+    import asyncio
+
+    broker = RedisBroker(
+        middlewares=[MessageLogMiddleware()], logger=logging.getLogger("obs.broker")
+    )
+    started = asyncio.Event()
+
+    @broker.subscriber("stuck", ack_policy=AckPolicy.NACK_ON_ERROR)
+    async def stuck(n: int) -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    async with TestRedisBroker(broker) as br:
+        task = asyncio.create_task(br.publish(1, "stuck"))
+        await asyncio.wait_for(started.wait(), 5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    (line,) = stream.getvalue().splitlines()
+    # Not "nacked": a cancellation settles nothing, and is no failure of the handler.
+    assert line.startswith("INFO ") and "stuck: unsettled in " in line
+
+
 async def test_level_is_configurable_and_silent_when_disabled(stream: io.StringIO) -> None:
     broker = RedisBroker(
         middlewares=[MessageLogMiddleware(level=logging.DEBUG)],

@@ -112,6 +112,30 @@ async def test_in_flight_gauge_rises_while_the_handler_runs() -> None:
     assert value(registry, f"{P}_messages_in_flight", broker="redis", destination="slow") == 0
 
 
+async def test_a_cancelled_handler_counts_as_unsettled_and_leaves_flight() -> None:
+    registry = CollectorRegistry()
+    broker = RedisBroker(middlewares=[PrometheusMiddleware(registry=registry)], logger=None)
+    started = asyncio.Event()
+
+    @broker.subscriber("stuck")
+    async def stuck(n: int) -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    labels = {"broker": "redis", "destination": "stuck"}
+    async with TestRedisBroker(broker) as br:
+        task = asyncio.create_task(br.publish(1, "stuck"))
+        await asyncio.wait_for(started.wait(), 5)
+        assert value(registry, f"{P}_messages_in_flight", **labels) == 1
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert value(registry, f"{P}_messages_in_flight", **labels) == 0
+    processed = f"{P}_processed_messages_total"
+    assert value(registry, processed, status="unsettled", **labels) == 1
+    assert value(registry, processed, status="acked", **labels) == 0
+
+
 async def test_labels_are_the_declared_pattern_and_never_ids() -> None:
     registry = CollectorRegistry()
     broker = RedisBroker(middlewares=[PrometheusMiddleware(registry=registry)], logger=None)

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.testclient import TestClient
 from opentelemetry import baggage, propagate, trace
 from opentelemetry import context as otel_context
+from opentelemetry.propagators import textmap
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -332,3 +333,53 @@ async def test_log_lines_in_a_handler_name_the_consumer_span(
     assert inside["trace_id"] == f"{consumer.context.trace_id:032x}"
     assert inside["span_id"] == f"{consumer.context.span_id:016x}"
     assert outside["trace_id"] is None and outside["span_id"] is None
+
+
+class _OwnHeader(textmap.TextMapPropagator):
+    """A propagator with a mixed-case header name, counting its extractions."""
+
+    def __init__(self) -> None:
+        self.extracted = 0
+
+    def extract(self, carrier: Any, context: Any = None, getter: Any = None) -> Any:
+        self.extracted += 1
+        (value,) = (getter or textmap.default_getter).get(carrier, "X-Trace") or [""]
+        trace_id, span_id = (int(part, 16) for part in value.split("-"))
+        parent = trace.SpanContext(
+            trace_id, span_id, is_remote=True, trace_flags=trace.TraceFlags(1)
+        )
+        return trace.set_span_in_context(trace.NonRecordingSpan(parent), context)
+
+    def inject(self, carrier: Any, context: Any = None, setter: Any = None) -> None:
+        span = trace.get_current_span(context).get_span_context()
+        value = f"{span.trace_id:032x}-{span.span_id:016x}"
+        (setter or textmap.default_setter).set(carrier, "X-Trace", value)
+
+    @property
+    def fields(self) -> set[str]:
+        return {"X-Trace"}
+
+
+async def test_a_custom_propagator_and_an_untraced_message(
+    provider: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    from faststream_fastapi.core.message import StreamMessage
+    from faststream_fastapi.nats import NatsBroker, TestNatsBroker
+
+    own = _OwnHeader()
+    middleware = TelemetryMiddleware(tracer_provider=provider, propagator=own)
+    broker = NatsBroker(middlewares=[middleware], logger=None)
+
+    @broker.subscriber("in")
+    async def handle(n: int) -> None: ...
+
+    async with TestNatsBroker(broker) as br:
+        await br.publish(1, "in")
+    (producer,) = by_kind(exporter.get_finished_spans(), SpanKind.PRODUCER)
+    (consumer,) = by_kind(exporter.get_finished_spans(), SpanKind.CONSUMER)
+    assert own.extracted == 1  # the header arrives lower-cased, and is found
+    assert consumer.parent is not None and consumer.parent.span_id == producer.context.span_id
+    # A message without the propagator's headers starts a trace; nothing is parsed.
+    untraced = middleware.extract(StreamMessage(b"1", {"content-type": "text/plain"}))
+    assert trace.get_current_span(untraced).get_span_context() == trace.INVALID_SPAN_CONTEXT
+    assert own.extracted == 1

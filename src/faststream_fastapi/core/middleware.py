@@ -50,8 +50,12 @@ def chain_consume(middlewares: tuple[Middleware, ...], inner: CallNext) -> CallN
 
 
 def _bind_consume(mw: Middleware, nxt: CallNext) -> CallNext:
-    async def step(message: StreamMessage) -> Any:
-        return await mw.consume(message, nxt)
+    consume = mw.consume
+
+    # A plain function handing back the middleware's coroutine: an ``async``
+    # wrapper would add a coroutine per middleware to every message.
+    def step(message: StreamMessage) -> Awaitable[Any]:
+        return consume(message, nxt)
 
     return step
 
@@ -64,7 +68,9 @@ def chain_publish(middlewares: tuple[Middleware, ...], inner: PublishNext) -> Pu
 
 
 def _bind_publish(mw: Middleware, nxt: PublishNext) -> PublishNext:
-    async def step(envelope: Envelope) -> Any:
-        return await mw.publish(envelope, nxt)
+    publish = mw.publish
+
+    def step(envelope: Envelope) -> Awaitable[Any]:
+        return publish(envelope, nxt)
 
     return step

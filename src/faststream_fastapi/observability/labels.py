@@ -55,7 +55,8 @@ def is_reply(envelope: Envelope) -> bool:
 
 #: ``processed`` statuses: how the message was settled, else why not.
 STATUSES = ("acked", "nacked", "rejected", "error", "unsettled")
-_SETTLED = {"ack": "acked", "nack": "nacked", "reject": "rejected"}
+#: A message's ``settled`` → its status.
+SETTLED_STATUS = {"ack": "acked", "nack": "nacked", "reject": "rejected"}
 
 
 def status_of(message: StreamMessage, policy: AckPolicy, error: BaseException | None) -> str:
@@ -63,12 +64,16 @@ def status_of(message: StreamMessage, policy: AckPolicy, error: BaseException | 
 
     Called as the consume middleware returns, just before the subscriber
     settles: a settlement already made (``ACK_FIRST``, the handler's own
-    ``message.ack()``) wins, as it does on the message.
+    ``message.ack()``) wins, as it does on the message. A cancelled handler
+    (``error`` not an ``Exception``: shutdown) is settled by nothing.
     """
-    settled = message.settled or settlement_after(policy, error)
+    if error is None or isinstance(error, Exception):
+        settled = message.settled or settlement_after(policy, error)
+    else:
+        settled = message.settled
     if settled:
-        return _SETTLED[settled]
-    return "error" if error is not None else "unsettled"
+        return SETTLED_STATUS[settled]
+    return "error" if isinstance(error, Exception) else "unsettled"
 
 
 #: The label of publishes past the distinct-destination limit.
@@ -95,7 +100,10 @@ class PublishLabels:
     def __call__(self, envelope: Envelope) -> str:
         if is_reply(envelope):
             return REPLY
-        destination = envelope.destination
+        return self.of_destination(envelope.destination)
+
+    def of_destination(self, destination: str) -> str:
+        """The label of a publish to ``destination`` that is not a reply."""
         label = self._cache.get(destination)
         if label is None:
             label = self._resolve(destination)

@@ -53,23 +53,24 @@ class _BoundMessageLog(Middleware):
         logger = self.logger
         if not logger.isEnabledFor(min(self.level, self.failure_level)):
             return await call_next(message)
-        error: Exception | None = None
+        error: BaseException | None = None
         start = time.perf_counter()
         try:
             return await call_next(message)
-        except Exception as exc:
+        except BaseException as exc:  # a cancellation too: logged as unsettled
             error = exc
             raise
         finally:
             duration_ms = (time.perf_counter() - start) * 1000.0
             status = status_of(message, self.sub.ack_policy, error)
-            level = self.level if error is None else self.failure_level
+            failed = isinstance(error, Exception)
+            level = self.failure_level if failed else self.level
             if logger.isEnabledFor(level):
                 logger.log(
                     level,
                     "%s: %s in %.2f ms",
                     self.sub.name,
-                    status if error is None else f"{status} ({type(error).__name__})",
+                    f"{status} ({type(error).__name__})" if failed else status,
                     duration_ms,
                     extra={
                         "message_id": message.message_id,

@@ -63,7 +63,7 @@ class TelemetryMiddleware(Middleware):
         self.destination_label = destination_label
         self.max_destinations = max_destinations
         self._fields_of: TextMapPropagator | None = None
-        self._fields: tuple[str, ...] = ()
+        self._fields: frozenset[str] = frozenset()
 
     @property
     def propagator(self) -> TextMapPropagator:
@@ -72,15 +72,17 @@ class TelemetryMiddleware(Middleware):
 
     def extract(self, message: StreamMessage) -> otel_context.Context:
         """The producer's context from ``message``'s headers; empty if it sent none."""
-        propagator = self.propagator
+        propagator = self._propagator or propagate.get_global_textmap()
         if propagator is not self._fields_of:
             # A composite propagator builds its ``fields`` set on every access.
-            self._fields_of, self._fields = propagator, tuple(propagator.fields)
+            fields = frozenset(field.lower() for field in propagator.fields)
+            self._fields_of, self._fields = propagator, fields
         headers = message.headers
         # Parsing costs microseconds; messages of an untraced producer carry
-        # none of the fields, and start a trace of their own.
-        if not any(field in headers for field in self._fields):
-            return otel_context.Context()
+        # none of the fields (header names are lower-case), and start a trace
+        # of their own.
+        if headers.keys().isdisjoint(self._fields):
+            return _NO_PARENT
         return propagator.extract(headers)
 
     def for_subscriber(self, subscriber: Subscriber) -> Middleware:
@@ -90,11 +92,19 @@ class TelemetryMiddleware(Middleware):
         return _PublishTracing(self, broker)
 
 
+#: The parent of a message without trace headers: shared, a ``Context`` is immutable.
+_NO_PARENT = otel_context.Context()
+_NAME_CACHE_LIMIT = 10_000
+
+
 class _ConsumeTracing(Middleware):
-    __slots__ = ("_base", "_name", "owner")
+    """Bound to one subscriber: its span name and constant attributes, built once."""
+
+    __slots__ = ("_base", "_name", "owner", "tracer")
 
     def __init__(self, owner: TelemetryMiddleware, subscriber: Subscriber) -> None:
         self.owner = owner
+        self.tracer = owner.tracer
         kind = broker_kind(subscriber.broker)
         self._name = f"process {subscriber.name}"
         self._base: dict[str, Any] = {
@@ -105,9 +115,11 @@ class _ConsumeTracing(Middleware):
         }
 
     async def consume(self, message: StreamMessage, call_next: CallNext) -> Any:
-        attributes = self._base.copy()
-        attributes[DESTINATION] = message.destination
-        attributes[BODY_SIZE] = len(message.body)
+        attributes = {
+            **self._base,
+            DESTINATION: message.destination,
+            BODY_SIZE: len(message.body),
+        }
         if message.message_id:
             attributes[MESSAGE_ID_ATTR] = message.message_id
         if message.correlation_id:
@@ -115,7 +127,7 @@ class _ConsumeTracing(Middleware):
         # The producer's context (and baggage) with this span in it is current
         # while the handler runs: its own publishes and spans join the trace.
         parent = self.owner.extract(message)
-        span = self.owner.tracer.start_span(
+        span = self.tracer.start_span(
             self._name, context=parent, kind=SpanKind.CONSUMER, attributes=attributes
         )
         token = otel_context.attach(trace.set_span_in_context(span, parent))
@@ -130,33 +142,48 @@ class _ConsumeTracing(Middleware):
 
 
 class _PublishTracing(Middleware):
-    __slots__ = ("_label", "_system", "owner")
+    """Bound to one broker: span names cached per destination."""
+
+    __slots__ = ("_base", "_label", "_names", "owner", "tracer")
 
     def __init__(self, owner: TelemetryMiddleware, broker: Broker) -> None:
         self.owner = owner
+        self.tracer = owner.tracer
         kind = broker_kind(broker)
-        self._system = SYSTEMS.get(kind, kind)
-        self._label = PublishLabels(broker, owner.destination_label, owner.max_destinations)
-
-    async def publish(self, envelope: Envelope, call_next: PublishNext) -> Any:
-        label = self._label(envelope)
-        attributes: dict[str, Any] = {
-            SYSTEM: self._system,
+        self._base: dict[str, Any] = {
+            SYSTEM: SYSTEMS.get(kind, kind),
             OPERATION: "publish",
             OPERATION_TYPE: "send",
-            DESTINATION: envelope.destination,
+        }
+        self._label = PublishLabels(broker, owner.destination_label, owner.max_destinations)
+        self._names: dict[str, str] = {}
+
+    def _name(self, destination: str) -> str:
+        name = self._names.get(destination)
+        if name is None:
+            name = f"publish {self._label.of_destination(destination)}"
+            if len(self._names) < _NAME_CACHE_LIMIT:
+                self._names[destination] = name
+        return name
+
+    async def publish(self, envelope: Envelope, call_next: PublishNext) -> Any:
+        destination = envelope.destination
+        attributes = {
+            **self._base,
+            DESTINATION: destination,
             BODY_SIZE: len(envelope.body),
         }
-        if label == REPLY and is_reply(envelope):
+        if is_reply(envelope):  # reply-to inboxes are per requester: never cached
+            name = _REPLY_NAME
             attributes[DESTINATION_TEMPORARY] = True
+        else:
+            name = self._name(destination)
         message_id = envelope.headers.get(MESSAGE_ID)
         if message_id:
             attributes[MESSAGE_ID_ATTR] = message_id
         if envelope.correlation_id:
             attributes[CONVERSATION_ID] = envelope.correlation_id
-        span = self.owner.tracer.start_span(
-            f"publish {label}", kind=SpanKind.PRODUCER, attributes=attributes
-        )
+        span = self.tracer.start_span(name, kind=SpanKind.PRODUCER, attributes=attributes)
         context = trace.set_span_in_context(span)
         self.owner.propagator.inject(envelope.headers, context=context)
         token = otel_context.attach(context)
@@ -168,6 +195,9 @@ class _PublishTracing(Middleware):
         finally:
             otel_context.detach(token)
             span.end()
+
+
+_REPLY_NAME = f"publish {REPLY}"
 
 
 def _record_error(span: trace.Span, exc: Exception) -> None:

@@ -8,16 +8,26 @@ exception type. Message ids never become labels.
 from __future__ import annotations
 
 import logging
-import time
 import weakref
 from collections.abc import Callable, Sequence
+from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
+from ..core.ack import AckPolicy
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import CallNext, Middleware, PublishNext
-from ..observability.labels import STATUSES, PublishLabels, broker_kind, status_of
+from ..observability.labels import (
+    REPLY,
+    SETTLED_STATUS,
+    STATUSES,
+    PublishLabels,
+    broker_kind,
+    is_reply,
+    status_of,
+)
+from .multiprocess import check_not_merging
 
 if TYPE_CHECKING:
     from ..core.broker import Broker
@@ -85,7 +95,12 @@ class _Metrics:
             **kw,
         )
         self.in_flight = Gauge(
-            f"{prefix}_messages_in_flight", "Messages being processed now.", sub, **kw
+            f"{prefix}_messages_in_flight",
+            "Messages being processed now.",
+            sub,
+            # Under PROMETHEUS_MULTIPROC_DIR: one series, the sum over live workers.
+            multiprocess_mode="livesum",
+            **kw,
         )
         self.exceptions = Counter(
             f"{prefix}_exceptions",
@@ -160,6 +175,7 @@ class PrometheusMiddleware(Middleware):
         max_destinations: int = 100,
     ) -> None:
         self.registry = REGISTRY if registry is None else registry
+        check_not_merging(self.registry)
         self.metrics = _metrics_for(self.registry, prefix, duration_buckets, size_buckets)
         self.destination_label = destination_label
         self.max_destinations = max_destinations
@@ -171,109 +187,143 @@ class PrometheusMiddleware(Middleware):
         return _PublishMetrics(self, broker)
 
 
+#: What one subscriber's messages update, looked up once: ``received``,
+#: ``received_size``, ``in_flight``, then (``processed``, ``duration``) for
+#: the status of a message that succeeded without settling itself, and by status.
+_Outcome = tuple[Counter, Histogram]
+_Bound = tuple[Counter, Histogram, Gauge, _Outcome, dict[str, _Outcome]]
+
+
 class _SubscriberMetrics(Middleware):
     """Bound to one subscriber: its label children are looked up once."""
 
-    __slots__ = (
-        "_by_status",
-        "_exceptions",
-        "_in_flight",
-        "_labels",
-        "_received",
-        "_size",
-        "m",
-        "sub",
-    )
+    __slots__ = ("_bound", "_exceptions", "_labels", "m", "sub")
 
     def __init__(self, metrics: _Metrics, subscriber: Subscriber) -> None:
         self.m = metrics
         self.sub = subscriber
         # Bound on the first message: a pipeline is also built at registration,
         # before a router include may still rename the subscriber.
-        self._labels: tuple[str, str] | None = None
+        self._bound: _Bound | None = None
+        self._labels: tuple[str, str] = ("", "")
+        self._exceptions: dict[str, Counter] = {}
 
-    def _bind(self) -> tuple[str, str]:
+    def _bind(self) -> _Bound:
         metrics, sub = self.m, self.sub
         labels = self._labels = (broker_kind(sub.broker), sub.name)
-        self._received = metrics.received.labels(*labels)
-        self._size = metrics.received_size.labels(*labels)
-        self._in_flight = metrics.in_flight.labels(*labels)
-        self._by_status = {
+        by_status = {
             status: (
                 metrics.processed.labels(*labels, status),
                 metrics.duration.labels(*labels, status),
             )
             for status in STATUSES
         }
-        self._exceptions: dict[str, Counter] = {}
-        return labels
+        done = by_status["unsettled" if sub.ack_policy is AckPolicy.MANUAL else "acked"]
+        self._bound = bound = (
+            metrics.received.labels(*labels),
+            metrics.received_size.labels(*labels),
+            metrics.in_flight.labels(*labels),
+            done,
+            by_status,
+        )
+        return bound
 
     async def consume(self, message: StreamMessage, call_next: CallNext) -> Any:
-        if self._labels is None:
-            self._bind()
-        self._received.inc()
-        self._size.observe(len(message.body))
-        in_flight = self._in_flight
+        received, size, in_flight, done, by_status = self._bound or self._bind()
+        received.inc()
+        size.observe(len(message.body))
         in_flight.inc()
-        error: Exception | None = None
-        start = time.perf_counter()
+        start = perf_counter()
         try:
-            return await call_next(message)
+            result = await call_next(message)
         except Exception as exc:
-            error = exc
-            self._count_exception(exc)
-            raise
-        finally:
-            elapsed = time.perf_counter() - start
+            elapsed = perf_counter() - start
             in_flight.dec()
-            counter, histogram = self._by_status[status_of(message, self.sub.ack_policy, error)]
+            self._count_exception(exc)
+            counter, histogram = by_status[status_of(message, self.sub.ack_policy, exc)]
             counter.inc()
             histogram.observe(elapsed)
+            raise
+        except BaseException as exc:  # cancelled (shutdown): the broker keeps the message
+            in_flight.dec()
+            counter, histogram = by_status[status_of(message, self.sub.ack_policy, exc)]
+            counter.inc()
+            histogram.observe(perf_counter() - start)
+            raise
+        elapsed = perf_counter() - start
+        in_flight.dec()
+        # A settlement the handler made (or ACK_FIRST) wins; else the policy's.
+        settled = message.settled
+        counter, histogram = by_status[SETTLED_STATUS[settled]] if settled else done
+        counter.inc()
+        histogram.observe(elapsed)
+        return result
 
     def _count_exception(self, exc: Exception) -> None:
         name = type(exc).__name__
         child = self._exceptions.get(name)
         if child is None:
-            labels = self._labels or self._bind()
-            child = self._exceptions[name] = self.m.exceptions.labels(*labels, "process", name)
+            if self._bound is None:
+                self._bind()
+            child = self._exceptions[name] = self.m.exceptions.labels(
+                *self._labels, "process", name
+            )
         child.inc()
 
 
-class _PublishMetrics(Middleware):
-    """Bound to one broker: label children cached per destination label."""
+#: A publish destination's children: ``published`` (success, error),
+#: ``publish_duration``, ``published_size``, and its label (for exceptions).
+_PublishChildren = tuple[Counter, Counter, Histogram, Histogram, str]
+_CACHE_LIMIT = 10_000
 
-    __slots__ = ("_children", "_kind", "_label", "m")
+
+class _PublishMetrics(Middleware):
+    """Bound to one broker: label children cached per destination."""
+
+    __slots__ = ("_by_destination", "_by_label", "_kind", "_label", "m")
 
     def __init__(self, owner: PrometheusMiddleware, broker: Broker) -> None:
         self.m = owner.metrics
         self._kind = broker_kind(broker)
         self._label = PublishLabels(broker, owner.destination_label, owner.max_destinations)
-        self._children: dict[str, tuple[Counter, Counter, Histogram, Histogram]] = {}
+        self._by_label: dict[str, _PublishChildren] = {}
+        self._by_destination: dict[str, _PublishChildren] = {}
 
-    def _for(self, label: str) -> tuple[Counter, Counter, Histogram, Histogram]:
-        children = self._children.get(label)
+    def _for_label(self, label: str) -> _PublishChildren:
+        children = self._by_label.get(label)
         if children is None:
             m, kind = self.m, self._kind
-            children = self._children[label] = (
+            children = self._by_label[label] = (
                 m.published.labels(kind, label, "success"),
                 m.published.labels(kind, label, "error"),
                 m.publish_duration.labels(kind, label),
                 m.published_size.labels(kind, label),
+                label,
             )
         return children
 
+    def _for(self, envelope: Envelope) -> _PublishChildren:
+        if is_reply(envelope):  # before the cache: reply-to inboxes are per requester
+            return self._for_label(REPLY)
+        destination = envelope.destination
+        children = self._by_destination.get(destination)
+        if children is None:
+            children = self._for_label(self._label.of_destination(destination))
+            if len(self._by_destination) < _CACHE_LIMIT:
+                self._by_destination[destination] = children
+        return children
+
     async def publish(self, envelope: Envelope, call_next: PublishNext) -> Any:
-        label = self._label(envelope)
-        ok, failed, duration, size = self._for(label)
+        ok, failed, duration, size, label = self._for(envelope)
         size.observe(len(envelope.body))
-        start = time.perf_counter()
+        start = perf_counter()
         try:
             result = await call_next(envelope)
         except Exception as exc:
-            duration.observe(time.perf_counter() - start)
+            duration.observe(perf_counter() - start)
             failed.inc()
             self.m.exceptions.labels(self._kind, label, "publish", type(exc).__name__).inc()
             raise
-        duration.observe(time.perf_counter() - start)
+        duration.observe(perf_counter() - start)
         ok.inc()
         return result
