@@ -192,6 +192,12 @@ _DIRECT: dict[str, ContextGetter] = {
 }
 
 
+#: Context names whose value depends on the run environment only, not the message.
+_ENV_ONLY = frozenset({("broker",), ("logger",)})
+#: What an environment-only getter is given for the message it does not read.
+_NO_MESSAGE: Any = None
+
+
 def _locals(message: StreamMessage, env: RunEnv) -> dict[str, Any]:
     return {
         "message": message,
@@ -388,25 +394,35 @@ def _describe(call: Any) -> str:
 class FastCall:
     """The common handler shape, run straight-line: no dependency tree to walk.
 
-    ``arguments`` reads the body and the context values (synchronously), then
-    each parameterless ``async def`` dependency is awaited and the handler
-    called. A subscriber may inline ``run`` into its own delivery coroutine.
+    ``arguments`` reads the body and the per-message context values into the
+    keyword arguments (synchronously); values that depend only on the run
+    environment (``Logger``, the broker) come from ``env_arguments``, which a
+    subscriber computes once. Then each parameterless ``async def`` dependency
+    is awaited and the handler called. A subscriber may inline ``run`` into its
+    own delivery coroutine.
     """
 
-    __slots__ = ("arguments", "call", "deps")
+    __slots__ = ("arguments", "call", "deps", "env_contexts")
 
     def __init__(
         self,
-        arguments: Callable[[StreamMessage, RunEnv], dict[str, Any]],
+        arguments: Callable[[StreamMessage, RunEnv, dict[str, Any]], None],
+        env_contexts: tuple[tuple[str, ContextGetter], ...],
         deps: tuple[tuple[str | None, Callable[[], Awaitable[Any]]], ...],
         call: Callable[..., Awaitable[Any]],
     ) -> None:
         self.arguments = arguments
+        self.env_contexts = env_contexts
         self.deps = deps
         self.call = call
 
+    def env_arguments(self, env: RunEnv) -> dict[str, Any]:
+        """The keyword arguments that are the same for every message in ``env``."""
+        return {name: getter(_NO_MESSAGE, env) for name, getter in self.env_contexts}
+
     async def run(self, message: StreamMessage, env: RunEnv) -> tuple[Any, BackgroundTasks | None]:
-        kwargs = self.arguments(message, env)
+        kwargs = self.env_arguments(env)
+        self.arguments(message, env, kwargs)
         for name, dep in self.deps:
             value = await dep()
             if name is not None:
@@ -535,11 +551,15 @@ class CallPlan:
         ):
             return None
         contexts: list[tuple[str, ContextGetter]] = []
+        env_contexts: list[tuple[str, ContextGetter]] = []
         deps: list[tuple[str | None, Callable[[], Awaitable[Any]]]] = []
         seen: set[Any] = set()
         for name, node in root.subs:
             if node.context is not None and name is not None:
-                contexts.append((name, node.context_getter))
+                if node.context.parts in _ENV_ONLY:
+                    env_contexts.append((name, node.context_getter))
+                else:
+                    contexts.append((name, node.context_getter))
             elif node.bare_async and node.cache_key not in seen:
                 if node.cache_key is not None:
                     seen.add(node.cache_key)
@@ -555,8 +575,7 @@ class CallPlan:
         )
         json_type = codec.JSON
 
-        def arguments(message: StreamMessage, env: RunEnv) -> dict[str, Any]:
-            kwargs: dict[str, Any] = {}
+        def arguments(message: StreamMessage, env: RunEnv, kwargs: dict[str, Any]) -> None:
             if whole is not None:
                 raw = message.body
                 if validate_json is not None and raw and message.content_type == json_type:
@@ -568,9 +587,8 @@ class CallPlan:
                     kwargs[whole] = read_whole(raw, message.content_type)
             for name, getter in contexts:
                 kwargs[name] = getter(message, env)
-            return kwargs
 
-        return FastCall(arguments, tuple(deps), call)
+        return FastCall(arguments, tuple(env_contexts), tuple(deps), call)
 
     async def _run_general(
         self, message: StreamMessage, env: RunEnv

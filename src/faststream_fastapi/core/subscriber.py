@@ -334,6 +334,7 @@ class Subscriber:
         set_message, reset_message = current_message.set, current_message.reset
         publish_result, call, failed = self._publish_result, self._call, self._failed
         arguments, deps, handler = fast.arguments, fast.deps, fast.call
+        env_kwargs = fast.env_arguments(env)
 
         async def deliver(message: StreamMessage) -> None:
             token = set_message(message)
@@ -345,7 +346,8 @@ class Subscriber:
                 ):
                     await call(message)  # compiles (once) and runs the overridden plan
                 else:
-                    kwargs = arguments(message, env)
+                    kwargs = env_kwargs.copy()
+                    arguments(message, env, kwargs)
                     for name, dep in deps:  # ``FastCall.run``, inlined
                         value = await dep()
                         if name is not None:
