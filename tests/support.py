@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Callable
 from typing import Any
+
+import httpx
+
+from faststream_fastapi.core.message import Deliver, Envelope, StreamMessage
+from faststream_fastapi.core.transport import Consumption, Transport
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 5.0) -> None:
@@ -14,6 +20,24 @@ def wait_for(check: Callable[[], Any], timeout: float = 5.0) -> None:
     while not check():
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.01)
+
+
+async def until(check: Callable[[], Any], timeout: float, what: str | Callable[[], str]) -> None:
+    """Poll ``check`` (it may return an awaitable) from a coroutine until it is truthy.
+
+    Fails with ``AssertionError`` naming ``what`` (called then, if callable: it can
+    say what is missing) after ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")
+        await asyncio.sleep(0.02)
 
 
 async def collect(n: int, queue: asyncio.Queue[Any], timeout: float = 5.0) -> list[Any]:
@@ -71,3 +95,31 @@ class TcpRelay:
         self.cut()
         if self.server is not None:
             await self.server.wait_closed()
+
+
+def asgi_client(app: Any) -> httpx.AsyncClient:
+    """An HTTP client calling ``app`` in process."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+class StubTransport(Transport):
+    """A transport with no server: connects, closes, fails its ping; publishing,
+    subscribing and requests are not implemented. Tests override what they exercise."""
+
+    async def connect(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def ping(self, timeout: float) -> bool:
+        return False
+
+    async def publish(self, envelope: Envelope) -> Any:
+        raise NotImplementedError
+
+    async def subscribe(self, spec: Any, deliver: Deliver) -> Consumption:
+        raise NotImplementedError
+
+    async def request(self, envelope: Envelope, timeout: float) -> StreamMessage:
+        raise NotImplementedError

@@ -15,9 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import runpy
-import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from faststream_fastapi.nats.transport import CORE_PENDING_MSGS_LIMIT
 from faststream_fastapi.rabbit import RabbitBroker, RabbitQueue
 from faststream_fastapi.rabbit.transport import DEFAULT_PREFETCH
 from faststream_fastapi.redis import ListSub, RedisBroker, StreamSub
+from support import until
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "backlog_limits.py"
 REDIS = "redis://127.0.0.1:6379"
@@ -49,13 +50,6 @@ MIB = 1024 * 1024
 HOLD = 1.0
 
 
-async def _until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)
-
-
 def _rss() -> float:
     """This process's resident memory now, in bytes (Linux)."""
     with open("/proc/self/status") as status:
@@ -66,13 +60,19 @@ def _rss() -> float:
 
 
 class Gate:
-    """A handler body that blocks until ``release``; counts calls in flight and done."""
+    """The handler of one subscriber (given as its ``broker.subscriber(...)``
+    decorator): blocks until ``drain``; counts calls in flight and done."""
 
-    def __init__(self) -> None:
+    def __init__(self, subscriber: Callable[[Callable[[bytes], Awaitable[None]]], Any]) -> None:
         self.released = asyncio.Event()
         self.in_flight = 0
         self.max_in_flight = 0
         self.handled = 0
+
+        async def handle(body: bytes) -> None:
+            await self.through()
+
+        subscriber(handle)
 
     async def through(self) -> None:
         self.in_flight += 1
@@ -85,11 +85,13 @@ class Gate:
 
     async def blocked(self, calls: int = 1) -> None:
         """Until ``calls`` handler calls wait, then ``HOLD`` more seconds."""
-        await _until(lambda: self.in_flight >= calls, 30, f"{calls} handler call(s)")
+        await until(lambda: self.in_flight >= calls, 30, f"{calls} handler call(s)")
         await asyncio.sleep(HOLD)
 
-    def release(self) -> None:
+    async def drain(self, n: int, timeout: float = 30, what: str = "the backlog") -> None:
+        """Release the handler; wait until ``n`` calls are done."""
         self.released.set()
+        await until(lambda: self.handled == n, timeout, what)
 
 
 class Growth:
@@ -118,33 +120,51 @@ class Growth:
         return f"heap +{self.heap / MIB:.1f} MiB, RSS +{self.rss / MIB:.1f} MiB"
 
 
+@asynccontextmanager
+async def _held(broker: Any, gate: Gate, calls: int = 1) -> AsyncIterator[Growth]:
+    """Start ``broker`` and wait until ``calls`` handler calls block (then ``HOLD``);
+    the growth is measured from before the start to the end of the block, where the
+    test reads what the process holds."""
+    with Growth() as growth:
+        await broker.start()
+        await gate.blocked(calls)
+        yield growth
+        growth.measure()
+
+
+async def _fill(broker: Any, n: int, *destination: str, **where: str) -> None:
+    """Publish ``n`` bodies before the subscriber starts: the backlog."""
+    for _ in range(n):
+        await broker.publish(BODY, *destination, **where)
+
+
+async def _bounded(
+    label: str, gate: Gate, growth: Growth, held: int, *, limit: int, n: int, calls: int = 1
+) -> None:
+    """Check what the process held: ``calls`` handler calls at once, 1 to ``limit``
+    messages, under 2 MiB of heap; then drain the ``n`` messages."""
+    print(f"{label}: held {held}, in flight {gate.max_in_flight}, {growth}")
+    assert gate.max_in_flight == calls
+    assert 1 <= held <= limit
+    assert growth.heap < 2 * MIB
+    await gate.drain(n)
+
+
 @pytest.mark.redis
 async def test_redis_list_pops_the_backlog_max_records_at_a_time(name: str) -> None:
     n, limit = 5000, ListSub(name).max_records
     admin = Redis.from_url(REDIS)
     broker = RedisBroker(REDIS)
-    gate = Gate()
-
-    @broker.subscriber(list=ListSub(name))
-    async def handle(body: bytes) -> None:
-        await gate.through()
+    gate = Gate(broker.subscriber(list=ListSub(name)))
 
     try:
         for _ in range(n // 1000):
             await admin.rpush(name, *[BODY] * 1000)
         async with broker:
-            with Growth() as growth:
-                await broker.start()
-                await gate.blocked()
+            async with _held(broker, gate) as growth:
                 # Popped from the list but not yet handled: what the process holds.
                 held = n - await admin.llen(name) - gate.handled
-                growth.measure()
-            print(f"redis list: held {held}, in flight {gate.max_in_flight}, {growth}")
-            assert gate.max_in_flight == 1
-            assert 1 <= held <= limit
-            assert growth.heap < 2 * MIB
-            gate.release()
-            await _until(lambda: gate.handled == n, 30, "the backlog")
+            await _bounded("redis list", gate, growth, held, limit=limit, n=n)
     finally:
         await admin.delete(name)
         await admin.aclose()
@@ -155,29 +175,16 @@ async def test_redis_stream_group_reads_max_records_at_a_time(name: str) -> None
     n, limit = 5000, StreamSub(name).max_records
     admin = Redis.from_url(REDIS)
     broker = RedisBroker(REDIS)
-    gate = Gate()
-
-    @broker.subscriber(stream=StreamSub(name, group="g", last_id="0"))
-    async def handle(body: bytes) -> None:
-        await gate.through()
+    gate = Gate(broker.subscriber(stream=StreamSub(name, group="g", last_id="0")))
 
     try:
         async with broker:
-            for _ in range(n):
-                await broker.publish(BODY, stream=name)
-            with Growth() as growth:
-                await broker.start()
-                await gate.blocked()
+            await _fill(broker, n, stream=name)
+            async with _held(broker, gate) as growth:
                 # Delivered to the group's consumer and not acknowledged.
                 held = (await admin.xpending(name, "g"))["pending"]
-                growth.measure()
-            print(f"redis stream: held {held}, in flight {gate.max_in_flight}, {growth}")
-            assert gate.max_in_flight == 1
-            assert 1 <= held <= limit
-            assert growth.heap < 2 * MIB
-            gate.release()
-            await _until(lambda: gate.handled == n, 30, "the backlog")
-            await _until(lambda: gate.in_flight == 0, 5, "the last ack")
+            await _bounded("redis stream", gate, growth, held, limit=limit, n=n)
+            await until(lambda: gate.in_flight == 0, 5, "the last ack")
         assert (await admin.xpending(name, "g"))["pending"] == 0
     finally:
         await admin.delete(name)
@@ -193,24 +200,16 @@ async def _delete_stream(name: str) -> None:
 async def test_nats_jetstream_push_holds_at_most_max_ack_pending(name: str) -> None:
     n = 5000
     broker = NatsBroker(NATS)
-    gate = Gate()
-
-    @broker.subscriber(name, stream=name, durable="svc")
-    async def handle(body: bytes) -> None:
-        await gate.through()
+    gate = Gate(broker.subscriber(name, stream=name, durable="svc"))
 
     try:
         async with broker:
-            for _ in range(n):
-                await broker.publish(BODY, name, stream=name)
-            with Growth() as growth:
-                await broker.start()
-                await gate.blocked()
+            await _fill(broker, n, name, stream=name)
+            async with _held(broker, gate) as growth:
                 js = broker.transport._jetstream()  # type: ignore[attr-defined]
                 info = await js.consumer_info(name, "svc")
                 sub: Any = broker.subscribers[0].consumption.sub  # type: ignore[union-attr]
                 queued = sub.pending_msgs  # received by nats-py, not yet handed to us
-                growth.measure()
             held = info.num_ack_pending
             print(f"nats push: held {held} ({queued} queued), in flight 1, {growth}")
             # The server sends at most max_ack_pending unacknowledged (its default: 1,000).
@@ -220,8 +219,7 @@ async def test_nats_jetstream_push_holds_at_most_max_ack_pending(name: str) -> N
             assert queued < 1000
             assert info.num_pending >= n - 1000  # the rest waits on the server
             assert growth.heap < 4 * MIB
-            gate.release()
-            await _until(lambda: gate.handled == n, 30, "the backlog")
+            await gate.drain(n)
     finally:
         await _delete_stream(name)
 
@@ -230,28 +228,17 @@ async def test_nats_jetstream_push_holds_at_most_max_ack_pending(name: str) -> N
 async def test_nats_jetstream_pull_holds_one_batch(name: str) -> None:
     n, batch = 5000, 100
     broker = NatsBroker(NATS)
-    gate = Gate()
-
-    @broker.subscriber(name, stream=name, durable="svc", pull_sub=PullSub(batch_size=batch))
-    async def handle(body: bytes) -> None:
-        await gate.through()
+    gate = Gate(
+        broker.subscriber(name, stream=name, durable="svc", pull_sub=PullSub(batch_size=batch))
+    )
 
     try:
         async with broker:
-            for _ in range(n):
-                await broker.publish(BODY, name, stream=name)
-            with Growth() as growth:
-                await broker.start()
-                await gate.blocked()
+            await _fill(broker, n, name, stream=name)
+            async with _held(broker, gate) as growth:
                 js = broker.transport._jetstream()  # type: ignore[attr-defined]
                 held = (await js.consumer_info(name, "svc")).num_ack_pending
-                growth.measure()
-            print(f"nats pull: held {held}, in flight {gate.max_in_flight}, {growth}")
-            assert gate.max_in_flight == 1
-            assert 1 <= held <= batch
-            assert growth.heap < 2 * MIB
-            gate.release()
-            await _until(lambda: gate.handled == n, 30, "the backlog")
+            await _bounded("nats pull", gate, growth, held, limit=batch, n=n)
     finally:
         await _delete_stream(name)
 
@@ -262,11 +249,7 @@ async def test_nats_core_burst_is_queued_up_to_the_pending_limit(
 ) -> None:
     burst = CORE_PENDING_MSGS_LIMIT + 2000
     broker = NatsBroker(NATS)
-    gate = Gate()
-
-    @broker.subscriber(name)
-    async def handle(body: bytes) -> None:
-        await gate.through()
+    gate = Gate(broker.subscriber(name))
 
     def dropped() -> int:
         return sum("SlowConsumerError" in r.getMessage() for r in caplog.records)
@@ -280,7 +263,7 @@ async def test_nats_core_burst_is_queued_up_to_the_pending_limit(
             for _ in range(burst - 1):
                 await broker.publish(BODY, name)
             # Every message is the handler's, queued in nats-py, or dropped (and logged).
-            await _until(
+            await until(
                 lambda: gate.in_flight + sub.pending_msgs + dropped() == burst, 30, "the burst"
             )
             queued = sub.pending_msgs
@@ -288,8 +271,7 @@ async def test_nats_core_burst_is_queued_up_to_the_pending_limit(
             assert queued <= CORE_PENDING_MSGS_LIMIT
             assert dropped() >= burst - 1 - CORE_PENDING_MSGS_LIMIT
             assert gate.max_in_flight == 1
-            gate.release()
-            await _until(lambda: gate.handled == 1 + queued, 30, "the queued messages")
+            await gate.drain(1 + queued, what="the queued messages")
 
 
 @pytest.mark.rabbit
@@ -297,11 +279,7 @@ async def test_rabbit_holds_at_most_prefetch_count(name: str) -> None:
     n = 3000
     connection = await aio_pika.connect(RABBIT)
     broker = RabbitBroker(RABBIT)
-    gate = Gate()
-
-    @broker.subscriber(RabbitQueue(name, auto_delete=True))
-    async def handle(body: bytes) -> None:
-        await gate.through()
+    gate = Gate(broker.subscriber(RabbitQueue(name, auto_delete=True)))
 
     try:
         channel = await connection.channel(publisher_confirms=False)
@@ -309,19 +287,13 @@ async def test_rabbit_holds_at_most_prefetch_count(name: str) -> None:
         for _ in range(n):
             await channel.default_exchange.publish(aio_pika.Message(BODY), name)
         async with broker:
-            with Growth() as growth:
-                await broker.start()
-                await gate.blocked(DEFAULT_PREFETCH)
+            async with _held(broker, gate, DEFAULT_PREFETCH) as growth:
                 ready = (await channel.declare_queue(name, passive=True)).declaration_result
-                growth.measure()
             # Delivered to our channel and not acknowledged: all of them in a handler.
             held = n - (ready.message_count or 0) - gate.handled
-            print(f"rabbit: held {held}, in flight {gate.max_in_flight}, {growth}")
-            assert gate.max_in_flight == DEFAULT_PREFETCH
-            assert 1 <= held <= DEFAULT_PREFETCH
-            assert growth.heap < 2 * MIB
-            gate.release()
-            await _until(lambda: gate.handled == n, 30, "the backlog")
+            await _bounded(
+                "rabbit", gate, growth, held, limit=DEFAULT_PREFETCH, n=n, calls=DEFAULT_PREFETCH
+            )
     finally:
         await connection.close()
 
@@ -334,21 +306,14 @@ async def test_kafka_backlog_is_fetched_in_bounded_chunks(name: str, client: str
     partition, librdkafka a queue of at most 8 MiB (our default; its own is 64 MiB)."""
     n = 50_000
     broker = KafkaBroker(KAFKA) if client == "aiokafka" else ConfluentBroker(KAFKA)
-    gate = Gate()
-
-    @broker.subscriber(name, auto_offset_reset="earliest")
-    async def handle(body: bytes) -> None:
-        await gate.through()
+    gate = Gate(broker.subscriber(name, auto_offset_reset="earliest"))
 
     try:
         async with broker:
             for _ in range(n // 500):
                 await broker.publish_batch(*[BODY] * 500, topic=name)
-            with Growth() as growth:
-                await broker.start()
-                await gate.blocked()
+            async with _held(broker, gate) as growth:
                 await asyncio.sleep(HOLD)  # the prefetch runs in the background: more time
-                growth.measure()
             print(f"kafka {client}: in flight {gate.max_in_flight}, {growth}")
             assert gate.max_in_flight == 1
             # Unbounded, the 50 MiB backlog would be here (aiokafka: with a decoded copy).
@@ -356,8 +321,7 @@ async def test_kafka_backlog_is_fetched_in_bounded_chunks(name: str, client: str
                 assert growth.heap < 40 * MIB
             else:
                 assert growth.rss < 32 * MIB  # librdkafka's memory is not on the Python heap
-            gate.release()
-            await _until(lambda: gate.handled == n, 60, "the backlog")
+            await gate.drain(n, 60)
     finally:
         admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
         await admin.start()

@@ -8,16 +8,11 @@ the shared brokers are only read from, never stopped.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import shutil
-import socket
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aio_pika
-import httpx
 import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
@@ -28,82 +23,10 @@ from faststream_fastapi.nats import NatsBroker
 from faststream_fastapi.rabbit import RabbitBroker
 from faststream_fastapi.redis import RedisBroker, StreamSub
 from faststream_fastapi.redis.fastapi import RedisRouter
-from support import TcpRelay
+from servers import end, free_port, nats_argv, redis_argv, running
+from support import TcpRelay, asgi_client
 
-ROOT = Path(__file__).resolve().parents[2]
-NATS_SERVER = ROOT / ".brokers" / "venv" / "bin" / "nats-server"
 AMQP = "amqp://guest:guest@127.0.0.1:5672/"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def _until_listening(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            assert time.monotonic() < deadline, f"nothing listens on port {port}"
-            await asyncio.sleep(0.02)
-        else:
-            writer.close()
-            await writer.wait_closed()
-            return
-
-
-async def _end(proc: asyncio.subprocess.Process) -> None:
-    """SIGTERM, a bounded wait, then SIGKILL: only the process this test started."""
-    if proc.returncode is not None:
-        return
-    proc.terminate()
-    try:
-        await asyncio.wait_for(proc.wait(), 5)
-    except TimeoutError:
-        proc.kill()
-        await asyncio.wait_for(proc.wait(), 5)
-
-
-@contextlib.asynccontextmanager
-async def private_redis(tmp_path: Path) -> AsyncIterator[tuple[int, asyncio.subprocess.Process]]:
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server not installed"
-    port = _free_port()
-    proc = await asyncio.create_subprocess_exec(
-        binary,
-        *("--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"),
-        *("--dir", str(tmp_path)),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        await _until_listening(port)
-        yield port, proc
-    finally:
-        await _end(proc)
-
-
-@contextlib.asynccontextmanager
-async def private_nats(tmp_path: Path) -> AsyncIterator[tuple[int, asyncio.subprocess.Process]]:
-    binary = shutil.which("nats-server") or str(NATS_SERVER)
-    port = _free_port()
-    proc = await asyncio.create_subprocess_exec(
-        *(binary, "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(tmp_path)),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        await _until_listening(port)
-        yield port, proc
-    finally:
-        await _end(proc)
-
-
-def _client(app: Any) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 
 # -- request/reply with no responder ----------------------------------------------
@@ -193,11 +116,12 @@ async def test_rabbit_requests_without_responder_time_out_and_leak_nothing(name:
 
 @pytest.mark.redis
 async def test_redis_publish_while_the_server_is_down_raises(name: str, tmp_path: Path) -> None:
-    async with private_redis(tmp_path) as (port, proc):
+    port = free_port()
+    async with running(port, *redis_argv(port, tmp_path)) as proc:
         broker = RedisBroker(f"redis://127.0.0.1:{port}", socket_timeout=1.0)
         async with broker:
             await broker.publish(1, stream=name)
-            await _end(proc)
+            await end(proc)
             for target in ({"stream": name}, {"list": name}, {"channel": name}):
                 started = time.monotonic()
                 with pytest.raises(PublishError, match="failed"):
@@ -209,11 +133,12 @@ async def test_redis_publish_while_the_server_is_down_raises(name: str, tmp_path
 async def test_nats_jetstream_publish_while_the_server_is_down_raises(
     name: str, tmp_path: Path
 ) -> None:
-    async with private_nats(tmp_path) as (port, proc):
+    port = free_port()
+    async with running(port, *nats_argv(port, tmp_path)) as proc:
         broker = NatsBroker(f"nats://127.0.0.1:{port}", reconnect_time_wait=0.1)
         async with broker:
             await broker.publish(1, name, stream=name)
-            await _end(proc)
+            await end(proc)
             started = time.monotonic()
             with pytest.raises(PublishError):
                 await broker.publish(2, name, stream=name, timeout=0.5)
@@ -247,7 +172,8 @@ async def test_rabbit_publish_while_the_connection_is_down_raises(name: str) -> 
 async def test_readiness_fails_on_a_dead_consumer_and_on_a_dead_server(
     name: str, tmp_path: Path
 ) -> None:
-    async with private_redis(tmp_path) as (port, proc):
+    port = free_port()
+    async with running(port, *redis_argv(port, tmp_path)) as proc:
         url = f"redis://127.0.0.1:{port}"
         router = RedisRouter(url, schema_url=None, socket_timeout=1.0)
 
@@ -260,7 +186,11 @@ async def test_readiness_fails_on_a_dead_consumer_and_on_a_dead_server(
         app.include_router(router)
         broker = router.broker
         ping, ready = make_ping_asgi(broker, timeout=1.0), make_ready_asgi(broker, timeout=1.0)
-        async with _client(app) as http, _client(ping) as pinger, _client(ready) as readier:
+        async with (
+            asgi_client(app) as http,
+            asgi_client(ping) as pinger,
+            asgi_client(ready) as readier,
+        ):
             assert (await http.get("/ready")).status_code == 503  # not started yet
             await broker.start()
             try:
@@ -288,7 +218,7 @@ async def test_readiness_fails_on_a_dead_consumer_and_on_a_dead_server(
                 assert (await http.get("/ready")).content == b""  # no internals
 
                 # The server gone: ping fails too.
-                await _end(proc)
+                await end(proc)
                 assert (await pinger.get("/")).status_code == 500
                 assert (await readier.get("/")).status_code == 503
             finally:
@@ -302,7 +232,8 @@ async def test_http_handler_maps_a_failed_publish_to_503(name: str, tmp_path: Pa
 
     from faststream_fastapi.core.errors import BrokerConnectionError
 
-    async with private_redis(tmp_path) as (port, proc):
+    port = free_port()
+    async with running(port, *redis_argv(port, tmp_path)) as proc:
         router = RedisRouter(f"redis://127.0.0.1:{port}", schema_url=None, socket_timeout=1.0)
 
         @router.post("/orders", status_code=202)
@@ -315,12 +246,12 @@ async def test_http_handler_maps_a_failed_publish_to_503(name: str, tmp_path: Pa
 
         app = FastAPI()
         app.include_router(router)
-        async with _client(app) as http:
+        async with asgi_client(app) as http:
             assert (await http.post("/orders", json={"id": 1})).status_code == 503  # not started
             await router.broker.start()
             try:
                 assert (await http.post("/orders", json={"id": 2})).status_code == 202
-                await _end(proc)
+                await end(proc)
                 started = time.monotonic()
                 answer = await http.post("/orders", json={"id": 3})
                 assert (answer.status_code, answer.json()) == (
@@ -344,7 +275,7 @@ async def test_ready_under_the_test_broker_and_before_start(name: str) -> None:
     assert not broker.healthy()
     async with TestRedisBroker(broker):
         assert broker.healthy() and await broker.ready(1.0)
-        async with _client(make_ready_asgi(broker)) as http:
+        async with asgi_client(make_ready_asgi(broker)) as http:
             assert (await http.get("/")).status_code == 204
     with pytest.raises(ValueError, match="timeout"):
         make_ready_asgi(broker, timeout=0)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,13 +14,7 @@ from redis.asyncio import Redis
 from faststream_fastapi.core.errors import MessageTooLargeError, SetupError
 from faststream_fastapi.nats import NatsBroker
 from faststream_fastapi.redis import RedisBroker, RedisMessage, StreamSub, TestRedisBroker
-
-
-async def _until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)
+from support import until
 
 
 async def test_the_subscriber_limit_wins_over_the_broker_limit(name: str) -> None:
@@ -85,7 +77,7 @@ async def test_redis_oversized_message_is_rejected_undecoded(
                 await broker.publish(1, stream=name)
                 await broker.publish(secret, stream=name)
                 await broker.publish(2, stream=name)
-                await _until(lambda: got == [1, 2] and len(dead_letters) == 1, 10, "messages")
+                await until(lambda: got == [1, 2] and len(dead_letters) == 1, 10, "messages")
         sub = broker.subscribers[0]
         assert sub.oversized == 1
         assert dead_letters == [(len(secret), "MessageTooLargeError")]
@@ -114,7 +106,7 @@ async def test_nats_jetstream_oversized_message_is_terminated(name: str) -> None
             await broker.start()
             await broker.publish("a" * 100, name, stream=name)
             await broker.publish("ok", name, stream=name)
-            await _until(lambda: got == ["ok"], 10, "the small message")
+            await until(lambda: got == ["ok"], 10, "the small message")
             await asyncio.sleep(0.2)
             assert got == ["ok"]  # rejected (``term``): never redelivered
             assert broker.subscribers[0].oversized == 1

@@ -10,9 +10,7 @@ decoded or validated goes to the dead letter at once. On the shared brokers.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,15 +20,9 @@ from faststream_fastapi import AckPolicy
 from faststream_fastapi.kafka import KafkaBroker, KafkaMessage
 from faststream_fastapi.nats import NatsBroker, NatsMessage
 from faststream_fastapi.redis import RedisBroker, RedisMessage, StreamSub
+from support import until
 
 RETRIES = 3
-
-
-async def _until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)
 
 
 @pytest.mark.redis
@@ -64,8 +56,8 @@ async def test_redis_poison_message_is_retried_then_dead_lettered(name: str) -> 
             for n in range(1, 11):
                 await broker.publish(n, stream=name)
             await broker.publish("not a number", stream=name)  # invalid: no retries
-            await _until(lambda: len(dead_letters) == 2, 10, "two dead letters")
-            await _until(lambda: len(good) == 10, 5, "the other messages")
+            await until(lambda: len(dead_letters) == 2, 10, "two dead letters")
+            await until(lambda: len(good) == 10, 5, "the other messages")
             await asyncio.sleep(0.3)  # no hot loop: nothing more happens
             assert attempts[0] == 1 + RETRIES
             assert sorted(good) == list(range(1, 11))
@@ -117,8 +109,8 @@ async def test_nats_jetstream_poison_message_is_retried_then_dead_lettered(name:
             await broker.publish(0, name, stream=name)
             for n in range(1, 11):
                 await broker.publish(n, name, stream=name)
-            await _until(lambda: len(dead_letters) == 1, 10, "the dead letter")
-            await _until(lambda: len(good) == 10, 5, "the other messages")
+            await until(lambda: len(dead_letters) == 1, 10, "the dead letter")
+            await until(lambda: len(good) == 10, 5, "the other messages")
             await asyncio.sleep(0.3)
             assert attempts[0] == 1 + RETRIES
             assert sorted(good) == list(range(1, 11))
@@ -215,8 +207,8 @@ async def test_kafka_poison_record_is_retried_then_dead_lettered(name: str) -> N
         await broker.publish(0, name, key=b"poison")
         for n in range(1, 6):
             await broker.publish(n, name)
-        await _until(lambda: len(dead_letters) == 1, 30, "the dead letter")
-        await _until(lambda: len(good) == 5, 10, "the other records")
+        await until(lambda: len(dead_letters) == 1, 30, "the dead letter")
+        await until(lambda: len(good) == 5, 10, "the other records")
         await asyncio.sleep(0.3)
         assert attempts[0] == 1 + RETRIES
         assert dead_letters[0][:2] == (b"0", str(RETRIES))

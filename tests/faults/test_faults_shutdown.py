@@ -39,6 +39,7 @@ from faststream_fastapi.kafka import KafkaBroker, TopicPartition
 from faststream_fastapi.nats import NatsBroker
 from faststream_fastapi.rabbit import RabbitBroker, RabbitQueue
 from faststream_fastapi.redis import RedisBroker, StreamSub, wire
+from support import until
 
 GRACE = 2.0
 #: Exit after SIGTERM: the graceful timeout, cancelled handlers unwinding, a loaded CI.
@@ -352,16 +353,8 @@ async def _run_app(cwd: Path, target: str) -> AsyncIterator[asyncio.subprocess.P
 async def _until(
     check: Callable[[], bool | Awaitable[bool]], what: str, cwd: Path, timeout: float = WAIT
 ) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}\nrecords: {_records(cwd)}\n{_output(cwd)}")
-        await asyncio.sleep(0.05)
+    """``until``, failing with what the app recorded and wrote."""
+    await until(check, timeout, lambda: f"{what}\nrecords: {_records(cwd)}\n{_output(cwd)}")
 
 
 async def _exit_status(proc: asyncio.subprocess.Process, cwd: Path) -> tuple[int, float]:

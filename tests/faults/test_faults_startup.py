@@ -13,17 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import runpy
-import shutil
-import socket
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message
@@ -35,75 +30,22 @@ from faststream_fastapi.nats import NatsBroker
 from faststream_fastapi.nats.fastapi import NatsRouter
 from faststream_fastapi.redis import RedisBroker
 from faststream_fastapi.redis.fastapi import RedisRouter
+from servers import free_port, nats_argv, redis_argv, running
+from support import asgi_client, until
 
 ROOT = Path(__file__).resolve().parents[2]
-NATS_SERVER = ROOT / ".brokers" / "venv" / "bin" / "nats-server"
 #: Fast retries keep the test short; production defaults are 0.5 s doubling to 30 s.
 RETRY = Backoff(initial=0.1, max=0.5)
 PASSWORD = "s3cret-Pa55word"
 WAIT = 20.0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def _until(check: Callable[[], Any], what: str, timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
-
-
-async def _until_listening(port: int) -> None:
-    async def listening() -> bool:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            return False
-        writer.close()
-        await writer.wait_closed()
-        return True
-
-    await _until(listening, f"a server on port {port}", 10.0)
-
-
-@asynccontextmanager
-async def _server(
+def _server(
     kind: str, port: int, tmp_path: Path, password: str | None = PASSWORD
-) -> AsyncIterator[None]:
+) -> AbstractAsyncContextManager[asyncio.subprocess.Process]:
     """A private broker on ``port``; only this process is stopped, by its own handle."""
-    if kind == "redis":
-        binary = shutil.which("redis-server")
-        assert binary, "redis-server not installed"
-        argv = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", ""]
-        argv += ["--appendonly", "no", "--dir", str(tmp_path)]
-        argv += ["--requirepass", password] if password else []
-    else:
-        binary = shutil.which("nats-server") or str(NATS_SERVER)
-        assert os.access(binary, os.X_OK), f"nats-server not found (tried {binary})"
-        argv = [binary, "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(tmp_path)]
-    proc = await asyncio.create_subprocess_exec(
-        *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
-    )
-    try:
-        await _until_listening(port)
-        yield
-    finally:
-        if proc.returncode is None:
-            proc.terminate()
-            try:
-                await asyncio.wait_for(proc.wait(), 5)
-            except TimeoutError:
-                proc.kill()
-                await asyncio.wait_for(proc.wait(), 5)
+    argv = redis_argv(port, tmp_path, password) if kind == "redis" else nats_argv(port, tmp_path)
+    return running(port, *argv)
 
 
 class Lifespan:
@@ -178,8 +120,7 @@ class Service:
             await self.broker.publish(body, self.subject)
 
     async def ready(self) -> int:
-        transport = httpx.ASGITransport(app=self.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        async with asgi_client(self.app) as http:
             return (await http.get("/ready")).status_code
 
 
@@ -204,7 +145,7 @@ async def test_starts_not_ready_retries_and_consumes_once_the_broker_is_up(
     kind: str, front: str, name: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="faststream_fastapi")
-    port = _free_port()
+    port = free_port()
     service = Service(kind, front, _url(kind, port), name)
     lifespan = Lifespan(service.app)
 
@@ -216,8 +157,9 @@ async def test_starts_not_ready_retries_and_consumes_once_the_broker_is_up(
         assert reason is not None and reason.startswith("not started, retrying:"), reason
         with pytest.raises(NotConnectedError, match="is not started yet"):
             await service.publish("too early")
-        await _until(
+        await until(
             lambda: sum("start attempt" in r.getMessage() for r in caplog.records) >= 2,
+            WAIT,
             "two failed attempts logged",
         )
         failures = [r for r in caplog.records if "start attempt" in r.getMessage()]
@@ -225,11 +167,11 @@ async def test_starts_not_ready_retries_and_consumes_once_the_broker_is_up(
         assert not any(PASSWORD in r.getMessage() for r in caplog.records)
 
         async with _server(kind, port, tmp_path):
-            await _until(lambda: service.broker.ready(1.0), "the broker to start")
+            await until(lambda: service.broker.ready(1.0), WAIT, "the broker to start")
             assert service.broker.not_ready_reason() is None
             assert await service.ready() == 204
             await service.publish("after")
-            await _until(lambda: service.handled == ["after"], "the message to be handled")
+            await until(lambda: service.handled == ["after"], WAIT, "the message to be handled")
             assert (await lifespan.shutdown())["type"] == "lifespan.shutdown.complete"
     finally:
         if lifespan.task is not None and not lifespan.task.done():
@@ -240,7 +182,7 @@ async def test_starts_not_ready_retries_and_consumes_once_the_broker_is_up(
 @pytest.mark.filterwarnings("ignore:the password in the URL")
 @pytest.mark.parametrize(("kind", "front"), CASES)
 async def test_shutdown_while_retrying_ends_the_retries(kind: str, front: str, name: str) -> None:
-    service = Service(kind, front, _url(kind, _free_port()), name)
+    service = Service(kind, front, _url(kind, free_port()), name)
     lifespan = Lifespan(service.app)
     assert (await lifespan.startup())["type"] == "lifespan.startup.complete"
     retrying = service.broker._retrying
@@ -270,13 +212,12 @@ def test_backoff_doubles_to_its_cap_with_jitter_below_each_step() -> None:
 
 @pytest.mark.redis
 async def test_the_start_retry_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    port = _free_port()
+    port = free_port()
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{port}")
     path = ROOT / "examples" / "production" / "start_retry.py"
     ns = runpy.run_path(str(path), run_name="docs_start_retry")
     lifespan = Lifespan(ns["app"])
-    transport = httpx.ASGITransport(app=ns["app"])
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with asgi_client(ns["app"]) as http:
         assert (await lifespan.startup())["type"] == "lifespan.startup.complete"
         try:
             assert (await http.get("/livez")).status_code == 204
@@ -287,9 +228,9 @@ async def test_the_start_retry_example(tmp_path: Path, monkeypatch: pytest.Monke
                 async def ready() -> bool:
                     return (await http.get("/readyz")).status_code == 204
 
-                await _until(ready, "/readyz to answer 204")
+                await until(ready, WAIT, "/readyz to answer 204")
                 assert (await http.post("/emails", params={"address": "a@b.c"})).status_code == 202
-                await _until(lambda: ns["handled"] == ["a@b.c"], "the email to be sent")
+                await until(lambda: ns["handled"] == ["a@b.c"], WAIT, "the email to be sent")
                 assert (await lifespan.shutdown())["type"] == "lifespan.shutdown.complete"
         finally:
             if lifespan.task is not None and not lifespan.task.done():

@@ -18,20 +18,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import shutil
-import socket
-import subprocess
 import time
 import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
+import tls_brokers
 from fastapi import FastAPI
 from pydantic import BaseModel
 
@@ -51,12 +48,9 @@ from faststream_fastapi.asgi.factories import make_asyncapi_asgi
 from faststream_fastapi.asyncapi import get_app_schema, render_html, to_json, to_yaml
 from faststream_fastapi.core.broker import Broker
 from faststream_fastapi.core.errors import BrokerConnectionError, RedactedError
-from faststream_fastapi.core.message import Deliver, Envelope, StreamMessage
-from faststream_fastapi.core.transport import Consumption, Transport
-from support import TcpRelay
+from servers import free_port
+from support import StubTransport, TcpRelay, asgi_client
 
-ROOT = Path(__file__).resolve().parents[2]
-NATS_SERVER = ROOT / ".brokers" / "venv" / "bin" / "nats-server"
 WAIT = 20.0
 PROBE = 1.5  # seconds a probe may take
 #: Loggers whose every record (DEBUG and up) is searched for secrets.
@@ -316,42 +310,19 @@ def logs() -> Iterator[Capture]:
             logging.getLogger(name).setLevel(level)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def nats_auth() -> Iterator[int]:
+def nats_auth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A private NATS server that accepts only user ``u`` with another password."""
-    binary = shutil.which("nats-server") or str(NATS_SERVER)
-    port = _free_port()
-    argv = [binary, "-a", "127.0.0.1", "-p", str(port), "--user", "u", "--pass", "the-right-one"]
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                break
-            assert proc.poll() is None, "the private nats-server exited"
-            assert time.monotonic() < deadline, "the private nats-server did not listen"
-            time.sleep(0.05)
+    cwd = tmp_path_factory.mktemp("nats")
+    with tls_brokers.nats(cwd, "--user", "u", "--pass", "the-right-one", tls=None) as port:
         yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 @pytest.fixture
 def ports(case: Case, request: pytest.FixtureRequest) -> Ports:
     needs_nats = any("{nats_auth}" in url for url, _ in case.failing)
     auth = request.getfixturevalue("nats_auth") if needs_nats else 0
-    return Ports(dead=_free_port(), nats_auth=auth)
+    return Ports(dead=free_port(), nats_auth=auth)
 
 
 def _fill(template: str, case: Case, ports: Ports, port: int | None = None) -> str:
@@ -519,8 +490,8 @@ async def test_probe_and_docs_answers_show_no_secret(
     try:
         async with (
             router.lifespan_context(app),
-            _client(app) as web,
-            _client(asgi) as plain,
+            asgi_client(app) as web,
+            asgi_client(asgi) as plain,
         ):
             await until(web, "/ready", 204)
             await until(plain, "/ping", 204)
@@ -543,14 +514,10 @@ async def test_probe_and_docs_answers_show_no_secret(
     assert_clean(warning_texts(recwarn), case, "a warning")
 
 
-def _client(app: Any) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
-
-
 # -- the redaction itself, where a client library quotes what it was given ------------
 
 
-class QuotingTransport(Transport):
+class QuotingTransport(StubTransport):
     """Fails to connect with an error quoting its URL and options, as some clients do."""
 
     def __init__(self, url: str, **options: Any) -> None:
@@ -562,21 +529,6 @@ class QuotingTransport(Transport):
             raise OSError(f"socket to {self.url} refused")
         except OSError as exc:
             raise RuntimeError(f"connect({self.url!r}, **{self.options!r}) failed") from exc
-
-    async def close(self) -> None:
-        return None
-
-    async def ping(self, timeout: float) -> bool:
-        return False
-
-    async def publish(self, envelope: Envelope) -> Any:
-        raise NotImplementedError
-
-    async def subscribe(self, spec: Any, deliver: Deliver) -> Consumption:
-        raise NotImplementedError
-
-    async def request(self, envelope: Envelope, timeout: float) -> StreamMessage:
-        raise NotImplementedError
 
 
 @pytest.mark.parametrize(

@@ -30,11 +30,9 @@ from faststream_fastapi.asgi import AsgiFastStream, make_ping_asgi, make_ready_a
 from faststream_fastapi.asgi.factories import make_asyncapi_asgi
 from faststream_fastapi.asyncapi.html import ASSETS
 from faststream_fastapi.core.broker import Broker
-from faststream_fastapi.core.message import Deliver, Envelope, StreamMessage
-from faststream_fastapi.core.transport import Consumption, Transport
 from faststream_fastapi.redis import TestRedisBroker
 from faststream_fastapi.redis.fastapi import RedisRouter
-from support import wait_for
+from support import StubTransport, asgi_client, wait_for
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "production"
 #: What a failure knows and an answer must not show.
@@ -42,31 +40,16 @@ INTERNAL = "db-7.internal.example:5432 (server 9.9.1)"
 ASSET = sorted(ASSETS)[0]
 
 
-class BrokenTransport(Transport):
+class BrokenTransport(StubTransport):
     """Connects, then fails every ping with internal details (or hangs past the timeout)."""
 
     def __init__(self, hang: bool = False) -> None:
         self.hang = hang
 
-    async def connect(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
-
     async def ping(self, timeout: float) -> bool:
         if self.hang:
             await asyncio.sleep(60)
         raise ConnectionError(f"lost {INTERNAL}\nTraceback (most recent call last): ...")
-
-    async def publish(self, envelope: Envelope) -> Any:
-        raise NotImplementedError
-
-    async def subscribe(self, spec: Any, deliver: Deliver) -> Consumption:
-        raise NotImplementedError
-
-    async def request(self, envelope: Envelope, timeout: float) -> StreamMessage:
-        raise NotImplementedError
 
 
 def assert_terse(reply: httpx.Response, status: int) -> None:
@@ -94,7 +77,7 @@ async def test_failing_probes_answer_only_a_status(hang: bool) -> None:
     app.include_router(router)
     await broker.start()
     try:
-        async with _client(asgi) as plain, _client(app) as web:
+        async with asgi_client(asgi) as plain, asgi_client(app) as web:
             assert_terse(await plain.get("/ping"), 500)
             assert_terse(await plain.get("/ready"), 503)
             assert_terse(await web.get("/ready"), 503)
@@ -109,7 +92,7 @@ async def test_healthy_probes_answer_204_with_no_body() -> None:
     asgi = AsgiFastStream(router.broker, asgi_routes=[("/ping", make_ping_asgi(router.broker))])
     app = FastAPI()
     app.include_router(router)
-    async with TestRedisBroker(router.broker), _client(asgi) as plain, _client(app) as web:
+    async with TestRedisBroker(router.broker), asgi_client(asgi) as plain, asgi_client(app) as web:
         assert_terse(await plain.get("/ping"), 204)
         assert_terse(await web.get("/ready"), 204)
 
@@ -120,7 +103,7 @@ async def test_asgi_docs_route_error_is_a_bare_500(caplog: pytest.LogCaptureFixt
     # An unsupported version fails on every request, as a bug in a schema would.
     app.mount("/docs", make_asyncapi_asgi(app, version="4.0.0"))
     with caplog.at_level(logging.ERROR, logger="faststream_fastapi.asgi"):
-        async with _client(app) as client:
+        async with asgi_client(app) as client:
             for path in ("/docs", "/docs.json", "/docs.yaml"):
                 reply = await client.get(path)
                 assert reply.status_code == 500
@@ -210,7 +193,7 @@ async def test_include_router_dependencies_guard_http_routes_only() -> None:
 
     app = FastAPI()
     app.include_router(router, dependencies=[Depends(key)])
-    async with _client(app) as client:
+    async with asgi_client(app) as client:
         for path in ("/asyncapi", "/asyncapi.json", "/ready"):
             assert (await client.get(path)).status_code == 401
         assert (await client.get("/asyncapi.json", params={"x_key": "k"})).status_code == 200
@@ -237,7 +220,3 @@ def test_asgi_docs_behind_a_wrapping_app(monkeypatch: pytest.MonkeyPatch) -> Non
             assert client.get(path, headers=bearer).status_code == 200
         assert client.get("/health").status_code == 204  # probes stay open
     assert not ns["broker"].running
-
-
-def _client(app: Any) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")

@@ -13,7 +13,7 @@ import warnings
 from typing import Any
 
 import pytest
-from tls_brokers import PASSWORD, TOKEN, USER, Pki, free_port
+from tls_brokers import PASSWORD, TOKEN, USER, Pki
 
 from faststream_fastapi.core.broker import Broker
 from faststream_fastapi.core.errors import BrokerConnectionError
@@ -26,6 +26,7 @@ from faststream_fastapi.security import (
     SASLPlaintext,
     Token,
 )
+from servers import free_port
 from support import collect
 
 WAIT = 20.0

@@ -8,8 +8,6 @@ then SIGKILL). The shared brokers of ``scripts/brokers.sh`` are never touched.
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
 import socket
 import ssl
 import subprocess
@@ -20,8 +18,7 @@ from pathlib import Path
 
 import trustme
 
-ROOT = Path(__file__).resolve().parents[2]
-NATS_SERVER = ROOT / ".brokers" / "venv" / "bin" / "nats-server"
+from servers import free_port, nats_server, redis_server
 
 #: Credentials of the private brokers: long enough to be redacted from errors.
 USER, PASSWORD, TOKEN = "alice", "s3cret-pw-4711", "tok-s3cret-0815"
@@ -65,12 +62,6 @@ def make_pki(folder: Path) -> Pki:
     return Pki(ca=ca, **paths)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _until_listening(port: int, proc: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + STARTUP
     while True:
@@ -102,11 +93,9 @@ def running(port: int, *argv: str, cwd: Path) -> Iterator[int]:
 
 def redis_tls(pki: Pki, cwd: Path) -> contextlib.AbstractContextManager[int]:
     """A TLS-only redis-server with the ACL user ``USER``."""
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server not installed"
     port = free_port()
     argv = [
-        binary,
+        redis_server(),
         "--port", "0",
         "--tls-port", str(port),
         "--tls-cert-file", pki.cert_file,
@@ -123,10 +112,8 @@ def redis_tls(pki: Pki, cwd: Path) -> contextlib.AbstractContextManager[int]:
 
 def nats(cwd: Path, *auth: str, tls: Pki | None) -> contextlib.AbstractContextManager[int]:
     """A nats-server with ``auth`` options, and TLS with ``tls``'s server certificate."""
-    binary = shutil.which("nats-server") or str(NATS_SERVER)
-    assert os.access(binary, os.X_OK), f"nats-server not found (tried {binary})"
     port = free_port()
-    argv = [binary, "-a", "127.0.0.1", "-p", str(port), *auth]
+    argv = [nats_server(), "-a", "127.0.0.1", "-p", str(port), *auth]
     if tls is not None:
         argv += ["--tls", "--tlscert", tls.cert_file, "--tlskey", tls.key_file]
     return running(port, *argv, cwd=cwd)
