@@ -19,7 +19,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..core.errors import NotConnectedError, PublishError
 from ..core.inflight import InFlight
-from ..core.message import Deliver, Envelope, Settler, StreamMessage
+from ..core.message import Deliver, Envelope, Settlement, StreamMessage
 from ..core.paths import PathPattern
 from ..core.transport import Consumption, Transport
 from . import wire
@@ -68,33 +68,93 @@ class _Loop(Consumption):
                 await self._cleanup()
 
 
-class _StreamSettler(Settler):
-    __slots__ = ("_client", "_group", "_id", "_stream")
+class _GroupAcks:
+    """The ``XACK``s of one group consumer: sent as one command per read batch.
 
-    def __init__(self, client: Redis, stream: str, group: str, entry_id: bytes) -> None:
+    While a batch is handled (``collecting``), acks and rejects only add the entry
+    id; ``flush`` sends them before the next read and at stop. A settle outside a
+    batch (a handler acking after it returned) sends its own ``XACK``. A crash
+    before the flush leaves the entries pending: delivered again (at-least-once).
+    """
+
+    __slots__ = ("_client", "_group", "_stream", "collecting", "ids")
+
+    def __init__(self, client: Redis, stream: str, group: str) -> None:
         self._client = client
         self._stream = stream
         self._group = group
-        self._id = entry_id
+        self.collecting = False
+        self.ids: list[bytes] = []
+
+    async def send(self, entry_id: bytes) -> None:
+        await self._client.xack(self._stream, self._group, entry_id)
+
+    async def flush(self) -> None:
+        self.collecting = False
+        ids = self.ids
+        if ids:
+            count = len(ids)
+            await self._client.xack(self._stream, self._group, *ids)
+            # Only now: a flush cancelled or failed mid-way is sent again by the next one.
+            del ids[:count]
+
+    async def flush_at_stop(self) -> None:
+        try:
+            await self.flush()
+        except Exception as exc:
+            logger.warning(
+                "stream %r group %r: %d acks not sent at stop, the entries will be "
+                "delivered again: %s",
+                self._stream,
+                self._group,
+                len(self.ids),
+                exc,
+            )
+            raise
+
+
+class _GroupMessage(StreamMessage):
+    """An entry read through a consumer group; ack and reject (both ``XACK``) go
+    with the batch's one ``XACK``, a nack leaves it pending (re-claimed once idle)."""
+
+    __slots__ = ("_acks", "entry_id")
+
+    _acks: _GroupAcks
+    entry_id: bytes
+
+    def settle_now(self, settlement: Settlement) -> bool:
+        acks = self._acks
+        if settlement == "nack" or not acks.collecting:
+            return False
+        if self.settled is None:
+            self.settled = settlement
+            acks.ids.append(self.entry_id)
+        return True
+
+    async def _settle(self, settlement: Settlement) -> None:
+        if not self.settle_now(settlement) and self.settled is None:
+            self.settled = settlement
+            if settlement != "nack":
+                await self._acks.send(self.entry_id)
 
     async def ack(self) -> None:
-        await self._client.xack(self._stream, self._group, self._id)
+        await self._settle("ack")
 
-    async def nack(self) -> None:
-        # Left pending: re-claimed by a consumer once idle for ``min_idle_time``.
-        return None
+    async def ack_unbatched(self) -> None:
+        if self.settled is None:
+            self.settled = "ack"
+            await self._acks.send(self.entry_id)
 
     async def reject(self) -> None:
-        await self._client.xack(self._stream, self._group, self._id)
+        await self._settle("reject")
+
+    async def nack(self) -> None:
+        await self._settle("nack")
 
 
-def _message(
-    data: bytes, destination: str, raw: Any, settler: Settler | None = None
-) -> StreamMessage:
+def _message(data: bytes, destination: str, raw: Any) -> StreamMessage:
     body, headers = wire.unpack(data)
-    if settler is None:
-        return StreamMessage(body, headers, destination=destination, raw=raw)
-    return StreamMessage(body, headers, destination=destination, raw=raw, settler=settler)
+    return StreamMessage(body, headers, destination=destination, raw=raw)
 
 
 class RedisTransport(Transport):
@@ -295,13 +355,18 @@ class RedisTransport(Transport):
                 stream, group, id="0" if spec.last_id == "0" else "$", mkstream=True
             )
 
+        acks = _GroupAcks(client, stream, group)
+
         async def handle_entries(loop: _Loop, entries: Any) -> None:
+            acks.collecting = True
             for entry_id, fields in entries:
                 if fields is None:  # deleted while pending
-                    await client.xack(stream, group, entry_id)
+                    acks.ids.append(entry_id)
                     continue
-                settler = _StreamSettler(client, stream, group, entry_id)
-                message = _message(fields.get(DATA_FIELD, b""), stream, fields, settler)
+                body, headers = wire.unpack(fields.get(DATA_FIELD, b""))
+                message = _GroupMessage(body, headers, destination=stream, raw=fields)
+                message._acks = acks
+                message.entry_id = entry_id
                 if not await loop.handle(deliver, message):
                     return  # stopping: the rest stays pending for another consumer
 
@@ -312,6 +377,7 @@ class RedisTransport(Transport):
                 try:
                     if clock() >= claim_at:
                         claim_at = clock() + spec.min_idle_time / 2000
+                        await acks.flush()
                         claimed: Any = await client.xautoclaim(
                             stream,
                             group,
@@ -321,6 +387,8 @@ class RedisTransport(Transport):
                             count=spec.max_records,
                         )
                         await handle_entries(loop, claimed[1])
+                    # The batch's acks, in one round trip, before reading the next.
+                    await acks.flush()
                     reply: Any = await client.xreadgroup(
                         group, consumer, {stream: ">"}, count=spec.max_records, block=block
                     )
@@ -336,4 +404,5 @@ class RedisTransport(Transport):
                 for _, entries in reply or ():
                     await handle_entries(loop, entries)
 
-        return _Loop(run_group)
+        # At stop the loop's acks are flushed after its handlers ended (``_Loop.stop``).
+        return _Loop(run_group, acks.flush_at_stop)
