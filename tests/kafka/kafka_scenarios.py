@@ -314,3 +314,39 @@ async def test_close_lets_the_handler_finish_and_commits_it(pkg: ModuleType, nam
         await second.start()
         await asyncio.wait_for(done.wait(), WAIT)
     assert seen == ["in flight", "next"]  # and committed it on the way out
+
+
+async def test_ack_first_commits_before_the_handler_runs(pkg: ModuleType, name: str) -> None:
+    """At-most-once in a group: each record's offset is committed before its handler."""
+    group = f"g-{name}"
+    committed: list[int] = []
+    seen: list[tuple[str, list[int]]] = []
+    done = asyncio.Event()
+    broker = make_broker(pkg)
+
+    @broker.subscriber(
+        partitions=[pkg.TopicPartition(name, 0)],
+        group_id=group,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.ACK_FIRST,
+    )
+    async def handler(body: str) -> None:
+        seen.append((body, list(committed)))
+        if body == "c":
+            done.set()
+
+    async with broker:
+        await broker.start()
+        source = broker.subscribers[0].consumption.source
+        commit = source.commit
+
+        async def spied(offsets: dict[Any, int], final: bool) -> None:
+            committed.extend(offsets.values())
+            await commit(offsets, final)
+
+        source.commit = spied
+        for body in ("a", "b", "c"):
+            await broker.publish(body, name, partition=0)
+        await asyncio.wait_for(done.wait(), WAIT)
+    # Offsets of the partition start at 0: record n is committed as n + 1.
+    assert seen == [("a", [1]), ("b", [1, 2]), ("c", [1, 2, 3])]

@@ -24,6 +24,7 @@ from .specs import KafkaTopic
 Position = tuple[str, int]
 
 DEFAULT_MAX_RECORDS = 500
+logger = logging.getLogger("faststream_fastapi")
 _RETRY_DELAY = 1.0
 
 
@@ -45,6 +46,22 @@ class Offsets:
                 self.source.seek(position[0], position[1], first)
         elif self.commits and last + 1 > self.done.get(position, -1):
             self.done[position] = last + 1
+
+    async def commit_now(self) -> None:
+        """Commit what is settled at once (``ACK_FIRST``: before the handler runs).
+
+        A failure is logged, not raised: the record is then committed with its
+        batch, as any other."""
+        if not self.done:
+            return
+        done, self.done = self.done, {}
+        try:
+            await self.source.commit(done, True)
+        except Exception as exc:
+            for position, offset in done.items():
+                if offset > self.done.get(position, -1):
+                    self.done[position] = offset
+            logger.warning("offset commit before the handler failed: %s", exc)
 
 
 class _BatchSettler(Settler):

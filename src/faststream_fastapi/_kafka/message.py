@@ -31,6 +31,8 @@ class OffsetBook(Protocol):
     #: ``nack`` (a seek back) needs telling.
     commits: bool
 
+    async def commit_now(self) -> None: ...
+
     def settle(self, position: tuple[str, int], first: int, last: int, requeue: bool) -> None: ...
 
 
@@ -147,6 +149,13 @@ class KafkaMessage(StreamMessage):
     async def ack(self) -> None:
         if not self.settle_now("ack"):
             await super().ack()
+
+    async def ack_unbatched(self) -> None:
+        """In a group, the offset is committed now, not with the fetched batch."""
+        if not self.settle_now("ack"):
+            await super().ack()
+        elif self._offsets is not None and self._offsets.commits:
+            await self._offsets.commit_now()
 
     async def reject(self) -> None:
         if not self.settle_now("reject"):

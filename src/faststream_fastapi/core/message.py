@@ -123,6 +123,12 @@ class StreamMessage:
             if self._settler is not NO_SETTLER:
                 await self._settler.ack()
 
+    async def ack_unbatched(self) -> None:
+        """Acknowledge on its own, not with a batch: the broker has it when this
+        returns (``AckPolicy.ACK_FIRST`` relies on it). Most transports send
+        every ack that way; a Redis stream group batches ``ack()``."""
+        await self.ack()
+
     async def nack(self) -> None:
         if self.settled is None:
             self.settled = "nack"

@@ -264,7 +264,7 @@ class Subscriber:
                 message.path = self.pattern.match(message.destination)
             policy = self.ack_policy
             if policy is AckPolicy.ACK_FIRST:
-                await message.ack()
+                await message.ack_unbatched()  # at-most-once: before the handler runs
             try:
                 limit = self._max_bytes
                 if limit is not None and _size(message.body) > limit:
