@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry
 
 from ..core.ack import AckPolicy
 from ..core.message import Envelope, StreamMessage
@@ -21,13 +21,14 @@ from ..core.middleware import CallNext, Middleware, PublishNext
 from ..observability.labels import (
     REPLY,
     SETTLED_STATUS,
-    STATUSES,
     PublishLabels,
     broker_kind,
     is_reply,
     status_of,
 )
-from .multiprocess import check_not_merging
+from .inprocess import InProcessMetrics
+from .multiprocess import ClientMetrics, check_not_merging, multiprocess_mode
+from .series import ConsumeSeries, PublishSeries, Store
 
 if TYPE_CHECKING:
     from ..core.broker import Broker
@@ -58,96 +59,30 @@ DURATION_BUCKETS = (
 SIZE_BUCKETS = tuple(float(64 * 4**i) for i in range(10))
 
 
-class _Metrics:
-    """The collectors, registered once per (registry, prefix)."""
-
-    def __init__(
-        self,
-        registry: CollectorRegistry,
-        prefix: str,
-        duration_buckets: Sequence[float],
-        size_buckets: Sequence[float],
-    ) -> None:
-        sub = ("broker", "destination")
-        kw: dict[str, Any] = {"registry": registry}
-        self.received = Counter(
-            f"{prefix}_received_messages", "Messages delivered to a subscriber.", sub, **kw
-        )
-        self.received_size = Histogram(
-            f"{prefix}_received_messages_size_bytes",
-            "Body size of received messages.",
-            sub,
-            buckets=size_buckets,
-            **kw,
-        )
-        self.processed = Counter(
-            f"{prefix}_processed_messages",
-            "Messages processed, by settlement status.",
-            (*sub, "status"),
-            **kw,
-        )
-        self.duration = Histogram(
-            f"{prefix}_processing_duration_seconds",
-            "Time from delivery to the end of the handler (decode, dependencies, "
-            "handler, publishing its result).",
-            (*sub, "status"),
-            buckets=duration_buckets,
-            **kw,
-        )
-        self.in_flight = Gauge(
-            f"{prefix}_messages_in_flight",
-            "Messages being processed now.",
-            sub,
-            # Under PROMETHEUS_MULTIPROC_DIR: one series, the sum over live workers.
-            multiprocess_mode="livesum",
-            **kw,
-        )
-        self.exceptions = Counter(
-            f"{prefix}_exceptions",
-            "Exceptions raised while processing or publishing, by type.",
-            (*sub, "operation", "exception_type"),
-            **kw,
-        )
-        self.published = Counter(
-            f"{prefix}_published_messages",
-            "Messages published, by outcome.",
-            (*sub, "status"),
-            **kw,
-        )
-        self.publish_duration = Histogram(
-            f"{prefix}_publish_duration_seconds",
-            "Time to publish one message.",
-            sub,
-            buckets=duration_buckets,
-            **kw,
-        )
-        self.published_size = Histogram(
-            f"{prefix}_published_messages_size_bytes",
-            "Body size of published messages.",
-            sub,
-            buckets=size_buckets,
-            **kw,
-        )
-
-
-_registered: weakref.WeakKeyDictionary[CollectorRegistry, dict[str, _Metrics]] = (
+_registered: weakref.WeakKeyDictionary[CollectorRegistry, dict[str, Store]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _metrics_for(
+def _store_for(
     registry: CollectorRegistry,
     prefix: str,
     duration_buckets: Sequence[float],
     size_buckets: Sequence[float],
-) -> _Metrics:
-    # Two brokers of one app may share a registry: same collectors, told apart
+) -> Store:
+    # Two brokers of one app may share a registry: same series store, told apart
     # by the ``broker`` label, instead of a duplicate-registration error.
     by_prefix = _registered.setdefault(registry, {})
-    metrics = by_prefix.get(prefix)
-    if metrics is None:
-        metrics = by_prefix[prefix] = _Metrics(registry, prefix, duration_buckets, size_buckets)
-    return metrics
+    store = by_prefix.get(prefix)
+    if store is None:
+        if multiprocess_mode():
+            store = ClientMetrics(registry, prefix, duration_buckets, size_buckets)
+        else:
+            collector = InProcessMetrics(prefix, duration_buckets, size_buckets)
+            registry.register(collector)
+            store = collector
+        by_prefix[prefix] = store
+    return store
 
 
 class PrometheusMiddleware(Middleware):
@@ -162,6 +97,10 @@ class PrometheusMiddleware(Middleware):
     ``"other"``; replies are ``"reply"``. ``destination_label`` replaces that
     rule (``lambda d: d.rsplit(".", 1)[0]``) for per-entity destinations no
     subscriber here declares.
+
+    In one process the values are plain counts read at scrape time (about a
+    microsecond per message); under ``PROMETHEUS_MULTIPROC_DIR``, at
+    construction, ``prometheus_client`` metrics that write the shared files.
     """
 
     def __init__(
@@ -176,7 +115,8 @@ class PrometheusMiddleware(Middleware):
     ) -> None:
         self.registry = REGISTRY if registry is None else registry
         check_not_merging(self.registry)
-        self.metrics = _metrics_for(self.registry, prefix, duration_buckets, size_buckets)
+        # Chosen once: plain counts in one process, file-backed metrics in several.
+        self.metrics = _store_for(self.registry, prefix, duration_buckets, size_buckets)
         self.destination_label = destination_label
         self.max_destinations = max_destinations
 
@@ -187,143 +127,87 @@ class PrometheusMiddleware(Middleware):
         return _PublishMetrics(self, broker)
 
 
-#: What one subscriber's messages update, looked up once: ``received``,
-#: ``received_size``, ``in_flight``, then (``processed``, ``duration``) for
-#: the status of a message that succeeded without settling itself, and by status.
-_Outcome = tuple[Counter, Histogram]
-_Bound = tuple[Counter, Histogram, Gauge, _Outcome, dict[str, _Outcome]]
-
-
 class _SubscriberMetrics(Middleware):
-    """Bound to one subscriber: its label children are looked up once."""
+    """Bound to one subscriber: its series is looked up once."""
 
-    __slots__ = ("_bound", "_exceptions", "_labels", "m", "sub")
+    __slots__ = ("_done", "_series", "store", "sub")
 
-    def __init__(self, metrics: _Metrics, subscriber: Subscriber) -> None:
-        self.m = metrics
+    def __init__(self, store: Store, subscriber: Subscriber) -> None:
+        self.store = store
         self.sub = subscriber
         # Bound on the first message: a pipeline is also built at registration,
         # before a router include may still rename the subscriber.
-        self._bound: _Bound | None = None
-        self._labels: tuple[str, str] = ("", "")
-        self._exceptions: dict[str, Counter] = {}
+        self._series: ConsumeSeries | None = None
+        self._done = "acked"
 
-    def _bind(self) -> _Bound:
-        metrics, sub = self.m, self.sub
-        labels = self._labels = (broker_kind(sub.broker), sub.name)
-        by_status = {
-            status: (
-                metrics.processed.labels(*labels, status),
-                metrics.duration.labels(*labels, status),
-            )
-            for status in STATUSES
-        }
-        done = by_status["unsettled" if sub.ack_policy is AckPolicy.MANUAL else "acked"]
-        self._bound = bound = (
-            metrics.received.labels(*labels),
-            metrics.received_size.labels(*labels),
-            metrics.in_flight.labels(*labels),
-            done,
-            by_status,
-        )
-        return bound
+    def _bind(self) -> ConsumeSeries:
+        sub = self.sub
+        # The status of a message that succeeded without settling itself.
+        self._done = "unsettled" if sub.ack_policy is AckPolicy.MANUAL else "acked"
+        series = self._series = self.store.consume_series(broker_kind(sub.broker), sub.name)
+        return series
 
     async def consume(self, message: StreamMessage, call_next: CallNext) -> Any:
-        received, size, in_flight, done, by_status = self._bound or self._bind()
-        received.inc()
-        size.observe(len(message.body))
-        in_flight.inc()
+        series = self._series or self._bind()
+        series.receive(len(message.body))
         start = perf_counter()
         try:
             result = await call_next(message)
         except Exception as exc:
             elapsed = perf_counter() - start
-            in_flight.dec()
-            self._count_exception(exc)
-            counter, histogram = by_status[status_of(message, self.sub.ack_policy, exc)]
-            counter.inc()
-            histogram.observe(elapsed)
+            series.exception(type(exc).__name__)
+            series.finish(status_of(message, self.sub.ack_policy, exc), elapsed)
             raise
         except BaseException as exc:  # cancelled (shutdown): the broker keeps the message
-            in_flight.dec()
-            counter, histogram = by_status[status_of(message, self.sub.ack_policy, exc)]
-            counter.inc()
-            histogram.observe(perf_counter() - start)
+            series.finish(status_of(message, self.sub.ack_policy, exc), perf_counter() - start)
             raise
         elapsed = perf_counter() - start
-        in_flight.dec()
         # A settlement the handler made (or ACK_FIRST) wins; else the policy's.
         settled = message.settled
-        counter, histogram = by_status[SETTLED_STATUS[settled]] if settled else done
-        counter.inc()
-        histogram.observe(elapsed)
+        series.finish(SETTLED_STATUS[settled] if settled else self._done, elapsed)
         return result
 
-    def _count_exception(self, exc: Exception) -> None:
-        name = type(exc).__name__
-        child = self._exceptions.get(name)
-        if child is None:
-            if self._bound is None:
-                self._bind()
-            child = self._exceptions[name] = self.m.exceptions.labels(
-                *self._labels, "process", name
-            )
-        child.inc()
 
-
-#: A publish destination's children: ``published`` (success, error),
-#: ``publish_duration``, ``published_size``, and its label (for exceptions).
-_PublishChildren = tuple[Counter, Counter, Histogram, Histogram, str]
 _CACHE_LIMIT = 10_000
 
 
 class _PublishMetrics(Middleware):
-    """Bound to one broker: label children cached per destination."""
+    """Bound to one broker: series cached per destination."""
 
-    __slots__ = ("_by_destination", "_by_label", "_kind", "_label", "m")
+    __slots__ = ("_by_destination", "_by_label", "_kind", "_label", "store")
 
     def __init__(self, owner: PrometheusMiddleware, broker: Broker) -> None:
-        self.m = owner.metrics
+        self.store = owner.metrics
         self._kind = broker_kind(broker)
         self._label = PublishLabels(broker, owner.destination_label, owner.max_destinations)
-        self._by_label: dict[str, _PublishChildren] = {}
-        self._by_destination: dict[str, _PublishChildren] = {}
+        self._by_label: dict[str, PublishSeries] = {}
+        self._by_destination: dict[str, PublishSeries] = {}
 
-    def _for_label(self, label: str) -> _PublishChildren:
-        children = self._by_label.get(label)
-        if children is None:
-            m, kind = self.m, self._kind
-            children = self._by_label[label] = (
-                m.published.labels(kind, label, "success"),
-                m.published.labels(kind, label, "error"),
-                m.publish_duration.labels(kind, label),
-                m.published_size.labels(kind, label),
-                label,
-            )
-        return children
+    def _for_label(self, label: str) -> PublishSeries:
+        series = self._by_label.get(label)
+        if series is None:
+            series = self._by_label[label] = self.store.publish_series(self._kind, label)
+        return series
 
-    def _for(self, envelope: Envelope) -> _PublishChildren:
+    def _for(self, envelope: Envelope) -> PublishSeries:
         if is_reply(envelope):  # before the cache: reply-to inboxes are per requester
             return self._for_label(REPLY)
         destination = envelope.destination
-        children = self._by_destination.get(destination)
-        if children is None:
-            children = self._for_label(self._label.of_destination(destination))
+        series = self._by_destination.get(destination)
+        if series is None:
+            series = self._for_label(self._label.of_destination(destination))
             if len(self._by_destination) < _CACHE_LIMIT:
-                self._by_destination[destination] = children
-        return children
+                self._by_destination[destination] = series
+        return series
 
     async def publish(self, envelope: Envelope, call_next: PublishNext) -> Any:
-        ok, failed, duration, size, label = self._for(envelope)
-        size.observe(len(envelope.body))
+        series = self._for(envelope)
+        series.sent(len(envelope.body))
         start = perf_counter()
         try:
             result = await call_next(envelope)
         except Exception as exc:
-            duration.observe(perf_counter() - start)
-            failed.inc()
-            self.m.exceptions.labels(self._kind, label, "publish", type(exc).__name__).inc()
+            series.failed(perf_counter() - start, type(exc).__name__)
             raise
-        duration.observe(perf_counter() - start)
-        ok.inc()
+        series.succeeded(perf_counter() - start)
         return result

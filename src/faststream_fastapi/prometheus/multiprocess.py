@@ -4,15 +4,22 @@ With ``PROMETHEUS_MULTIPROC_DIR`` set before Python starts, every process
 writes its metric values to files in that directory instead of memory;
 a ``MultiProcessCollector`` merges all the files at scrape time, so the
 worker that answers ``/metrics`` reports the totals of every worker.
+Only ``prometheus_client``'s metric objects write those files, so in this mode
+the middleware keeps its values in them (``ClientMetrics``), at their cost.
 """
 
 from __future__ import annotations
 
 import os
 import weakref
+from collections.abc import Sequence
+from typing import Any
 
-from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.multiprocess import MultiProcessCollector
+
+from ..observability.labels import STATUSES
+from . import families
 
 #: The variable ``prometheus_client`` reads, once, when it is imported.
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
@@ -47,3 +54,110 @@ def check_not_merging(registry: CollectorRegistry) -> None:
             "leave PrometheusMiddleware(registry=...) out, so that each process "
             "writes its own metrics to PROMETHEUS_MULTIPROC_DIR"
         )
+
+
+def multiprocess_mode() -> bool:
+    """True when the metrics must go to ``PROMETHEUS_MULTIPROC_DIR``'s files."""
+    return bool(os.environ.get(MULTIPROC_DIR))
+
+
+class ClientMetrics:
+    """The families as ``prometheus_client`` metrics, registered in ``registry``."""
+
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        prefix: str,
+        duration_buckets: Sequence[float],
+        size_buckets: Sequence[float],
+    ) -> None:
+        def make(family: families.Family, cls: Any, **kw: Any) -> Any:
+            name = f"{prefix}_{family.name}"
+            return cls(name, family.help, family.labels, registry=registry, **kw)
+
+        self.received: Counter = make(families.RECEIVED, Counter)
+        self.received_size: Histogram = make(
+            families.RECEIVED_SIZE, Histogram, buckets=size_buckets
+        )
+        self.processed: Counter = make(families.PROCESSED, Counter)
+        self.duration: Histogram = make(families.DURATION, Histogram, buckets=duration_buckets)
+        # One series, the sum over live workers.
+        self.in_flight: Gauge = make(families.IN_FLIGHT, Gauge, multiprocess_mode="livesum")
+        self.exceptions: Counter = make(families.EXCEPTIONS, Counter)
+        self.published: Counter = make(families.PUBLISHED, Counter)
+        self.publish_duration: Histogram = make(
+            families.PUBLISH_DURATION, Histogram, buckets=duration_buckets
+        )
+        self.published_size: Histogram = make(
+            families.PUBLISHED_SIZE, Histogram, buckets=size_buckets
+        )
+
+    def consume_series(self, broker: str, destination: str) -> _ClientConsume:
+        return _ClientConsume(self, (broker, destination))
+
+    def publish_series(self, broker: str, destination: str) -> _ClientPublish:
+        return _ClientPublish(self, (broker, destination))
+
+
+class _ClientConsume:
+    """A subscriber's label children, looked up once."""
+
+    __slots__ = ("by_status", "exceptions", "in_flight", "labels", "m", "received", "size")
+
+    def __init__(self, metrics: ClientMetrics, labels: tuple[str, str]) -> None:
+        self.m = metrics
+        self.labels = labels
+        self.by_status = {
+            status: (
+                metrics.processed.labels(*labels, status),
+                metrics.duration.labels(*labels, status),
+            )
+            for status in STATUSES
+        }
+        self.received = metrics.received.labels(*labels)
+        self.size = metrics.received_size.labels(*labels)
+        self.in_flight = metrics.in_flight.labels(*labels)
+        self.exceptions: dict[str, Counter] = {}
+
+    def receive(self, size: int) -> None:
+        self.received.inc()
+        self.size.observe(size)
+        self.in_flight.inc()
+
+    def finish(self, status: str, elapsed: float) -> None:
+        self.in_flight.dec()
+        counter, histogram = self.by_status[status]
+        counter.inc()
+        histogram.observe(elapsed)
+
+    def exception(self, name: str) -> None:
+        child = self.exceptions.get(name)
+        if child is None:
+            child = self.exceptions[name] = self.m.exceptions.labels(*self.labels, "process", name)
+        child.inc()
+
+
+class _ClientPublish:
+    """A publish label's children, looked up once."""
+
+    __slots__ = ("duration", "error", "labels", "m", "size", "success")
+
+    def __init__(self, metrics: ClientMetrics, labels: tuple[str, str]) -> None:
+        self.m = metrics
+        self.labels = labels
+        self.success = metrics.published.labels(*labels, "success")
+        self.error = metrics.published.labels(*labels, "error")
+        self.duration = metrics.publish_duration.labels(*labels)
+        self.size = metrics.published_size.labels(*labels)
+
+    def sent(self, size: int) -> None:
+        self.size.observe(size)
+
+    def succeeded(self, elapsed: float) -> None:
+        self.duration.observe(elapsed)
+        self.success.inc()
+
+    def failed(self, elapsed: float, name: str) -> None:
+        self.duration.observe(elapsed)
+        self.error.inc()
+        self.m.exceptions.labels(*self.labels, "publish", name).inc()

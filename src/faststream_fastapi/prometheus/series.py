@@ -1,0 +1,46 @@
+"""What the middleware updates per message, whichever way the values are kept.
+
+A store hands out one series object per label set, looked up once per
+subscriber or publish destination; per message the middleware calls two or
+three methods on it. ``inprocess.py`` and ``multiprocess.py`` implement them.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class ConsumeSeries(Protocol):
+    """One subscriber's series: ``received``, sizes, in flight, outcomes, exceptions."""
+
+    def receive(self, size: int) -> None:
+        """A message of ``size`` bytes arrived: counted, sized, now in flight."""
+
+    def finish(self, status: str, elapsed: float) -> None:
+        """It left: out of flight, processed with ``status`` in ``elapsed`` seconds."""
+
+    def exception(self, name: str) -> None:
+        """Its handling raised an exception of the type named ``name``."""
+
+
+class PublishSeries(Protocol):
+    """One publish label's series: sizes, outcomes, durations, exceptions."""
+
+    def sent(self, size: int) -> None:
+        """A message of ``size`` bytes is being published."""
+
+    def succeeded(self, elapsed: float) -> None:
+        """It was published in ``elapsed`` seconds."""
+
+    def failed(self, elapsed: float, name: str) -> None:
+        """Publishing it raised an exception of the type named ``name``."""
+
+
+class Store(Protocol):
+    """Every series of one (registry, prefix); shared by the brokers using both."""
+
+    def consume_series(self, broker: str, destination: str) -> ConsumeSeries:
+        """The series of a subscriber; its per-status series all exist from now on."""
+
+    def publish_series(self, broker: str, destination: str) -> PublishSeries:
+        """The series of a publish label; its success and error series exist from now on."""
