@@ -13,6 +13,7 @@ import time
 import uuid
 from typing import Any
 
+from case_kafka import drop
 from common import PAYLOAD, PAYLOAD_JSON, Counter, Dep, Item, async_dep, encode, timed
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
@@ -36,7 +37,10 @@ def fill(topic: str, n: int) -> None:
 async def bare(n: int) -> float:
     topic = f"bench-bare-{uuid.uuid4().hex}"
     await asyncio.to_thread(fill, topic, n)
-    return await consume_bare(topic, n)
+    try:
+        return await consume_bare(topic, n)
+    finally:
+        await drop(topic)
 
 
 async def consume_bare(topic: str, n: int) -> float:
@@ -72,7 +76,10 @@ async def consume_bare(topic: str, n: int) -> float:
 async def ours(n: int) -> float:
     topic = f"bench-ours-{uuid.uuid4().hex}"
     await asyncio.to_thread(fill, topic, n)
-    return await consume_ours(topic, n)
+    try:
+        return await consume_ours(topic, n)
+    finally:
+        await drop(topic)
 
 
 async def consume_ours(topic: str, n: int) -> float:
@@ -117,6 +124,7 @@ async def publish_bare(n: int) -> float:
     rate = n / (time.perf_counter() - t0)
     running = False
     await asyncio.to_thread(poller.join)
+    await drop(topic)
     return rate
 
 
@@ -130,4 +138,5 @@ async def publish_ours(n: int) -> float:
                 *(broker.publish(PAYLOAD, topic) for _ in range(min(WINDOW, n - start)))
             )
         rate = n / (time.perf_counter() - t0)
+    await drop(topic)
     return rate

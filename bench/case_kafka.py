@@ -11,6 +11,7 @@ import time
 import uuid
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from common import PAYLOAD, PAYLOAD_JSON, Counter, Dep, Item, async_dep, encode, timed
 
 from faststream_fastapi import Logger
@@ -33,10 +34,24 @@ async def fill(topic: str, n: int) -> None:
     await producer.stop()
 
 
+async def drop(*topics: str) -> None:
+    """Delete what a run filled: tansu keeps every record in memory, and a broker
+    holding hundreds of MiB of earlier runs serves the later ones slower."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=SERVERS)
+    await admin.start()
+    try:
+        await admin.delete_topics(list(topics))
+    finally:
+        await admin.close()
+
+
 async def bare(n: int) -> float:
     topic = f"bench-bare-{uuid.uuid4().hex}"
     await fill(topic, n)
-    return await consume_bare(topic, n)
+    try:
+        return await consume_bare(topic, n)
+    finally:
+        await drop(topic)
 
 
 async def consume_bare(topic: str, n: int) -> float:
@@ -69,7 +84,10 @@ async def consume_bare(topic: str, n: int) -> float:
 async def ours(n: int) -> float:
     topic = f"bench-ours-{uuid.uuid4().hex}"
     await fill(topic, n)
-    return await consume_ours(topic, n)
+    try:
+        return await consume_ours(topic, n)
+    finally:
+        await drop(topic)
 
 
 async def consume_ours(topic: str, n: int) -> float:
@@ -99,6 +117,7 @@ async def publish_bare(n: int) -> float:
         await asyncio.gather(*(one() for _ in range(min(WINDOW, n - start))))
     rate = n / (time.perf_counter() - t0)
     await producer.stop()
+    await drop(topic)
     return rate
 
 
@@ -112,4 +131,5 @@ async def publish_ours(n: int) -> float:
                 *(broker.publish(PAYLOAD, topic) for _ in range(min(WINDOW, n - start)))
             )
         rate = n / (time.perf_counter() - t0)
+    await drop(topic)
     return rate
