@@ -13,7 +13,7 @@ import time
 import uuid
 from typing import Any
 
-from case_kafka import drop
+from case_kafka import drop, on_filled
 from common import PAYLOAD, PAYLOAD_JSON, Counter, Dep, Item, async_dep, encode, timed
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
@@ -35,12 +35,7 @@ def fill(topic: str, n: int) -> None:
 
 
 async def bare(n: int) -> float:
-    topic = f"bench-bare-{uuid.uuid4().hex}"
-    await asyncio.to_thread(fill, topic, n)
-    try:
-        return await consume_bare(topic, n)
-    finally:
-        await drop(topic)
+    return await on_filled(fill, consume_bare, n)
 
 
 async def consume_bare(topic: str, n: int) -> float:
@@ -74,12 +69,7 @@ async def consume_bare(topic: str, n: int) -> float:
 
 
 async def ours(n: int) -> float:
-    topic = f"bench-ours-{uuid.uuid4().hex}"
-    await asyncio.to_thread(fill, topic, n)
-    try:
-        return await consume_ours(topic, n)
-    finally:
-        await drop(topic)
+    return await on_filled(fill, consume_ours, n)
 
 
 async def consume_ours(topic: str, n: int) -> float:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -45,13 +47,26 @@ async def drop(*topics: str) -> None:
         await admin.close()
 
 
-async def bare(n: int) -> float:
-    topic = f"bench-bare-{uuid.uuid4().hex}"
-    await fill(topic, n)
+async def on_filled(
+    fill: Callable[[str, int], Any],
+    consume: Callable[[str, int], Awaitable[float]],
+    n: int,
+) -> float:
+    """``consume`` a fresh topic ``fill`` put ``n`` messages in (a plain function runs
+    in a thread); the topic is deleted afterwards."""
+    topic = f"bench-{uuid.uuid4().hex}"
+    if asyncio.iscoroutinefunction(fill):
+        await fill(topic, n)
+    else:
+        await asyncio.to_thread(fill, topic, n)
     try:
-        return await consume_bare(topic, n)
+        return await consume(topic, n)
     finally:
         await drop(topic)
+
+
+async def bare(n: int) -> float:
+    return await on_filled(fill, consume_bare, n)
 
 
 async def consume_bare(topic: str, n: int) -> float:
@@ -82,12 +97,7 @@ async def consume_bare(topic: str, n: int) -> float:
 
 
 async def ours(n: int) -> float:
-    topic = f"bench-ours-{uuid.uuid4().hex}"
-    await fill(topic, n)
-    try:
-        return await consume_ours(topic, n)
-    finally:
-        await drop(topic)
+    return await on_filled(fill, consume_ours, n)
 
 
 async def consume_ours(topic: str, n: int) -> float:

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
+import signal
+import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -123,3 +128,38 @@ class StubTransport(Transport):
 
     async def request(self, envelope: Envelope, timeout: float) -> StreamMessage:
         raise NotImplementedError
+
+
+#: How long a spawned process may take to end once killed.
+SPAWN_BOUND = 30.0
+
+
+@contextmanager
+def spawn(
+    cwd: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    pass_fds: tuple[int, ...] = (),
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a command in its own process group, output to ``cwd/output.log``;
+    whatever is left of the group (workers too) is killed on exit."""
+    log = (cwd / "output.log").open("wb")
+    proc = subprocess.Popen(
+        list(args),
+        cwd=cwd,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        pass_fds=pass_fds,
+    )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(SPAWN_BOUND)
+        log.close()
+        # workers of a group leader that already exited
+        with suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)

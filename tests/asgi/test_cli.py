@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import yaml
+
+from support import spawn
 
 APP = """
 import asyncio
@@ -81,32 +81,6 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-@contextmanager
-def spawn(
-    cwd: Path, *args: str, pass_fds: tuple[int, ...] = ()
-) -> Iterator[subprocess.Popen[bytes]]:
-    """Start a command in its own process group; whatever is left is killed on exit."""
-    log = (cwd / "output.log").open("wb")
-    proc = subprocess.Popen(
-        list(args),
-        cwd=cwd,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        pass_fds=pass_fds,
-    )
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(BOUND)
-        log.close()
-        # workers of a group leader that already exited
-        with suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def run_cli(cwd: Path, *args: str, **kwargs: Any) -> Any:

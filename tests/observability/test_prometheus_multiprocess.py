@@ -14,9 +14,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
+from subprocess import Popen
 
 import httpx
 import pytest
@@ -25,6 +26,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from faststream_fastapi.nats import NatsBroker
 from faststream_fastapi.prometheus import CollectorRegistry, PrometheusMiddleware, metrics_registry
+from support import spawn
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "observability" / "metrics_multiprocess.py"
 BOUND = 45.0
@@ -52,27 +54,9 @@ def free_port() -> int:
         return port
 
 
-@contextmanager
-def serve(cwd: Path, env: dict[str, str], *args: str) -> Iterator[subprocess.Popen[bytes]]:
+def serve(cwd: Path, env: dict[str, str], *args: str) -> AbstractContextManager[Popen[bytes]]:
     """``faststream-fastapi run`` in its own process group; killed if left running."""
-    log = (cwd / "output.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "faststream_fastapi", "run", *args],
-        cwd=cwd,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(BOUND)
-        log.close()
-        with suppress(ProcessLookupError):  # workers of a master that already exited
-            os.killpg(proc.pid, signal.SIGKILL)
+    return spawn(cwd, sys.executable, "-m", "faststream_fastapi", "run", *args, env=env)
 
 
 def wait_until(check: Callable[[], bool], cwd: Path, proc: subprocess.Popen[bytes]) -> None:
