@@ -49,16 +49,6 @@ class Server:
         return f"{url}?{self.query}" if self.query else url
 
 
-def safe_url(url: str) -> str:
-    """``url`` without userinfo or secret-looking query parameters."""
-    parts = urlsplit(url)
-    netloc = _host(parts.hostname, parts.port) if parts.netloc else ""
-    out = f"{parts.scheme}://{netloc}" if parts.scheme else netloc
-    out += parts.path
-    query = _safe_query(parts.query)
-    return f"{out}?{query}" if query else out
-
-
 def _host(hostname: str | None, port: int | None) -> str:
     host = hostname or ""
     if ":" in host:  # an IPv6 literal

@@ -462,7 +462,6 @@ class CallPlan:
         self.body = _BodyReader(list(data.values()), self.name)
         self.header_group = _FieldGroup("headers", list(headers.values()), self.name)
         self.path_group = _FieldGroup("path", list(path_fields.values()), self.name)
-        self.path_names = {f.alias for f in path_fields.values()}
         self.body_fields = list(data.values())
         self.header_fields = list(headers.values())
         #: ``await plan.run(message, env)`` -> (result, background tasks or None)

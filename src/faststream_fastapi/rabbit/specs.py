@@ -129,11 +129,6 @@ class Destination:
     def name(self) -> str:
         return self.routing_key
 
-    @property
-    def exchange_name(self) -> str:
-        ex = self.exchange
-        return "" if ex is None else ex if isinstance(ex, str) else ex.name
-
     def with_prefix(self, prefix: str) -> Destination:
         return replace(self, routing_key=prefix + self.routing_key)
 
