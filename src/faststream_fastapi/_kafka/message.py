@@ -43,16 +43,19 @@ class KafkaMessage(StreamMessage):
     come from the record; ``raw`` is the client library's record. For a batch
     subscriber, ``raw`` is the list of records, ``batch`` the list of
     per-record ``KafkaMessage`` and the scalar attributes are the first record's.
+
+    A client's records come as a subclass that reads ``key`` and ``timestamp``
+    from the record when asked: most handlers never do.
     """
 
-    __slots__ = ("_offsets", "batch", "key", "offset", "partition", "timestamp", "topic")
+    __slots__ = ("_key", "_offsets", "_timestamp", "batch", "offset", "partition", "topic")
 
     topic: str
     partition: int
     offset: int
-    key: bytes | None
-    timestamp: int | None
     batch: list[KafkaMessage] | None
+    _key: bytes | None
+    _timestamp: int | None
     _offsets: OffsetBook | None
 
     def __new__(
@@ -72,7 +75,9 @@ class KafkaMessage(StreamMessage):
     ) -> KafkaMessage:
         # ``lowered``: the keys are lower-case already (``decode_headers``).
         data = dict(headers or {}) if lowered else Headers(headers)._data
-        self = cls.from_record(body, data, topic, partition, offset, key, timestamp, raw, None)
+        self = cls.from_record(body, data, topic, partition, offset, raw, None)
+        self._key = key
+        self._timestamp = timestamp
         self._settler = settler
         self.batch = batch
         return self
@@ -88,8 +93,6 @@ class KafkaMessage(StreamMessage):
         topic: str,
         partition: int,
         offset: int,
-        key: bytes | None,
-        timestamp: int | None,
         raw: Any,
         offsets: OffsetBook | None,
     ) -> KafkaMessage:
@@ -122,11 +125,18 @@ class KafkaMessage(StreamMessage):
         self._decoded = _UNSET
         self.partition = partition
         self.offset = offset
-        self.key = key
-        self.timestamp = timestamp
         self._offsets = offsets
         self.batch = None
         return self
+
+    @property
+    def key(self) -> bytes | None:
+        return self._key
+
+    @property
+    def timestamp(self) -> int | None:
+        """Milliseconds since the epoch, if the record has a time."""
+        return self._timestamp
 
     @property
     def message_id(self) -> str | None:  # type: ignore[override]

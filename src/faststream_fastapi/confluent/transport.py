@@ -17,7 +17,14 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    TIMESTAMP_NOT_AVAILABLE,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Producer,
+)
 from confluent_kafka import TopicPartition as TP
 
 from .._kafka.consume import ConsumeLoop, Offsets, Position, RecordSource
@@ -322,18 +329,27 @@ class ConfluentTransport(KafkaTransport):
         return out
 
 
+class _Record(KafkaMessage):
+    """A record of confluent-kafka: ``key`` and ``timestamp`` read when asked."""
+
+    __slots__ = ()
+
+    @property
+    def key(self) -> bytes | None:
+        key: bytes | None = self.raw.key()
+        return key
+
+    @property
+    def timestamp(self) -> int | None:
+        kind, ms = self.raw.timestamp()
+        return None if kind == TIMESTAMP_NOT_AVAILABLE else int(ms)
+
+
+_record = _Record.from_record  # bound once, not per record
+
+
 def _message(m: Any, offsets: Offsets) -> KafkaMessage:
-    return KafkaMessage.from_record(
-        m.value(),
-        m.headers(),
-        m.topic(),
-        m.partition(),
-        m.offset(),
-        m.key(),
-        m.timestamp()[1],
-        m,
-        offsets,
-    )
+    return _record(m.value(), m.headers(), m.topic(), m.partition(), m.offset(), m, offsets)
 
 
 def _regex(pattern: str) -> str:

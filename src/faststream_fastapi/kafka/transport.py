@@ -40,6 +40,25 @@ class _Assigned(ConsumerRebalanceListener):  # type: ignore[misc]
             self.source.assigned.set()
 
 
+class _Record(KafkaMessage):
+    """A record of aiokafka: ``key`` and ``timestamp`` read when asked."""
+
+    __slots__ = ()
+
+    @property
+    def key(self) -> bytes | None:
+        key: bytes | None = self.raw.key
+        return key
+
+    @property
+    def timestamp(self) -> int | None:
+        ms: int | None = self.raw.timestamp
+        return ms
+
+
+_record = _Record.from_record  # bound once, not per record
+
+
 class _AiokafkaSource(RecordSource):
     def __init__(self, consumer: AIOKafkaConsumer) -> None:
         super().__init__()
@@ -52,14 +71,12 @@ class _AiokafkaSource(RecordSource):
         return [record for records in batches.values() for record in records]
 
     def build(self, record: Any, offsets: Offsets) -> KafkaMessage:
-        return KafkaMessage.from_record(
+        return _record(
             record.value,
             record.headers,
             record.topic,
             record.partition,
             record.offset,
-            record.key,
-            record.timestamp,
             record,
             offsets,
         )
