@@ -1,11 +1,12 @@
 """Broker restarted (or the connection cut) while a subscriber consumes a steady flow.
 
 Each test runs its own broker process on a free loopback port (RabbitMQ: a TCP
-relay to the shared server that the test cuts; Kafka also: a private tansu
-behind a relay it advertises, cut while tansu stays up), publishes a numbered
-flow while the broker goes away and comes back, and checks that the consumer
-recovered by itself and what was handled. Duplicates are allowed, counted and
-printed. The shared brokers of ``scripts/brokers.sh`` are never touched.
+relay to the shared server that the test cuts; Kafka: a private tansu, restarted
+over a private S3 store that keeps its data, or restarted empty, or behind a relay
+it advertises, cut while tansu stays up), publishes a numbered flow while the
+broker goes away and comes back, and checks that the consumer recovered by itself
+and what was handled. Duplicates are allowed, counted and printed. The shared
+brokers of ``scripts/brokers.sh`` are never touched.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from faststream_fastapi.kafka import KafkaBroker
 from faststream_fastapi.nats import NatsBroker
 from faststream_fastapi.rabbit import RabbitBroker, RabbitQueue
 from faststream_fastapi.redis import RedisBroker, StreamSub
-from servers import end, free_port, launch, nats_argv, redis_argv, tansu
+from servers import end, free_port, launch, nats_argv, redis_argv, s3_store, tansu
 from support import TcpRelay, until
 
 Publish = Callable[[int], Awaitable[object]]
@@ -187,7 +188,12 @@ async def test_nats_jetstream_durable_resumes_after_a_restart(name: str, tmp_pat
 
 
 @pytest.mark.kafka
-async def test_kafka_consumer_group_resumes_after_a_restart(name: str, tmp_path: Path) -> None:
+async def test_kafka_consumer_group_recovers_from_a_restart_that_lost_everything(
+    name: str, tmp_path: Path
+) -> None:
+    # What the S3-storage restart test below never meets: a broker back without the
+    # topic and the group's offsets (commits fail with UnknownTopicOrPartition, the
+    # topic is re-created on the next produce), as after a topic deleted and re-made.
     port = free_port()
     argv, env = tansu(port, port)
     server = await launch(port, *argv, cwd=tmp_path, env=env)
@@ -208,14 +214,12 @@ async def test_kafka_consumer_group_resumes_after_a_restart(name: str, tmp_path:
         async with broker:
             await broker.start()
             flow = Flow(lambda n: broker.publish(n, name))
-            # tansu's memory storage starts empty after a restart: the topic and the
-            # group's offsets are gone; the consumer must recover by itself.
-            # Known gap (docs/delivery.md): after tansu's restart, a partition has
-            # been seen to stop short of its high watermark (aiokafka position 75,
-            # high watermark 76, seconds later), so what was published after the
-            # restart is not asserted complete here; what was lost is printed.
+            # tansu's memory storage starts empty after a restart; the consumer must
+            # recover by itself. What was published before it is gone, and right
+            # after it a message or two has been seen missing (docs/delivery.md), so
+            # neither is asserted complete here; what was lost is printed.
             await _steady_flow_across(
-                "kafka",
+                "kafka restart, memory storage",
                 flow,
                 handled,
                 restart,
@@ -227,6 +231,53 @@ async def test_kafka_consumer_group_resumes_after_a_restart(name: str, tmp_path:
             assert broker.subscribers[0].consumption.alive
     finally:
         await end(server)
+
+
+@pytest.mark.kafka
+@pytest.mark.parametrize("pkg", [kafka, confluent], ids=["aiokafka", "confluent"])
+async def test_kafka_consumer_group_loses_nothing_across_a_restart(
+    pkg: ModuleType, name: str, tmp_path: Path
+) -> None:
+    # tansu keeps its records and the group's committed offsets in a local S3 store
+    # that outlives it: stopped and started again over the same store, it answers
+    # from where it was, as a Kafka broker does after a restart. The client must
+    # reconnect, find the coordinator, rejoin and fetch from the committed offsets:
+    # everything published before and after the restart is handled.
+    port = free_port()
+    async with s3_store(tmp_path) as s3:
+        argv, env = tansu(port, port, s3)
+        server = await launch(port, *argv, cwd=tmp_path, env=env)
+        broker = pkg.KafkaBroker(
+            f"127.0.0.1:{port}", session_timeout_ms=3000, heartbeat_interval_ms=1000
+        )
+        handled: list[int] = []
+
+        @broker.subscriber(name, group_id="g", auto_offset_reset="earliest")
+        async def handle(n: int) -> None:
+            handled.append(n)
+
+        async def restart() -> None:
+            nonlocal server
+            await end(server)
+            await asyncio.sleep(0.3)
+            server = await launch(port, *argv, cwd=tmp_path, env=env)
+
+        try:
+            async with broker:
+                await broker.start()
+                flow = Flow(lambda n: broker.publish(n, name))
+                await _steady_flow_across(
+                    f"{pkg.__name__} restart, s3 storage",
+                    flow,
+                    handled,
+                    restart,
+                    all_before=True,
+                    recover_timeout=40,
+                )
+                assert broker.subscribers[0].consumption is not None
+                assert broker.subscribers[0].consumption.alive
+        finally:
+            await end(server)
 
 
 @pytest.mark.kafka
