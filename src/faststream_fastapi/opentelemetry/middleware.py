@@ -8,16 +8,17 @@ the publish and the handler that consumes share one trace on every broker.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from opentelemetry import baggage, propagate, trace
 from opentelemetry import context as otel_context
-from opentelemetry import propagate, trace
 from opentelemetry.propagators.textmap import TextMapPropagator
 from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider
 
 from ..core.message import MESSAGE_ID, Envelope, StreamMessage
 from ..core.middleware import CallNext, Middleware, PublishNext
 from ..observability.labels import REPLY, SYSTEMS, PublishLabels, broker_kind, is_reply
+from .w3c import TRACEPARENT, format_traceparent, is_default, parse
 
 if TYPE_CHECKING:
     from ..core.broker import Broker
@@ -62,34 +63,73 @@ class TelemetryMiddleware(Middleware):
         self._propagator = propagator
         self.destination_label = destination_label
         self.max_destinations = max_destinations
-        self._fields_of: TextMapPropagator | None = None
-        self._fields: frozenset[str] = frozenset()
+        self._bound: _Bound | None = None
 
     @property
     def propagator(self) -> TextMapPropagator:
+        return self._bind().propagator
+
+    def _bind(self) -> _Bound:
         # Looked up per use, so a global propagator set after construction applies.
-        return self._propagator or propagate.get_global_textmap()
+        propagator = self._propagator or propagate.get_global_textmap()
+        bound = self._bound
+        if bound is None or bound.propagator is not propagator:
+            bound = self._bound = _Bound.of(propagator)
+        return bound
 
     def extract(self, message: StreamMessage) -> otel_context.Context:
         """The producer's context from ``message``'s headers; empty if it sent none."""
-        propagator = self._propagator or propagate.get_global_textmap()
-        if propagator is not self._fields_of:
-            # A composite propagator builds its ``fields`` set on every access.
-            fields = frozenset(field.lower() for field in propagator.fields)
-            self._fields_of, self._fields = propagator, fields
+        bound = self._bind()
         headers = message.headers
+        keys = headers.keys()  # lower-case names
         # Parsing costs microseconds; messages of an untraced producer carry
-        # none of the fields (header names are lower-case), and start a trace
-        # of their own.
-        if headers.keys().isdisjoint(self._fields):
+        # none of the fields, and start a trace of their own.
+        if keys.isdisjoint(bound.fields):
             return _NO_PARENT
-        return propagator.extract(headers)
+        if bound.w3c and keys.isdisjoint(bound.others):
+            value = headers.get(TRACEPARENT)
+            if type(value) is str:
+                context = parse(value)
+                if context is not None:
+                    return context
+        return bound.propagator.extract(headers)
+
+    def inject(
+        self, headers: dict[str, str], span: trace.Span, context: otel_context.Context
+    ) -> None:
+        """Writes ``context``, whose span is ``span``, into ``headers`` as the propagator would."""
+        bound = self._bind()
+        if bound.w3c and not baggage.get_all(context):
+            span_context = span.get_span_context()
+            if span_context is trace.INVALID_SPAN_CONTEXT:  # the no-op tracer's: nothing to send
+                return
+            if span_context.is_valid and not span_context.trace_state:
+                headers[TRACEPARENT] = format_traceparent(span_context)
+                return
+        bound.propagator.inject(headers, context=context)
 
     def for_subscriber(self, subscriber: Subscriber) -> Middleware:
         return _ConsumeTracing(self, subscriber)
 
     def for_broker(self, broker: Broker) -> Middleware:
         return _PublishTracing(self, broker)
+
+
+class _Bound(NamedTuple):
+    """What ``TelemetryMiddleware`` needs of its propagator, worked out once per propagator."""
+
+    propagator: TextMapPropagator
+    #: The header names it reads, lower-cased (a composite builds the set per access).
+    fields: frozenset[str]
+    #: Those besides ``traceparent``: when a message has any, the propagator parses it.
+    others: frozenset[str]
+    #: OpenTelemetry's default W3C one: ``.w3c`` may read and write for it.
+    w3c: bool
+
+    @classmethod
+    def of(cls, propagator: TextMapPropagator) -> _Bound:
+        fields = frozenset(field.lower() for field in propagator.fields)
+        return cls(propagator, fields, fields - {TRACEPARENT}, is_default(propagator))
 
 
 #: The parent of a message without trace headers: shared, a ``Context`` is immutable.
@@ -185,7 +225,7 @@ class _PublishTracing(Middleware):
             attributes[CONVERSATION_ID] = envelope.correlation_id
         span = self.tracer.start_span(name, kind=SpanKind.PRODUCER, attributes=attributes)
         context = trace.set_span_in_context(span)
-        self.owner.propagator.inject(envelope.headers, context=context)
+        self.owner.inject(envelope.headers, span, context)
         token = otel_context.attach(context)
         try:
             return await call_next(envelope)
@@ -202,7 +242,9 @@ _REPLY_NAME = f"publish {REPLY}"
 
 def _record_error(span: trace.Span, exc: Exception) -> None:
     # The exception's type and message, no payload: messages here never
-    # include the body (see ``core.errors``).
+    # include the body (see ``core.errors``). An unsampled span keeps nothing.
+    if not span.is_recording():
+        return
     span.set_attribute(ERROR_TYPE, type(exc).__qualname__)
     span.record_exception(exc)
     span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
