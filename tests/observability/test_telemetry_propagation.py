@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -135,19 +134,6 @@ class _Marked(TraceContextTextMapPropagator):
     def inject(self, carrier: Any, context: Any = None, setter: Any = None) -> None:
         super().inject(carrier, context)
         carrier["x-mark"] = "yes"
-
-
-@pytest.fixture
-def exporter() -> InMemorySpanExporter:
-    return InMemorySpanExporter()
-
-
-@pytest.fixture
-def provider(exporter: InMemorySpanExporter) -> Iterator[TracerProvider]:
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    yield provider
-    provider.shutdown()
 
 
 async def roundtrip(middleware: TelemetryMiddleware) -> dict[str, Any]:
