@@ -99,7 +99,10 @@ class KafkaMessage(StreamMessage):
         """A record as a message, built for the hot path (every slot stored
         right here, one frame): Kafka's ``(name, bytes)`` header pairs decoded
         (a dict is taken as decoded already), the ``Headers`` view left for a
-        first look, settled straight into ``offsets`` (no settler per record)."""
+        first look, settled straight into ``offsets`` (no settler per record).
+
+        ``key`` and ``timestamp`` are left to the class: a client's subclass reads
+        them from ``raw``; ``KafkaMessage(...)`` stores the ones it is given."""
         self = object.__new__(cls)
         if isinstance(headers, dict):
             data: dict[str, str] = headers
