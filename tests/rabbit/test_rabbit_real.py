@@ -21,7 +21,7 @@ from faststream_fastapi.rabbit import (
     RabbitQueue,
 )
 from faststream_fastapi.rabbit.fastapi import RabbitMessage
-from support import TcpRelay, collect
+from support import TcpRelay, collect, until
 
 pytestmark = pytest.mark.rabbit
 URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -343,6 +343,61 @@ async def test_consumers_come_back_after_the_connection_drops(
     finally:
         await proxy.close()
         await amqp.queue_delete(name)
+
+
+async def test_consumer_comes_back_after_its_queue_is_deleted(
+    name: str, amqp: aio_pika.abc.AbstractChannel
+) -> None:
+    # The broker cancels the consumer of a deleted queue; the subscriber declares
+    # the queue and its binding again and consumes, as aio-pika's robust queue does.
+    broker = RabbitBroker(URL)
+    direct = RabbitExchange(f"{name}-x", type=ExchangeType.DIRECT, auto_delete=True)
+    got: asyncio.Queue[int] = asyncio.Queue()
+
+    @broker.subscriber(RabbitQueue(name, routing_key="k"), direct)
+    async def handle(n: int) -> None:
+        await got.put(n)
+
+    try:
+        async with broker:
+            await broker.start()
+            consumption = broker.subscribers[0].consumption
+            assert consumption is not None
+            await broker.publish(1, "k", exchange=direct)
+            assert await collect(1, got) == [1]
+            await amqp.queue_delete(name)
+            await until(lambda: consumption.alive, 10, "the consumer to come back")
+            await broker.publish(2, "k", exchange=direct)
+            assert await collect(1, got, timeout=10) == [2]
+    finally:
+        await amqp.queue_delete(name)
+
+
+async def test_an_ack_through_raw_is_not_sent_twice(
+    name: str, amqp: aio_pika.abc.AbstractChannel
+) -> None:
+    # The handler acks through aio-pika's message; the subscriber's own ack after it
+    # must not reach the server again (a second ack of a tag closes the channel).
+    broker = RabbitBroker(URL)
+    got: asyncio.Queue[int] = asyncio.Queue()
+
+    @broker.subscriber(RabbitQueue(name, auto_delete=True))
+    async def handle(n: int, msg: RabbitMessage) -> None:
+        await msg.raw.ack()
+        await got.put(n)
+
+    async with broker:
+        await broker.start()
+        consumption = broker.subscribers[0].consumption
+        assert consumption is not None
+        channel = await consumption.channel.get_underlay_channel()  # type: ignore[attr-defined]
+        await broker.publish(1, name)
+        await broker.publish(2, name)
+        assert await collect(2, got) == [1, 2]
+        await asyncio.sleep(0.2)  # a channel error would have arrived by now
+        assert not channel.is_closed
+        assert await consumption.channel.get_underlay_channel() is channel  # type: ignore[attr-defined]
+        assert await ready_count(amqp, name) == 0
 
 
 async def test_publisher_to_topic_exchange_and_restart(name: str) -> None:
