@@ -187,14 +187,18 @@ async def test_nats_jetstream_durable_resumes_after_a_restart(name: str, tmp_pat
         await end(server)
 
 
-async def _kafka_restart(
-    pkg: ModuleType, name: str, tmp_path: Path, s3: dict[str, str] | None, **expect: Any
+async def _kafka_group_across(
+    pkg: ModuleType,
+    name: str,
+    port: int,
+    label: str,
+    disrupt: Callable[[], Awaitable[None]],
+    **expect: Any,
 ) -> None:
-    """A group consuming a steady flow while a private tansu (memory storage, or
-    ``s3`` storage) is stopped and started again; ``expect``: what to assert."""
-    port = free_port()
-    argv, env = tansu(port, port, s3)
-    server = await launch(port, *argv, cwd=tmp_path, env=env)
+    """A group consuming a steady flow through the broker at ``port`` while
+    ``disrupt`` runs; ``expect``: what to assert. A publish in flight then fails
+    with PublishError (the flow retries it: the record may then be there twice)
+    or succeeds once the client reconnected, within the client's own bounds."""
     broker = pkg.KafkaBroker(
         f"127.0.0.1:{port}", session_timeout_ms=3000, heartbeat_interval_ms=1000
     )
@@ -204,21 +208,32 @@ async def _kafka_restart(
     async def handle(n: int) -> None:
         handled.append(n)
 
+    async with broker:
+        await broker.start()
+        flow = Flow(lambda n: broker.publish(n, name))
+        await _steady_flow_across(label, flow, handled, disrupt, **expect)
+        assert broker.subscribers[0].consumption is not None
+        assert broker.subscribers[0].consumption.alive
+
+
+async def _kafka_restart(
+    pkg: ModuleType, name: str, tmp_path: Path, s3: dict[str, str] | None, **expect: Any
+) -> None:
+    """``_kafka_group_across`` a private tansu (memory storage, or ``s3`` storage)
+    stopped and started again."""
+    port = free_port()
+    argv, env = tansu(port, port, s3)
+    server = await launch(port, *argv, cwd=tmp_path, env=env)
+
     async def restart() -> None:
         nonlocal server
         await end(server)
         await asyncio.sleep(0.3)
         server = await launch(port, *argv, cwd=tmp_path, env=env)
 
-    storage = "s3" if s3 else "memory"
+    label = f"{pkg.__name__} restart, {'s3' if s3 else 'memory'} storage"
     try:
-        async with broker:
-            await broker.start()
-            flow = Flow(lambda n: broker.publish(n, name))
-            label = f"{pkg.__name__} restart, {storage} storage"
-            await _steady_flow_across(label, flow, handled, restart, **expect)
-            assert broker.subscribers[0].consumption is not None
-            assert broker.subscribers[0].consumption.alive
+        await _kafka_group_across(pkg, name, port, label, restart, **expect)
     finally:
         await end(server)
 
@@ -269,40 +284,17 @@ async def test_kafka_consumer_group_resumes_after_the_connection_is_cut(
     relay_port = await relay.start()
     argv, env = tansu(port, relay_port)
     server = await launch(port, *argv, cwd=tmp_path, env=env)
-    broker = pkg.KafkaBroker(
-        f"127.0.0.1:{relay_port}", session_timeout_ms=3000, heartbeat_interval_ms=1000
-    )
-    handled: list[int] = []
-
-    @broker.subscriber(name, group_id="g", auto_offset_reset="earliest")
-    async def handle(n: int) -> None:
-        handled.append(n)
 
     async def cut() -> None:
         assert relay.links, "the client does not connect through the relay"
         relay.cut(refuse_for=outage)
         await asyncio.sleep(outage)
 
-    async def publish(n: int) -> object:
-        # No timeout of the test's own: a publish in flight at the cut must fail
-        # with PublishError (the flow retries it: the record may then be there
-        # twice) or succeed once the client reconnected, within the client's bounds.
-        return await broker.publish(n, name)
-
+    label = f"{pkg.__name__} cut for {outage} s"
     try:
-        async with broker:
-            await broker.start()
-            flow = Flow(publish)
-            await _steady_flow_across(
-                f"{pkg.__name__} cut for {outage} s",
-                flow,
-                handled,
-                cut,
-                all_before=True,
-                recover_timeout=40,
-            )
-            assert broker.subscribers[0].consumption is not None
-            assert broker.subscribers[0].consumption.alive
+        await _kafka_group_across(
+            pkg, name, relay_port, label, cut, all_before=True, recover_timeout=40
+        )
     finally:
         await relay.close()
         await end(server)
