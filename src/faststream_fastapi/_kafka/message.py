@@ -97,24 +97,14 @@ class KafkaMessage(StreamMessage):
         offsets: OffsetBook | None,
     ) -> KafkaMessage:
         """A record as a message, built for the hot path (every slot stored
-        right here, one frame): Kafka's ``(name, bytes)`` header pairs decoded
+        right here): Kafka's ``(name, bytes)`` header pairs decoded
         (a dict is taken as decoded already), the ``Headers`` view left for a
         first look, settled straight into ``offsets`` (no settler per record).
 
         ``key`` and ``timestamp`` are left to the class: a client's subclass reads
         them from ``raw``; ``KafkaMessage(...)`` stores the ones it is given."""
         self = object.__new__(cls)
-        if isinstance(headers, dict):
-            data: dict[str, str] = headers
-        else:
-            data = {}
-            if headers:
-                try:
-                    # A loop, not a comprehension: one frame less per record (CPython 3.11).
-                    for k, v in headers:
-                        data[k.lower()] = v.decode()  # type: ignore[union-attr]
-                except (UnicodeDecodeError, AttributeError):  # rare: bad UTF-8 or a null value
-                    data = decode_headers(headers)
+        data = headers if isinstance(headers, dict) else decode_headers(headers)
         self._headers = data
         self.body = body if body is not None else b""
         self.destination = self.topic = topic
