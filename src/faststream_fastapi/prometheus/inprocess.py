@@ -84,6 +84,14 @@ class _Histogram:
         self.sum: float = 0 if sizes else 0.0
         self.created = time()
 
+    def add_size(self, size: int) -> None:
+        self.counts[self.small[size] if size < _SMALL else bisect_left(self.search, size)] += 1
+        self.sum += size
+
+    def add_time(self, elapsed: float) -> None:
+        self.counts[0 if elapsed <= self.first else bisect_left(self.search, elapsed)] += 1
+        self.sum += elapsed
+
 
 @cache
 def _small_table(search: tuple[float, ...]) -> Sequence[int]:
@@ -113,18 +121,10 @@ class _Consume:
         self.by_status = {status: _Histogram(store.duration_bounds) for status in STATUSES}
 
     def receive(self, size: int) -> None:
-        histogram = self.size
-        histogram.counts[
-            histogram.small[size] if size < _SMALL else bisect_left(histogram.search, size)
-        ] += 1
-        histogram.sum += size
+        self.size.add_size(size)
 
     def finish(self, status: str, elapsed: float) -> None:
-        histogram = self.by_status[status]
-        histogram.counts[
-            0 if elapsed <= histogram.first else bisect_left(histogram.search, elapsed)
-        ] += 1
-        histogram.sum += elapsed
+        self.by_status[status].add_time(elapsed)
 
     def exception(self, name: str) -> None:
         self.store.count_exception((*self.labels, "process", name))
@@ -143,25 +143,13 @@ class _Publish:
         self.errors = 0
 
     def sent(self, size: int) -> None:
-        histogram = self.size
-        histogram.counts[
-            histogram.small[size] if size < _SMALL else bisect_left(histogram.search, size)
-        ] += 1
-        histogram.sum += size
+        self.size.add_size(size)
 
     def succeeded(self, elapsed: float) -> None:
-        histogram = self.duration
-        histogram.counts[
-            0 if elapsed <= histogram.first else bisect_left(histogram.search, elapsed)
-        ] += 1
-        histogram.sum += elapsed
+        self.duration.add_time(elapsed)
 
     def failed(self, elapsed: float, name: str) -> None:
-        histogram = self.duration
-        histogram.counts[
-            0 if elapsed <= histogram.first else bisect_left(histogram.search, elapsed)
-        ] += 1
-        histogram.sum += elapsed
+        self.duration.add_time(elapsed)
         self.errors += 1
         self.store.count_exception((*self.labels, "publish", name))
 
