@@ -9,6 +9,7 @@ nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3"
 BROKERS = "scripts/brokers.sh"
+LINTED = ("faststream_fastapi", "tests", "examples", "bench", "noxfile.py")
 
 
 @nox.session(python=PYTHON)
@@ -24,8 +25,8 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff (lint and format) and mypy --strict."""
     session.install("-e", ".[dev]")
-    session.run("ruff", "check", "src", "tests", "examples", "bench", "noxfile.py")
-    session.run("ruff", "format", "--check", "src", "tests", "examples", "bench", "noxfile.py")
+    session.run("ruff", "check", *LINTED)
+    session.run("ruff", "format", "--check", *LINTED)
     session.run("mypy")
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Refresh the vendored AsyncAPI assets from the npm registry:
 #   - @asyncapi/react-component: the standalone browser bundle and its minified CSS,
-#     served by the docs page (src/faststream_fastapi/asyncapi/static/asyncapi-react/);
+#     served by the docs page (faststream_fastapi/asyncapi/static/asyncapi-react/);
 #   - @asyncapi/specs: the 2.6.0 and 3.0.0 JSON Schemas the tests validate against
 #     (tests/asyncapi/schemas/).
 # Both packages are Apache-2.0; their LICENSE (and NOTICE) files are copied alongside.
@@ -11,7 +11,7 @@ set -euo pipefail
 UI_VERSION="${1:-3.2.1}"
 SPECS_VERSION="${2:-6.11.1}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-UI_DIR="$ROOT/src/faststream_fastapi/asyncapi/static/asyncapi-react"
+UI_DIR="$ROOT/faststream_fastapi/asyncapi/static/asyncapi-react"
 SPECS_DIR="$ROOT/tests/asyncapi/schemas"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT

@@ -27,7 +27,7 @@ def load(name: str) -> dict[str, Any]:
 
 
 def run(code: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(EXAMPLES.parents[1] / "src")}
+    env = {**os.environ, "PYTHONPATH": str(EXAMPLES.parents[1])}
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         capture_output=True,

@@ -10,20 +10,20 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, TypedDict
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 from unittest.mock import MagicMock
 
-from fastapi import params
 from fastapi.background import BackgroundTasks
 from pydantic import BaseModel
 
 from .ack import AckPolicy, settlement_after
 from .callplan import CallPlan, Overrides, RunEnv
 from .context import current_message
-from .errors import MessageDecodeError, MessageTooLargeError, MessageValidationError, SetupError
+from .errors import MessageDecodeError, MessageTooLargeError, MessageValidationError
 from .message import Deliver, Settlement, StreamMessage
-from .middleware import Middleware, chain_consume
+from .middleware import chain_consume
+from .options import SubscriberConfig
 from .paths import PathPattern
 from .response import Response
 
@@ -40,21 +40,6 @@ class Spec(Protocol):
     def name(self) -> str: ...
 
     def with_prefix(self, prefix: str) -> Spec: ...
-
-
-class SubscriberOptions(TypedDict, total=False):
-    """What every broker's ``subscriber()`` takes besides its destination."""
-
-    dependencies: Sequence[params.Depends]
-    middlewares: Sequence[Middleware]
-    ack_policy: AckPolicy | None
-    no_reply: bool
-    title: str | None
-    description: str | None
-    max_retries: int | None
-    retry_delay: float
-    dead_letter: Publisher | None
-    max_message_bytes: int | None
 
 
 class AppBinding(Protocol):
@@ -103,46 +88,32 @@ class Subscriber:
         broker: Broker,
         spec: Spec,
         handler: Handler,
+        config: SubscriberConfig,
         *,
         pattern: PathPattern | None = None,
-        ack_policy: AckPolicy = AckPolicy.REJECT_ON_ERROR,
-        dependencies: Sequence[params.Depends] = (),
-        middlewares: Sequence[Middleware] = (),
-        no_reply: bool = False,
-        title: str | None = None,
-        description: str | None = None,
-        max_retries: int | None = None,
-        retry_delay: float = 0.0,
-        dead_letter: Publisher | None = None,
-        max_message_bytes: int | None = None,
     ) -> None:
-        if max_message_bytes is not None and max_message_bytes <= 0:
-            raise SetupError(f"max_message_bytes must be positive, not {max_message_bytes!r}")
-        if max_retries is not None and max_retries < 0:
-            raise SetupError(f"max_retries must be 0 or more, not {max_retries!r}")
-        if retry_delay < 0:
-            raise SetupError(f"retry_delay must be 0 or more seconds, not {retry_delay!r}")
         self.broker = broker
         self.spec = spec
         self.handler = handler
+        self.config = config
         self.pattern = pattern
-        self.ack_policy = ack_policy
-        self.dependencies = tuple(dependencies)
-        self.middlewares = tuple(middlewares)
-        self.no_reply = no_reply
-        self.title = title
-        self.description = description or (handler.func.__doc__ or "").strip() or None
-        self.max_retries = max_retries
-        self.retry_delay = retry_delay
-        self.dead_letter = dead_letter
+        self.ack_policy = config.ack_policy or broker.default_ack_policy
+        self.dependencies = config.dependencies
+        self.middlewares = config.middlewares
+        self.no_reply = config.no_reply
+        self.title = config.title
+        self.description = config.description or (handler.func.__doc__ or "").strip() or None
+        self.max_retries = config.max_retries
+        self.retry_delay = config.retry_delay
+        self.dead_letter = config.dead_letter
         #: Messages this subscriber sent back for another try, and to ``dead_letter``.
         self.retried = 0
         self.dead_lettered = 0
         #: The subscriber's own limit; ``None`` takes the broker's (see ``start``).
-        self.max_message_bytes = max_message_bytes
+        self.max_message_bytes = config.max_message_bytes
         #: Messages rejected, undecoded, for being larger than the limit.
         self.oversized = 0
-        self._max_bytes = max_message_bytes
+        self._max_bytes = config.max_message_bytes
         self.binding: AppBinding | None = None
         self.consumption: Consumption | None = None
         self._plans: dict[Any, CallPlan] = {}

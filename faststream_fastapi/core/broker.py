@@ -30,6 +30,7 @@ from .errors import (
 )
 from .message import CONTENT_TYPE, Envelope, StreamMessage
 from .middleware import Middleware, chain_publish
+from .options import SubscriberConfig
 from .paths import PathPattern
 from .publisher import Publisher
 from .response import Response
@@ -130,19 +131,7 @@ class Registry:
         return None
 
     def _add_subscriber(
-        self,
-        spec: Spec,
-        *,
-        dependencies: Sequence[params.Depends] = (),
-        middlewares: Sequence[Middleware] = (),
-        ack_policy: AckPolicy | None = None,
-        no_reply: bool = False,
-        title: str | None = None,
-        description: str | None = None,
-        max_retries: int | None = None,
-        retry_delay: float = 0.0,
-        dead_letter: Publisher | None = None,
-        max_message_bytes: int | None = None,
+        self, spec: Spec, config: SubscriberConfig
     ) -> Callable[[Callable[..., Any]], Handler]:
         spec = spec.with_prefix(self.prefix) if self.prefix else spec
 
@@ -152,17 +141,8 @@ class Registry:
                 self,  # type: ignore[arg-type]
                 spec,
                 handler,
+                config,
                 pattern=self._pattern_for(spec),
-                ack_policy=ack_policy or self.default_ack_policy,
-                dependencies=dependencies,
-                middlewares=middlewares,
-                no_reply=no_reply,
-                title=title,
-                description=description,
-                max_retries=max_retries,
-                retry_delay=retry_delay,
-                dead_letter=dead_letter,
-                max_message_bytes=max_message_bytes,
             )
             handler.subscribers.append(sub)
             self.subscribers.append(sub)

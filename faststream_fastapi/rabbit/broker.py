@@ -11,9 +11,10 @@ from typing_extensions import Unpack
 from ..core.broker import Broker, Registry
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
+from ..core.options import SubscriberConfig, SubscriberOptions
 from ..core.paths import PathPattern, has_params
 from ..core.publisher import Publisher
-from ..core.subscriber import Handler, Spec, SubscriberOptions
+from ..core.subscriber import Handler, Spec
 from ..security.clients import apply
 from ..security.objects import BaseSecurity
 from .specs import (
@@ -84,7 +85,7 @@ class _RabbitDeclarations(Registry):
         """
         return self._add_subscriber(
             Subscription(as_queue(queue), as_exchange(exchange)),
-            **options,
+            SubscriberConfig.of(options, where=f"{type(self).__name__}.subscriber()"),
         )
 
     def publisher(

@@ -15,6 +15,7 @@ from ..core.ack import AckPolicy
 from ..core.broker import Broker, Registry
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
+from ..core.options import SubscriberConfig
 from ..core.publisher import Publisher
 from ..core.subscriber import Handler, Spec
 from ..security.clients import Client, apply
@@ -92,10 +93,9 @@ class KafkaDeclarations(Registry):
             batch_timeout_ms=batch_timeout_ms,
             options=tuple(consumer_options.items()),
         )
-        return self._add_subscriber(
-            spec,
-            dependencies=dependencies,
-            middlewares=middlewares,
+        config = SubscriberConfig(
+            dependencies=tuple(dependencies),
+            middlewares=tuple(middlewares),
             ack_policy=ack_policy,
             no_reply=no_reply,
             title=title,
@@ -105,6 +105,7 @@ class KafkaDeclarations(Registry):
             dead_letter=dead_letter,
             max_message_bytes=max_message_bytes,
         )
+        return self._add_subscriber(spec, config)
 
     def publisher(
         self,

@@ -14,9 +14,10 @@ from ..core.broker import Broker, Registry
 from ..core.errors import SetupError
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
+from ..core.options import SubscriberConfig, SubscriberOptions
 from ..core.paths import PathPattern, has_params
 from ..core.publisher import Publisher
-from ..core.subscriber import Handler, Spec, SubscriberOptions
+from ..core.subscriber import Handler, Spec
 from ..security.clients import apply
 from ..security.objects import BaseSecurity
 from .specs import JStream, NatsSub, PullSub
@@ -100,8 +101,7 @@ class _NatsDeclarations(Registry):
             pending_bytes_limit=pending_bytes_limit,
         )
         return self._add_subscriber(
-            spec,
-            **options,
+            spec, SubscriberConfig.of(options, where=f"{type(self).__name__}.subscriber()")
         )
 
     def publisher(
