@@ -18,7 +18,7 @@ from fastapi import BackgroundTasks
 from parity_adapters import Adapter
 from pydantic import BaseModel
 
-from faststream_fastapi import AckPolicy, Context, Header, StreamMessage
+from faststream_fastapi import AckPolicy, Context, Header, Response, StreamMessage
 from faststream_fastapi.core import Middleware
 from support import until
 
@@ -43,6 +43,7 @@ MESSAGES: dict[str, tuple[str, Any, dict[str, str] | None]] = {
     "fails.default": ("fails", ORDER, None),
     "fails.nack_on_error": ("fails_nack", ORDER, None),
     "fails.ack": ("fails_ack", ORDER, None),
+    "fails.ack_first": ("fails_ack_first", ORDER, None),
     "manual.ack": ("manual", ORDER, None),
     "manual.reject": ("manual", OTHER, None),
     "publish": ("source", ORDER, None),
@@ -54,6 +55,8 @@ MESSAGES: dict[str, tuple[str, Any, dict[str, str] | None]] = {
 UNSEEN = frozenset({"model.invalid"})
 #: The message the ``source`` handler's return value becomes, as the sink sees it.
 SINK = "publish>sink"
+#: The header mapping the ``extras`` handler sees (``message.headers``).
+HEADERS = "extras>headers"
 #: Every destination the scenario subscribes to.
 CASES = (*dict.fromkeys(case for case, _, _ in MESSAGES.values()), "sink", "reply")
 REPLY = "reply"
@@ -66,9 +69,12 @@ class Recorder:
         self.run = run
         self.messages: dict[str, StreamMessage] = {}
         self.calls: dict[str, list[Any]] = {}
+        #: How a message was settled when its handler was called, if at all.
+        self.early: dict[str, Any] = {}
         self.tasks: dict[str, Any] = {}
         self.logs: dict[str, list[tuple[str, str]]] = {}
         self.answers: dict[str, Any] = {}
+        self.headers: dict[str, str] | None = None
         #: Test path only: what ``publish`` raised, per label.
         self.raised: dict[str, str] = {}
 
@@ -87,10 +93,14 @@ class Recorder:
         if self.messages.get(label) is not message and not self.arrived(message, label):
             return False
         self.calls[label].append(args)
+        if message.settled is not None:
+            self.early[label] = message.settled
         return True
 
     def complete(self, labels: list[str]) -> bool:
         for label in labels:
+            if label == HEADERS:
+                continue
             if label in UNSEEN:
                 if label not in self.logs:
                     return False
@@ -101,12 +111,17 @@ class Recorder:
     def outcome(self, labels: list[str]) -> dict[str, dict[str, Any]]:
         result: dict[str, dict[str, Any]] = {}
         for label in labels:
+            if label == HEADERS:
+                result[label] = {"headers": self.headers}
+                continue
             message = self.messages.get(label)
             entry: dict[str, Any] = {
                 "calls": self.calls.get(label, []),
                 "settled": message.settled if message is not None else "unobserved",
                 "logs": self.logs.get(label, []),
             }
+            if label in self.early:
+                entry["settled before handler"] = self.early[label]
             if label in self.tasks:
                 entry["task saw settled"] = self.tasks[label]
             if label in self.answers:
@@ -140,8 +155,8 @@ class Arrivals(Middleware):
 
 
 def labels_for(adapter: Adapter) -> list[str]:
-    """Every label the scenario settles on ``adapter``'s broker."""
-    labels = [*MESSAGES, SINK]
+    """Every label of the scenario's outcome on ``adapter``'s broker."""
+    labels = [*MESSAGES, SINK, HEADERS]
     return [*labels, REPLY] if adapter.request else labels
 
 
@@ -176,6 +191,7 @@ def build(adapter: Adapter, run: str, rec: Recorder) -> Any:
     failing("fails", None)
     failing("fails_nack", AckPolicy.NACK_ON_ERROR)
     failing("fails_ack", AckPolicy.ACK)
+    failing("fails_ack_first", AckPolicy.ACK_FIRST)
 
     @sub("manual", ack_policy=AckPolicy.MANUAL)
     async def manual(order: Order, message: Msg) -> None:
@@ -195,18 +211,19 @@ def build(adapter: Adapter, run: str, rec: Recorder) -> Any:
 
     @sub("sink")
     async def sink(body: dict[str, int], message: Msg) -> None:
-        rec.call(message, body, message.correlation_id, label=SINK)
+        rec.call(message, body, message.correlation_id, message.content_type, label=SINK)
 
     @sub("reply")
-    async def reply(order: Order, message: Msg) -> dict[str, int]:
+    async def reply(order: Order, message: Msg) -> Response:
         rec.call(message, dump(order))
-        return {"answer": order.id * 10}
+        return Response({"answer": order.id * 10}, headers={"x-answered-by": "reply"})
 
     @sub("extras")
     async def extras(
         order: Order, tasks: BackgroundTasks, message: Msg, x_trace: str = Header()
     ) -> None:
         rec.call(message, dump(order), x_trace)
+        rec.headers = {k: v.replace(run, "{run}") for k, v in message.headers.items()}
         tasks.add_task(after, message)
 
     async def after(message: StreamMessage) -> None:
@@ -230,7 +247,12 @@ async def drive(adapter: Adapter, broker: Any, run: str, rec: Recorder, *, real:
         answer = await broker.request(
             ORDER, *args, correlation_id=REPLY, timeout=adapter.wait, **kwargs
         )
-        rec.answers[REPLY] = (answer.decode(), answer.correlation_id)
+        rec.answers[REPLY] = (
+            answer.decode(),
+            answer.correlation_id,
+            answer.content_type,
+            answer.headers.get("x-answered-by"),
+        )
     labels = labels_for(adapter)
     # Not in time: the outcome says which labels were never settled.
     with contextlib.suppress(AssertionError):
