@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -140,6 +141,22 @@ def _kafka_sub(run: str, case: str) -> Where:
     return (topic,), {"group_id": f"{topic}.g", "auto_offset_reset": "earliest"}
 
 
+def _kafka(name: str, package: ModuleType) -> Adapter:
+    """The adapter of a Kafka client package: each subscriber in its own group."""
+    return Adapter(
+        name,
+        "kafka",
+        lambda: package.KafkaBroker(KAFKA, **KAFKA_GROUP),
+        package.TestKafkaBroker,
+        _kafka_sub,
+        _channel,
+        request=False,
+        wait=20.0,
+        prepare=_create_topics,
+        cleanup=_delete_topics,
+    )
+
+
 ADAPTERS = (
     Adapter(
         "redis-channel",
@@ -198,28 +215,6 @@ ADAPTERS = (
         _channel,
         request=True,
     ),
-    Adapter(
-        "kafka",
-        "kafka",
-        lambda: kafka.KafkaBroker(KAFKA, **KAFKA_GROUP),
-        kafka.TestKafkaBroker,
-        _kafka_sub,
-        _channel,
-        request=False,
-        wait=20.0,
-        prepare=_create_topics,
-        cleanup=_delete_topics,
-    ),
-    Adapter(
-        "confluent",
-        "kafka",
-        lambda: confluent.KafkaBroker(KAFKA, **KAFKA_GROUP),
-        confluent.TestKafkaBroker,
-        _kafka_sub,
-        _channel,
-        request=False,
-        wait=20.0,
-        prepare=_create_topics,
-        cleanup=_delete_topics,
-    ),
+    _kafka("kafka", kafka),
+    _kafka("confluent", confluent),
 )
