@@ -1,8 +1,8 @@
 """Lifecycle hooks: each analysed once when registered, all called one way.
 
 ``call_hook`` is how every hook in the package is called — the apps' hooks
-and lifespans, and a ``StreamRouter``'s ``after_startup`` hooks: plain or
-``async``, with whatever arguments the caller has worked out for it.
+and a ``StreamRouter``'s ``after_startup`` and ``on_broker_shutdown`` hooks:
+plain or ``async``, with whatever arguments the caller has worked out for it.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ class Hooks:
 
     def __init__(self, funcs: Mapping[str, Any]) -> None:
         """``funcs`` maps phase names to sequences of functions; other keys are ignored."""
-        self.by_phase: dict[str, list[Hook]] = {
+        self.by_phase: dict[Phase, list[Hook]] = {
             phase: [Hook(f) for f in funcs.get(phase, ())] for phase in PHASES
         }
 

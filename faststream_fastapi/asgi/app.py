@@ -73,6 +73,7 @@ class AsgiFastStream:
     identifier = _OfApp[str | None]()
     start_retry = _OfApp[Backoff | None]()
     context = _OfApp[ContextRepo]()
+    context_app = _OfApp[object]()
     hooks = _OfApp[Hooks]()
     _run_options = _OfApp[dict[str, Any]]()
     on_startup = _OfApp[Registrar]()

@@ -449,3 +449,15 @@ async def test_an_asgi_app_serves_the_faststream_app_it_composes(lifespan: Any) 
     assert (view.broker, plain.title) == (broker, "Renamed")  # type: ignore[attr-defined]
     with pytest.raises(TypeError, match="titel"):
         AsgiFastStream(titel="typo")  # type: ignore[call-arg]
+
+
+def test_the_asgi_app_exposes_every_attribute_of_the_app_it_serves() -> None:
+    plain = FastStream(logger=None)
+    asgi = AsgiFastStream.from_app(plain)
+    public = [name for name in dir(plain) if not name.startswith("_")]
+    for name in [*public, "_run_options"]:
+        if name in ("as_asgi", "run"):  # run serves HTTP; as_asgi it already is
+            continue
+        assert hasattr(asgi, name), name
+        if not callable(getattr(plain, name)):
+            assert getattr(asgi, name) is getattr(plain, name), name
