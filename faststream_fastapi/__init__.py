@@ -3,6 +3,7 @@
 from fastapi import Depends, Header, Path
 
 from .app import FastStream
+from .asgi.app import AsgiFastStream
 from .core.ack import AckPolicy
 from .core.backoff import Backoff
 from .core.context import Context, Logger, context
@@ -25,3 +26,7 @@ __all__ = [
     "context",
 ]
 __version__ = "0.1.0"
+
+# ``FastStream.as_asgi`` builds an ``AsgiFastStream``. The two are wired here, above
+# both, so that app.py does not import the ASGI layer that is built on it.
+FastStream._asgi_factory = AsgiFastStream.from_app

@@ -5,165 +5,109 @@ Order on start: the user's ``lifespan`` is entered, ``on_startup`` hooks run
 run. Stop runs ``on_shutdown`` hooks, closes the broker (in-flight messages
 finish within its graceful timeout), runs ``after_shutdown`` hooks and leaves
 the lifespan.
+
+This module sits below the ASGI layer and imports nothing from it:
+``as_asgi`` builds its ``AsgiFastStream`` through ``_asgi_factory``, which the
+package wires up when it is imported.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import signal
 import threading
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_args, get_origin, get_type_hints
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from typing import Any, ClassVar, Protocol, TypedDict
 
-from fastapi import params
-from pydantic import TypeAdapter
+from starlette.types import ASGIApp, Receive, Scope, Send
+from typing_extensions import Unpack
 
 from .core.backoff import Backoff
 from .core.broker import Broker
-from .core.context import ContextField, context
-from .core.errors import SetupError
-
-if TYPE_CHECKING:
-    from .asgi.app import AsgiFastStream
-    from .asgi.handlers import ASGIApp
+from .core.context import context
+from .hooks import Hook, HookPhase, Hooks
 
 default_logger = logging.getLogger("faststream_fastapi")
 
-F = TypeVar("F", bound=Callable[..., Any])
 Lifespan = Callable[..., AbstractAsyncContextManager[Any]]
 
 
-class _Param:
-    """One hook parameter: a context value, or an option converted to its annotation."""
+class AppOptions(TypedDict, total=False):
+    """The keyword options of ``FastStream`` and ``AsgiFastStream``, declared once.
 
-    __slots__ = ("adapter", "context", "name", "required")
-
-    def __init__(self, parameter: inspect.Parameter, annotation: Any) -> None:
-        self.name = parameter.name
-        self.required = parameter.default is inspect.Parameter.empty
-        self.context = _context_field(parameter.default, annotation)
-        self.adapter: TypeAdapter[Any] | None = None
-        if self.context is None and annotation not in (inspect.Parameter.empty, Any):
-            if get_origin(annotation) is Annotated:
-                annotation = get_args(annotation)[0]
-            try:
-                self.adapter = TypeAdapter(annotation)
-            except Exception:  # an annotation pydantic cannot handle: pass values as given
-                self.adapter = None
-
-
-def _context_field(default: Any, annotation: Any) -> ContextField | None:
-    candidates = [default]
-    if get_origin(annotation) is Annotated:
-        candidates.extend(get_args(annotation)[1:])
-    for candidate in candidates:
-        if isinstance(candidate, params.Depends):
-            if isinstance(candidate.dependency, ContextField):
-                return candidate.dependency
-            raise SetupError(
-                "lifecycle hooks accept Context(...) and Logger parameters, not Depends(...)"
-            )
-    return None
-
-
-class Hook:
-    """A lifecycle hook analysed once: which options and context values it takes.
-
-    Values from the command line arrive as strings; a parameter annotated with a
-    type gets them validated and converted by pydantic, like a query parameter.
+    Defaults: ``logger`` the ``faststream_fastapi`` logger, ``title``
+    ``"FastStream"``, ``version`` ``"0.1.0"``, ``description`` ``""``, the hook
+    sequences empty, everything else ``None``.
     """
 
-    def __init__(self, func: Callable[..., Any]) -> None:
-        self.func = func
-        self.name = getattr(func, "__qualname__", repr(func))
-        signature = inspect.signature(func)
-        try:
-            hints = get_type_hints(func, include_extras=True)
-        except Exception:  # unresolvable forward references: fall back to raw annotations
-            hints = {}
-        self.params: list[_Param] = []
-        self.var_keyword = False
-        for parameter in signature.parameters.values():
-            if parameter.kind is inspect.Parameter.VAR_KEYWORD:
-                self.var_keyword = True
-            elif parameter.kind is not inspect.Parameter.VAR_POSITIONAL:
-                annotation = hints.get(parameter.name, parameter.annotation)
-                self.params.append(_Param(parameter, annotation))
+    logger: logging.Logger | None
+    #: An async context manager factory entered around the hooks; it may take options.
+    lifespan: Lifespan | None
+    title: str
+    version: str
+    description: str
+    terms_of_service: str | None
+    license: Mapping[str, Any] | None
+    contact: Mapping[str, Any] | None
+    tags: Sequence[Mapping[str, Any]] | None
+    external_docs: Mapping[str, Any] | None
+    identifier: str | None
+    on_startup: Sequence[Callable[..., Any]]
+    after_startup: Sequence[Callable[..., Any]]
+    on_shutdown: Sequence[Callable[..., Any]]
+    after_shutdown: Sequence[Callable[..., Any]]
+    #: With a ``Backoff``, an unreachable broker does not fail the start: it is
+    #: retried in the background while the app runs not ready.
+    start_retry: Backoff | None
 
-    def arguments(self, options: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
-        """Keyword arguments from ``options`` (CLI extras) and ``values`` (app, broker, logger)."""
-        kwargs: dict[str, Any] = {}
-        for param in self.params:
-            if param.context is not None:
-                kwargs[param.name] = param.context.resolve(dict(values))
-            elif param.name in options:
-                value = options[param.name]
-                kwargs[param.name] = (
-                    param.adapter.validate_python(value) if param.adapter is not None else value
-                )
-            elif param.required:
-                raise TypeError(
-                    f"hook {self.name} needs the option --{param.name.replace('_', '-')}"
-                )
-        if self.var_keyword:
-            for key, value in options.items():
-                kwargs.setdefault(key, value)
-        return kwargs
 
-    async def __call__(self, options: Mapping[str, Any], values: Mapping[str, Any]) -> Any:
-        result = self.func(**self.arguments(options, values))
-        if inspect.isawaitable(result):
-            result = await result
-        return result
+_OPTION_NAMES = AppOptions.__optional_keys__
+
+
+class AsgiApplication(Protocol):
+    """What ``as_asgi`` returns: an ``AsgiFastStream`` (``faststream_fastapi.asgi``)."""
+
+    app: FastStream
+    routes: list[tuple[str, ASGIApp]]
+
+    def mount(self, path: str, route: ASGIApp) -> None: ...
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None: ...
+
+
+AsgiFactory = Callable[["FastStream", Sequence[tuple[str, ASGIApp]], "str | None"], AsgiApplication]
 
 
 class FastStream:
     """A broker and the hooks around it; ``run()`` serves until SIGINT, SIGTERM or ``exit()``."""
 
-    def __init__(
-        self,
-        broker: Broker | None = None,
-        /,
-        logger: logging.Logger | None = default_logger,
-        lifespan: Lifespan | None = None,
-        title: str = "FastStream",
-        version: str = "0.1.0",
-        description: str = "",
-        terms_of_service: str | None = None,
-        license: Mapping[str, Any] | None = None,
-        contact: Mapping[str, Any] | None = None,
-        tags: Sequence[Mapping[str, Any]] | None = None,
-        external_docs: Mapping[str, Any] | None = None,
-        identifier: str | None = None,
-        on_startup: Sequence[Callable[..., Any]] = (),
-        after_startup: Sequence[Callable[..., Any]] = (),
-        on_shutdown: Sequence[Callable[..., Any]] = (),
-        after_shutdown: Sequence[Callable[..., Any]] = (),
-        start_retry: Backoff | None = None,
-    ) -> None:
+    #: ``AsgiFastStream.from_app``, set by ``faststream_fastapi/__init__.py``.
+    _asgi_factory: ClassVar[AsgiFactory | None] = None
+
+    def __init__(self, broker: Broker | None = None, /, **options: Unpack[AppOptions]) -> None:
+        unknown = options.keys() - _OPTION_NAMES
+        if unknown:
+            raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
         self.broker = broker
-        #: With a ``Backoff``, an unreachable broker does not fail the start: it is
-        #: retried in the background while the app runs not ready.
-        self.start_retry = start_retry
-        self.logger = logger
-        self.lifespan_context: Lifespan | None = lifespan
-        self.title = title
-        self.version = version
-        self.description = description
-        self.terms_of_service = terms_of_service
-        self.license = license
-        self.contact = contact
-        self.asyncapi_tags = tags
-        self.external_docs = external_docs
-        self.identifier = identifier
+        self.logger = options.get("logger", default_logger)
+        self.lifespan_context = options.get("lifespan")
+        self.title = options.get("title", "FastStream")
+        self.version = options.get("version", "0.1.0")
+        self.description = options.get("description", "")
+        self.terms_of_service = options.get("terms_of_service")
+        self.license = options.get("license")
+        self.contact = options.get("contact")
+        self.asyncapi_tags = options.get("tags")
+        self.external_docs = options.get("external_docs")
+        self.identifier = options.get("identifier")
+        self.start_retry = options.get("start_retry")
         self.context = context
-        self._on_startup_calling = [Hook(f) for f in on_startup]
-        self._after_startup_calling = [Hook(f) for f in after_startup]
-        self._on_shutdown_calling = [Hook(f) for f in on_shutdown]
-        self._after_shutdown_calling = [Hook(f) for f in after_shutdown]
+        self.hooks = Hooks(options)
+        #: What hooks get as ``Context("app")``, and ``context.get("app")`` gives
+        #: while it runs: this app, or the ``AsgiFastStream`` built around it.
+        self.context_app: object = self
         #: Extra options of ``faststream-fastapi run`` (``--env prod``), for hooks.
         self._run_options: dict[str, Any] = {}
         self._should_exit = False
@@ -172,44 +116,36 @@ class FastStream:
 
     # -- configuration ---------------------------------------------------------
 
+    on_startup = HookPhase("Run ``func`` before the broker connects; it gets the CLI's options.")
+    after_startup = HookPhase("Run ``func`` once the broker is started.")
+    on_shutdown = HookPhase("Run ``func`` before the broker is closed.")
+    after_shutdown = HookPhase("Run ``func`` after the broker is closed.")
+
     def set_broker(self, broker: Broker) -> None:
         """Use ``broker``; e.g. from an ``on_startup`` hook that builds it from options."""
         self.broker = broker
-
-    def on_startup(self, func: F) -> F:
-        """Run ``func`` before the broker connects; it receives the CLI's extra options."""
-        self._on_startup_calling.append(Hook(func))
-        return func
-
-    def after_startup(self, func: F) -> F:
-        """Run ``func`` once the broker is started."""
-        self._after_startup_calling.append(Hook(func))
-        return func
-
-    def on_shutdown(self, func: F) -> F:
-        """Run ``func`` before the broker is closed."""
-        self._on_shutdown_calling.append(Hook(func))
-        return func
-
-    def after_shutdown(self, func: F) -> F:
-        """Run ``func`` after the broker is closed."""
-        self._after_shutdown_calling.append(Hook(func))
-        return func
 
     def as_asgi(
         self,
         asgi_routes: Sequence[tuple[str, ASGIApp]] = (),
         asyncapi_path: str | None = None,
-    ) -> AsgiFastStream:
-        """This app, with its hooks, as an ASGI application serving ``asgi_routes``."""
-        from .asgi.app import AsgiFastStream
-
-        return AsgiFastStream.from_app(self, asgi_routes, asyncapi_path)
+    ) -> AsgiApplication:
+        """An ``AsgiFastStream`` serving this app (the same broker, hooks and fields)
+        and ``asgi_routes``; ``AsgiFastStream.from_app(app, ...)`` spelled as a method."""
+        factory = FastStream._asgi_factory
+        if factory is None:  # pragma: no cover - importing the package sets it
+            raise RuntimeError("faststream_fastapi.asgi has not been imported")
+        return factory(self, asgi_routes, asyncapi_path)
 
     # -- lifecycle -------------------------------------------------------------
 
     def _values(self) -> dict[str, Any]:
-        return {"app": self, "broker": self.broker, "logger": self.logger, "context": context}
+        return {
+            "app": self.context_app,
+            "broker": self.broker,
+            "logger": self.logger,
+            "context": context,
+        }
 
     async def start(self, **run_extra_options: Any) -> None:
         """Run ``on_startup`` hooks, start the broker, run ``after_startup`` hooks.
@@ -217,16 +153,13 @@ class FastStream:
         With ``start_retry``, an unreachable broker is retried in the background
         and the ``after_startup`` hooks run without waiting for it.
         """
-        context.set_global("app", self)
-        for hook in self._on_startup_calling:
-            await hook(run_extra_options, self._values())
+        await self.hooks.run("on_startup", self._values, run_extra_options)
         if self.broker is not None:
             if self.start_retry is None:
                 await self.broker.start()
             else:
                 await self.broker.start_or_retry(self.start_retry)
-        for hook in self._after_startup_calling:
-            await hook({}, self._values())
+        await self.hooks.run("after_startup", self._values)
 
     async def stop(self) -> None:
         """Run ``on_shutdown`` hooks, close the broker, run ``after_shutdown`` hooks.
@@ -234,33 +167,36 @@ class FastStream:
         The broker is closed even when an ``on_shutdown`` hook fails.
         """
         try:
-            for hook in self._on_shutdown_calling:
-                await hook({}, self._values())
+            await self.hooks.run("on_shutdown", self._values)
         finally:
             if self.broker is not None:
                 await self.broker.close()
-        for hook in self._after_shutdown_calling:
-            await hook({}, self._values())
+        await self.hooks.run("after_shutdown", self._values)
 
     @asynccontextmanager
     async def running(self, **run_extra_options: Any) -> AsyncIterator[None]:
-        """Enter the lifespan and start; on leaving, stop. A failed start closes the broker."""
+        """Enter the lifespan and start; on leaving, stop. A failed start closes the broker.
+
+        Inside, ``context.get("app")`` is ``context_app``: in this task and the
+        tasks it starts (the broker's consumers), not process-wide.
+        """
         options = {**self._run_options, **run_extra_options}
-        async with self._user_lifespan(options):
-            try:
-                await self.start(**options)
-            except BaseException:
-                if self.broker is not None:
-                    await _close_quietly(self.broker, self.logger)
-                raise
-            try:
-                yield
-            finally:
-                await self.stop()
+        with context.scope("app", self.context_app):
+            async with self._user_lifespan(options):
+                try:
+                    await self.start(**options)
+                except BaseException:
+                    if self.broker is not None:
+                        await _close_quietly(self.broker, self.logger)
+                    raise
+                try:
+                    yield
+                finally:
+                    await self.stop()
 
     def _user_lifespan(self, options: Mapping[str, Any]) -> AbstractAsyncContextManager[Any]:
         if self.lifespan_context is None:
-            return _nothing()
+            return nullcontext()
         hook = Hook(self.lifespan_context)
         return self.lifespan_context(**hook.arguments(options, self._values()))
 
@@ -325,8 +261,3 @@ async def _close_quietly(broker: Broker, logger: logging.Logger | None) -> None:
     except Exception:
         if logger is not None:
             logger.exception("closing the broker after a failed start also failed")
-
-
-@asynccontextmanager
-async def _nothing() -> AsyncIterator[None]:
-    yield None

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from .app import FastStream
 
-A = TypeVar("A", bound=FastStream)
+class Runnable(Protocol):
+    """A ``FastStream`` or an ``AsgiFastStream``: what ``TestApp`` runs."""
+
+    def running(self, **run_extra_options: Any) -> AbstractAsyncContextManager[None]: ...
+
+
+A = TypeVar("A", bound=Runnable)
 
 
 class TestApp(Generic[A]):

@@ -1,30 +1,56 @@
-"""``AsgiFastStream``: a FastStream app that is also a small ASGI application.
+"""``AsgiFastStream``: a FastStream app served as a small ASGI application.
 
-It serves the ASGI lifespan (hooks and broker), a few HTTP endpoints (health
-probes, metrics, AsyncAPI docs) and nothing else: unknown paths get 404, a
-websocket to an unknown path is closed.
+It serves the ASGI lifespan (the app's hooks and broker), a few HTTP endpoints
+(health probes, metrics, AsyncAPI docs) and nothing else: unknown paths get
+404, a websocket to an unknown path is closed. It composes the ``FastStream``
+it serves and reads and sets that app's attributes through it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, Generic, TypeVar, cast, overload
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from typing_extensions import Unpack
 
-from ..app import FastStream, Lifespan, default_logger
+from ..app import AppOptions, FastStream, Lifespan
 from ..core.backoff import Backoff
 from ..core.broker import Broker
+from ..core.context import ContextRepo
 from ..core.errors import FastStreamError
+from ..hooks import Hooks, Registrar
 from .factories import make_asyncapi_asgi
 from .handlers import AsgiHandler, close_websocket, route_path
 from .response import text_response
 
+T = TypeVar("T")
 
-class AsgiFastStream(FastStream):
+
+class _OfApp(Generic[T]):
+    """An attribute of the served ``FastStream``: read and set on it, never copied."""
+
+    name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, asgi: None, owner: type) -> _OfApp[T]: ...
+    @overload
+    def __get__(self, asgi: AsgiFastStream, owner: type) -> T: ...
+
+    def __get__(self, asgi: AsgiFastStream | None, owner: type) -> T | _OfApp[T]:
+        return self if asgi is None else cast(T, getattr(asgi.app, self.name))
+
+    def __set__(self, asgi: AsgiFastStream, value: T) -> None:
+        setattr(asgi.app, self.name, value)
+
+
+class AsgiFastStream:
     """A ``FastStream`` app to run under any ASGI server, with ``asgi_routes``.
 
     A route whose endpoint comes from ``@get`` (or ``make_ping_asgi``)
@@ -32,53 +58,45 @@ class AsgiFastStream(FastStream):
     and everything below it, with ``root_path`` extended by the prefix.
     """
 
+    # The served app's attributes and methods, as the reference lists them.
+    broker = _OfApp[Broker | None]()
+    logger = _OfApp[logging.Logger | None]()
+    lifespan_context = _OfApp[Lifespan | None]()
+    title = _OfApp[str]()
+    version = _OfApp[str]()
+    description = _OfApp[str]()
+    terms_of_service = _OfApp[str | None]()
+    license = _OfApp[Mapping[str, Any] | None]()
+    contact = _OfApp[Mapping[str, Any] | None]()
+    asyncapi_tags = _OfApp[Sequence[Mapping[str, Any]] | None]()
+    external_docs = _OfApp[Mapping[str, Any] | None]()
+    identifier = _OfApp[str | None]()
+    start_retry = _OfApp[Backoff | None]()
+    context = _OfApp[ContextRepo]()
+    context_app = _OfApp[object]()
+    hooks = _OfApp[Hooks]()
+    _run_options = _OfApp[dict[str, Any]]()
+    on_startup = _OfApp[Registrar]()
+    after_startup = _OfApp[Registrar]()
+    on_shutdown = _OfApp[Registrar]()
+    after_shutdown = _OfApp[Registrar]()
+    set_broker = _OfApp[Callable[[Broker], None]]()
+    start = _OfApp[Callable[..., Awaitable[None]]]()
+    stop = _OfApp[Callable[[], Awaitable[None]]]()
+    running = _OfApp[Callable[..., AbstractAsyncContextManager[None]]]()
+    exit = _OfApp[Callable[[], None]]()
+
     def __init__(
         self,
         broker: Broker | None = None,
         /,
         asgi_routes: Sequence[tuple[str, ASGIApp]] = (),
         asyncapi_path: str | None = None,
-        logger: logging.Logger | None = default_logger,
-        lifespan: Lifespan | None = None,
-        title: str = "FastStream",
-        version: str = "0.1.0",
-        description: str = "",
-        terms_of_service: str | None = None,
-        license: Mapping[str, Any] | None = None,
-        contact: Mapping[str, Any] | None = None,
-        tags: Sequence[Mapping[str, Any]] | None = None,
-        external_docs: Mapping[str, Any] | None = None,
-        identifier: str | None = None,
-        on_startup: Sequence[Any] = (),
-        after_startup: Sequence[Any] = (),
-        on_shutdown: Sequence[Any] = (),
-        after_shutdown: Sequence[Any] = (),
-        start_retry: Backoff | None = None,
+        **options: Unpack[AppOptions],
     ) -> None:
-        super().__init__(
-            broker,
-            logger=logger,
-            lifespan=lifespan,
-            title=title,
-            version=version,
-            description=description,
-            terms_of_service=terms_of_service,
-            license=license,
-            contact=contact,
-            tags=tags,
-            external_docs=external_docs,
-            identifier=identifier,
-            on_startup=on_startup,
-            after_startup=after_startup,
-            on_shutdown=on_shutdown,
-            after_shutdown=after_shutdown,
-            start_retry=start_retry,
-        )
-        self.routes: list[tuple[str, ASGIApp]] = []
-        for path, endpoint in asgi_routes:
-            self.mount(path, endpoint)
-        if asyncapi_path:
-            self.mount(asyncapi_path, make_asyncapi_asgi(self))
+        app = FastStream(broker, **options)
+        app.context_app = self
+        self._serve(app, asgi_routes, asyncapi_path)
 
     @classmethod
     def from_app(
@@ -87,30 +105,21 @@ class AsgiFastStream(FastStream):
         asgi_routes: Sequence[tuple[str, ASGIApp]] = (),
         asyncapi_path: str | None = None,
     ) -> AsgiFastStream:
-        """``app`` as an ASGI application; hooks are shared, not copied."""
-        asgi_app = cls(
-            app.broker,
-            asgi_routes=asgi_routes,
-            asyncapi_path=asyncapi_path,
-            logger=app.logger,
-            lifespan=app.lifespan_context,
-            title=app.title,
-            version=app.version,
-            description=app.description,
-            terms_of_service=app.terms_of_service,
-            license=app.license,
-            contact=app.contact,
-            tags=app.asyncapi_tags,
-            external_docs=app.external_docs,
-            identifier=app.identifier,
-            start_retry=app.start_retry,
-        )
-        asgi_app._on_startup_calling = app._on_startup_calling
-        asgi_app._after_startup_calling = app._after_startup_calling
-        asgi_app._on_shutdown_calling = app._on_shutdown_calling
-        asgi_app._after_shutdown_calling = app._after_shutdown_calling
-        asgi_app._run_options = app._run_options
-        return asgi_app
+        """``app`` as an ASGI application: its broker, hooks and fields are shared, not copied."""
+        asgi = cls.__new__(cls)
+        asgi._serve(app, asgi_routes, asyncapi_path)
+        return asgi
+
+    def _serve(
+        self, app: FastStream, asgi_routes: Sequence[tuple[str, ASGIApp]], asyncapi_path: str | None
+    ) -> None:
+        #: The application served: the lifespan runs its hooks and broker.
+        self.app = app
+        self.routes: list[tuple[str, ASGIApp]] = []
+        for path, endpoint in asgi_routes:
+            self.mount(path, endpoint)
+        if asyncapi_path:
+            self.mount(asyncapi_path, make_asyncapi_asgi(app))
 
     def mount(self, path: str, route: ASGIApp) -> None:
         """Serve ``route`` at ``path`` (exactly for ``@get`` endpoints, as a prefix otherwise)."""
@@ -136,11 +145,11 @@ class AsgiFastStream(FastStream):
         binds = resolve_binds(
             options.pop("host", None), options.pop("port", None), options.pop("bind", None)
         )
-        self._run_options.update(options)
-        if self.logger is not None:
-            self.logger.setLevel(log_level)
+        self.app._run_options.update(options)
+        if self.app.logger is not None:
+            self.app.logger.setLevel(log_level)
         if not await serve(self, binds, log_level=log_level):
-            raise RuntimeError(f"{self.title} did not start; see the log above")
+            raise RuntimeError(f"{self.app.title} did not start; see the log above")
 
     # -- ASGI ----------------------------------------------------------------
 
@@ -165,7 +174,7 @@ class AsgiFastStream(FastStream):
     @asynccontextmanager
     async def start_lifespan_context(self) -> AsyncIterator[None]:
         """Lifespan, hooks and broker: entered when started, left when stopped."""
-        async with self.running():
+        async with self.app.running():
             yield
 
     async def lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -200,12 +209,13 @@ class AsgiFastStream(FastStream):
         await text_response("Not Found", 404)(scope, receive, send)
 
     def _log_failure(self, what: str, exc: Exception) -> None:
-        if self.logger is None:
+        logger, title = self.app.logger, self.app.title
+        if logger is None:
             return
         if isinstance(exc, FastStreamError):  # our errors say what is wrong: no traceback
-            self.logger.error("%s: %s: %s", self.title, what, _describe(exc))
+            logger.error("%s: %s: %s", title, what, _describe(exc))
         else:
-            self.logger.error("%s: %s", self.title, what, exc_info=exc)
+            logger.error("%s: %s", title, what, exc_info=exc)
 
 
 async def _call_mounted(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..app import FastStream
+from ..asgi.app import AsgiFastStream
 from ..asgi.server import parse_bind, resolve_binds, serve
 from ..core.errors import FastStreamError
 from .loader import AppNotFoundError, import_app
@@ -132,7 +133,7 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
         return run_with_reload(_child_args(args, extra), args.app_dir)
 
     app: Any = import_app(args.app, app_dir=args.app_dir, factory=args.factory)
-    is_faststream = isinstance(app, FastStream)
+    is_faststream = isinstance(app, FastStream | AsgiFastStream)
     if not is_faststream and not callable(app):
         raise UsageError(
             f"{args.app!r} is a {type(app).__name__}, not a FastStream app or an ASGI application"

@@ -19,6 +19,7 @@ from gunicorn.arbiter import Arbiter
 from gunicorn.workers.base import Worker
 
 from ..app import FastStream
+from ..asgi.app import AsgiFastStream
 from ..asgi.server import signals_end_quietly
 
 
@@ -55,7 +56,7 @@ class UvicornWorker(Worker):  # type: ignore[misc]
             logger.propagate = False
         config = uvicorn.Config(
             app,
-            lifespan="on" if isinstance(app, FastStream) else "auto",
+            lifespan="on" if isinstance(app, FastStream | AsgiFastStream) else "auto",
             log_config=None,
             log_level=self.log.error_log.level,
             access_log=bool(self.cfg.accesslog),

@@ -7,7 +7,10 @@ callables the call plan recognises and resolves inline, with no call at all.
 from __future__ import annotations
 
 import logging
-from contextvars import ContextVar
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends
@@ -25,13 +28,23 @@ current_message: ContextVar[StreamMessage | None] = ContextVar(
 )
 
 _MISSING: Any = object()
+_NOTHING_SCOPED: Mapping[str, Any] = MappingProxyType({})
 
 
 class ContextRepo:
-    """Application-wide values that ``Context("key")`` can read."""
+    """Values that ``Context("key")`` can read beyond the framework's own.
+
+    Globals (``set_global``) are process-wide. Scoped values (``scope``) hold in
+    one task and the tasks it starts, until the block ends, and take precedence:
+    an app puts itself there as ``"app"`` while it runs, so two apps in one
+    process each see their own.
+    """
 
     def __init__(self) -> None:
         self._globals: dict[str, Any] = {}
+        self._scoped: ContextVar[Mapping[str, Any]] = ContextVar(
+            "faststream_fastapi_scoped", default=_NOTHING_SCOPED
+        )
 
     def set_global(self, key: str, value: Any) -> None:
         self._globals[key] = value
@@ -39,11 +52,27 @@ class ContextRepo:
     def reset_global(self, key: str) -> None:
         self._globals.pop(key, None)
 
+    @contextmanager
+    def scope(self, key: str, value: Any) -> Iterator[None]:
+        """``key`` reads ``value`` in this task, and in tasks started inside the block."""
+        token = self._scoped.set({**self._scoped.get(), key: value})
+        try:
+            yield
+        finally:
+            try:
+                self._scoped.reset(token)
+            except ValueError:  # left in another context than entered (a test fixture's)
+                old = token.old_value
+                self._scoped.set(_NOTHING_SCOPED if old is Token.MISSING else old)
+
     def get(self, key: str, default: Any = None) -> Any:
+        scoped = self._scoped.get()
+        if key in scoped:
+            return scoped[key]
         return self._globals.get(key, default)
 
     def __contains__(self, key: str) -> bool:
-        return key in self._globals
+        return key in self._scoped.get() or key in self._globals
 
 
 context = ContextRepo()
@@ -63,12 +92,12 @@ class ContextField:
         head, *rest = self.parts
         if head in locals_:
             value = locals_[head]
-        elif head in context:
-            value = context.get(head)
-        elif self.default is not _MISSING:
-            return self.default
         else:
-            raise ContextKeyError(f"no context value named {self.name!r}")
+            value = context.get(head, _MISSING)
+            if value is _MISSING:
+                if self.default is not _MISSING:
+                    return self.default
+                raise ContextKeyError(f"no context value named {self.name!r}")
         for part in rest:
             if isinstance(value, dict):
                 value = value.get(part, _MISSING)

@@ -24,6 +24,7 @@ from ..core.broker import Broker
 from ..core.callplan import Overrides
 from ..core.publisher import Publisher
 from ..core.subscriber import Handler
+from ..hooks import call_hook
 from .binding import AppBinding, note_parent
 from .docs import add_docs_routes
 
@@ -249,8 +250,5 @@ async def _nothing() -> AsyncIterator[None]:
 
 
 async def _call_hook(hook: Hook, app: Any) -> Any:
-    params_ = inspect.signature(hook).parameters
-    result = hook(app) if params_ else hook()
-    if inspect.isawaitable(result):
-        result = await result
-    return result
+    takes_app = bool(inspect.signature(hook).parameters)
+    return await call_hook(hook, app) if takes_app else await call_hook(hook)

@@ -422,3 +422,42 @@ def test_bind_addresses() -> None:
     assert resolve_binds(host="::") == ["[::]:8000"]
     assert resolve_binds(bind=["unix:/a"]) == ["unix:/a"]
     assert resolve_binds("0.0.0.0", 1, ["unix:/a"]) == ["unix:/a", "0.0.0.0:1"]
+
+
+async def test_an_asgi_app_serves_the_faststream_app_it_composes(lifespan: Any) -> None:
+    from faststream_fastapi import Context, context
+
+    seen: list[Any] = []
+    asgi = AsgiFastStream(title="Direct", logger=None)
+
+    @asgi.after_startup
+    def hook(application: Any = Context("app")) -> None:
+        seen.extend([application, context.get("app")])
+
+    assert isinstance(asgi.app, FastStream) and asgi.app.title == "Direct"
+    driver = lifespan(asgi)
+    assert (await driver.startup())["type"] == "lifespan.startup.complete"
+    assert (await driver.shutdown())["type"] == "lifespan.shutdown.complete"
+    assert seen == [asgi, asgi]  # hooks see the app they were registered on
+
+    plain = FastStream(logger=None)
+    view = plain.as_asgi()
+    broker = RedisBroker()
+    plain.set_broker(broker)
+    view.app.title = "Renamed"
+    assert view.app is plain
+    assert (view.broker, plain.title) == (broker, "Renamed")  # type: ignore[attr-defined]
+    with pytest.raises(TypeError, match="titel"):
+        AsgiFastStream(titel="typo")  # type: ignore[call-arg]
+
+
+def test_the_asgi_app_exposes_every_attribute_of_the_app_it_serves() -> None:
+    plain = FastStream(logger=None)
+    asgi = AsgiFastStream.from_app(plain)
+    public = [name for name in dir(plain) if not name.startswith("_")]
+    for name in [*public, "_run_options"]:
+        if name in ("as_asgi", "run"):  # run serves HTTP; as_asgi it already is
+            continue
+        assert hasattr(asgi, name), name
+        if not callable(getattr(plain, name)):
+            assert getattr(asgi, name) is getattr(plain, name), name

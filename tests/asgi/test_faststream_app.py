@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from faststream_fastapi import Context, FastStream, Logger, TestApp
+from faststream_fastapi import Context, FastStream, Logger, TestApp, context
 from faststream_fastapi.core.errors import SetupError
 from faststream_fastapi.redis import RedisBroker, TestRedisBroker
 
@@ -201,3 +201,41 @@ async def test_test_app_runs_hooks_around_a_test_broker(name: str) -> None:
         assert calls == ["on_startup test"]
     assert got == ["hello"]
     assert calls == ["on_startup test", "after_shutdown"]
+
+
+async def test_two_apps_in_one_process_each_see_their_own() -> None:
+    """The app is scoped to its own run (its task and the tasks it starts), not global."""
+    seen: list[tuple[str, str, str]] = []
+    up = {"one": asyncio.Event(), "two": asyncio.Event()}
+
+    def make(name: str) -> FastStream:
+        app = FastStream(logger=None, title=name)
+
+        @app.after_startup
+        async def started(application: Any = Context("app")) -> None:
+            up[name].set()
+            await asyncio.gather(*(event.wait() for event in up.values()))  # both running
+            seen.append((name, application.title, context.get("app").title))
+
+        return app
+
+    async def run(app: FastStream) -> None:
+        async with app.running():
+            pass
+
+    one, two = make("one"), make("two")
+    await asyncio.wait_for(asyncio.gather(run(one), run(two)), 5)
+    assert sorted(seen) == [("one", "one", "one"), ("two", "two", "two")]
+    assert context.get("app") is None
+
+    async with TestApp(one):
+        assert context.get("app") is one
+        async with TestApp(two):
+            assert context.get("app") is two
+        assert context.get("app") is one
+    assert "app" not in context
+
+
+def test_unknown_options_are_refused() -> None:
+    with pytest.raises(TypeError, match="titel"):
+        FastStream(titel="typo")  # type: ignore[call-arg]
