@@ -167,7 +167,14 @@ def test_several_binds_in_one_process(project: Path) -> None:
     port = free_port()
     sock = project / "both.sock"
     with run_cli(
-        project, "main:app", "--bind", f"127.0.0.1:{port}", f"unix:{sock}", "--bind", "[::1]:0"
+        project,
+        "main:app",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--bind",
+        f"unix:{sock}",
+        "--bind",
+        "[::1]:0",
     ) as proc:
         with httpx.Client(timeout=5) as tcp:
             wait_until(health(tcp, f"http://127.0.0.1:{port}/health"), project, proc)
