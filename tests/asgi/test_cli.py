@@ -342,9 +342,12 @@ def test_uvicorn_runs_the_app(project: Path) -> None:
 
 
 @pytest.mark.redis
-def test_gunicorn_with_uvicorn_workers_runs_the_app(project: Path) -> None:
+@pytest.mark.parametrize(
+    "worker", ["uvicorn_worker.UvicornWorker", "uvicorn.workers.UvicornWorker"]
+)
+def test_gunicorn_with_uvicorn_workers_runs_the_app(project: Path, worker: str) -> None:
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "-k", "uvicorn.workers.UvicornWorker"]
+    command = [sys.executable, "-m", "gunicorn", "-k", worker]
     command += ["main:app", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
     command += ["--no-control-socket"]
     with spawn(project, *command) as proc:
