@@ -24,7 +24,7 @@ from support import spawn
 BOUND = 30.0
 BIN = Path(sys.executable).parent
 
-APP = '''
+APP = """
 from pydantic import BaseModel
 
 from faststream_fastapi.asgi import AsgiFastStream
@@ -46,33 +46,20 @@ for n in range(200):  # a document larger than a pipe's buffer
 docs_app = AsgiFastStream(broker)
 
 
-async def app(scope, receive, send):
-    """A bare ASGI app: HTTP answers 'ok'."""
-    if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            else:
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-    await send({"type": "http.response.start", "status": 200, "headers": []})
-    await send({"type": "http.response.body", "body": b"ok"})
-
-
 class Order(BaseModel):
     id: int
 
 
 def nothing():
     return None
-'''
+"""
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    (tmp_path / "main.py").write_text(APP)
-    return tmp_path
+def project(bare_app: Path) -> Path:
+    """``main.py`` (a broker, non-apps) next to ``bare.py`` (``bare:app``)."""
+    (bare_app / "main.py").write_text(APP)
+    return bare_app
 
 
 def script(name: str = "faststream_fastapi") -> str:
@@ -127,11 +114,11 @@ def test_both_script_names_print_the_version(project: Path) -> None:
         (["docs", "gen", "main:docs_app", "--version", "4.0"], "invalid choice: '4.0'"),
         (["docs", "serve", "missing.yaml"], "no document file 'missing.yaml'"),
         (["run"], "the following arguments are required: app"),
-        (["run", "main:app", "--workers", "two"], "argument --workers: invalid int value"),
-        (["run", "main:app", "--workers", "0"], "--workers must be at least 1"),
-        (["run", "main:app", "--bind", "a:b"], "not a port number in 'a:b'"),
-        (["run", "--bind", "1.2.3.4:5", "6.7.8.9:10", "main:app"], "unexpected argument"),
-        (["run", "main:app", "--log-level", "loud"], "unknown log level 'loud'"),
+        (["run", "bare:app", "--workers", "two"], "argument --workers: invalid int value"),
+        (["run", "bare:app", "--workers", "0"], "--workers must be at least 1"),
+        (["run", "bare:app", "--bind", "a:b"], "not a port number in 'a:b'"),
+        (["run", "--bind", "1.2.3.4:5", "6.7.8.9:10", "bare:app"], "unexpected argument"),
+        (["run", "bare:app", "--log-level", "loud"], "unknown log level 'loud'"),
         (["docs", "gen", "main:docs_app", "--unknown"], "unrecognized arguments: --unknown"),
         (["nothing"], "invalid choice: 'nothing'"),
     ],
@@ -183,15 +170,15 @@ def test_the_app_dir_comes_from_the_environment_ours_first(
 
 @pytest.mark.parametrize("prefix", ["FASTSTREAM_", "FASTSTREAM_FASTAPI_"])
 def test_workers_and_log_level_come_from_the_environment(project: Path, prefix: str) -> None:
-    workers = cli(project, "run", "main:app", env=clean_env(**{f"{prefix}WORKERS": "0"}))
+    workers = cli(project, "run", "bare:app", env=clean_env(**{f"{prefix}WORKERS": "0"}))
     assert "--workers must be at least 1, not 0" in one_error_line(workers)
-    level = cli(project, "run", "main:app", env=clean_env(**{f"{prefix}LOG_LEVEL": "loud"}))
+    level = cli(project, "run", "bare:app", env=clean_env(**{f"{prefix}LOG_LEVEL": "loud"}))
     assert "unknown log level 'loud'" in one_error_line(level)
 
 
 def test_our_variables_win_and_the_command_line_wins_over_both(project: Path) -> None:
     env = clean_env(FASTSTREAM_WORKERS="0", FASTSTREAM_FASTAPI_WORKERS="-1")
-    assert "not -1" in one_error_line(cli(project, "run", "main:app", env=env))
+    assert "not -1" in one_error_line(cli(project, "run", "bare:app", env=env))
     env = clean_env(FASTSTREAM_LOG_LEVEL="loud", FASTSTREAM_FASTAPI_LOG_LEVEL="debug")
     # the level is valid, so the error is about the target
     assert "is the class Order" in one_error_line(cli(project, "run", "main:Order", env=env))
@@ -257,10 +244,10 @@ def answers(client: httpx.Client, url: str) -> Callable[[], bool]:
 
 
 def test_bind_before_the_app_and_repeated(project: Path) -> None:
-    """``run --bind unix:app.sock --bind 127.0.0.1:PORT main:app``: both answer."""
+    """``run --bind unix:app.sock --bind 127.0.0.1:PORT bare:app``: both answer."""
     sock = project / "app.sock"
     port = free_port()
-    args = ["run", "--bind", f"unix:{sock}", "--bind", f"127.0.0.1:{port}", "main:app"]
+    args = ["run", "--bind", f"unix:{sock}", "--bind", f"127.0.0.1:{port}", "bare:app"]
     with spawn(project, script(), *args, env=clean_env()) as proc:
         with httpx.Client(timeout=5) as tcp:
             wait_until(answers(tcp, f"http://127.0.0.1:{port}/"), project, proc)

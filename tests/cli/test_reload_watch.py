@@ -16,35 +16,13 @@ from support import spawn
 
 BOUND = 30.0
 
-APP = """
-import os
-import pathlib
-
-HERE = pathlib.Path(__file__).parent
-
-
-async def app(scope, receive, send):
-    if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                with (HERE / "starts.txt").open("a") as f:
-                    f.write(f"{os.getpid()}\\n")
-                await send({"type": "lifespan.startup.complete"})
-            else:
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-    await send({"type": "http.response.start", "status": 200, "headers": []})
-    await send({"type": "http.response.body", "body": b"ok"})
-"""
-
 SKIPPED = [".git/objects", ".venv/lib/site", ".nox/tests", "node_modules/x", "pkg/__pycache__"]
 SKIPPED += [".brokers/redis", "env/lib", "dist/x", "thing.egg-info/y"]
 
 
 @pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    (tmp_path / "main.py").write_text(APP)
+def tree(bare_app: Path) -> Path:
+    tmp_path = bare_app
     for directory in [*SKIPPED, "pkg/sub"]:
         (tmp_path / directory).mkdir(parents=True)
         (tmp_path / directory / "mod.py").write_text("")
@@ -93,7 +71,7 @@ def wait_for(count: int, tree: Path, proc: subprocess.Popen[bytes]) -> None:
 
 
 def test_run_reload_restarts_for_sources_only(tree: Path) -> None:
-    command = [sys.executable, "-m", "faststream_fastapi", "run", "main:app", "--reload"]
+    command = [sys.executable, "-m", "faststream_fastapi", "run", "bare:app", "--reload"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("FASTSTREAM_")}
     with spawn(tree, *command, "--port", "0", env=env) as proc:
         wait_for(1, tree, proc)
