@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import nox
 
+# nox.project.dependency_groups reads the PEP 735 groups of pyproject.toml.
+nox.needs_version = ">=2025.2.9"
 nox.options.sessions = ["lint", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3"
 BROKERS = "scripts/brokers.sh"
 LINTED = ("faststream_fastapi", "tests", "examples", "bench", "noxfile.py")
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+def groups(*names: str) -> list[str]:
+    """The requirements of dependency groups of pyproject.toml (test, dev, docs)."""
+    return list(nox.project.dependency_groups(PYPROJECT, *names))
 
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Start the brokers on 127.0.0.1, then run the whole suite against them."""
-    session.install("-e", ".[test]")
+    session.install("-e", ".[all]", *groups("test"))
     session.run("bash", "scripts/test-deps.sh", external=True)
     session.run("bash", BROKERS, "start", external=True)
     session.run("pytest", *session.posargs)
@@ -24,7 +32,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff (lint and format) and mypy --strict."""
-    session.install("-e", ".[dev]")
+    session.install("-e", ".[all]", *groups("dev"))
     session.run("ruff", "check", *LINTED)
     session.run("ruff", "format", "--check", *LINTED)
     session.run("mypy")
@@ -34,7 +42,7 @@ def lint(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Print the benchmark tables: in-memory us/message, real-broker msgs/s, middleware
     cost, and a slow subscriber's memory under a backlog."""
-    session.install("-e", ".[test]")
+    session.install("-e", ".[all]", *groups("test"))
     session.run("bash", BROKERS, "start", external=True)
     session.run("python", "bench/run.py", *session.posargs)
     session.run("python", "bench/case_middlewares.py", "-n", "5000", "--repeat", "2")
@@ -51,5 +59,5 @@ def demo(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
     """Build the user guide (mkdocs-material, strict) into build/site."""
-    session.install("-e", ".[docs]")
+    session.install("-e", ".", *groups("docs"))
     session.run("mkdocs", "build", "--strict", "-d", "build/site", *session.posargs)

@@ -4,10 +4,11 @@ uvicorn examples.observability.metrics_fastapi:app
 curl localhost:8000/metrics
 """
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
-from faststream_fastapi.prometheus import CollectorRegistry, PrometheusMiddleware, make_asgi_app
+from faststream_fastapi.prometheus import CollectorRegistry, PrometheusMiddleware
 from faststream_fastapi.redis.fastapi import RedisRouter
 
 registry = CollectorRegistry()
@@ -36,4 +37,10 @@ async def create(region: str, order: Order) -> str:
 
 app = FastAPI()
 app.include_router(router)
-app.mount("/metrics", make_asgi_app(registry))
+
+
+# A route answers GET /metrics itself with 200; a Starlette mount at /metrics would
+# answer it with a 307 redirect to /metrics/.
+@app.get("/metrics", include_in_schema=False)
+def metrics() -> Response:
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

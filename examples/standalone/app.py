@@ -14,7 +14,8 @@ broker = NatsBroker(os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
 settings: dict[str, str] = {}
 
 
-@broker.subscriber("greetings")
+# A queue group: with several worker processes, each greeting goes to one of them.
+@broker.subscriber("greetings", queue="greeters")
 @broker.publisher("greetings.done")
 async def greet(name: str, logger: Logger) -> str:
     logger.info("greeting %s", name)

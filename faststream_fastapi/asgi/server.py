@@ -167,7 +167,8 @@ async def serve(
         import uvicorn
     except ImportError as exc:  # pragma: no cover - uvicorn is in the cli extra
         raise RuntimeError(
-            "serving ASGI needs uvicorn: pip install 'faststream_fastapi[cli]'"
+            "serving ASGI needs uvicorn, from this project's cli extra"
+            " (in its clone: pip install -e '.[cli]')"
         ) from exc
     # Open HTTP requests get this long to finish on shutdown; messages have the broker's own.
     uvicorn_options.setdefault("timeout_graceful_shutdown", GRACEFUL_TIMEOUT)

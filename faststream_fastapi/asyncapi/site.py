@@ -183,7 +183,8 @@ def serve_docs(
         import uvicorn
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise RuntimeError(
-            "serving docs needs uvicorn: pip install 'faststream_fastapi[cli]'"
+            "serving docs needs uvicorn, from this project's cli extra"
+            " (in its clone: pip install -e '.[cli]')"
         ) from exc
     app = AsyncAPIDocs(document, path=path, cdn=cdn)
     uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="on")

@@ -50,3 +50,27 @@ def import_app(target: str, *, app_dir: str = ".", factory: bool = False) -> Any
         if inspect.isawaitable(obj):
             raise AppNotFoundError(f"{target!r} is an async factory; --factory needs a plain one")
     return obj
+
+
+def is_app(obj: Any) -> bool:
+    """Whether ``obj`` is a ``FastStream`` app or can be called as ``obj(scope, receive, send)``."""
+    from ..app import FastStream
+
+    if isinstance(obj, FastStream):
+        return True
+    if isinstance(obj, type) or not callable(obj):
+        return False
+    try:
+        inspect.signature(obj).bind(None, None, None)
+    except TypeError:
+        return False
+    except ValueError:  # no signature to read (a builtin): the server will tell
+        return True
+    return True
+
+
+def describe(obj: Any) -> str:
+    """What ``obj`` is, for an error message: ``the class Order``, ``a function``."""
+    if isinstance(obj, type):
+        return f"the class {obj.__name__}"
+    return f"a {type(obj).__name__}"

@@ -1,4 +1,4 @@
-"""``faststream-fastapi``: ``run`` an app, ``docs gen`` / ``docs serve`` its AsyncAPI document.
+"""The ``faststream-fastapi`` command: ``run`` an app, ``docs gen`` / ``docs serve`` its document.
 
 ``run module:app`` serves an ASGI app (``AsgiFastStream``, FastAPI, any ASGI
 callable) with uvicorn, or with gunicorn and uvicorn workers for
@@ -19,76 +19,14 @@ from ..app import FastStream
 from ..asgi.app import AsgiFastStream
 from ..asgi.server import parse_bind, resolve_binds, serve
 from ..core.errors import FastStreamError
-from .loader import AppNotFoundError, import_app
+from .loader import AppNotFoundError, describe, import_app, is_app
 from .options import parse_extra_options
+from .parser import EXIT_USAGE, UsageError, parser
 
 logger = logging.getLogger("faststream_fastapi")
 
 EXIT_FAILED = 1
-EXIT_USAGE = 2
 EXIT_STARTUP_FAILED = 3
-
-
-class UsageError(Exception):
-    """A command line that cannot work; reported as one line, exit status 2."""
-
-
-_LEVELS = {"critical": 50, "error": 40, "warning": 30, "info": 20, "debug": 10, "notset": 0}
-
-
-def log_level(value: str) -> int:
-    if value.lower() in _LEVELS:
-        return _LEVELS[value.lower()]
-    try:
-        return int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"unknown log level {value!r}") from None
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="faststream-fastapi", description=__doc__.splitlines()[0] if __doc__ else None
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    run = commands.add_parser(
-        "run",
-        allow_abbrev=False,
-        help="run an app; unknown --key value options go to its on_startup hooks",
-    )
-    run.add_argument("app", help="module:app, e.g. main:app")
-    run.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
-    run.add_argument("--port", type=int, default=None, help="port to listen on (default 8000)")
-    run.add_argument("--workers", type=int, default=1, help="number of worker processes")
-    run.add_argument(
-        "--bind",
-        action="extend",
-        nargs="+",
-        default=[],
-        help="host:port, [::]:port, unix:/path.sock or fd://N; may repeat",
-    )
-    run.add_argument("--reload", action="store_true", help="restart when a .py file changes")
-    run.add_argument("--factory", action="store_true", help="app is a function returning the app")
-    run.add_argument("--app-dir", default=".", help="directory to import the app from")
-    run.add_argument("--log-level", type=log_level, default=logging.INFO, help="e.g. info, debug")
-
-    docs = commands.add_parser("docs", help="the AsyncAPI document of an app")
-    docs_commands = docs.add_subparsers(dest="docs_command", required=True)
-    gen = docs_commands.add_parser("gen", help="write the document to a file")
-    gen.add_argument("app", help="module:app")
-    gen.add_argument("--yaml", action="store_true", help="YAML instead of JSON")
-    gen.add_argument("--out", default=None, help="file to write ('-' for stdout)")
-    gen.add_argument("--version", default="3.0.0", help="AsyncAPI version: 3.0.0 or 2.6.0")
-    gen.add_argument("--factory", action="store_true")
-    gen.add_argument("--app-dir", default=".")
-    serve_ = docs_commands.add_parser("serve", help="serve the documentation page")
-    serve_.add_argument("app", help="module:app, or a .json/.yaml document")
-    serve_.add_argument("--host", default="127.0.0.1")
-    serve_.add_argument("--port", type=int, default=8000)
-    serve_.add_argument("--version", default="3.0.0")
-    serve_.add_argument("--factory", action="store_true")
-    serve_.add_argument("--app-dir", default=".")
-    return parser
 
 
 def _setup_logging(level: int) -> None:
@@ -100,17 +38,29 @@ def _setup_logging(level: int) -> None:
     logger.setLevel(level)
 
 
+def load_app(args: argparse.Namespace) -> Any:
+    """The app ``args.app`` names: a ``FastStream`` app or an ASGI application."""
+    app = import_app(args.app, app_dir=args.app_dir, factory=args.factory)
+    if is_app(app):
+        return app
+    raise UsageError(
+        f"{args.app!r} is {describe(app)}, not a FastStream app or an ASGI application"
+        " (name the app object, e.g. main:app)"
+    )
+
+
 def _child_args(args: argparse.Namespace, extra: Sequence[str]) -> list[str]:
     """``run`` arguments for one worker process (no ``--workers``, no ``--reload``)."""
     child = ["run", args.app, "--app-dir", args.app_dir, "--log-level", str(args.log_level)]
+    child += ["--workers", "1"]  # not the environment's
     if args.factory:
         child.append("--factory")
     if args.host is not None:
         child += ["--host", args.host]
     if args.port is not None:
         child += ["--port", str(args.port)]
-    if args.bind:
-        child += ["--bind", *args.bind]
+    for bind in args.bind:
+        child += ["--bind", bind]
     return [*child, *extra]
 
 
@@ -128,35 +78,14 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
     if args.reload:
         if args.workers > 1:
             raise UsageError("--reload and --workers cannot be combined")
-        from .processes import run_with_reload
+        from .reload import run_with_reload
 
         return run_with_reload(_child_args(args, extra), args.app_dir)
 
-    app: Any = import_app(args.app, app_dir=args.app_dir, factory=args.factory)
-    is_faststream = isinstance(app, FastStream | AsgiFastStream)
-    if not is_faststream and not callable(app):
-        raise UsageError(
-            f"{args.app!r} is a {type(app).__name__}, not a FastStream app or an ASGI application"
-        )
-    if is_faststream and not callable(app):
-        # A plain FastStream app: the broker only, no HTTP.
-        if args.host or args.port or args.bind:
-            logger.warning("%s serves no HTTP; --host, --port and --bind are ignored", args.app)
-        if args.workers > 1:
-            from .processes import run_workers
-
-            return run_workers(_child_args(args, extra), args.workers)
-        try:
-            asyncio.run(app.run(log_level=args.log_level, run_extra_options=options))
-        except FastStreamError as exc:  # our errors say what is wrong: no traceback
-            logger.error("%s failed: %s: %s", args.app, type(exc).__name__, exc)
-            return EXIT_FAILED
-        except Exception:
-            logger.exception("%s failed", args.app)
-            return EXIT_FAILED
-        return 0
-
-    if is_faststream:
+    app: Any = load_app(args)
+    if not callable(app):
+        return _run_plain(app, args, extra, options)
+    if isinstance(app, FastStream | AsgiFastStream):
         app._run_options.update(options)
     elif options:
         logger.warning(
@@ -166,7 +95,7 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
         from .gunicorn_runner import run_gunicorn
 
         return run_gunicorn(app, binds, args.workers, args.log_level, options)
-    lifespan = "on" if is_faststream else "auto"
+    lifespan = "on" if isinstance(app, FastStream | AsgiFastStream) else "auto"
     try:
         started = asyncio.run(serve(app, binds, lifespan=lifespan, log_level=args.log_level))
     except OSError as exc:  # e.g. the address is in use
@@ -174,9 +103,36 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
     return 0 if started else EXIT_STARTUP_FAILED
 
 
-def _docs(args: argparse.Namespace) -> int:
-    from .docs import document_of, gen, serve_docs
+def _run_plain(
+    app: FastStream, args: argparse.Namespace, extra: list[str], options: dict[str, Any]
+) -> int:
+    """A plain FastStream app: the broker only, no HTTP."""
+    if args.host or args.port or args.bind:
+        logger.warning("%s serves no HTTP; --host, --port and --bind are ignored", args.app)
+    if args.workers > 1:
+        from .processes import run_workers
 
+        return run_workers(_child_args(args, extra), args.workers)
+    try:
+        asyncio.run(app.run(log_level=args.log_level, run_extra_options=options))
+    except FastStreamError as exc:  # our errors say what is wrong: no traceback
+        logger.error("%s failed: %s: %s", args.app, type(exc).__name__, exc)
+        return EXIT_FAILED
+    except Exception:
+        logger.exception("%s failed", args.app)
+        return EXIT_FAILED
+    return 0
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from .docs import docs_serve_args, document_of, gen, serve_docs, watched_document
+
+    if args.docs_command == "serve" and args.reload:
+        from .reload import run_with_reload
+
+        _setup_logging(logging.INFO)
+        document_file = watched_document(args.app)
+        return run_with_reload(docs_serve_args(args), args.app_dir, extra_files=document_file)
     document = document_of(
         args.app, version=args.version, app_dir=args.app_dir, factory=args.factory
     )
@@ -191,18 +147,34 @@ def _docs(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``faststream-fastapi`` command; returns its exit status."""
-    parser = _parser()
-    args, extra = parser.parse_known_args(argv)
+    command_line = parser()
+    args, extra = command_line.parse_known_args(argv)
     try:
         if args.command == "run":
             status = _run(args, extra)
         else:
             if extra:
-                parser.error(f"unrecognized arguments: {' '.join(extra)}")
+                command_line.error(f"unrecognized arguments: {' '.join(extra)}")
             status = _docs(args)
     except (AppNotFoundError, UsageError) as exc:
         print(f"Error: {exc}", file=sys.stderr)
         status = EXIT_USAGE
     except KeyboardInterrupt:
         status = 0
+    except BrokenPipeError:
+        status = _quiet_broken_pipe()
     return status
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader of stdout went away (``docs gen --out - | head``): end without a word.
+
+    Python would report the pipe again when it flushes stdout at exit, so stdout
+    is pointed at ``/dev/null`` first.
+    """
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_FAILED

@@ -167,7 +167,14 @@ def test_several_binds_in_one_process(project: Path) -> None:
     port = free_port()
     sock = project / "both.sock"
     with run_cli(
-        project, "main:app", "--bind", f"127.0.0.1:{port}", f"unix:{sock}", "--bind", "[::1]:0"
+        project,
+        "main:app",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--bind",
+        f"unix:{sock}",
+        "--bind",
+        "[::1]:0",
     ) as proc:
         with httpx.Client(timeout=5) as tcp:
             wait_until(health(tcp, f"http://127.0.0.1:{port}/health"), project, proc)
@@ -335,9 +342,12 @@ def test_uvicorn_runs_the_app(project: Path) -> None:
 
 
 @pytest.mark.redis
-def test_gunicorn_with_uvicorn_workers_runs_the_app(project: Path) -> None:
+@pytest.mark.parametrize(
+    "worker", ["uvicorn_worker.UvicornWorker", "uvicorn.workers.UvicornWorker"]
+)
+def test_gunicorn_with_uvicorn_workers_runs_the_app(project: Path, worker: str) -> None:
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "-k", "uvicorn.workers.UvicornWorker"]
+    command = [sys.executable, "-m", "gunicorn", "-k", worker]
     command += ["main:app", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
     command += ["--no-control-socket"]
     with spawn(project, *command) as proc:

@@ -54,7 +54,7 @@ async def test_metrics_fastapi_example_counts_by_pattern() -> None:
             order = {"id": 1, "amount": 10.0}
             assert (await client.post("/orders/eu", json=order)).json() == "queued"
             assert (await client.post("/orders/us", json=order)).json() == "queued"
-            text = (await client.get("/metrics/")).text
+            text = (await client.get("/metrics")).text
     assert 'faststream_processed_messages_total{broker="redis",' in text
     assert 'destination="orders.{region}",status="acked"} 2.0' in text
     assert 'faststream_published_messages_total{broker="redis",destination="invoices"' in text
