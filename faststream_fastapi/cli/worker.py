@@ -26,7 +26,8 @@ class UvicornWorker(uvicorn_worker.UvicornWorker):  # type: ignore[misc]
     """``uvicorn_worker.UvicornWorker`` with the app's own lifespan and a quiet end."""
 
     def run(self) -> None:
-        self.config.lifespan = "on" if isinstance(self.wsgi, FastStream | AsgiFastStream) else "auto"
+        ours = isinstance(self.wsgi, FastStream | AsgiFastStream)
+        self.config.lifespan = "on" if ours else "auto"
         self.config.timeout_graceful_shutdown = int(self.cfg.graceful_timeout)
         with signals_end_quietly():
             super().run()
