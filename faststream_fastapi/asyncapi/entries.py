@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .bindings import Bindings
+from ..core.spec import Bindings
 from .servers import Server
 
 

@@ -1,15 +1,16 @@
 """``get_app_schema``: the AsyncAPI document of an app, a router or a broker.
 
-What is read, all by duck typing so any broker package works:
+What is read (by duck typing: no broker package is named here):
 
 - brokers: ``target`` itself when it has ``subscribers`` and ``publishers``,
   else its ``broker`` (a ``StreamRouter``, a ``FastStream`` app, an
   ``AsgiFastStream``) or ``brokers``; for a FastAPI app, the StreamRouters
   whose docs routes it serves;
 - servers: the brokers' ``url`` / ``servers`` / ``bootstrap_servers``, never
-  their credentials;
-- a channel and an operation per subscriber (``receive``) and per publisher
-  (``send``); a message per channel whose payload is the JSON Schema of the
+  their credentials, with the protocol of the broker's ``descriptor``;
+- a channel and an operation per channel of each subscriber's (``receive``)
+  and publisher's (``send``) spec, with the bindings the spec gives
+  (``asyncapi_channels``); a message per channel whose payload is the JSON Schema of the
   handler's body parameters and whose headers come from its ``Header()``
   parameters, sub-dependencies included; handler docstrings as descriptions;
 - info: ``title``, ``version``, ``description``, ``terms_of_service``,
@@ -26,10 +27,9 @@ from enum import Enum
 from typing import Any
 
 from . import v2, v3
-from .bindings import Bindings, bindings_for, broker_protocol, channel_addresses
 from .entries import Collected, Entry, Message
 from .payloads import SchemaSet, return_annotation, safe_key
-from .servers import Server, amqp_vhost, servers_of
+from .servers import Server, servers_of, vhost_of
 
 _PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)}")
 
@@ -132,15 +132,14 @@ def collect(target: Any, *, app: Any = None) -> Collected:
             servers[name] = server
             names.append(name)
         on = tuple(names) if len(brokers) > 1 else ()
-        vhost = amqp_vhost(broker)
-        protocol = broker_protocol(broker)
+        vhost = vhost_of(broker)
         for sub in broker.subscribers:
-            for entry, body, headers in _subscriber_entries(sub, schemas, keys, vhost, protocol):
+            for entry, body, headers in _subscriber_entries(sub, schemas, keys, vhost):
                 entry.servers = on
                 entries.append(entry)
                 pending.append((entry.message, body, headers))
         for pub in broker.publishers:
-            for entry, body in _publisher_entries(pub, schemas, keys, vhost, protocol):
+            for entry, body in _publisher_entries(pub, schemas, keys, vhost):
                 entry.servers = on
                 entries.append(entry)
                 pending.append((entry.message, body, None))
@@ -181,26 +180,19 @@ def _content_type(fields: list[Any], whole: bool) -> str | None:
     return None
 
 
-def _fit(bindings: Bindings, protocol: str | None, address: str) -> Bindings:
-    kafka = bindings.channel.get("kafka")
-    if protocol == "kafka" and isinstance(kafka, dict) and "topic" not in kafka:
-        bindings.channel["kafka"] = {"topic": address, **kafka}
-    return bindings
-
-
 def _subscriber_entries(
-    sub: Any, schemas: SchemaSet, keys: set[str], vhost: str | None, protocol: str | None
+    sub: Any, schemas: SchemaSet, keys: set[str], vhost: str | None
 ) -> Iterable[tuple[Entry, str | None, str | None]]:
     plan = sub.plan
     handler = getattr(sub, "handler", None)
     func = getattr(handler, "func", None)
     fname = str(getattr(func, "__name__", None) or plan.name)
     whole = plan.body.whole is not None
-    addresses = channel_addresses(sub.spec)
+    channels = sub.spec.asyncapi_channels(receive=True, vhost=vhost)
     body = headers = None
-    for address in addresses:
+    for address, bindings in channels:
         title = sub.title or f"{address}:{fname}"
-        if sub.title and len(addresses) > 1:
+        if sub.title and len(channels) > 1:
             title = f"{sub.title}:{address}"
         key = _unique(title, keys)
         if body is None and headers is None:
@@ -213,7 +205,6 @@ def _subscriber_entries(
             payload={},
             content_type=_content_type(plan.body_fields, whole),
         )
-        bindings = _fit(bindings_for(sub.spec, receive=True, vhost=vhost), protocol, address)
         message.bindings = bindings.message
         entry = Entry(
             key=key,
@@ -229,10 +220,9 @@ def _subscriber_entries(
 
 
 def _publisher_entries(
-    pub: Any, schemas: SchemaSet, keys: set[str], vhost: str | None, protocol: str | None
+    pub: Any, schemas: SchemaSet, keys: set[str], vhost: str | None
 ) -> Iterable[tuple[Entry, str | None]]:
-    addresses = channel_addresses(pub.spec)
-    for address in addresses:
+    for address, bindings in pub.spec.asyncapi_channels(receive=False, vhost=vhost):
         title = pub.title or f"{address}:Publisher"
         key = _unique(title, keys)
         body: str | None
@@ -246,7 +236,6 @@ def _publisher_entries(
             body = (
                 None if returned is None else schemas.annotation(returned, title=f"{key}:Payload")
             )
-        bindings = _fit(bindings_for(pub.spec, receive=False, vhost=vhost), protocol, address)
         message = Message(
             key=f"{key}.Message",
             title=f"{title}:Message",

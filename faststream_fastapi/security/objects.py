@@ -1,7 +1,7 @@
 """The security objects: TLS, and how a client proves who it is.
 
 One object describes a connection's security whatever the broker; each broker
-maps it onto its client library's options (``clients.py``) and refuses, when
+maps it onto its client library's options (``<broker>/security.py``) and refuses, when
 it is constructed, what its client cannot do. The objects are frozen and
 their ``repr`` never shows a password, token or seed.
 """
