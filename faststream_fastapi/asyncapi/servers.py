@@ -75,7 +75,7 @@ def broker_urls(broker: Any) -> list[str]:
 def servers_of(broker: Any) -> list[Server]:
     """One :class:`Server` per URL of ``broker``."""
     described = descriptor_of(broker)
-    protocol = described.protocol if described is not None else None
+    protocol = described.protocol.name if described is not None else None
     description = getattr(broker, "description", None)
     security = getattr(broker, "security", None)
     tls = bool(getattr(security, "tls", False))
@@ -98,12 +98,13 @@ def servers_of(broker: Any) -> list[Server]:
             path = parts.path if parts.path and parts.path != "/" else None
         version = None
         if described is not None:
-            if not (described.keeps_url_scheme or described.own_scheme(scheme)):
-                scheme = described.protocol
-            if tls and scheme == described.protocol:
-                scheme = described.tls_protocol
-            if described.own_scheme(scheme):
-                version = described.protocol_version
+            wire = described.protocol
+            if not (wire.keeps_url_scheme or wire.owns(scheme)):
+                scheme = wire.name
+            if tls and scheme == wire.name:
+                scheme = wire.tls
+            if wire.owns(scheme):
+                version = wire.version
         servers.append(
             Server(
                 protocol=scheme,
@@ -122,7 +123,7 @@ def servers_of(broker: Any) -> list[Server]:
 def vhost_of(broker: Any) -> str | None:
     """The virtual host named by the broker's URL (``/`` when none), where URLs name one."""
     described = descriptor_of(broker)
-    if described is None or not described.vhost_in_path:
+    if described is None or not described.protocol.vhost_in_path:
         return None
     urls = broker_urls(broker)
     if not urls:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .._kafka.descriptor import kafka_descriptor
+from .._kafka.descriptor import KAFKA
+from ..core.descriptor import BrokerDescriptor
 from .security import CONFLUENT_SECURITY
 
-CONFLUENT = kafka_descriptor("confluent", label="confluent", security=CONFLUENT_SECURITY)
+CONFLUENT = BrokerDescriptor(
+    name="KafkaBroker (confluent)", protocol=KAFKA, security=CONFLUENT_SECURITY, label="confluent"
+)

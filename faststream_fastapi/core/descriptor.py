@@ -17,34 +17,47 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class WireProtocol:
+    """A broker's protocol, as AsyncAPI servers show it."""
+
+    #: The protocol: ``"redis"``, ``"amqp"``, ``"nats"``, ``"kafka"``.
+    name: str
+    #: Its TLS form, as a URL scheme: ``"rediss"``, ``"amqps"``, ``"tls"``.
+    tls: str
+    #: The port a server address without one means.
+    default_port: int
+    #: The version worth stating (AMQP's ``"0.9.1"``).
+    version: str | None = None
+    #: Whether a server keeps its URL's scheme as its protocol; if not, a URL with
+    #: another scheme (Kafka's ``PLAINTEXT://``, or none) says ``name``.
+    keeps_url_scheme: bool = True
+    #: Whether a URL's path names a virtual host (AMQP), which bindings state.
+    vhost_in_path: bool = False
+
+    def owns(self, scheme: str) -> bool:
+        """Whether ``scheme`` is this protocol, plain or over TLS."""
+        return scheme == self.name or scheme == self.tls
+
+
+@dataclass(frozen=True)
 class BrokerDescriptor:
     """One broker kind: how it is named, documented, labelled and secured."""
 
     #: How errors name the broker: ``"RedisBroker"``, ``"KafkaBroker (confluent)"``.
     name: str
-    #: The ``broker`` label of metrics: ``"redis"``, ``"kafka"``, ``"confluent"``.
-    label: str
-    #: OpenTelemetry's ``messaging.system``: ``"redis"``, ``"rabbitmq"``, ``"kafka"``.
-    system: str
-    #: The AsyncAPI protocol of its servers: ``"redis"``, ``"amqp"``, ``"nats"``, ``"kafka"``.
-    protocol: str
-    #: The protocol's TLS form, as a URL scheme: ``"rediss"``, ``"amqps"``, ``"tls"``.
-    tls_protocol: str
-    #: The port a server address without one means.
-    default_port: int
+    protocol: WireProtocol
     #: How ``security=`` objects map onto its client library's options.
     security: ClientSecurity
-    #: The protocol version worth stating in AsyncAPI (AMQP's ``"0.9.1"``).
-    protocol_version: str | None = None
-    #: Whether a server keeps its URL's scheme as its protocol; if not, a URL with
-    #: another scheme (Kafka's ``PLAINTEXT://``, or none) says ``protocol``.
-    keeps_url_scheme: bool = True
-    #: Whether a URL's path names a virtual host (AMQP), which bindings state.
-    vhost_in_path: bool = False
+    #: The ``broker`` label of metrics (``"rabbit"``, ``"confluent"``); by default
+    #: the protocol's name.
+    label: str = ""
+    #: OpenTelemetry's ``messaging.system`` (``"rabbitmq"``); by default the protocol's name.
+    system: str = ""
 
-    def own_scheme(self, scheme: str) -> bool:
-        """Whether ``scheme`` is the protocol, plain or over TLS."""
-        return scheme == self.protocol or scheme == self.tls_protocol
+    def __post_init__(self) -> None:
+        for unset in ("label", "system"):
+            if not getattr(self, unset):
+                object.__setattr__(self, unset, self.protocol.name)
 
 
 def descriptor_of(owner: Any) -> BrokerDescriptor | None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .._kafka.descriptor import kafka_descriptor
+from .._kafka.descriptor import KAFKA
+from ..core.descriptor import BrokerDescriptor
 from .security import AIOKAFKA_SECURITY
 
-AIOKAFKA = kafka_descriptor("aiokafka", label="kafka", security=AIOKAFKA_SECURITY)
+AIOKAFKA = BrokerDescriptor(
+    name="KafkaBroker (aiokafka)", protocol=KAFKA, security=AIOKAFKA_SECURITY
+)

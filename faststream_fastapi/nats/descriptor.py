@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from ..core.descriptor import BrokerDescriptor
+from ..core.descriptor import BrokerDescriptor, WireProtocol
 from .security import NATS_PY
 
 NATS = BrokerDescriptor(
     name="NatsBroker",
-    label="nats",
-    system="nats",
-    protocol="nats",
-    tls_protocol="tls",
-    default_port=4222,
+    protocol=WireProtocol("nats", tls="tls", default_port=4222),
     security=NATS_PY,
 )

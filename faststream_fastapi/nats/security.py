@@ -17,7 +17,7 @@ def _map(
     d: BrokerDescriptor, url: Any, options: dict[str, Any], sec: BaseSecurity | None
 ) -> Applied:
     servers = [url] if isinstance(url, str) else list(url)
-    tls = bool(servers) and all(urlsplit(s).scheme == d.tls_protocol for s in servers)
+    tls = bool(servers) and all(urlsplit(s).scheme == d.protocol.tls for s in servers)
     out = Applied(url, {}, tls=tls or options.get("tls") is not None)
     in_url = any(any(userinfo(s)) for s in servers)
     if in_url:

@@ -21,7 +21,7 @@ def _map(
 ) -> Applied:
     parts = urlsplit(url)
     user, password = userinfo(url)
-    out = Applied(url, {}, tls=parts.scheme == d.tls_protocol)
+    out = Applied(url, {}, tls=parts.scheme == d.protocol.tls)
     if password and (user, password) != _DEFAULT_ACCOUNT:
         out.exposed.append("the password in the URL")
     if sec is None:
@@ -41,7 +41,7 @@ def _map(
     scheme = parts.scheme
     context = sec.tls_context()
     if context is not None:
-        scheme = d.tls_protocol
+        scheme = d.protocol.tls
         out.options["ssl_context"] = context
         out.tls = True
     out.url = urlunsplit((scheme, netloc, parts.path, urlencode(query), parts.fragment))

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from ..core.descriptor import BrokerDescriptor
+from ..core.descriptor import BrokerDescriptor, WireProtocol
 from .security import REDIS_PY
 
 REDIS = BrokerDescriptor(
     name="RedisBroker",
-    label="redis",
-    system="redis",
-    protocol="redis",
-    tls_protocol="rediss",
-    default_port=6379,
+    protocol=WireProtocol("redis", tls="rediss", default_port=6379),
     security=REDIS_PY,
 )

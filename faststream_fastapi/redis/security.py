@@ -38,7 +38,7 @@ def _map(
 ) -> Applied:
     scheme = urlsplit(url).scheme
     user, password = userinfo(url)
-    tls = scheme == d.tls_protocol or _ssl_class(options.get("connection_class"))
+    tls = scheme == d.protocol.tls or _ssl_class(options.get("connection_class"))
     out = Applied(url, {}, tls=tls)
     if password or query_has(url, "password"):
         out.exposed.append("the password in the URL")

@@ -91,12 +91,10 @@ def test_every_broker_is_named_by_its_descriptor(cls: type[Broker]) -> None:
     assert messaging_system(broker) == descriptor.system
     servers = get_app_schema(broker)["servers"]
     assert servers, f"{cls.__name__} has no server in its AsyncAPI document"
-    assert {s["protocol"] for s in servers.values()} <= {
-        descriptor.protocol,
-        descriptor.tls_protocol,
-    }
+    wire = descriptor.protocol
+    assert {s["protocol"] for s in servers.values()} <= {wire.name, wire.tls}
     url = next(iter(inspect.signature(cls).parameters.values())).default
-    assert f":{descriptor.default_port}" in str(url)
+    assert f":{wire.default_port}" in str(url)
 
 
 def test_every_router_of_a_broker_package_has_its_brokers_descriptor() -> None:
