@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
+from ..core.spec import Bindings
 from . import v2, v3
 from .entries import Collected, Entry, Message
 from .payloads import SchemaSet, return_annotation, safe_key
@@ -180,6 +181,36 @@ def _content_type(fields: list[Any], whole: bool) -> str | None:
     return None
 
 
+def _entry(
+    key: str,
+    title: str,
+    address: str,
+    bindings: Bindings,
+    description: str | None,
+    content_type: str | None,
+    *,
+    receive: bool,
+) -> Entry:
+    """A channel, its operation and its message (whose payload is filled in later)."""
+    message = Message(
+        key=f"{key}.Message",
+        title=f"{title}:Message",
+        payload={},
+        content_type=content_type,
+        bindings=bindings.message,
+    )
+    return Entry(
+        key=key,
+        title=title,
+        address=address,
+        receive=receive,
+        message=message,
+        description=description,
+        parameters=tuple(_PARAM.findall(address)),
+        bindings=bindings,
+    )
+
+
 def _subscriber_entries(
     sub: Any, schemas: SchemaSet, keys: set[str], vhost: str | None
 ) -> Iterable[tuple[Entry, str | None, str | None]]:
@@ -199,23 +230,8 @@ def _subscriber_entries(
             # One schema per handler, named after its first channel.
             body = schemas.body(plan.body_fields, whole=whole, name=key)
             headers = schemas.headers(plan.header_fields, name=key)
-        message = Message(
-            key=f"{key}.Message",
-            title=f"{title}:Message",
-            payload={},
-            content_type=_content_type(plan.body_fields, whole),
-        )
-        message.bindings = bindings.message
-        entry = Entry(
-            key=key,
-            title=title,
-            address=address,
-            receive=True,
-            message=message,
-            description=sub.description,
-            parameters=tuple(_PARAM.findall(address)),
-            bindings=bindings,
-        )
+        content_type = _content_type(plan.body_fields, whole)
+        entry = _entry(key, title, address, bindings, sub.description, content_type, receive=True)
         yield entry, body, headers
 
 
@@ -236,23 +252,7 @@ def _publisher_entries(
             body = (
                 None if returned is None else schemas.annotation(returned, title=f"{key}:Payload")
             )
-        message = Message(
-            key=f"{key}.Message",
-            title=f"{title}:Message",
-            payload={},
-            bindings=bindings.message,
-        )
-        entry = Entry(
-            key=key,
-            title=title,
-            address=address,
-            receive=False,
-            message=message,
-            description=pub.description,
-            parameters=tuple(_PARAM.findall(address)),
-            bindings=bindings,
-        )
-        yield entry, body
+        yield _entry(key, title, address, bindings, pub.description, None, receive=False), body
 
 
 # -- info ------------------------------------------------------------------------
