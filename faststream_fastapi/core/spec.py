@@ -9,6 +9,7 @@ so it needs no list of brokers or spec classes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import Any, ClassVar, Protocol
 
 from typing_extensions import Self
@@ -47,16 +48,19 @@ class DescribedSpec(Protocol):
 
 @dataclass(frozen=True)
 class NamedSpec:
-    """A spec whose name is one of its fields (``named_by``); a prefix goes before it.
-
-    ``name`` is stored, not computed: it is read per publish.
-    """
+    """A spec whose name is one of its fields, ``named_by``; a prefix goes before it."""
 
     named_by: ClassVar[str]
-    name: str = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "name", getattr(self, self.named_by))
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # ``name`` is read per publish: a C-level getter, no Python frame.
+        cls.name = property(attrgetter(cls.named_by))  # type: ignore[assignment,method-assign]
+
+    @property
+    def name(self) -> str:
+        """The field ``named_by`` names (each subclass reads it directly)."""
+        return str(getattr(self, self.named_by))
 
     def with_prefix(self, prefix: str) -> Self:
         return replace(self, **{self.named_by: prefix + self.name})
