@@ -18,7 +18,7 @@ from ..core.middleware import Middleware
 from ..core.options import SubscriberConfig
 from ..core.publisher import Publisher
 from ..core.subscriber import Handler, Spec
-from ..security.clients import Client, apply
+from ..security.clients import apply
 from ..security.objects import BaseSecurity
 from .specs import KafkaTopic, OffsetReset, TopicDest, TopicPartition
 from .transport import REQUEST_REFUSED, KafkaTransport
@@ -132,7 +132,7 @@ class KafkaRouterBase(KafkaDeclarations):
     """Groups Kafka subscribers and publishers, optionally under a topic ``prefix``."""
 
 
-class KafkaBrokerBase(KafkaDeclarations, Broker):
+class KafkaBrokerBase(KafkaDeclarations, Broker, abstract=True):
     """A Kafka cluster connection: one producer, one consumer per subscriber.
 
     Delivery, per subscriber:
@@ -159,8 +159,6 @@ class KafkaBrokerBase(KafkaDeclarations, Broker):
     """
 
     transport_class: ClassVar[Callable[..., KafkaTransport]]
-    #: Which client library ``security=`` is mapped for.
-    security_client: ClassVar[Client]
 
     def __init__(
         self,
@@ -178,8 +176,7 @@ class KafkaBrokerBase(KafkaDeclarations, Broker):
         servers = (
             bootstrap_servers if isinstance(bootstrap_servers, str) else ",".join(bootstrap_servers)
         )
-        kind = type(self).security_client
-        client = apply(kind, f"KafkaBroker ({kind})", servers, client_options, security)
+        client = apply(self.descriptor, servers, client_options, security)
         Broker.__init__(
             self,
             type(self).transport_class(servers, **client.options),

@@ -6,7 +6,15 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from ..core.spec import Bindings, Channels, NamedSpec
+
 OffsetReset = Literal["earliest", "latest", "none"]
+
+KAFKA_BINDING_VERSION = "0.4.0"
+
+
+def _one_of(value: str) -> dict[str, Any]:
+    return {"type": "string", "enum": [value]}
 
 
 @dataclass(frozen=True, order=True)
@@ -66,18 +74,46 @@ class KafkaTopic:
             return re.match(self.pattern, topic) is not None
         return topic in self.topics
 
+    def asyncapi_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
+        """A channel per topic; one for a ``pattern`` or ``partitions``, named by them."""
+        if len(self.topics) > 1 and self.pattern is None:
+            addresses = list(self.topics)
+        else:
+            addresses = [self.name]
+        return [(address, self._bindings(address, receive)) for address in addresses]
+
+    def _bindings(self, address: str, receive: bool) -> Bindings:
+        if len(self.topics) == 1:
+            channel = {"bindingVersion": KAFKA_BINDING_VERSION, "topic": self.topics[0]}
+        else:
+            channel = {"topic": address, "bindingVersion": KAFKA_BINDING_VERSION}
+        bindings = Bindings(channel={"kafka": channel})
+        if receive and self.group_id:
+            bindings.operation["kafka"] = {
+                "groupId": _one_of(self.group_id),
+                "bindingVersion": KAFKA_BINDING_VERSION,
+            }
+        return bindings
+
 
 @dataclass(frozen=True)
-class TopicDest:
+class TopicDest(NamedSpec):
     """A destination: a topic, with a fixed ``key`` or ``partition`` if given."""
+
+    named_by = "topic"
 
     topic: str
     key: bytes | str | None = None
     partition: int | None = None
 
-    @property
-    def name(self) -> str:
-        return self.topic
-
-    def with_prefix(self, prefix: str) -> TopicDest:
-        return replace(self, topic=prefix + self.topic)
+    def asyncapi_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
+        bindings = Bindings(
+            channel={"kafka": {"bindingVersion": KAFKA_BINDING_VERSION, "topic": self.topic}}
+        )
+        key = self.key.decode(errors="replace") if isinstance(self.key, bytes) else self.key
+        if not receive and key:
+            bindings.message["kafka"] = {
+                "key": _one_of(key),
+                "bindingVersion": KAFKA_BINDING_VERSION,
+            }
+        return [(self.name, bindings)]

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..core.message import Envelope, StreamMessage
 from ..core.transport import Transport
+from .specs import KafkaTopic
 
 REQUEST_REFUSED = (
     "Kafka has no request/reply: publish to a topic and subscribe to the topic "
@@ -18,7 +19,7 @@ REQUEST_REFUSED = (
 )
 
 
-class KafkaTransport(Transport):
+class KafkaTransport(Transport[KafkaTopic]):
     """A transport that can publish many envelopes in one go."""
 
     #: The broker's logger, set by the facade; consume loops log through it.

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .bindings import Bindings
+from ..core.spec import Bindings
 from .servers import Server
 
 
@@ -46,6 +47,41 @@ class Collected:
     identifier: str | None = None
 
 
-def security_schemes(c: Collected) -> dict[str, dict[str, Any]]:
-    """Every server's security schemes, by name, for ``components.securitySchemes``."""
-    return {name: scheme for s in c.servers.values() for name, scheme in s.security.items()}
+# -- what both versions write alike -----------------------------------------------
+
+
+def given(out: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """``out`` with each of ``fields`` that has a value (in order); empty ones left out."""
+    out.update((name, value) for name, value in fields.items() if value)
+    return out
+
+
+def head(
+    c: Collected, version: str, info: dict[str, Any], server: Callable[[Server], dict[str, Any]]
+) -> dict[str, Any]:
+    """A document's first fields: version, id, info, content type and servers."""
+    doc = given({"asyncapi": version}, id=c.identifier)
+    doc["info"] = info
+    doc["defaultContentType"] = "application/json"
+    return given(doc, servers={name: server(s) for name, s in c.servers.items()})
+
+
+def message_object(message: Message) -> dict[str, Any]:
+    """A message in ``components.messages``: the same in 2.6 and 3.0."""
+    out = given(
+        {"name": message.key, "title": message.title},
+        contentType=message.content_type,
+        description=message.description,
+    )
+    out["payload"] = message.payload
+    return given(out, headers=message.headers, bindings=message.bindings)
+
+
+def components(c: Collected) -> dict[str, Any]:
+    """Messages, schemas and every server's security schemes (by name)."""
+    schemes = {name: scheme for s in c.servers.values() for name, scheme in s.security.items()}
+    out = {
+        "messages": {e.message.key: message_object(e.message) for e in c.entries},
+        "schemas": c.schemas,
+    }
+    return given(out, securitySchemes=schemes)

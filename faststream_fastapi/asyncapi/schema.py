@@ -1,15 +1,16 @@
 """``get_app_schema``: the AsyncAPI document of an app, a router or a broker.
 
-What is read, all by duck typing so any broker package works:
+What is read (by duck typing: no broker package is named here):
 
 - brokers: ``target`` itself when it has ``subscribers`` and ``publishers``,
   else its ``broker`` (a ``StreamRouter``, a ``FastStream`` app, an
   ``AsgiFastStream``) or ``brokers``; for a FastAPI app, the StreamRouters
   whose docs routes it serves;
 - servers: the brokers' ``url`` / ``servers`` / ``bootstrap_servers``, never
-  their credentials;
-- a channel and an operation per subscriber (``receive``) and per publisher
-  (``send``); a message per channel whose payload is the JSON Schema of the
+  their credentials, with the protocol of the broker's ``descriptor``;
+- a channel and an operation per channel of each subscriber's (``receive``)
+  and publisher's (``send``) spec, with the bindings the spec gives
+  (``asyncapi_channels``); a message per channel whose payload is the JSON Schema of the
   handler's body parameters and whose headers come from its ``Header()``
   parameters, sub-dependencies included; handler docstrings as descriptions;
 - info: ``title``, ``version``, ``description``, ``terms_of_service``,
@@ -25,11 +26,11 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
+from ..core.spec import Bindings
 from . import v2, v3
-from .bindings import Bindings, bindings_for, broker_protocol, channel_addresses
 from .entries import Collected, Entry, Message
 from .payloads import SchemaSet, return_annotation, safe_key
-from .servers import Server, amqp_vhost, servers_of
+from .servers import Server, servers_of, vhost_of
 
 _PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)}")
 
@@ -132,15 +133,14 @@ def collect(target: Any, *, app: Any = None) -> Collected:
             servers[name] = server
             names.append(name)
         on = tuple(names) if len(brokers) > 1 else ()
-        vhost = amqp_vhost(broker)
-        protocol = broker_protocol(broker)
+        vhost = vhost_of(broker)
         for sub in broker.subscribers:
-            for entry, body, headers in _subscriber_entries(sub, schemas, keys, vhost, protocol):
+            for entry, body, headers in _subscriber_entries(sub, schemas, keys, vhost):
                 entry.servers = on
                 entries.append(entry)
                 pending.append((entry.message, body, headers))
         for pub in broker.publishers:
-            for entry, body in _publisher_entries(pub, schemas, keys, vhost, protocol):
+            for entry, body in _publisher_entries(pub, schemas, keys, vhost):
                 entry.servers = on
                 entries.append(entry)
                 pending.append((entry.message, body, None))
@@ -181,58 +181,64 @@ def _content_type(fields: list[Any], whole: bool) -> str | None:
     return None
 
 
-def _fit(bindings: Bindings, protocol: str | None, address: str) -> Bindings:
-    kafka = bindings.channel.get("kafka")
-    if protocol == "kafka" and isinstance(kafka, dict) and "topic" not in kafka:
-        bindings.channel["kafka"] = {"topic": address, **kafka}
-    return bindings
+def _entry(
+    key: str,
+    title: str,
+    address: str,
+    bindings: Bindings,
+    description: str | None,
+    content_type: str | None,
+    *,
+    receive: bool,
+) -> Entry:
+    """A channel, its operation and its message (whose payload is filled in later)."""
+    message = Message(
+        key=f"{key}.Message",
+        title=f"{title}:Message",
+        payload={},
+        content_type=content_type,
+        bindings=bindings.message,
+    )
+    return Entry(
+        key=key,
+        title=title,
+        address=address,
+        receive=receive,
+        message=message,
+        description=description,
+        parameters=tuple(_PARAM.findall(address)),
+        bindings=bindings,
+    )
 
 
 def _subscriber_entries(
-    sub: Any, schemas: SchemaSet, keys: set[str], vhost: str | None, protocol: str | None
+    sub: Any, schemas: SchemaSet, keys: set[str], vhost: str | None
 ) -> Iterable[tuple[Entry, str | None, str | None]]:
     plan = sub.plan
     handler = getattr(sub, "handler", None)
     func = getattr(handler, "func", None)
     fname = str(getattr(func, "__name__", None) or plan.name)
     whole = plan.body.whole is not None
-    addresses = channel_addresses(sub.spec)
+    channels = sub.spec.asyncapi_channels(receive=True, vhost=vhost)
     body = headers = None
-    for address in addresses:
+    for address, bindings in channels:
         title = sub.title or f"{address}:{fname}"
-        if sub.title and len(addresses) > 1:
+        if sub.title and len(channels) > 1:
             title = f"{sub.title}:{address}"
         key = _unique(title, keys)
         if body is None and headers is None:
             # One schema per handler, named after its first channel.
             body = schemas.body(plan.body_fields, whole=whole, name=key)
             headers = schemas.headers(plan.header_fields, name=key)
-        message = Message(
-            key=f"{key}.Message",
-            title=f"{title}:Message",
-            payload={},
-            content_type=_content_type(plan.body_fields, whole),
-        )
-        bindings = _fit(bindings_for(sub.spec, receive=True, vhost=vhost), protocol, address)
-        message.bindings = bindings.message
-        entry = Entry(
-            key=key,
-            title=title,
-            address=address,
-            receive=True,
-            message=message,
-            description=sub.description,
-            parameters=tuple(_PARAM.findall(address)),
-            bindings=bindings,
-        )
+        content_type = _content_type(plan.body_fields, whole)
+        entry = _entry(key, title, address, bindings, sub.description, content_type, receive=True)
         yield entry, body, headers
 
 
 def _publisher_entries(
-    pub: Any, schemas: SchemaSet, keys: set[str], vhost: str | None, protocol: str | None
+    pub: Any, schemas: SchemaSet, keys: set[str], vhost: str | None
 ) -> Iterable[tuple[Entry, str | None]]:
-    addresses = channel_addresses(pub.spec)
-    for address in addresses:
+    for address, bindings in pub.spec.asyncapi_channels(receive=False, vhost=vhost):
         title = pub.title or f"{address}:Publisher"
         key = _unique(title, keys)
         body: str | None
@@ -246,24 +252,7 @@ def _publisher_entries(
             body = (
                 None if returned is None else schemas.annotation(returned, title=f"{key}:Payload")
             )
-        bindings = _fit(bindings_for(pub.spec, receive=False, vhost=vhost), protocol, address)
-        message = Message(
-            key=f"{key}.Message",
-            title=f"{title}:Message",
-            payload={},
-            bindings=bindings.message,
-        )
-        entry = Entry(
-            key=key,
-            title=title,
-            address=address,
-            receive=False,
-            message=message,
-            description=pub.description,
-            parameters=tuple(_PARAM.findall(address)),
-            bindings=bindings,
-        )
-        yield entry, body
+        yield _entry(key, title, address, bindings, pub.description, None, receive=False), body
 
 
 # -- info ------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Passwords live in URLs (``amqp://user:secret@host``, ``redis://:secret@host``,
 ``?password=...``); a published document must never show them. Userinfo is
 always dropped, and so is every query parameter whose name suggests a secret.
 A broker's ``security=`` object adds its scheme's type (``userPassword``,
-``scramSha256``, ``X509``, ...) and, with TLS, the protocol's TLS form.
+``scramSha256``, ``X509``, ...) and, with TLS, the protocol's TLS form. The
+protocol, its TLS form and version come from the broker's descriptor.
 """
 
 from __future__ import annotations
@@ -14,17 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from .bindings import broker_protocol
+from ..core.descriptor import descriptor_of
 
 _SECRET = re.compile(
     r"pass|secret|token|key|auth|cred|sig|jwt|nkey|seed|session|cert|private", re.IGNORECASE
 )
-
-#: Protocol versions worth stating, by protocol.
-_PROTOCOL_VERSIONS = {"amqp": "0.9.1", "amqps": "0.9.1"}
-
-#: A protocol's TLS form, for a broker whose ``security`` object turns TLS on.
-_SECURE = {"amqp": "amqps", "redis": "rediss", "nats": "tls", "kafka": "kafka-secure"}
 
 
 @dataclass
@@ -79,9 +74,11 @@ def broker_urls(broker: Any) -> list[str]:
 
 def servers_of(broker: Any) -> list[Server]:
     """One :class:`Server` per URL of ``broker``."""
-    protocol = broker_protocol(broker)
+    described = descriptor_of(broker)
+    protocol = described.protocol.name if described is not None else None
     description = getattr(broker, "description", None)
     security = getattr(broker, "security", None)
+    tls = bool(getattr(security, "tls", False))
     scheme_of = getattr(security, "asyncapi_scheme", None)
     auth = scheme_of(protocol) if callable(scheme_of) else None
     servers = []
@@ -99,10 +96,15 @@ def servers_of(broker: Any) -> list[Server]:
         else:
             host = _host(hostname, port) or "localhost"
             path = parts.path if parts.path and parts.path != "/" else None
-        if protocol == "kafka" and scheme not in ("kafka", "kafka-secure"):
-            scheme = "kafka"
-        if getattr(security, "tls", False):
-            scheme = _SECURE.get(scheme, scheme)
+        version = None
+        if described is not None:
+            wire = described.protocol
+            if not (wire.keeps_url_scheme or wire.owns(scheme)):
+                scheme = wire.name
+            if tls and scheme == wire.name:
+                scheme = wire.tls
+            if wire.owns(scheme):
+                version = wire.version
         servers.append(
             Server(
                 protocol=scheme,
@@ -110,7 +112,7 @@ def servers_of(broker: Any) -> list[Server]:
                 pathname=path,
                 query=_safe_query(parts.query),
                 has_scheme=has_scheme,
-                protocol_version=_PROTOCOL_VERSIONS.get(scheme),
+                protocol_version=version,
                 description=description if isinstance(description, str) else None,
                 security=dict([auth]) if auth else {},
             )
@@ -118,9 +120,10 @@ def servers_of(broker: Any) -> list[Server]:
     return servers
 
 
-def amqp_vhost(broker: Any) -> str | None:
-    """The virtual host named by an AMQP broker's URL (``/`` when none)."""
-    if broker_protocol(broker) != "amqp":
+def vhost_of(broker: Any) -> str | None:
+    """The virtual host named by the broker's URL (``/`` when none), where URLs name one."""
+    described = descriptor_of(broker)
+    if described is None or not described.protocol.vhost_in_path:
         return None
     urls = broker_urls(broker)
     if not urls:

@@ -16,7 +16,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from .entries import Collected, Entry, Message, security_schemes
+from .entries import Collected, Entry, components, given, head
 from .servers import Server
 
 VERSION = "2.6.0"
@@ -36,65 +36,41 @@ def template_key(text: str) -> str:
 
 
 def _server(server: Server) -> dict[str, Any]:
-    out: dict[str, Any] = {"url": server.url, "protocol": server.protocol}
-    if server.protocol_version:
-        out["protocolVersion"] = server.protocol_version
-    if server.description:
-        out["description"] = server.description
-    if server.security:
-        out["security"] = [{name: []} for name in server.security]
-    return out
-
-
-def _message(message: Message) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": message.key, "title": message.title}
-    if message.content_type:
-        out["contentType"] = message.content_type
-    if message.description:
-        out["description"] = message.description
-    out["payload"] = message.payload
-    if message.headers:
-        out["headers"] = message.headers
-    if message.bindings:
-        out["bindings"] = message.bindings
-    return out
+    return given(
+        {"url": server.url, "protocol": server.protocol},
+        protocolVersion=server.protocol_version,
+        description=server.description,
+        security=[{name: []} for name in server.security],
+    )
 
 
 def _channel(entry: Entry, key: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if entry.description:
-        out["description"] = entry.description
-    if entry.servers:
-        out["servers"] = list(entry.servers)
     parameters = [p[1:-1] for p in _PARAM.findall(key)]
-    if parameters:
-        out["parameters"] = {
+    out = given(
+        {},
+        description=entry.description,
+        servers=list(entry.servers),
+        parameters={
             name: {
                 "description": f"The `{name}` part of the address.",
                 "schema": {"type": "string"},
             }
             for name in dict.fromkeys(parameters)
-        }
-    if entry.bindings.channel:
-        out["bindings"] = entry.bindings.channel
-    operation: dict[str, Any] = {"operationId": entry.key, "summary": entry.title}
-    if entry.description:
-        operation["description"] = entry.description
-    if entry.bindings.operation:
-        operation["bindings"] = entry.bindings.operation
+        },
+        bindings=entry.bindings.channel,
+    )
+    operation = given(
+        {"operationId": entry.key, "summary": entry.title},
+        description=entry.description,
+        bindings=entry.bindings.operation,
+    )
     operation["message"] = {"$ref": f"#/components/messages/{entry.message.key}"}
     out["publish" if entry.receive else "subscribe"] = operation
     return out
 
 
 def document(c: Collected) -> dict[str, Any]:
-    doc: dict[str, Any] = {"asyncapi": VERSION}
-    if c.identifier:
-        doc["id"] = c.identifier
-    doc["info"] = dict(c.info)
-    doc["defaultContentType"] = "application/json"
-    if c.servers:
-        doc["servers"] = {name: _server(s) for name, s in c.servers.items()}
+    doc = head(c, VERSION, dict(c.info), _server)
     channels: dict[str, Any] = {}
     for entry in c.entries:
         key = base = template_key(entry.title)
@@ -104,15 +80,5 @@ def document(c: Collected) -> dict[str, Any]:
             key = f"{base}:{n}"
         channels[key] = _channel(entry, key)
     doc["channels"] = channels
-    doc["components"] = {
-        "messages": {e.message.key: _message(e.message) for e in c.entries},
-        "schemas": c.schemas,
-    }
-    schemes = security_schemes(c)
-    if schemes:
-        doc["components"]["securitySchemes"] = schemes
-    if c.tags:
-        doc["tags"] = c.tags
-    if c.external_docs:
-        doc["externalDocs"] = c.external_docs
-    return doc
+    doc["components"] = components(c)
+    return given(doc, tags=c.tags, externalDocs=c.external_docs)

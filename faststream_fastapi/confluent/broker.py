@@ -5,16 +5,19 @@ from __future__ import annotations
 import inspect
 
 from .._kafka.facade import KafkaBrokerBase, KafkaRouterBase
+from .descriptor import CONFLUENT
 from .transport import ConfluentTransport
 
 
 class KafkaRouter(KafkaRouterBase):
     """Groups Kafka subscribers and publishers, optionally under a topic ``prefix``."""
 
+    descriptor = CONFLUENT
+
 
 class KafkaBroker(KafkaBrokerBase):
     transport_class = ConfluentTransport
-    security_client = "confluent"
+    descriptor = CONFLUENT
 
 
 KafkaBroker.__doc__ = (

@@ -15,13 +15,14 @@ import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from types import EllipsisType
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from fastapi import params
 
 from . import codec, logs, redact
 from .ack import AckPolicy
 from .backoff import Backoff
+from .descriptor import BrokerDescriptor, require_descriptor
 from .errors import (
     BrokerConnectionError,
     InsecureCredentialsWarning,
@@ -59,6 +60,8 @@ class Registry:
 
     #: Default ack policy of this broker's subscribers; facades override it.
     default_ack_policy = AckPolicy.REJECT_ON_ERROR
+    #: The broker kind these declarations are for; each broker package sets it.
+    descriptor: ClassVar[BrokerDescriptor]
 
     def __init__(
         self,
@@ -180,6 +183,12 @@ class Broker(Registry):
     security: Any = None
     #: Set by the facade when credentials would travel without TLS; warned on connect.
     _credentials_warning: str | None = None
+
+    def __init_subclass__(cls, *, abstract: bool = False, **kwargs: Any) -> None:
+        """A broker class names its kind (``descriptor``) unless ``abstract=True``."""
+        super().__init_subclass__(**kwargs)
+        if not abstract:
+            require_descriptor(cls)
 
     def __init__(
         self,

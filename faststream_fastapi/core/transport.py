@@ -1,15 +1,22 @@
 """The seam between the generic pipeline and one broker's client library.
 
 A transport connects, publishes encoded envelopes, and feeds raw deliveries of
-a subscription to a callback. Everything else is written once, above it.
+a subscription to a callback. Everything else is written once, above it. Each
+transport names the spec type it subscribes with (``Transport[NatsSub]``).
 """
 
 from __future__ import annotations
 
 import abc
-from typing import Any
+from typing import Any, Generic
+
+from typing_extensions import TypeVar
 
 from .message import Deliver, Envelope, StreamMessage
+from .spec import DescribedSpec
+
+#: The spec type a transport subscribes with; unnamed, any.
+S = TypeVar("S", bound=DescribedSpec, default=Any)
 
 
 class Consumption(abc.ABC):
@@ -28,7 +35,7 @@ class Consumption(abc.ABC):
         return True
 
 
-class Transport(abc.ABC):
+class Transport(abc.ABC, Generic[S]):
     """Connect, close, ping, publish bytes, deliver subscriptions."""
 
     @abc.abstractmethod
@@ -44,7 +51,7 @@ class Transport(abc.ABC):
     async def publish(self, envelope: Envelope) -> Any: ...
 
     @abc.abstractmethod
-    async def subscribe(self, spec: Any, deliver: Deliver) -> Consumption: ...
+    async def subscribe(self, spec: S, deliver: Deliver) -> Consumption: ...
 
     @abc.abstractmethod
     async def request(self, envelope: Envelope, timeout: float) -> StreamMessage: ...

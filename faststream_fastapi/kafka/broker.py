@@ -5,16 +5,19 @@ from __future__ import annotations
 import inspect
 
 from .._kafka.facade import KafkaBrokerBase, KafkaRouterBase
+from .descriptor import AIOKAFKA
 from .transport import AiokafkaTransport
 
 
 class KafkaRouter(KafkaRouterBase):
     """Groups Kafka subscribers and publishers, optionally under a topic ``prefix``."""
 
+    descriptor = AIOKAFKA
+
 
 class KafkaBroker(KafkaBrokerBase):
     transport_class = AiokafkaTransport
-    security_client = "aiokafka"
+    descriptor = AIOKAFKA
 
 
 KafkaBroker.__doc__ = (

@@ -20,6 +20,7 @@ from ..core.publisher import Publisher
 from ..core.subscriber import Handler, Spec
 from ..security.clients import apply
 from ..security.objects import BaseSecurity
+from .descriptor import NATS
 from .specs import JStream, NatsSub, PullSub
 from .transport import NatsTransport
 
@@ -35,6 +36,8 @@ def _stream(stream: Stream | None) -> JStream | None:
 
 class _NatsDeclarations(Registry):
     """The NATS-flavoured ``subscriber`` and ``publisher`` decorators."""
+
+    descriptor = NATS
 
     def _pattern_for(self, spec: Spec) -> PathPattern | None:
         if isinstance(spec, NatsSub) and has_params(spec.subject):
@@ -158,7 +161,7 @@ class NatsBroker(_NatsDeclarations, Broker):
         security: BaseSecurity | None = None,
         **connection_options: Any,
     ) -> None:
-        client = apply("nats", "NatsBroker", servers, connection_options, security)
+        client = apply(self.descriptor, servers, connection_options, security)
         Broker.__init__(
             self,
             NatsTransport(client.url, **client.options),

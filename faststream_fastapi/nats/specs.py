@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from ..core.paths import PathPattern, has_params
+from ..core.spec import CUSTOM_VERSION, Bindings, Channels, NamedSpec
+
+#: The version of AsyncAPI's NATS operation binding.
+NATS_BINDING_VERSION = "0.1.0"
 
 
 class JStream:
@@ -65,7 +69,7 @@ class PullSub:
 
 
 @dataclass(frozen=True)
-class NatsSub:
+class NatsSub(NamedSpec):
     """A subject, optionally in a JetStream stream.
 
     Core NATS (no ``stream``) is at-most-once: nothing is settled, a message
@@ -79,6 +83,8 @@ class NatsSub:
     default; see ``docs/delivery.md``, "Backlogs and memory").
     """
 
+    named_by = "subject"
+
     subject: str
     queue: str | None = None
     stream: JStream | None = None
@@ -90,18 +96,30 @@ class NatsSub:
     pending_bytes_limit: int | None = None
 
     @property
-    def name(self) -> str:
-        return self.subject
-
-    @property
     def wire_subject(self) -> str:
         """The subject as NATS sees it: ``{name}`` parts become ``*``."""
         if has_params(self.subject):
             return PathPattern(self.subject, wildcard="*", token=r"[^.]+").subscription
         return self.subject
 
-    def with_prefix(self, prefix: str) -> NatsSub:
-        return replace(self, subject=prefix + self.subject)
+    def asyncapi_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
+        # The subject and stream are custom channel fields: AsyncAPI's NATS
+        # binding describes only an operation's queue.
+        channel: dict[str, Any] = {"subject": self.wire_subject}
+        if self.stream is not None:
+            channel["stream"] = self.stream.name
+            if receive and self.durable:
+                channel["durable"] = self.durable
+            if receive:
+                channel["pull"] = self.pull_sub is not None
+        channel["bindingVersion"] = CUSTOM_VERSION
+        bindings = Bindings(channel={"nats": channel})
+        if receive and self.queue:
+            bindings.operation["nats"] = {
+                "queue": self.queue,
+                "bindingVersion": NATS_BINDING_VERSION,
+            }
+        return [(self.name, bindings)]
 
 
 def subject_matches(pattern: str, subject: str) -> bool:

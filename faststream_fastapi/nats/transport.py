@@ -190,7 +190,7 @@ def _explains(exc: Exception) -> bool:
     return isinstance(exc, ssl.SSLError) or "Authorization Violation" in str(exc)
 
 
-class NatsTransport(Transport):
+class NatsTransport(Transport[NatsSub]):
     def __init__(self, servers: str | list[str] = "nats://localhost:4222", **options: Any) -> None:
         self.servers = servers
         self.options = options

@@ -5,42 +5,43 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 from ..core.ack import AckPolicy, settlement_after
 from ..core.context import current_message
+from ..core.descriptor import BrokerDescriptor, descriptor_of
 from ..core.message import Envelope, StreamMessage
 
 logger = logging.getLogger("faststream_fastapi")
-
-#: Broker package → ``messaging.system`` (OpenTelemetry's well-known values where they exist).
-SYSTEMS = {
-    "kafka": "kafka",
-    "confluent": "kafka",
-    "rabbit": "rabbitmq",
-    "nats": "nats",
-    "redis": "redis",
-}
 
 #: The destination label of a reply: reply-to addresses are per-requester inboxes.
 REPLY = "reply"
 
 
-def broker_kind(owner: Any) -> str:
-    """``kafka``, ``confluent``, ``rabbit``, ``nats`` or ``redis``, from the class's package.
-
-    ``owner`` is a broker or a router; a subscriber's root broker is tried first,
-    since it is what actually carries the messages.
-    """
+def _named(owner: Any, what: Callable[[BrokerDescriptor], str]) -> str:
+    # A subscriber's root broker is tried first: it is what carries the messages.
     with contextlib.suppress(Exception):  # a router not included anywhere yet
         owner = owner.root()
-    for cls in type(owner).__mro__:
-        parts = cls.__module__.split(".")
-        if parts[0] == "faststream_fastapi" and len(parts) > 1:
-            kind = parts[1].lstrip("_")
-            if kind in SYSTEMS:
-                return kind
+    # A FastAPI StreamRouter is named by the broker it holds.
+    descriptor = descriptor_of(owner) or descriptor_of(getattr(owner, "broker", None))
+    if descriptor is not None:
+        return what(descriptor)
     return "memory" if getattr(owner, "testing", False) else "unknown"
+
+
+def broker_kind(owner: Any) -> str:
+    """``kafka``, ``confluent``, ``rabbit``, ``nats`` or ``redis``: the broker's label.
+
+    ``owner`` is a broker, a router or a FastAPI ``StreamRouter``; the bare
+    core broker is ``memory`` in a test broker, else ``unknown``.
+    """
+    return _named(owner, attrgetter("label"))
+
+
+def messaging_system(owner: Any) -> str:
+    """OpenTelemetry's ``messaging.system`` of a broker or router: ``rabbitmq``, ``kafka``, ..."""
+    return _named(owner, attrgetter("system"))
 
 
 def is_reply(envelope: Envelope) -> bool:

@@ -17,7 +17,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider
 
 from ..core.message import MESSAGE_ID, Envelope, StreamMessage
 from ..core.middleware import CallNext, Middleware, PublishNext
-from ..observability.labels import REPLY, SYSTEMS, PublishLabels, broker_kind, is_reply
+from ..observability.labels import REPLY, PublishLabels, is_reply, messaging_system
 from .w3c import TRACEPARENT, format_traceparent, is_default, parse
 
 if TYPE_CHECKING:
@@ -145,10 +145,9 @@ class _ConsumeTracing(Middleware):
     def __init__(self, owner: TelemetryMiddleware, subscriber: Subscriber) -> None:
         self.owner = owner
         self.tracer = owner.tracer
-        kind = broker_kind(subscriber.broker)
         self._name = f"process {subscriber.name}"
         self._base: dict[str, Any] = {
-            SYSTEM: SYSTEMS.get(kind, kind),
+            SYSTEM: messaging_system(subscriber.broker),
             OPERATION: "process",
             OPERATION_TYPE: "process",
             DESTINATION_TEMPLATE: subscriber.name,
@@ -189,9 +188,8 @@ class _PublishTracing(Middleware):
     def __init__(self, owner: TelemetryMiddleware, broker: Broker) -> None:
         self.owner = owner
         self.tracer = owner.tracer
-        kind = broker_kind(broker)
         self._base: dict[str, Any] = {
-            SYSTEM: SYSTEMS.get(kind, kind),
+            SYSTEM: messaging_system(broker),
             OPERATION: "publish",
             OPERATION_TYPE: "send",
         }

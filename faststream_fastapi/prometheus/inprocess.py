@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from time import time
+from typing import TypeVar
 
 from prometheus_client import metrics as client_metrics
 from prometheus_client.core import (
@@ -36,6 +37,7 @@ from . import families
 from .families import Family
 
 Labels = tuple[str, ...]
+S = TypeVar("S")
 
 
 def upper_bounds(buckets: Sequence[float]) -> tuple[float, ...]:
@@ -170,17 +172,19 @@ class InProcessMetrics(Collector):
         self._exceptions: dict[Labels, _Count] = {}
 
     def consume_series(self, broker: str, destination: str) -> _Consume:
-        with self._lock:
-            series = self._consume.get((broker, destination))
-            if series is None:
-                series = self._consume[broker, destination] = _Consume(self, (broker, destination))
-            return series
+        return self._series(self._consume, _Consume, (broker, destination))
 
     def publish_series(self, broker: str, destination: str) -> _Publish:
+        return self._series(self._publish, _Publish, (broker, destination))
+
+    def _series(
+        self, table: dict[Labels, S], make: Callable[[InProcessMetrics, Labels], S], labels: Labels
+    ) -> S:
+        # Looked up once per subscriber and per publish label, not per message.
         with self._lock:
-            series = self._publish.get((broker, destination))
+            series = table.get(labels)
             if series is None:
-                series = self._publish[broker, destination] = _Publish(self, (broker, destination))
+                series = table[labels] = make(self, labels)
             return series
 
     def count_exception(self, labels: Labels) -> None:

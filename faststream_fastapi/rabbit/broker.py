@@ -17,6 +17,7 @@ from ..core.publisher import Publisher
 from ..core.subscriber import Handler, Spec
 from ..security.clients import apply
 from ..security.objects import BaseSecurity
+from .descriptor import RABBIT
 from .specs import (
     Destination,
     Expiration,
@@ -63,6 +64,8 @@ def _destination(
 
 class _RabbitDeclarations(Registry):
     """The RabbitMQ-flavoured ``subscriber`` and ``publisher`` decorators."""
+
+    descriptor = RABBIT
 
     def _pattern_for(self, spec: Spec) -> PathPattern | None:
         # Path parameters come from the routing key a message was published with.
@@ -156,7 +159,7 @@ class RabbitBroker(_RabbitDeclarations, Broker):
         security: BaseSecurity | None = None,
         **connection_options: Any,
     ) -> None:
-        client = apply("rabbit", "RabbitBroker", url, connection_options, security)
+        client = apply(self.descriptor, url, connection_options, security)
         Broker.__init__(
             self,
             RabbitTransport(client.url, prefetch_count=prefetch_count, **client.options),

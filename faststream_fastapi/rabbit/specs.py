@@ -9,6 +9,8 @@ from enum import Enum
 from typing import Any
 
 from ..core.paths import PathPattern
+from ..core.spec import Channels, NamedSpec
+from .bindings import destination_bindings, queue_bindings
 
 #: Seconds (or a timedelta / an absolute datetime), as aio-pika takes it.
 Expiration = int | float | datetime.timedelta | datetime.datetime
@@ -103,6 +105,9 @@ class Subscription:
     def with_prefix(self, prefix: str) -> Subscription:
         return replace(self, queue=self.queue.with_prefix(prefix))
 
+    def asyncapi_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
+        return [(self.name, queue_bindings(self.queue, self.exchange, vhost))]
+
     def binding_arguments(self) -> Mapping[str, Any] | None:
         queue = self.queue
         if queue.bind_arguments is not None:
@@ -113,9 +118,11 @@ class Subscription:
 
 
 @dataclass(frozen=True)
-class Destination:
+class Destination(NamedSpec):
     """Where a publish goes: an exchange (``None``: the default one) and a
     routing key, plus the delivery properties a publisher always sets."""
+
+    named_by = "routing_key"
 
     routing_key: str
     exchange: RabbitExchange | str | None = None
@@ -125,12 +132,8 @@ class Destination:
     expiration: Expiration | None = None
     mandatory: bool = True
 
-    @property
-    def name(self) -> str:
-        return self.routing_key
-
-    def with_prefix(self, prefix: str) -> Destination:
-        return replace(self, routing_key=prefix + self.routing_key)
+    def asyncapi_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
+        return [(self.name, destination_bindings(self, vhost))]
 
     def options(self) -> dict[str, Any]:
         return {

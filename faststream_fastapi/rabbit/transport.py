@@ -230,7 +230,7 @@ class _Consumer(Consumption):
             await self.channel.close()
 
 
-class RabbitTransport(Transport):
+class RabbitTransport(Transport[Subscription]):
     def __init__(
         self,
         url: str = "amqp://guest:guest@localhost:5672/",

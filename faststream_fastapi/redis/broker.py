@@ -17,6 +17,7 @@ from ..core.publisher import Publisher
 from ..core.subscriber import Handler, Spec
 from ..security.clients import apply
 from ..security.objects import BaseSecurity
+from .descriptor import REDIS
 from .specs import ListSub, PubSub, RedisSpec, StreamSub
 from .transport import RedisTransport
 
@@ -42,6 +43,8 @@ def _spec(
 
 class _RedisDeclarations(Registry):
     """The Redis-flavoured ``subscriber`` and ``publisher`` decorators."""
+
+    descriptor = REDIS
 
     def _pattern_for(self, spec: Spec) -> PathPattern | None:
         if isinstance(spec, PubSub) and has_params(spec.channel):
@@ -101,7 +104,7 @@ class RedisBroker(_RedisDeclarations, Broker):
         security: BaseSecurity | None = None,
         **connection_options: Any,
     ) -> None:
-        client = apply("redis", "RedisBroker", url, connection_options, security)
+        client = apply(self.descriptor, url, connection_options, security)
         Broker.__init__(
             self,
             RedisTransport(client.url, **client.options),

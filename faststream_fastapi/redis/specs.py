@@ -2,53 +2,63 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Any
+
+from ..core.spec import CUSTOM_VERSION, Bindings, Channels, NamedSpec
+
+# Redis has no official AsyncAPI channel or operation binding yet: the objects
+# below say ``"bindingVersion": "custom"``.
+
+
+def _channels(name: str, binding: dict[str, Any]) -> Channels:
+    binding = {"channel": name, **binding, "bindingVersion": CUSTOM_VERSION}
+    return [(name, Bindings(channel={"redis": binding}))]
 
 
 @dataclass(frozen=True)
-class PubSub:
+class PubSub(NamedSpec):
     """A pub/sub channel; ``{name}`` parts make it a pattern (``PSUBSCRIBE``).
 
     At-most-once: a message published while nobody listens is gone.
     """
 
+    named_by = "channel"
+
     channel: str
     pattern: bool = False
 
-    @property
-    def name(self) -> str:
-        return self.channel
-
-    def with_prefix(self, prefix: str) -> PubSub:
-        return replace(self, channel=prefix + self.channel)
+    def asyncapi_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
+        method = ("psubscribe" if self.pattern else "subscribe") if receive else "publish"
+        return _channels(self.name, {"method": method})
 
 
 @dataclass(frozen=True)
-class ListSub:
+class ListSub(NamedSpec):
     """A list used as a queue: ``RPUSH`` to publish, ``LPOP``/``BLPOP`` to consume.
 
     Up to ``max_records`` waiting messages are fetched per round trip.
     At-most-once: a popped message is gone from Redis.
     """
 
+    named_by = "list"
+
     list: str
     max_records: int = 100
     polling_interval: float = 1.0
 
-    @property
-    def name(self) -> str:
-        return self.list
-
-    def with_prefix(self, prefix: str) -> ListSub:
-        return replace(self, list=prefix + self.list)
+    def asyncapi_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
+        return _channels(self.name, {"method": "lpop" if receive else "rpush"})
 
 
 @dataclass(frozen=True)
-class StreamSub:
+class StreamSub(NamedSpec):
     """A stream. With ``group``, a consumer group: ``XACK`` after success,
     pending entries idle for ``min_idle_time`` ms re-claimed (at-least-once).
     Without a group, new entries are read from ``last_id`` (default: new only).
     """
+
+    named_by = "stream"
 
     stream: str
     group: str | None = None
@@ -59,12 +69,18 @@ class StreamSub:
     min_idle_time: int = 30_000
     maxlen: int | None = None
 
-    @property
-    def name(self) -> str:
-        return self.stream
-
-    def with_prefix(self, prefix: str) -> StreamSub:
-        return replace(self, stream=prefix + self.stream)
+    def asyncapi_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
+        if not receive:
+            sent: dict[str, Any] = {"method": "xadd"}
+            if self.maxlen is not None:
+                sent["maxlen"] = self.maxlen
+            return _channels(self.name, sent)
+        if not self.group:
+            return _channels(self.name, {"method": "xread"})
+        read = {"method": "xreadgroup", "groupName": self.group}
+        if self.consumer:
+            read["consumerName"] = self.consumer
+        return _channels(self.name, read)
 
 
 RedisSpec = PubSub | ListSub | StreamSub

@@ -157,7 +157,7 @@ def _message(data: bytes, destination: str, raw: Any) -> StreamMessage:
     return StreamMessage(body, headers, destination=destination, raw=raw)
 
 
-class RedisTransport(Transport):
+class RedisTransport(Transport[RedisSpec]):
     def __init__(self, url: str = "redis://localhost:6379", **options: Any) -> None:
         self.url = url
         self.options = options

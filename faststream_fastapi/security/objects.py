@@ -1,13 +1,14 @@
 """The security objects: TLS, and how a client proves who it is.
 
 One object describes a connection's security whatever the broker; each broker
-maps it onto its client library's options (``clients.py``) and refuses, when
+maps it onto its client library's options (``<broker>/security.py``) and refuses, when
 it is constructed, what its client cannot do. The objects are frozen and
 their ``repr`` never shows a password, token or seed.
 """
 
 from __future__ import annotations
 
+import copy
 import ssl
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
@@ -42,6 +43,10 @@ class BaseSecurity:
     secret_fields: ClassVar[tuple[str, ...]] = ()
     #: The Kafka SASL mechanism (``None``: no SASL).
     mechanism: ClassVar[str | None] = None
+    #: The AsyncAPI security scheme (name, object): its type only, no secret.
+    #: ``None`` for TLS alone: the server's protocol (``amqps``, ``rediss``,
+    #: ``kafka-secure``, ...) says it.
+    scheme: ClassVar[Scheme | None] = None
 
     def __post_init__(self) -> None:
         has_material = self.ssl_context is not None or bool(self.ca_file or self.cert_file)
@@ -71,12 +76,8 @@ class BaseSecurity:
         return context
 
     def asyncapi_scheme(self, protocol: str | None) -> Scheme | None:
-        """The AsyncAPI security scheme (name, object): its type only, no secret.
-
-        TLS alone is no scheme: the server's protocol (``amqps``, ``rediss``,
-        ``kafka-secure``, ...) says it.
-        """
-        return None
+        """The AsyncAPI security scheme on a server speaking ``protocol`` (a copy of ``scheme``)."""
+        return copy.deepcopy(self.scheme)
 
     def __repr__(self) -> str:
         shown = []
@@ -103,11 +104,12 @@ class SASLPlaintext(_UserPassword):
     a Redis ACL user. The password itself goes to the server: use TLS."""
 
     mechanism = "PLAIN"
+    scheme = ("userPassword", {"type": "userPassword"})
 
     def asyncapi_scheme(self, protocol: str | None) -> Scheme | None:
-        if protocol == "kafka":
+        if protocol == "kafka":  # AsyncAPI names Kafka's SASL PLAIN a type of its own
             return "plain", {"type": "plain"}
-        return "userPassword", {"type": "userPassword"}
+        return super().asyncapi_scheme(protocol)
 
 
 @dataclass(frozen=True, repr=False)
@@ -115,9 +117,7 @@ class SASLScram256(_UserPassword):
     """Kafka SASL SCRAM-SHA-256: the password is proven, never sent."""
 
     mechanism = "SCRAM-SHA-256"
-
-    def asyncapi_scheme(self, protocol: str | None) -> Scheme | None:
-        return "scramSha256", {"type": "scramSha256"}
+    scheme = ("scramSha256", {"type": "scramSha256"})
 
 
 @dataclass(frozen=True, repr=False)
@@ -125,9 +125,7 @@ class SASLScram512(_UserPassword):
     """Kafka SASL SCRAM-SHA-512: the password is proven, never sent."""
 
     mechanism = "SCRAM-SHA-512"
-
-    def asyncapi_scheme(self, protocol: str | None) -> Scheme | None:
-        return "scramSha512", {"type": "scramSha512"}
+    scheme = ("scramSha512", {"type": "scramSha512"})
 
 
 @dataclass(frozen=True, repr=False)
@@ -137,9 +135,7 @@ class SASLOAuthBearer(BaseSecurity):
     or its ``sasl.oauthbearer.*`` settings."""
 
     mechanism = "OAUTHBEARER"
-
-    def asyncapi_scheme(self, protocol: str | None) -> Scheme | None:
-        return "oauthBearer", {"type": "oauth2", "flows": {}, "description": "SASL OAUTHBEARER"}
+    scheme = ("oauthBearer", {"type": "oauth2", "flows": {}, "description": "SASL OAUTHBEARER"})
 
 
 @dataclass(frozen=True, repr=False)
@@ -147,9 +143,7 @@ class SASLGSSAPI(BaseSecurity):
     """Kafka SASL GSSAPI (Kerberos); principal and keytab are client options."""
 
     mechanism = "GSSAPI"
-
-    def asyncapi_scheme(self, protocol: str | None) -> Scheme | None:
-        return "gssapi", {"type": "gssapi"}
+    scheme = ("gssapi", {"type": "gssapi"})
 
 
 @dataclass(frozen=True, repr=False)
@@ -161,6 +155,8 @@ class SASLExternal(BaseSecurity):
     ``ssl_context`` that loaded one.
     """
 
+    scheme = ("x509", {"type": "X509"})
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if not self.tls or (self.ssl_context is None and not self.cert_file):
@@ -168,9 +164,6 @@ class SASLExternal(BaseSecurity):
                 "SASLExternal needs TLS with a client certificate: give cert_file= "
                 "(and key_file=), or an ssl_context that loaded one"
             )
-
-    def asyncapi_scheme(self, protocol: str | None) -> Scheme | None:
-        return "x509", {"type": "X509"}
 
 
 @dataclass(frozen=True, repr=False)
@@ -181,9 +174,7 @@ class Token(BaseSecurity):
     token: str
 
     secret_fields = ("token",)
-
-    def asyncapi_scheme(self, protocol: str | None) -> Scheme | None:
-        return "token", {"type": "apiKey", "in": "user", "description": "authentication token"}
+    scheme = ("token", {"type": "apiKey", "in": "user", "description": "authentication token"})
 
 
 @dataclass(frozen=True, repr=False)
@@ -200,12 +191,10 @@ class NKeys(BaseSecurity):
     creds_file: str | None = None
 
     secret_fields = ("seed",)
+    scheme = ("nkeys", {"type": "asymmetricEncryption", "description": "NATS NKey"})
 
     def __post_init__(self) -> None:
         super().__post_init__()
         given = [x for x in (self.seed, self.seed_file, self.creds_file) if x]
         if len(given) != 1:
             raise SetupError("NKeys: give exactly one of seed=, seed_file= or creds_file=")
-
-    def asyncapi_scheme(self, protocol: str | None) -> Scheme | None:
-        return "nkeys", {"type": "asymmetricEncryption", "description": "NATS NKey"}

@@ -29,6 +29,7 @@ from faststream_fastapi.kafka import KafkaBroker
 from faststream_fastapi.nats import NatsBroker
 from faststream_fastapi.rabbit import RabbitBroker
 from faststream_fastapi.redis import RedisBroker, TestRedisBroker
+from faststream_fastapi.redis.security import TLSConnection
 from faststream_fastapi.security import (
     SASLGSSAPI,
     BaseSecurity,
@@ -40,7 +41,6 @@ from faststream_fastapi.security import (
     SASLScram512,
     Token,
 )
-from faststream_fastapi.security.redis_tls import TLSConnection
 
 SECRET = "hunter2-secret"
 SCHEMAS = Path(__file__).parents[1] / "asyncapi" / "schemas"
