@@ -16,8 +16,9 @@ from ..core.broker import Broker, Registry
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
 from ..core.options import SubscriberConfig
+from ..core.ports import Spec
 from ..core.publisher import Publisher
-from ..core.subscriber import Handler, Spec
+from ..core.subscriber import Handler
 from ..security.clients import Client, apply
 from ..security.objects import BaseSecurity
 from .specs import KafkaTopic, OffsetReset, TopicDest, TopicPartition

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from unittest.mock import MagicMock
 
-from .subscriber import Handler, LazyMock, Spec, as_handler
-
-if TYPE_CHECKING:
-    from .broker import Registry
+from .ports import Owner, Spec
+from .subscriber import Handler, LazyMock, as_handler
 
 
 class Publisher:
@@ -20,7 +18,7 @@ class Publisher:
 
     def __init__(
         self,
-        owner: Registry,
+        owner: Owner,
         spec: Spec,
         *,
         headers: Mapping[str, str] | None = None,

@@ -16,8 +16,9 @@ from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
 from ..core.options import SubscriberConfig, SubscriberOptions
 from ..core.paths import PathPattern, has_params
+from ..core.ports import Spec
 from ..core.publisher import Publisher
-from ..core.subscriber import Handler, Spec
+from ..core.subscriber import Handler
 from ..security.clients import apply
 from ..security.objects import BaseSecurity
 from .specs import JStream, NatsSub, PullSub
