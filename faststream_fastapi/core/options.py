@@ -3,7 +3,9 @@
 ``SubscriberOptions`` types the keywords (``**options: Unpack[SubscriberOptions]``),
 so an IDE shows them; ``SubscriberConfig`` is the same set as one frozen value,
 checked once, which a facade passes whole to the subscriber it creates.
-``BrokerOptions`` and ``BrokerConfig`` are the same pair for a broker's own options.
+``BrokerOptions`` and ``BrokerConfig`` are the same pair for a broker's own options;
+``PublisherOptions``, ``PublishOptions`` and ``RequestOptions`` type the keywords every
+broker's ``publisher()``, ``publish()`` and ``request()`` share.
 """
 
 from __future__ import annotations
@@ -109,3 +111,33 @@ class BrokerConfig:
 def _check_size(max_message_bytes: int | None) -> None:
     if max_message_bytes is not None and max_message_bytes <= 0:
         raise SetupError(f"max_message_bytes must be positive, not {max_message_bytes!r}")
+
+
+class PublisherOptions(TypedDict, total=False):
+    """What every broker's ``publisher()`` takes besides its destination."""
+
+    headers: Mapping[str, str] | None
+    title: str | None
+    description: str | None
+    schema: Any
+
+
+class PublishOptions(TypedDict, total=False):
+    """What every broker's ``publish()`` takes besides the message and its destination."""
+
+    headers: Mapping[str, str] | None
+    correlation_id: str | None
+    reply_to: str | None
+
+
+class RequestOptions(TypedDict, total=False):
+    """What every broker's ``request()`` takes besides the message and its destination."""
+
+    headers: Mapping[str, str] | None
+    correlation_id: str | None
+    timeout: float | None
+
+
+def given(**values: Any) -> dict[str, Any]:
+    """The keywords that were given a value: ``None`` leaves the client's default."""
+    return {key: value for key, value in values.items() if value is not None}

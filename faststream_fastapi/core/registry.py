@@ -6,15 +6,16 @@ a router gives its subscribers and publishers to the including registry, once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import params
+from typing_extensions import Unpack
 
 from .ack import AckPolicy
 from .errors import SetupError
 from .middleware import Middleware
-from .options import SubscriberConfig
+from .options import PublisherOptions, SubscriberConfig
 from .paths import PathPattern
 from .ports import Sender, Spec
 from .publisher import Publisher
@@ -136,18 +137,8 @@ class Registry:
     def _on_subscriber_added(self, sub: Subscriber) -> None:
         return None
 
-    def _add_publisher(
-        self,
-        spec: Spec,
-        *,
-        headers: Mapping[str, str] | None = None,
-        title: str | None = None,
-        description: str | None = None,
-        schema: Any = None,
-    ) -> Publisher:
+    def _add_publisher(self, spec: Spec, **options: Unpack[PublisherOptions]) -> Publisher:
         spec = spec.with_prefix(self.prefix) if self.prefix else spec
-        pub = Publisher(
-            self, spec, headers=headers, title=title, description=description, schema=schema
-        )
+        pub = Publisher(self, spec, **options)
         self.publishers.append(pub)
         return pub

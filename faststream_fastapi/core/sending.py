@@ -11,13 +11,15 @@ import itertools
 import logging
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from typing_extensions import Unpack
 
 from . import codec, logs
 from .errors import NotConnectedError
 from .message import CONTENT_TYPE, Envelope, StreamMessage
 from .middleware import Middleware, PublishNext, chain_publish
-from .options import BrokerConfig
+from .options import BrokerConfig, PublishOptions
 from .ports import Spec
 from .registry import Registry
 from .response import Response
@@ -45,13 +47,9 @@ class Sending(Registry):
         self.testing = False
         self._send_envelope = self._publish_chain()
 
-    def root(self) -> Sending:
-        node: Registry = self
-        while node.parent is not None:
-            node = node.parent
-        if isinstance(node, Sending):
-            return node
-        raise self._not_included()
+    if TYPE_CHECKING:
+        # Found by ``Lifecycle.root``: a broker is always a ``Lifecycle`` too.
+        def root(self) -> Sending: ...
 
     def _as_broker(self) -> Sending:
         return self
@@ -95,22 +93,23 @@ class Sending(Registry):
         message: Any,
         spec: Spec,
         *,
-        headers: Mapping[str, str] | None = None,
-        correlation_id: str | None = None,
-        reply_to: str | None = None,
         options: dict[str, Any] | None = None,
+        **publish: Unpack[PublishOptions],
     ) -> Any:
-        envelope = self._envelope(message, spec, headers, correlation_id, reply_to, options)
+        """Encode ``message``, address it to ``spec`` and publish it through the
+        publish middlewares; ``options`` are the facade's, for its transport."""
+        envelope = self._envelope(message, spec, options, **publish)
         return await self.root()._send_envelope(envelope)
 
     def _envelope(
         self,
         message: Any,
         spec: Spec,
-        headers: Mapping[str, str] | None,
-        correlation_id: str | None,
-        reply_to: str | None,
         options: dict[str, Any] | None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
     ) -> Envelope:
         if isinstance(message, Response):
             headers = {**message.headers, **(headers or {})}
@@ -149,13 +148,9 @@ class Sending(Registry):
         correlation_id: str | None = None,
     ) -> None:
         assert message.reply_to
+        cid = correlation_id or message.correlation_id
         envelope = self._envelope(
-            body,
-            self.reply_spec(message.reply_to),
-            headers,
-            correlation_id or message.correlation_id,
-            None,
-            None,
+            body, self.reply_spec(message.reply_to), None, headers=headers, correlation_id=cid
         )
         await self.root()._send_envelope(envelope)
 
@@ -164,12 +159,14 @@ class Sending(Registry):
         message: Any,
         spec: Spec,
         *,
-        timeout: float | None,
+        timeout: float | None = None,
         headers: Mapping[str, str] | None = None,
         correlation_id: str | None = None,
-        options: dict[str, Any] | None = None,
     ) -> StreamMessage:
-        envelope = self._envelope(message, spec, headers, correlation_id or new_id(), None, options)
+        """Publish and wait up to ``timeout`` seconds (default: ``request_timeout``)
+        for the reply, through the transport's request/reply."""
+        cid = correlation_id or new_id()
+        envelope = self._envelope(message, spec, None, headers=headers, correlation_id=cid)
         root, wait = self.root(), timeout or self.request_timeout
 
         async def request(envelope: Envelope) -> StreamMessage:
