@@ -21,7 +21,6 @@ from ..core.options import (
     PublisherOptions,
     PublishOptions,
     SubscriberConfig,
-    given,
 )
 from ..core.ports import Spec
 from ..core.publisher import Publisher
@@ -225,7 +224,7 @@ class KafkaBrokerBase(KafkaDeclarations, Broker):
         """
         if not topic:
             raise TypeError("publish needs a topic: broker.publish(message, 'topic')")
-        extra = given(key=key, partition=partition, timestamp_ms=timestamp_ms)
+        extra = _options(key, partition, timestamp_ms)
         return await self.send(message, TopicDest(topic), options=extra, **options)
 
     async def publish_batch(
@@ -239,8 +238,12 @@ class KafkaBrokerBase(KafkaDeclarations, Broker):
     ) -> list[Any]:
         """Publish several messages to ``topic`` together; returns when all are acknowledged."""
         root = self.root()
-        extra = given(key=key, partition=partition, timestamp_ms=timestamp_ms)
-        envelopes = [self._envelope(m, TopicDest(topic), extra, **options) for m in messages]
+        extra = _options(key, partition, timestamp_ms)
+        headers, cid = options.get("headers"), options.get("correlation_id")
+        reply_to = options.get("reply_to")
+        envelopes = [
+            self._envelope(m, TopicDest(topic), headers, cid, reply_to, extra) for m in messages
+        ]
         transport = root._transport
         if root.all_middlewares() or not hasattr(transport, "publish_batch"):
             return [await root._send_envelope(e) for e in envelopes]
@@ -250,3 +253,15 @@ class KafkaBrokerBase(KafkaDeclarations, Broker):
     async def request(self, *args: Any, **kwargs: Any) -> StreamMessage:
         """Refused: Kafka has no request/reply (see the class docstring)."""
         raise NotImplementedError(REQUEST_REFUSED)
+
+
+def _options(key: Key, partition: int | None, timestamp_ms: int | None) -> dict[str, Any]:
+    """The record options that were given: ``None`` leaves the client's default."""
+    options: dict[str, Any] = {}
+    if key is not None:
+        options["key"] = key
+    if partition is not None:
+        options["partition"] = partition
+    if timestamp_ms is not None:
+        options["timestamp_ms"] = timestamp_ms
+    return options

@@ -136,8 +136,3 @@ class RequestOptions(TypedDict, total=False):
     headers: Mapping[str, str] | None
     correlation_id: str | None
     timeout: float | None
-
-
-def given(**values: Any) -> dict[str, Any]:
-    """The keywords that were given a value: ``None`` leaves the client's default."""
-    return {key: value for key, value in values.items() if value is not None}

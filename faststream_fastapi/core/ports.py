@@ -47,10 +47,10 @@ class Sender(Protocol):
         message: Any,
         spec: Spec,
         *,
-        options: dict[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         correlation_id: str | None = None,
         reply_to: str | None = None,
+        options: dict[str, Any] | None = None,
     ) -> Any: ...
 
     def retry_spec(self, spec: Spec, message: StreamMessage) -> Spec: ...

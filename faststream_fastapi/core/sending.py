@@ -13,13 +13,11 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from typing_extensions import Unpack
-
 from . import codec, logs
 from .errors import NotConnectedError
 from .message import CONTENT_TYPE, Envelope, StreamMessage
 from .middleware import Middleware, PublishNext, chain_publish
-from .options import BrokerConfig, PublishOptions
+from .options import BrokerConfig
 from .ports import Spec
 from .registry import Registry
 from .response import Response
@@ -93,23 +91,24 @@ class Sending(Registry):
         message: Any,
         spec: Spec,
         *,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
         options: dict[str, Any] | None = None,
-        **publish: Unpack[PublishOptions],
     ) -> Any:
         """Encode ``message``, address it to ``spec`` and publish it through the
         publish middlewares; ``options`` are the facade's, for its transport."""
-        envelope = self._envelope(message, spec, options, **publish)
+        envelope = self._envelope(message, spec, headers, correlation_id, reply_to, options)
         return await self.root()._send_envelope(envelope)
 
     def _envelope(
         self,
         message: Any,
         spec: Spec,
+        headers: Mapping[str, str] | None,
+        correlation_id: str | None,
+        reply_to: str | None,
         options: dict[str, Any] | None,
-        *,
-        headers: Mapping[str, str] | None = None,
-        correlation_id: str | None = None,
-        reply_to: str | None = None,
     ) -> Envelope:
         if isinstance(message, Response):
             headers = {**message.headers, **(headers or {})}
@@ -149,9 +148,7 @@ class Sending(Registry):
     ) -> None:
         assert message.reply_to
         cid = correlation_id or message.correlation_id
-        envelope = self._envelope(
-            body, self.reply_spec(message.reply_to), None, headers=headers, correlation_id=cid
-        )
+        envelope = self._envelope(body, self.reply_spec(message.reply_to), headers, cid, None, None)
         await self.root()._send_envelope(envelope)
 
     async def _request(
@@ -166,7 +163,7 @@ class Sending(Registry):
         """Publish and wait up to ``timeout`` seconds (default: ``request_timeout``)
         for the reply, through the transport's request/reply."""
         cid = correlation_id or new_id()
-        envelope = self._envelope(message, spec, None, headers=headers, correlation_id=cid)
+        envelope = self._envelope(message, spec, headers, cid, None, None)
         root, wait = self.root(), timeout or self.request_timeout
 
         async def request(envelope: Envelope) -> StreamMessage:

@@ -21,7 +21,6 @@ from ..core.options import (
     RequestOptions,
     SubscriberConfig,
     SubscriberOptions,
-    given,
 )
 from ..core.paths import PathPattern, has_params
 from ..core.ports import Spec
@@ -198,7 +197,9 @@ class NatsBroker(_NatsDeclarations, Broker):
         ``PublishError`` if no stream stored the message.
         """
         spec = NatsSub(subject, stream=_stream(stream))
-        return await self.send(message, spec, options=given(timeout=timeout), **options)
+        return await self.send(
+            message, spec, options={"timeout": timeout} if timeout is not None else None, **options
+        )
 
     async def request(
         self,

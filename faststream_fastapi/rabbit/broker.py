@@ -18,7 +18,6 @@ from ..core.options import (
     RequestOptions,
     SubscriberConfig,
     SubscriberOptions,
-    given,
 )
 from ..core.paths import PathPattern, has_params
 from ..core.ports import Spec
@@ -220,7 +219,11 @@ class RabbitBroker(_RabbitDeclarations, Broker):
             expiration=expiration,
             mandatory=mandatory,
         )
-        extra = given(message_id=message_id, timeout=timeout)
+        extra: dict[str, Any] = {}
+        if message_id is not None:
+            extra["message_id"] = message_id
+        if timeout is not None:
+            extra["timeout"] = timeout
         return await self.send(message, spec, options=extra, **options)
 
     async def request(

@@ -18,7 +18,6 @@ from ..core.options import (
     RequestOptions,
     SubscriberConfig,
     SubscriberOptions,
-    given,
 )
 from ..core.paths import PathPattern, has_params
 from ..core.ports import Spec
@@ -137,7 +136,9 @@ class RedisBroker(_RedisDeclarations, Broker):
     ) -> Any:
         """Publish to a channel (``PUBLISH``), ``list=`` (``RPUSH``) or ``stream=`` (``XADD``)."""
         spec = _spec(channel, list, stream)
-        return await self.send(message, spec, options=given(maxlen=maxlen), **options)
+        return await self.send(
+            message, spec, options={"maxlen": maxlen} if maxlen is not None else None, **options
+        )
 
     async def request(
         self,
