@@ -13,7 +13,7 @@ from fastapi import params
 from typing_extensions import Unpack
 
 from ..core.ack import AckPolicy
-from ..core.broker import Broker, Registry
+from ..core.broker import Broker
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
 from ..core.options import (
@@ -24,6 +24,7 @@ from ..core.options import (
 )
 from ..core.ports import Spec
 from ..core.publisher import Publisher
+from ..core.registry import Registry
 from ..core.subscriber import Handler
 from ..security.clients import Client, apply
 from ..security.objects import BaseSecurity

@@ -10,7 +10,7 @@ from fastapi import params
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from typing_extensions import Unpack
 
-from ..core.broker import Broker, Registry
+from ..core.broker import Broker
 from ..core.errors import SetupError
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
@@ -25,6 +25,7 @@ from ..core.options import (
 from ..core.paths import PathPattern, has_params
 from ..core.ports import Spec
 from ..core.publisher import Publisher
+from ..core.registry import Registry
 from ..core.subscriber import Handler
 from ..security.clients import apply
 from ..security.objects import BaseSecurity

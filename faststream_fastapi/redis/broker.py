@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import params
 from typing_extensions import Unpack
 
-from ..core.broker import Broker, Registry
+from ..core.broker import Broker
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
 from ..core.options import (
@@ -22,6 +22,7 @@ from ..core.options import (
 from ..core.paths import PathPattern, has_params
 from ..core.ports import Spec
 from ..core.publisher import Publisher
+from ..core.registry import Registry
 from ..core.subscriber import Handler
 from ..security.clients import apply
 from ..security.objects import BaseSecurity
