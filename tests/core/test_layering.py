@@ -182,3 +182,17 @@ def test_middle_layers_do_not_import_the_top() -> None:
         if _layer(target) in top
     }
     assert wrong == set()
+
+
+def test_the_broker_sits_above_the_rest_of_core() -> None:
+    """Subscribers, publishers, middlewares and options know the broker only through
+    the Protocols of ``core/ports.py`` and ``core/middleware.py``."""
+    broker = {f"{PACKAGE}.core.{m}" for m in ("registry", "sending", "lifecycle", "broker")}
+    above = broker | {f"{PACKAGE}.core", f"{PACKAGE}.core.testing"}
+    wrong = {
+        (name, target)
+        for name, targets in GRAPH.items()
+        if _layer(name) == "core" and name not in above
+        for target in targets & broker
+    }
+    assert wrong == set()
