@@ -6,7 +6,7 @@ Each library's package names its transport class; everything users call —
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from fastapi import params
@@ -240,16 +240,24 @@ class KafkaBrokerBase(KafkaDeclarations, Broker):
         """Publish several messages to ``topic`` together; returns when all are acknowledged."""
         root = self.root()
         extra = _options(key, partition, timestamp_ms)
-        headers, cid = options.get("headers"), options.get("correlation_id")
-        reply_to = options.get("reply_to")
-        envelopes = [
-            self._envelope(m, TopicDest(topic), headers, cid, reply_to, extra) for m in messages
-        ]
+        envelopes = self._envelopes(messages, TopicDest(topic), extra, **options)
         transport = root._transport
         if root.all_middlewares() or not hasattr(transport, "publish_batch"):
             return [await root._send_envelope(e) for e in envelopes]
         result: list[Any] = await transport.publish_batch(envelopes)
         return result
+
+    def _envelopes(
+        self,
+        messages: tuple[Any, ...],
+        spec: Spec,
+        extra: dict[str, Any],
+        *,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
+    ) -> list[Envelope]:
+        return [self._envelope(m, spec, headers, correlation_id, reply_to, extra) for m in messages]
 
     async def request(self, *args: Any, **kwargs: Any) -> StreamMessage:
         """Refused: Kafka has no request/reply (see the class docstring)."""

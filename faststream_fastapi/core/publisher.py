@@ -6,9 +6,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from unittest.mock import MagicMock
 
-from typing_extensions import Unpack
-
-from .options import PublisherOptions
 from .ports import Owner, Spec
 from .subscriber import Handler, LazyMock, as_handler
 
@@ -23,14 +20,18 @@ class Publisher:
         self,
         owner: Owner,
         spec: Spec,
-        **options: Unpack[PublisherOptions],
+        *,
+        headers: Mapping[str, str] | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        schema: Any = None,
     ) -> None:
         self.owner = owner
         self.spec = spec
-        self.headers = dict(options.get("headers") or {})
-        self.title = options.get("title")
-        self.description = options.get("description")
-        self.schema = options.get("schema")
+        self.headers = dict(headers or {})
+        self.title = title
+        self.description = description
+        self.schema = schema
         self.handlers: list[Handler] = []
         self._mock = LazyMock(f"publisher:{spec.name}")
 
