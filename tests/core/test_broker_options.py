@@ -59,3 +59,12 @@ def test_a_config_or_keywords_not_both() -> None:
         Broker(MemoryTransport(), config, request_timeout=1.0)
     with pytest.raises(Exception, match="max_message_bytes must be positive"):
         BrokerConfig(max_message_bytes=0)
+
+
+@pytest.mark.parametrize("cls", FACADES, ids=lambda c: c.__module__.split(".")[1])
+def test_publisher_keywords_pass_through_and_a_typo_fails(cls: type[Broker]) -> None:
+    broker: Any = cls()
+    pub = broker.publisher("out", headers={"h": "1"}, title="T", description="D", schema=int)
+    assert (pub.headers, pub.title, pub.description, pub.schema) == ({"h": "1"}, "T", "D", int)
+    with pytest.raises(TypeError, match="titel"):
+        broker.publisher("out", titel="T")
