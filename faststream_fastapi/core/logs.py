@@ -90,4 +90,6 @@ def broker_logger(logger: logging.Logger | EllipsisType | None) -> logging.Logge
     if logger is library_logger:
         install(library_logger)
         return logger
+    if isinstance(logger, ContextLogger):  # another broker's: already adds the context
+        return logger
     return ContextLogger(logger)

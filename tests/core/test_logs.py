@@ -73,6 +73,18 @@ async def test_the_users_level_filters_and_disabled_still_apply(
     assert keep.records[0].message_id is None  # type: ignore[attr-defined]
 
 
+def test_a_brokers_logger_given_to_another_is_not_wrapped_twice(
+    user_logger: tuple[logging.Logger, _Keep],
+) -> None:
+    logger, keep = user_logger
+    first = RedisBroker(logger=logger)
+    second = RedisBroker(logger=first.logger)
+    assert second.logger is first.logger
+    logger.addFilter(lambda record: False)
+    second.logger.error("filtered by the user's logger")
+    assert keep.records == []
+
+
 def test_only_the_librarys_logger_carries_the_filter() -> None:
     RedisBroker()
     library = logging.getLogger("faststream_fastapi")
