@@ -1,4 +1,8 @@
-"""The middleware seam: wrap consuming and publishing, broker-wide."""
+"""The middleware seam: wrap consuming and publishing, broker-wide.
+
+A middleware sees its broker and subscriber as ``BrokerView`` and
+``SubscriberView``: it sits below both and imports neither.
+"""
 
 from __future__ import annotations
 

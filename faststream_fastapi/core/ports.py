@@ -3,8 +3,9 @@
 A broker builds its subscribers and publishers and they call back into it
 (send, reply, retry, log). Typed against these Protocols rather than the
 broker class, the modules below the broker never import it: imports point
-down only (``broker`` → ``registry`` → ``publisher`` → ``subscriber`` →
-``ports``).
+down only (``broker`` → ``lifecycle`` → ``sending`` → ``registry`` →
+``publisher`` → ``subscriber`` → ``ports`` → ``middleware``), as
+``tests/core/test_layering.py`` checks.
 """
 
 from __future__ import annotations
