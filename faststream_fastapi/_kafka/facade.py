@@ -10,14 +10,22 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from fastapi import params
+from typing_extensions import Unpack
 
 from ..core.ack import AckPolicy
-from ..core.broker import Broker, Registry
+from ..core.broker import Broker
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
-from ..core.options import SubscriberConfig
+from ..core.options import (
+    BrokerConfig,
+    PublisherOptions,
+    PublishOptions,
+    SubscriberConfig,
+)
+from ..core.ports import Spec
 from ..core.publisher import Publisher
-from ..core.subscriber import Handler, Spec
+from ..core.registry import Registry
+from ..core.subscriber import Handler
 from ..security.clients import apply
 from ..security.objects import BaseSecurity
 from .specs import KafkaTopic, OffsetReset, TopicDest, TopicPartition
@@ -113,19 +121,10 @@ class KafkaDeclarations(Registry):
         *,
         key: Key = None,
         partition: int | None = None,
-        headers: Mapping[str, str] | None = None,
-        title: str | None = None,
-        description: str | None = None,
-        schema: Any = None,
+        **options: Unpack[PublisherOptions],
     ) -> Publisher:
         """Publish the decorated handler's return value to ``topic``."""
-        return self._add_publisher(
-            TopicDest(topic, key=key, partition=partition),
-            headers=headers,
-            title=title,
-            description=description,
-            schema=schema,
-        )
+        return self._add_publisher(TopicDest(topic, key=key, partition=partition), **options)
 
 
 class KafkaRouterBase(KafkaDeclarations):
@@ -177,23 +176,16 @@ class KafkaBrokerBase(KafkaDeclarations, Broker, abstract=True):
             bootstrap_servers if isinstance(bootstrap_servers, str) else ",".join(bootstrap_servers)
         )
         client = apply(self.descriptor, servers, client_options, security)
+        config = BrokerConfig(
+            dependencies, middlewares, graceful_timeout, request_timeout, max_message_bytes, logger
+        )
+        transport = type(self).transport_class(servers, **client.options)
         Broker.__init__(
-            self,
-            type(self).transport_class(servers, **client.options),
-            dependencies=dependencies,
-            middlewares=middlewares,
-            graceful_timeout=graceful_timeout,
-            request_timeout=request_timeout,
-            max_message_bytes=max_message_bytes,
-            logger=logger,
+            self, transport, config, security=security, credentials_warning=client.warning
         )
         self.bootstrap_servers = servers
         self.url = servers
-        self.security = security
-        self._credentials_warning = client.warning
-        transport = self._transport
-        if isinstance(transport, KafkaTransport):
-            transport.logger = self.logger
+        transport.logger = self.logger
 
     def envelope_for(
         self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]
@@ -221,9 +213,7 @@ class KafkaBrokerBase(KafkaDeclarations, Broker, abstract=True):
         key: Key = None,
         partition: int | None = None,
         timestamp_ms: int | None = None,
-        headers: Mapping[str, str] | None = None,
-        correlation_id: str | None = None,
-        reply_to: str | None = None,
+        **options: Unpack[PublishOptions],
     ) -> Any:
         """Publish one message; returns once the cluster acknowledged it.
 
@@ -232,14 +222,8 @@ class KafkaBrokerBase(KafkaDeclarations, Broker, abstract=True):
         """
         if not topic:
             raise TypeError("publish needs a topic: broker.publish(message, 'topic')")
-        return await self.send(
-            message,
-            TopicDest(topic),
-            headers=headers,
-            correlation_id=correlation_id,
-            reply_to=reply_to,
-            options=_options(key, partition, timestamp_ms),
-        )
+        extra = _options(key, partition, timestamp_ms)
+        return await self.send(message, TopicDest(topic), options=extra, **options)
 
     async def publish_batch(
         self,
@@ -248,22 +232,29 @@ class KafkaBrokerBase(KafkaDeclarations, Broker, abstract=True):
         key: Key = None,
         partition: int | None = None,
         timestamp_ms: int | None = None,
-        headers: Mapping[str, str] | None = None,
-        correlation_id: str | None = None,
-        reply_to: str | None = None,
+        **options: Unpack[PublishOptions],
     ) -> list[Any]:
         """Publish several messages to ``topic`` together; returns when all are acknowledged."""
         root = self.root()
-        options = _options(key, partition, timestamp_ms)
-        envelopes = [
-            self._envelope(m, TopicDest(topic), headers, correlation_id, reply_to, options)
-            for m in messages
-        ]
+        extra = _options(key, partition, timestamp_ms)
+        envelopes = self._envelopes(messages, TopicDest(topic), extra, **options)
         transport = root._transport
         if root.all_middlewares() or not hasattr(transport, "publish_batch"):
             return [await root._send_envelope(e) for e in envelopes]
         result: list[Any] = await transport.publish_batch(envelopes)
         return result
+
+    def _envelopes(
+        self,
+        messages: tuple[Any, ...],
+        spec: Spec,
+        extra: dict[str, Any],
+        *,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
+    ) -> list[Envelope]:
+        return [self._envelope(m, spec, headers, correlation_id, reply_to, extra) for m in messages]
 
     async def request(self, *args: Any, **kwargs: Any) -> StreamMessage:
         """Refused: Kafka has no request/reply (see the class docstring)."""
@@ -271,6 +262,7 @@ class KafkaBrokerBase(KafkaDeclarations, Broker, abstract=True):
 
 
 def _options(key: Key, partition: int | None, timestamp_ms: int | None) -> dict[str, Any]:
+    """The record options that were given: ``None`` leaves the client's default."""
     options: dict[str, Any] = {}
     if key is not None:
         options["key"] = key

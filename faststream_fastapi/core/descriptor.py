@@ -9,11 +9,20 @@ defined (:func:`require_descriptor`), so a new broker cannot go unnamed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from ..security.clients import ClientSecurity
+
+class SecurityMapping(Protocol):
+    """How a client library takes ``security=`` objects (``security/clients.py``
+    defines the implementation; core only names its shape, to stay below it)."""
+
+    @property
+    def map(self) -> Callable[..., Any]: ...
+
+    @property
+    def option_key(self) -> Callable[[str], str]: ...
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,7 @@ class BrokerDescriptor:
     name: str
     protocol: WireProtocol
     #: How ``security=`` objects map onto its client library's options.
-    security: ClientSecurity
+    security: SecurityMapping
     #: The ``broker`` label of metrics (``"rabbit"``, ``"confluent"``); by default
     #: the protocol's name.
     label: str = ""

@@ -1,18 +1,44 @@
-"""The middleware seam: wrap consuming and publishing, broker-wide."""
+"""The middleware seam: wrap consuming and publishing, broker-wide.
+
+A middleware sees its broker and subscriber as ``BrokerView`` and
+``SubscriberView``: it sits below both and imports neither.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
+from .ack import AckPolicy
 from .message import Envelope, StreamMessage
-
-if TYPE_CHECKING:
-    from .broker import Broker
-    from .subscriber import Subscriber
 
 CallNext = Callable[[StreamMessage], Awaitable[Any]]
 PublishNext = Callable[[Envelope], Awaitable[Any]]
+
+T = TypeVar("T")
+Next = Callable[[T], Awaitable[Any]]
+Wrap = Callable[[T, Next[T]], Awaitable[Any]]
+
+
+class BrokerView(Protocol):
+    """What a middleware sees of a broker (``for_broker``, a subscriber's ``broker``)."""
+
+    @property
+    def logger(self) -> logging.Logger: ...
+
+
+class SubscriberView(Protocol):
+    """What a middleware sees of the subscriber it is bound to (``for_subscriber``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def ack_policy(self) -> AckPolicy: ...
+
+    @property
+    def broker(self) -> BrokerView: ...
 
 
 class Middleware:
@@ -29,7 +55,7 @@ class Middleware:
     async def publish(self, envelope: Envelope, call_next: PublishNext) -> Any:
         return await call_next(envelope)
 
-    def for_subscriber(self, subscriber: Subscriber) -> Middleware:
+    def for_subscriber(self, subscriber: SubscriberView) -> Middleware:
         """The middleware that wraps ``subscriber``'s messages; ``self`` by default.
 
         Called whenever the subscriber's pipeline is built (registration,
@@ -37,40 +63,32 @@ class Middleware:
         """
         return self
 
-    def for_broker(self, broker: Broker) -> Middleware:
+    def for_broker(self, broker: BrokerView) -> Middleware:
         """The middleware that wraps ``broker``'s publishes; ``self`` by default."""
         return self
 
 
 def chain_consume(middlewares: tuple[Middleware, ...], inner: CallNext) -> CallNext:
-    call = inner
-    for mw in reversed(middlewares):
-        call = _bind_consume(mw, call)
-    return call
-
-
-def _bind_consume(mw: Middleware, nxt: CallNext) -> CallNext:
-    consume = mw.consume
-
-    # A plain function handing back the middleware's coroutine: an ``async``
-    # wrapper would add a coroutine per middleware to every message.
-    def step(message: StreamMessage) -> Awaitable[Any]:
-        return consume(message, nxt)
-
-    return step
+    """``inner`` wrapped in the middlewares' ``consume``, the first outermost."""
+    return _chain([mw.consume for mw in middlewares], inner)
 
 
 def chain_publish(middlewares: tuple[Middleware, ...], inner: PublishNext) -> PublishNext:
+    """``inner`` wrapped in the middlewares' ``publish``, the first outermost."""
+    return _chain([mw.publish for mw in middlewares], inner)
+
+
+def _chain(wraps: list[Wrap[T]], inner: Next[T]) -> Next[T]:
     call = inner
-    for mw in reversed(middlewares):
-        call = _bind_publish(mw, call)
+    for wrap in reversed(wraps):
+        call = _bind(wrap, call)
     return call
 
 
-def _bind_publish(mw: Middleware, nxt: PublishNext) -> PublishNext:
-    publish = mw.publish
-
-    def step(envelope: Envelope) -> Awaitable[Any]:
-        return publish(envelope, nxt)
+def _bind(wrap: Wrap[T], nxt: Next[T]) -> Next[T]:
+    # A plain function handing back the middleware's coroutine: an ``async``
+    # wrapper would add a coroutine per middleware to every message.
+    def step(item: T) -> Awaitable[Any]:
+        return wrap(item, nxt)
 
     return step

@@ -1,24 +1,27 @@
-"""What every broker's ``subscriber()`` takes besides its destination, declared once.
+"""What every broker and every ``subscriber()`` take besides their addresses, declared once.
 
 ``SubscriberOptions`` types the keywords (``**options: Unpack[SubscriberOptions]``),
 so an IDE shows them; ``SubscriberConfig`` is the same set as one frozen value,
 checked once, which a facade passes whole to the subscriber it creates.
+``BrokerOptions`` and ``BrokerConfig`` are the same pair for a broker's own options;
+``PublisherOptions``, ``PublishOptions`` and ``RequestOptions`` type the keywords every
+broker's ``publisher()``, ``publish()`` and ``request()`` share.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, TypedDict
+from types import EllipsisType
+from typing import Any, TypedDict
 
 from fastapi import params
 
 from .ack import AckPolicy
 from .errors import SetupError
-
-if TYPE_CHECKING:
-    from .middleware import Middleware
-    from .publisher import Publisher
+from .middleware import Middleware
+from .ports import Outlet
 
 
 class SubscriberOptions(TypedDict, total=False):
@@ -32,7 +35,7 @@ class SubscriberOptions(TypedDict, total=False):
     description: str | None
     max_retries: int | None
     retry_delay: float
-    dead_letter: Publisher | None
+    dead_letter: Outlet | None
     max_message_bytes: int | None
 
 
@@ -48,15 +51,14 @@ class SubscriberConfig:
     description: str | None = None
     max_retries: int | None = None
     retry_delay: float = 0.0
-    dead_letter: Publisher | None = None
+    dead_letter: Outlet | None = None
     max_message_bytes: int | None = None
 
     def __post_init__(self) -> None:
         # Sequences given by the user become tuples: the value stays immutable.
         object.__setattr__(self, "dependencies", tuple(self.dependencies))
         object.__setattr__(self, "middlewares", tuple(self.middlewares))
-        if self.max_message_bytes is not None and self.max_message_bytes <= 0:
-            raise SetupError(f"max_message_bytes must be positive, not {self.max_message_bytes!r}")
+        _check_size(self.max_message_bytes)
         if self.max_retries is not None and self.max_retries < 0:
             raise SetupError(f"max_retries must be 0 or more, not {self.max_retries!r}")
         if self.retry_delay < 0:
@@ -72,3 +74,65 @@ class SubscriberConfig:
 
 
 _NAMES = frozenset(f.name for f in fields(SubscriberConfig))
+
+
+class BrokerOptions(TypedDict, total=False):
+    """The keywords of ``BrokerConfig``, for ``Unpack`` in signatures."""
+
+    dependencies: Sequence[params.Depends]
+    middlewares: Sequence[Middleware]
+    graceful_timeout: float
+    request_timeout: float
+    max_message_bytes: int | None
+    logger: logging.Logger | EllipsisType | None
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerConfig:
+    """A broker's own options, whatever its client library.
+
+    ``logger=...`` means the library's logger; ``None`` turns logging off.
+    ``max_message_bytes`` is the default limit of every subscriber (``None``: none).
+    """
+
+    dependencies: Sequence[params.Depends] = ()
+    middlewares: Sequence[Middleware] = ()
+    graceful_timeout: float = 15.0
+    request_timeout: float = 10.0
+    max_message_bytes: int | None = None
+    logger: logging.Logger | EllipsisType | None = ...
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dependencies", tuple(self.dependencies))
+        object.__setattr__(self, "middlewares", tuple(self.middlewares))
+        _check_size(self.max_message_bytes)
+
+
+def _check_size(max_message_bytes: int | None) -> None:
+    if max_message_bytes is not None and max_message_bytes <= 0:
+        raise SetupError(f"max_message_bytes must be positive, not {max_message_bytes!r}")
+
+
+class PublisherOptions(TypedDict, total=False):
+    """What every broker's ``publisher()`` takes besides its destination."""
+
+    headers: Mapping[str, str] | None
+    title: str | None
+    description: str | None
+    schema: Any
+
+
+class PublishOptions(TypedDict, total=False):
+    """What every broker's ``publish()`` takes besides the message and its destination."""
+
+    headers: Mapping[str, str] | None
+    correlation_id: str | None
+    reply_to: str | None
+
+
+class RequestOptions(TypedDict, total=False):
+    """What every broker's ``request()`` takes besides the message and its destination."""
+
+    headers: Mapping[str, str] | None
+    correlation_id: str | None
+    timeout: float | None

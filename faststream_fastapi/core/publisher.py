@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from unittest.mock import MagicMock
 
-from .subscriber import Handler, LazyMock, Spec, as_handler
+from typing_extensions import Unpack
 
-if TYPE_CHECKING:
-    from .broker import Registry
+from .options import PublisherOptions
+from .ports import Owner, Spec
+from .subscriber import Handler, LazyMock, as_handler
 
 
 class Publisher:
@@ -20,20 +21,19 @@ class Publisher:
 
     def __init__(
         self,
-        owner: Registry,
+        owner: Owner,
         spec: Spec,
-        *,
-        headers: Mapping[str, str] | None = None,
-        title: str | None = None,
-        description: str | None = None,
-        schema: Any = None,
+        **options: Unpack[PublisherOptions],
     ) -> None:
+        unknown = options.keys() - _KEYWORDS
+        if unknown:
+            raise TypeError(f"publisher() got an unexpected keyword argument {min(unknown)!r}")
         self.owner = owner
         self.spec = spec
-        self.headers = dict(headers or {})
-        self.title = title
-        self.description = description
-        self.schema = schema
+        self.headers = dict(options.get("headers") or {})
+        self.title = options.get("title")
+        self.description = options.get("description")
+        self.schema = options.get("schema")
         self.handlers: list[Handler] = []
         self._mock = LazyMock(f"publisher:{spec.name}")
 
@@ -74,3 +74,6 @@ class Publisher:
 
     def __repr__(self) -> str:
         return f"Publisher({self.spec.name!r})"
+
+
+_KEYWORDS = PublisherOptions.__optional_keys__ | PublisherOptions.__required_keys__

@@ -25,21 +25,11 @@ from .message import Deliver, Settlement, StreamMessage
 from .middleware import chain_consume
 from .options import SubscriberConfig
 from .paths import PathPattern
+from .ports import Outlet, Spec, SubscriberOwner
 from .response import Response
 
 if TYPE_CHECKING:
-    from .broker import Broker
-    from .publisher import Publisher
     from .transport import Consumption
-
-
-class Spec(Protocol):
-    """What a broker facade describes a subscription or destination with."""
-
-    @property
-    def name(self) -> str: ...
-
-    def with_prefix(self, prefix: str) -> Spec: ...
 
 
 class AppBinding(Protocol):
@@ -62,7 +52,7 @@ class Handler:
     def __init__(self, func: Callable[..., Any]) -> None:
         functools.update_wrapper(self, func)
         self.func = func
-        self.publishers: list[Publisher] = []
+        self.publishers: list[Outlet] = []
         self.subscribers: list[Subscriber] = []
         self._mock = LazyMock(getattr(func, "__name__", "handler"))
 
@@ -85,7 +75,7 @@ def as_handler(func: Callable[..., Any]) -> Handler:
 class Subscriber:
     def __init__(
         self,
-        broker: Broker,
+        broker: SubscriberOwner,
         spec: Spec,
         handler: Handler,
         config: SubscriberConfig,
@@ -128,7 +118,7 @@ class Subscriber:
         self._pipeline = self._build_pipeline()
 
     @property
-    def publishers(self) -> list[Publisher]:
+    def publishers(self) -> list[Outlet]:
         return self.handler.publishers
 
     @property

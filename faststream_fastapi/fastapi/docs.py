@@ -11,10 +11,10 @@ do the ``docs_dependencies=`` of the router, which apply to these routes only
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from fastapi import params
+from fastapi import APIRouter, params
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -23,24 +23,24 @@ from ..asyncapi import DocsPaths, asset_response, docs_response, get_app_schema
 from ..asyncapi.html import Cdn
 from ..asyncapi.schema import ROUTER_MARK
 
-if TYPE_CHECKING:
-    from .router import StreamRouter
-
 
 class _YAMLResponse(Response):
     media_type = "application/yaml"
 
 
 def add_docs_routes(
-    router: StreamRouter[Any],
+    router: APIRouter,
     url: str,
     include_in_schema: bool,
     version: str,
     *,
+    find_app: Callable[[], Any],
     cdn: Cdn = None,
     dependencies: Sequence[params.Depends] = (),
 ) -> list[APIRoute]:
     """Add the docs routes to ``router``; ``cdn`` loads the viewer from a CDN instead.
+
+    ``find_app()`` is the application the router is included in, if known yet.
 
     ``dependencies`` guard every one of them, the assets too: a browser sends
     the page's Basic credentials or cookie again for them.
@@ -50,7 +50,7 @@ def add_docs_routes(
         raise ValueError(f"unsupported AsyncAPI version {version!r}: use '3.0.0' or '2.6.0'")
 
     def schema(request: Request) -> dict[str, Any]:
-        app = router.binding.find_app() or request.scope.get("app")
+        app = find_app() or request.scope.get("app")
         return get_app_schema(router, version=version, app=app)
 
     async def asyncapi_html(request: Request) -> Response:

@@ -98,6 +98,7 @@ class StreamRouter(APIRouter, Generic[B]):
                 schema_url,
                 include_in_schema,
                 asyncapi_version,
+                find_app=self.binding.find_app,
                 cdn=asyncapi_cdn,
                 dependencies=docs_dependencies,
             )

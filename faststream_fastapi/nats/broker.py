@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import params
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from typing_extensions import Unpack
 
-from ..core.broker import Broker, Registry
+from ..core.broker import Broker
 from ..core.errors import SetupError
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
-from ..core.options import SubscriberConfig, SubscriberOptions
+from ..core.options import (
+    BrokerConfig,
+    PublisherOptions,
+    PublishOptions,
+    RequestOptions,
+    SubscriberConfig,
+    SubscriberOptions,
+)
 from ..core.paths import PathPattern, has_params
+from ..core.ports import Spec
 from ..core.publisher import Publisher
-from ..core.subscriber import Handler, Spec
+from ..core.registry import Registry
+from ..core.subscriber import Handler
 from ..security.clients import apply
 from ..security.objects import BaseSecurity
 from .descriptor import NATS
@@ -112,19 +121,10 @@ class _NatsDeclarations(Registry):
         subject: str,
         *,
         stream: Stream | None = None,
-        headers: Mapping[str, str] | None = None,
-        title: str | None = None,
-        description: str | None = None,
-        schema: Any = None,
+        **options: Unpack[PublisherOptions],
     ) -> Publisher:
         """Publish handlers' return values to ``subject``; through JetStream with ``stream``."""
-        return self._add_publisher(
-            NatsSub(subject, stream=_stream(stream)),
-            headers=headers,
-            title=title,
-            description=description,
-            schema=schema,
-        )
+        return self._add_publisher(NatsSub(subject, stream=_stream(stream)), **options)
 
 
 class NatsRouter(_NatsDeclarations):
@@ -162,19 +162,14 @@ class NatsBroker(_NatsDeclarations, Broker):
         **connection_options: Any,
     ) -> None:
         client = apply(self.descriptor, servers, connection_options, security)
+        config = BrokerConfig(
+            dependencies, middlewares, graceful_timeout, request_timeout, max_message_bytes, logger
+        )
+        transport = NatsTransport(client.url, **client.options)
         Broker.__init__(
-            self,
-            NatsTransport(client.url, **client.options),
-            dependencies=dependencies,
-            middlewares=middlewares,
-            graceful_timeout=graceful_timeout,
-            request_timeout=request_timeout,
-            max_message_bytes=max_message_bytes,
-            logger=logger,
+            self, transport, config, security=security, credentials_warning=client.warning
         )
         self.servers = servers
-        self.security = security
-        self._credentials_warning = client.warning
 
     def envelope_for(
         self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]
@@ -197,24 +192,17 @@ class NatsBroker(_NatsDeclarations, Broker):
         message: Any = None,
         subject: str = "",
         *,
-        headers: Mapping[str, str] | None = None,
-        correlation_id: str | None = None,
-        reply_to: str | None = None,
         stream: Stream | None = None,
         timeout: float | None = None,
+        **options: Unpack[PublishOptions],
     ) -> Any:
         """Publish to ``subject``. With ``stream``, through JetStream: waits for the
         stream's acknowledgement (returned, a ``PubAck``) and raises
         ``PublishError`` if no stream stored the message.
         """
-        options: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
+        spec = NatsSub(subject, stream=_stream(stream))
         return await self.send(
-            message,
-            NatsSub(subject, stream=_stream(stream)),
-            headers=headers,
-            correlation_id=correlation_id,
-            reply_to=reply_to,
-            options=options,
+            message, spec, options={"timeout": timeout} if timeout is not None else None, **options
         )
 
     async def request(
@@ -222,10 +210,8 @@ class NatsBroker(_NatsDeclarations, Broker):
         message: Any = None,
         subject: str = "",
         *,
-        headers: Mapping[str, str] | None = None,
-        correlation_id: str | None = None,
-        timeout: float | None = None,
         stream: Stream | None = None,
+        **options: Unpack[RequestOptions],
     ) -> StreamMessage:
         """Publish and wait for the handler's reply (NATS request/reply with an inbox).
 
@@ -235,10 +221,4 @@ class NatsBroker(_NatsDeclarations, Broker):
         and the reply comes to a private inbox (otherwise the stream's own
         acknowledgement would answer first).
         """
-        return await self._request(
-            message,
-            NatsSub(subject, stream=_stream(stream)),
-            timeout=timeout,
-            headers=headers,
-            correlation_id=correlation_id,
-        )
+        return await self._request(message, NatsSub(subject, stream=_stream(stream)), **options)

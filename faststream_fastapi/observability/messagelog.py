@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..core.message import StreamMessage
-from ..core.middleware import CallNext, Middleware
+from ..core.middleware import CallNext, Middleware, SubscriberView
 from .labels import status_of
-
-if TYPE_CHECKING:
-    from ..core.subscriber import Subscriber
 
 
 class MessageLogMiddleware(Middleware):
@@ -36,14 +33,14 @@ class MessageLogMiddleware(Middleware):
         self.level = level
         self.failure_level = failure_level
 
-    def for_subscriber(self, subscriber: Subscriber) -> Middleware:
+    def for_subscriber(self, subscriber: SubscriberView) -> Middleware:
         return _BoundMessageLog(self, subscriber)
 
 
 class _BoundMessageLog(Middleware):
     __slots__ = ("failure_level", "level", "logger", "sub")
 
-    def __init__(self, owner: MessageLogMiddleware, subscriber: Subscriber) -> None:
+    def __init__(self, owner: MessageLogMiddleware, subscriber: SubscriberView) -> None:
         self.sub = subscriber
         self.logger = owner.logger or subscriber.broker.logger
         self.level = owner.level

@@ -8,7 +8,7 @@ the publish and the handler that consumes share one trace on every broker.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from opentelemetry import baggage, propagate, trace
 from opentelemetry import context as otel_context
@@ -16,13 +16,9 @@ from opentelemetry.propagators.textmap import TextMapPropagator
 from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider
 
 from ..core.message import MESSAGE_ID, Envelope, StreamMessage
-from ..core.middleware import CallNext, Middleware, PublishNext
+from ..core.middleware import BrokerView, CallNext, Middleware, PublishNext, SubscriberView
 from ..observability.labels import REPLY, PublishLabels, is_reply, messaging_system
 from .w3c import TRACEPARENT, format_traceparent, is_default, parse
-
-if TYPE_CHECKING:
-    from ..core.broker import Broker
-    from ..core.subscriber import Subscriber
 
 # Messaging semantic-convention attribute names (kept here, not imported from
 # the unstable ``opentelemetry-semantic-conventions`` package).
@@ -108,10 +104,10 @@ class TelemetryMiddleware(Middleware):
                 return
         bound.propagator.inject(headers, context=context)
 
-    def for_subscriber(self, subscriber: Subscriber) -> Middleware:
+    def for_subscriber(self, subscriber: SubscriberView) -> Middleware:
         return _ConsumeTracing(self, subscriber)
 
-    def for_broker(self, broker: Broker) -> Middleware:
+    def for_broker(self, broker: BrokerView) -> Middleware:
         return _PublishTracing(self, broker)
 
 
@@ -142,7 +138,7 @@ class _ConsumeTracing(Middleware):
 
     __slots__ = ("_base", "_name", "owner", "tracer")
 
-    def __init__(self, owner: TelemetryMiddleware, subscriber: Subscriber) -> None:
+    def __init__(self, owner: TelemetryMiddleware, subscriber: SubscriberView) -> None:
         self.owner = owner
         self.tracer = owner.tracer
         self._name = f"process {subscriber.name}"
@@ -185,7 +181,7 @@ class _PublishTracing(Middleware):
 
     __slots__ = ("_base", "_label", "_names", "owner", "tracer")
 
-    def __init__(self, owner: TelemetryMiddleware, broker: Broker) -> None:
+    def __init__(self, owner: TelemetryMiddleware, broker: BrokerView) -> None:
         self.owner = owner
         self.tracer = owner.tracer
         self._base: dict[str, Any] = {

@@ -11,13 +11,13 @@ import logging
 import weakref
 from collections.abc import Callable, Sequence
 from time import perf_counter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from ..core.ack import AckPolicy
 from ..core.message import Envelope, StreamMessage
-from ..core.middleware import CallNext, Middleware, PublishNext
+from ..core.middleware import BrokerView, CallNext, Middleware, PublishNext, SubscriberView
 from ..observability.labels import (
     REPLY,
     SETTLED_STATUS,
@@ -29,10 +29,6 @@ from ..observability.labels import (
 from .inprocess import InProcessMetrics
 from .multiprocess import ClientMetrics, check_not_merging, multiprocess_mode
 from .series import ConsumeSeries, PublishSeries, Store
-
-if TYPE_CHECKING:
-    from ..core.broker import Broker
-    from ..core.subscriber import Subscriber
 
 logger = logging.getLogger("faststream_fastapi")
 
@@ -120,10 +116,10 @@ class PrometheusMiddleware(Middleware):
         self.destination_label = destination_label
         self.max_destinations = max_destinations
 
-    def for_subscriber(self, subscriber: Subscriber) -> Middleware:
+    def for_subscriber(self, subscriber: SubscriberView) -> Middleware:
         return _SubscriberMetrics(self.metrics, subscriber)
 
-    def for_broker(self, broker: Broker) -> Middleware:
+    def for_broker(self, broker: BrokerView) -> Middleware:
         return _PublishMetrics(self, broker)
 
 
@@ -132,7 +128,7 @@ class _SubscriberMetrics(Middleware):
 
     __slots__ = ("_done", "_series", "store", "sub")
 
-    def __init__(self, store: Store, subscriber: Subscriber) -> None:
+    def __init__(self, store: Store, subscriber: SubscriberView) -> None:
         self.store = store
         self.sub = subscriber
         # Bound on the first message: a pipeline is also built at registration,
@@ -176,7 +172,7 @@ class _PublishMetrics(Middleware):
 
     __slots__ = ("_by_destination", "_by_label", "_kind", "_label", "store")
 
-    def __init__(self, owner: PrometheusMiddleware, broker: Broker) -> None:
+    def __init__(self, owner: PrometheusMiddleware, broker: BrokerView) -> None:
         self.store = owner.metrics
         self._kind = broker_kind(broker)
         self._label = PublishLabels(broker, owner.destination_label, owner.max_destinations)

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import params
 from typing_extensions import Unpack
 
-from ..core.broker import Broker, Registry
+from ..core.broker import Broker
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
-from ..core.options import SubscriberConfig, SubscriberOptions
+from ..core.options import (
+    BrokerConfig,
+    PublisherOptions,
+    PublishOptions,
+    RequestOptions,
+    SubscriberConfig,
+    SubscriberOptions,
+)
 from ..core.paths import PathPattern, has_params
+from ..core.ports import Spec
 from ..core.publisher import Publisher
-from ..core.subscriber import Handler, Spec
+from ..core.registry import Registry
+from ..core.subscriber import Handler
 from ..security.clients import apply
 from ..security.objects import BaseSecurity
 from .descriptor import RABBIT
@@ -97,14 +106,11 @@ class _RabbitDeclarations(Registry):
         exchange: Exchange = None,
         *,
         routing_key: str = "",
-        headers: Mapping[str, str] | None = None,
         persist: bool = False,
         priority: int | None = None,
         expiration: Expiration | None = None,
         mandatory: bool = False,
-        title: str | None = None,
-        description: str | None = None,
-        schema: Any = None,
+        **options: Unpack[PublisherOptions],
     ) -> Publisher:
         """A destination for handlers' return values, or to ``publish`` to directly.
 
@@ -122,9 +128,7 @@ class _RabbitDeclarations(Registry):
             expiration=expiration,
             mandatory=mandatory,
         )
-        return self._add_publisher(
-            spec, headers=headers, title=title, description=description, schema=schema
-        )
+        return self._add_publisher(spec, **options)
 
 
 class RabbitRouter(_RabbitDeclarations):
@@ -160,19 +164,14 @@ class RabbitBroker(_RabbitDeclarations, Broker):
         **connection_options: Any,
     ) -> None:
         client = apply(self.descriptor, url, connection_options, security)
+        config = BrokerConfig(
+            dependencies, middlewares, graceful_timeout, request_timeout, max_message_bytes, logger
+        )
+        transport = RabbitTransport(client.url, prefetch_count=prefetch_count, **client.options)
         Broker.__init__(
-            self,
-            RabbitTransport(client.url, prefetch_count=prefetch_count, **client.options),
-            dependencies=dependencies,
-            middlewares=middlewares,
-            graceful_timeout=graceful_timeout,
-            request_timeout=request_timeout,
-            max_message_bytes=max_message_bytes,
-            logger=logger,
+            self, transport, config, security=security, credentials_warning=client.warning
         )
         self.url = url
-        self.security = security
-        self._credentials_warning = client.warning
 
     def envelope_for(
         self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]
@@ -199,15 +198,13 @@ class RabbitBroker(_RabbitDeclarations, Broker):
         exchange: Exchange = None,
         *,
         routing_key: str = "",
-        headers: Mapping[str, str] | None = None,
-        correlation_id: str | None = None,
-        reply_to: str | None = None,
         message_id: str | None = None,
         priority: int | None = None,
         expiration: Expiration | None = None,
         persist: bool = False,
         mandatory: bool = True,
         timeout: float | None = None,
+        **options: Unpack[PublishOptions],
     ) -> Any:
         """Publish to ``exchange`` (default: the default exchange) with ``routing_key``
         (default: the queue name), waiting for the broker's confirm.
@@ -226,19 +223,12 @@ class RabbitBroker(_RabbitDeclarations, Broker):
             expiration=expiration,
             mandatory=mandatory,
         )
-        options: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
         if message_id is not None:
-            options["message_id"] = message_id
+            extra["message_id"] = message_id
         if timeout is not None:
-            options["timeout"] = timeout
-        return await self.send(
-            message,
-            spec,
-            headers=headers,
-            correlation_id=correlation_id,
-            reply_to=reply_to,
-            options=options,
-        )
+            extra["timeout"] = timeout
+        return await self.send(message, spec, options=extra, **options)
 
     async def request(
         self,
@@ -247,17 +237,13 @@ class RabbitBroker(_RabbitDeclarations, Broker):
         exchange: Exchange = None,
         *,
         routing_key: str = "",
-        headers: Mapping[str, str] | None = None,
-        correlation_id: str | None = None,
         priority: int | None = None,
         expiration: Expiration | None = None,
         persist: bool = False,
-        timeout: float | None = None,
+        **options: Unpack[RequestOptions],
     ) -> StreamMessage:
         """Publish and wait up to ``timeout`` s for the handler's reply (direct reply-to)."""
         spec = _destination(
             queue, exchange, routing_key, persist=persist, priority=priority, expiration=expiration
         )
-        return await self._request(
-            message, spec, timeout=timeout, headers=headers, correlation_id=correlation_id
-        )
+        return await self._request(message, spec, **options)

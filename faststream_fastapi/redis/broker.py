@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import params
 from typing_extensions import Unpack
 
-from ..core.broker import Broker, Registry
+from ..core.broker import Broker
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
-from ..core.options import SubscriberConfig, SubscriberOptions
+from ..core.options import (
+    BrokerConfig,
+    PublisherOptions,
+    PublishOptions,
+    RequestOptions,
+    SubscriberConfig,
+    SubscriberOptions,
+)
 from ..core.paths import PathPattern, has_params
+from ..core.ports import Spec
 from ..core.publisher import Publisher
-from ..core.subscriber import Handler, Spec
+from ..core.registry import Registry
+from ..core.subscriber import Handler
 from ..security.clients import apply
 from ..security.objects import BaseSecurity
 from .descriptor import REDIS
@@ -70,18 +79,9 @@ class _RedisDeclarations(Registry):
         *,
         list: str | ListSub | None = None,
         stream: str | StreamSub | None = None,
-        headers: Mapping[str, str] | None = None,
-        title: str | None = None,
-        description: str | None = None,
-        schema: Any = None,
+        **options: Unpack[PublisherOptions],
     ) -> Publisher:
-        return self._add_publisher(
-            _spec(channel, list, stream),
-            headers=headers,
-            title=title,
-            description=description,
-            schema=schema,
-        )
+        return self._add_publisher(_spec(channel, list, stream), **options)
 
 
 class RedisRouter(_RedisDeclarations):
@@ -105,19 +105,14 @@ class RedisBroker(_RedisDeclarations, Broker):
         **connection_options: Any,
     ) -> None:
         client = apply(self.descriptor, url, connection_options, security)
+        config = BrokerConfig(
+            dependencies, middlewares, graceful_timeout, request_timeout, max_message_bytes, logger
+        )
+        transport = RedisTransport(client.url, **client.options)
         Broker.__init__(
-            self,
-            RedisTransport(client.url, **client.options),
-            dependencies=dependencies,
-            middlewares=middlewares,
-            graceful_timeout=graceful_timeout,
-            request_timeout=request_timeout,
-            max_message_bytes=max_message_bytes,
-            logger=logger,
+            self, transport, config, security=security, credentials_warning=client.warning
         )
         self.url = url
-        self.security = security
-        self._credentials_warning = client.warning
 
     def envelope_for(
         self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]
@@ -140,20 +135,13 @@ class RedisBroker(_RedisDeclarations, Broker):
         *,
         list: str | ListSub | None = None,
         stream: str | StreamSub | None = None,
-        headers: Mapping[str, str] | None = None,
-        correlation_id: str | None = None,
-        reply_to: str | None = None,
         maxlen: int | None = None,
+        **options: Unpack[PublishOptions],
     ) -> Any:
         """Publish to a channel (``PUBLISH``), ``list=`` (``RPUSH``) or ``stream=`` (``XADD``)."""
-        options = {"maxlen": maxlen} if maxlen is not None else None
+        spec = _spec(channel, list, stream)
         return await self.send(
-            message,
-            _spec(channel, list, stream),
-            headers=headers,
-            correlation_id=correlation_id,
-            reply_to=reply_to,
-            options=options,
+            message, spec, options={"maxlen": maxlen} if maxlen is not None else None, **options
         )
 
     async def request(
@@ -163,15 +151,7 @@ class RedisBroker(_RedisDeclarations, Broker):
         *,
         list: str | ListSub | None = None,
         stream: str | StreamSub | None = None,
-        headers: Mapping[str, str] | None = None,
-        correlation_id: str | None = None,
-        timeout: float | None = None,
+        **options: Unpack[RequestOptions],
     ) -> StreamMessage:
         """Publish and wait for the handler's reply (via a private inbox channel)."""
-        return await self._request(
-            message,
-            _spec(channel, list, stream),
-            timeout=timeout,
-            headers=headers,
-            correlation_id=correlation_id,
-        )
+        return await self._request(message, _spec(channel, list, stream), **options)

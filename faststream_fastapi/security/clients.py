@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from ..core.errors import SetupError
@@ -75,7 +75,7 @@ def apply(
             f"{broker}: security= takes an object of faststream_fastapi.security, "
             f"not {type(security).__name__}"
         )
-    client = descriptor.security
+    client = cast(ClientSecurity, descriptor.security)
     applied = client.map(descriptor, url, dict(options), security)
     given = {client.option_key(k) for k in options}
     for key in applied.options:

@@ -1,0 +1,106 @@
+"""What the subscriber and publisher need from the broker above them, as Protocols.
+
+A broker builds its subscribers and publishers and they call back into it
+(send, reply, retry, log). Typed against these Protocols rather than the
+broker class, the modules below the broker never import it: imports point
+down only (``broker`` → ``lifecycle`` → ``sending`` → ``registry`` →
+``publisher`` → ``subscriber`` → ``ports`` → ``middleware``), as
+``tests/core/test_layering.py`` checks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from fastapi import params
+
+from .ack import AckPolicy
+from .message import StreamMessage
+from .middleware import Middleware
+from .transport import Transport
+
+
+class Spec(Protocol):
+    """What a broker facade describes a subscription or destination with."""
+
+    @property
+    def name(self) -> str: ...
+
+    def with_prefix(self, prefix: str) -> Spec: ...
+
+
+class Sender(Protocol):
+    """The root broker as its subscribers and publishers use it while running."""
+
+    @property
+    def testing(self) -> bool: ...
+
+    @property
+    def max_message_bytes(self) -> int | None: ...
+
+    @property
+    def transport(self) -> Transport: ...
+
+    async def send(
+        self,
+        message: Any,
+        spec: Spec,
+        *,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> Any: ...
+
+    def retry_spec(self, spec: Spec, message: StreamMessage) -> Spec: ...
+
+
+class Owner(Protocol):
+    """The broker or router a subscriber or publisher was declared on."""
+
+    @property
+    def default_ack_policy(self) -> AckPolicy: ...
+
+    def root(self) -> Sender: ...
+
+    def all_dependencies(self) -> tuple[params.Depends, ...]: ...
+
+    def all_middlewares(self) -> tuple[Middleware, ...]: ...
+
+
+class SubscriberOwner(Owner, Protocol):
+    """A subscriber's broker: an ``Owner`` that also logs and replies.
+
+    A router is one only once included into a broker, which is where its
+    subscribers move (and the only place they run).
+    """
+
+    @property
+    def logger(self) -> logging.Logger: ...
+
+    async def reply(
+        self,
+        message: StreamMessage,
+        body: Any,
+        *,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+    ) -> None: ...
+
+
+class Outlet(Protocol):
+    """Where a handler's results and dead letters go: a declared publisher."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def publish(
+        self,
+        message: Any = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+        **options: Any,
+    ) -> Any: ...

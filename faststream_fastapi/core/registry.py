@@ -1,0 +1,147 @@
+"""What decorators declare: subscribers and publishers, and the options they share.
+
+A ``Registry`` is a router; a broker is a registry with a transport. Including
+a router gives its subscribers and publishers to the including registry, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+from fastapi import params
+from typing_extensions import Unpack
+
+from .ack import AckPolicy
+from .descriptor import BrokerDescriptor
+from .errors import SetupError
+from .middleware import Middleware
+from .options import PublisherOptions, SubscriberConfig
+from .paths import PathPattern
+from .ports import Sender, Spec
+from .publisher import Publisher
+from .subscriber import Handler, Subscriber, as_handler
+
+
+class Registry:
+    """Subscribers and publishers declared with decorators, plus options they share."""
+
+    #: Default ack policy of this broker's subscribers; facades override it.
+    default_ack_policy = AckPolicy.REJECT_ON_ERROR
+    #: The broker kind these declarations are for; each broker package sets it.
+    descriptor: ClassVar[BrokerDescriptor]
+
+    def __init__(
+        self,
+        *,
+        prefix: str = "",
+        dependencies: Sequence[params.Depends] = (),
+        middlewares: Sequence[Middleware] = (),
+    ) -> None:
+        self.prefix = prefix
+        self.dependencies = tuple(dependencies)
+        self.middlewares = tuple(middlewares)
+        self.subscribers: list[Subscriber] = []
+        self.publishers: list[Publisher] = []
+        self.parent: Registry | None = None
+
+    # -- structure ------------------------------------------------------------
+
+    def root(self) -> Sender:
+        """The broker this registry is included into (itself, for a broker)."""
+        broker = self._top()._as_broker()
+        if broker is None:
+            raise self._not_included()
+        return broker
+
+    def _top(self) -> Registry:
+        node = self
+        while node.parent is not None:
+            node = node.parent
+        return node
+
+    def _as_broker(self) -> Sender | None:
+        """This registry as a broker, or None (a router); brokers return themselves."""
+        return None
+
+    def _not_included(self) -> SetupError:
+        return SetupError(
+            f"{type(self).__name__} is not included in a broker yet; "
+            "call broker.include_router(router) first"
+        )
+
+    def all_dependencies(self) -> tuple[params.Depends, ...]:
+        outer = self.parent.all_dependencies() if self.parent is not None else ()
+        return (*outer, *self.dependencies)
+
+    def all_middlewares(self) -> tuple[Middleware, ...]:
+        outer = self.parent.all_middlewares() if self.parent is not None else ()
+        return (*outer, *self.middlewares)
+
+    def include_router(self, router: Registry, *, prefix: str = "") -> None:
+        """Adopt ``router``'s subscribers and publishers, with ``prefix`` on names.
+
+        Each is moved exactly once: including a router twice is an error.
+        """
+        if router is self:
+            raise SetupError("a router cannot include itself")
+        if router.parent is not None:
+            raise SetupError(f"{router!r} is already included elsewhere")
+        router._check_includable()
+        # ``router.prefix`` was applied when its subscribers were declared.
+        router.parent = self
+        for sub in router.subscribers:
+            if prefix:
+                sub.spec = sub.spec.with_prefix(prefix)
+                sub.pattern = self._pattern_for(sub.spec)
+            # A router's subscribers run only once they reach a broker this way.
+            sub.broker = self  # type: ignore[assignment]
+            sub.rebuild()
+            self.subscribers.append(sub)
+        for pub in router.publishers:
+            if prefix:
+                pub.spec = pub.spec.with_prefix(prefix)
+            pub.owner = self
+            self.publishers.append(pub)
+        router.subscribers = []
+        router.publishers = []
+
+    def _check_includable(self) -> None:
+        """Raise if this registry cannot be included now; brokers refuse while running."""
+        return None
+
+    # -- declarations ----------------------------------------------------------
+
+    def _pattern_for(self, spec: Spec) -> PathPattern | None:
+        """The path pattern of a subscription; facades with ``{name}`` support override."""
+        return None
+
+    def _add_subscriber(
+        self, spec: Spec, config: SubscriberConfig
+    ) -> Callable[[Callable[..., Any]], Handler]:
+        spec = spec.with_prefix(self.prefix) if self.prefix else spec
+
+        def decorator(func: Callable[..., Any]) -> Handler:
+            handler = as_handler(func)
+            sub = Subscriber(
+                self,  # type: ignore[arg-type]  # see ``include_router``
+                spec,
+                handler,
+                config,
+                pattern=self._pattern_for(spec),
+            )
+            handler.subscribers.append(sub)
+            self.subscribers.append(sub)
+            self._on_subscriber_added(sub)
+            return handler
+
+        return decorator
+
+    def _on_subscriber_added(self, sub: Subscriber) -> None:
+        return None
+
+    def _add_publisher(self, spec: Spec, **options: Unpack[PublisherOptions]) -> Publisher:
+        spec = spec.with_prefix(self.prefix) if self.prefix else spec
+        pub = Publisher(self, spec, **options)
+        self.publishers.append(pub)
+        return pub

@@ -1,0 +1,176 @@
+"""Publishing for a broker: envelopes, publish middlewares, replies and requests.
+
+``Sending`` is a registry with a transport to publish through. It holds what
+publishing needs (the transport, the logger, timeouts); ``Lifecycle`` adds
+connecting and consuming on top of it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from . import codec, logs
+from .errors import NotConnectedError
+from .message import CONTENT_TYPE, Envelope, StreamMessage
+from .middleware import Middleware, PublishNext, chain_publish
+from .options import BrokerConfig
+from .ports import Spec
+from .registry import Registry
+from .response import Response
+from .transport import Transport
+
+_id_prefix = uuid.uuid4().hex[:16]
+_id_counter = itertools.count(1)
+
+
+def new_id() -> str:
+    """A unique id: random per process, then a counter (cheaper than uuid4)."""
+    return f"{_id_prefix}{next(_id_counter):08x}"
+
+
+class Sending(Registry):
+    """A registry with a transport: encodes, addresses and sends messages."""
+
+    def __init__(self, transport: Transport, config: BrokerConfig) -> None:
+        super().__init__(dependencies=config.dependencies, middlewares=config.middlewares)
+        self._transport = transport
+        self.logger: logging.Logger = logs.broker_logger(config.logger)
+        self.request_timeout = config.request_timeout
+        #: Default limit of every subscriber's message size (``None``: no limit).
+        self.max_message_bytes = config.max_message_bytes
+        self.testing = False
+        self._send_envelope = self._publish_chain()
+
+    if TYPE_CHECKING:
+        # Found by ``Lifecycle.root``: a broker is always a ``Lifecycle`` too.
+        def root(self) -> Sending: ...
+
+    def _as_broker(self) -> Sending:
+        return self
+
+    @property
+    def transport(self) -> Transport:
+        return self.root()._transport
+
+    def _publish_chain(self) -> PublishNext:
+        """The transport's publish inside the publish middlewares, bound to this broker."""
+        return chain_publish(self._publish_middlewares(), self._transport_publish)
+
+    def _publish_middlewares(self) -> tuple[Middleware, ...]:
+        return tuple(mw.for_broker(self) for mw in self.all_middlewares())
+
+    def _not_started(self) -> str | None:
+        """Why publishing cannot work yet, while a start is retried; None otherwise."""
+        return None
+
+    # -- hooks for facades -----------------------------------------------------
+
+    def envelope_for(
+        self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]
+    ) -> Envelope:
+        """Address an encoded body to ``spec``; facades add their options."""
+        return Envelope(spec.name, body, headers, options=options)
+
+    def retry_spec(self, spec: Spec, message: StreamMessage) -> Spec:
+        """Where a retried ``message`` of a subscription ``spec`` goes; facades override
+        (e.g. a wildcard subscription retries to the message's own subject)."""
+        return spec
+
+    def reply_spec(self, reply_to: str) -> Spec:
+        """The destination a reply-to address names; facades override."""
+        raise NotImplementedError
+
+    # -- sending ---------------------------------------------------------------
+
+    async def send(
+        self,
+        message: Any,
+        spec: Spec,
+        *,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> Any:
+        """Encode ``message``, address it to ``spec`` and publish it through the
+        publish middlewares; ``options`` are the facade's, for its transport."""
+        envelope = self._envelope(message, spec, headers, correlation_id, reply_to, options)
+        return await self.root()._send_envelope(envelope)
+
+    def _envelope(
+        self,
+        message: Any,
+        spec: Spec,
+        headers: Mapping[str, str] | None,
+        correlation_id: str | None,
+        reply_to: str | None,
+        options: dict[str, Any] | None,
+    ) -> Envelope:
+        if isinstance(message, Response):
+            headers = {**message.headers, **(headers or {})}
+            correlation_id = correlation_id or message.correlation_id
+            message = message.body
+        body, content_type = codec.encode(message)
+        hdrs = dict(headers) if headers else {}
+        if content_type is not None and CONTENT_TYPE not in hdrs:
+            hdrs[CONTENT_TYPE] = content_type
+        envelope = self.envelope_for(spec, body, hdrs, dict(options or {}))
+        # Generated only for requests (see ``_request``): a header on every
+        # publish costs the wire and the client's header encoding.
+        envelope.correlation_id = correlation_id
+        envelope.reply_to = reply_to
+        return envelope
+
+    async def _transport_publish(self, envelope: Envelope) -> Any:
+        root = self.root()
+        try:
+            return await root._transport.publish(envelope)
+        except NotConnectedError as exc:
+            reason = root._not_started()
+            if reason is None:
+                raise
+            raise NotConnectedError(
+                f"{type(root).__name__} is not started yet ({reason}); "
+                "publish once broker.ready() is true"
+            ) from exc
+
+    async def reply(
+        self,
+        message: StreamMessage,
+        body: Any,
+        *,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+    ) -> None:
+        assert message.reply_to
+        cid = correlation_id or message.correlation_id
+        envelope = self._envelope(body, self.reply_spec(message.reply_to), headers, cid, None, None)
+        await self.root()._send_envelope(envelope)
+
+    async def _request(
+        self,
+        message: Any,
+        spec: Spec,
+        *,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+    ) -> StreamMessage:
+        """Publish and wait up to ``timeout`` seconds (default: ``request_timeout``)
+        for the reply, through the transport's request/reply."""
+        cid = correlation_id or new_id()
+        envelope = self._envelope(message, spec, headers, cid, None, None)
+        root, wait = self.root(), timeout or self.request_timeout
+
+        async def request(envelope: Envelope) -> StreamMessage:
+            return await root._transport.request(envelope, wait)
+
+        # Through the publish middlewares too: a request is an outgoing message.
+        response: StreamMessage = await chain_publish(root._publish_middlewares(), request)(
+            envelope
+        )
+        return response
