@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
+from ..core.fastapi_compat import app_keyword, included_router
 from . import v2, v3
 from .bindings import Bindings, bindings_for, broker_protocol, channel_addresses
 from .entries import Collected, Entry, Message
@@ -101,7 +102,7 @@ def _stream_routers(app: Any) -> list[Any]:
                 router = route
             if router is not None and router not in found:
                 found.append(router)
-            inner = getattr(route, "original_router", None)
+            inner = included_router(route)
             if inner is not None and id(inner) not in seen:
                 seen.add(id(inner))
                 if _is_registry(getattr(inner, "broker", None)) and inner not in found:
@@ -358,8 +359,11 @@ def _tags(source: Any) -> list[dict[str, Any]]:
 
 
 def _external_docs(source: Any) -> dict[str, Any] | None:
-    for attr in ("external_docs", "openapi_external_docs"):
-        docs = _external(getattr(source, attr, None))
+    for value in (
+        getattr(source, "external_docs", None),
+        app_keyword(source, "openapi_external_docs"),
+    ):
+        docs = _external(value)
         if docs:
             return docs
     return None
