@@ -311,7 +311,7 @@ def _include_mode() -> str:
     APIRouter(dependency_overrides_provider=provider).include_router(copied)
     if told == [provider]:
         return _COPIES
-    raise SetupError(  # pragma: no cover - no supported release gets here
+    raise SetupError(
         "this FastAPI release includes routers in a way faststream_fastapi does not "
         "know, so app.dependency_overrides could not reach subscribers"
     )
