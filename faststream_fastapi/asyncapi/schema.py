@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
+from ..core.fastapi_compat import app_keyword, included_router
 from ..core.spec import Bindings
 from . import v2, v3
 from .entries import Collected, Entry, Message
@@ -102,7 +103,7 @@ def _stream_routers(app: Any) -> list[Any]:
                 router = route
             if router is not None and router not in found:
                 found.append(router)
-            inner = getattr(route, "original_router", None)
+            inner = included_router(route)
             if inner is not None and id(inner) not in seen:
                 seen.add(id(inner))
                 if _is_registry(getattr(inner, "broker", None)) and inner not in found:
@@ -347,8 +348,11 @@ def _tags(source: Any) -> list[dict[str, Any]]:
 
 
 def _external_docs(source: Any) -> dict[str, Any] | None:
-    for attr in ("external_docs", "openapi_external_docs"):
-        docs = _external(getattr(source, attr, None))
+    for value in (
+        getattr(source, "external_docs", None),
+        app_keyword(source, "openapi_external_docs"),
+    ):
+        docs = _external(value)
         if docs:
             return docs
     return None

@@ -22,10 +22,11 @@ from fastapi.routing import APIRoute
 from ..core.backoff import Backoff
 from ..core.broker import Broker
 from ..core.callplan import Overrides
+from ..core.fastapi_compat import IncludeAware
 from ..core.publisher import Publisher
 from ..core.subscriber import Handler
 from ..hooks import call_hook
-from .binding import AppBinding, note_parent
+from .binding import AppBinding
 from .docs import add_docs_routes
 
 B = TypeVar("B", bound=Broker)
@@ -54,7 +55,7 @@ _ROUTER_KEYS = frozenset(
 )
 
 
-class StreamRouter(APIRouter, Generic[B]):
+class StreamRouter(IncludeAware, Generic[B]):
     """Base of ``RedisRouter``, ``NatsRouter``, ...: routes for HTTP and messages."""
 
     broker_class: ClassVar[type[Broker]]
@@ -103,11 +104,9 @@ class StreamRouter(APIRouter, Generic[B]):
                 dependencies=docs_dependencies,
             )
 
-    # FastAPI asks every included router whether it contains the including one;
-    # that question names our parent, which leads to the app's overrides.
-    def _contains_router(self, router: APIRouter, seen: set[int] | None = None) -> bool:
-        note_parent(self.binding, router)
-        return bool(super()._contains_router(router, seen))
+    def included_into(self, provider: Any) -> None:
+        # An app including us, directly or not: its overrides reach our subscribers.
+        self.binding.note_provider(provider)
 
     # -- declarations --------------------------------------------------------------
 
@@ -189,10 +188,10 @@ class StreamRouter(APIRouter, Generic[B]):
             self._after_startup.extend(router._after_startup)
             self._on_shutdown.extend(router._on_shutdown)
             router._after_startup, router._on_shutdown = [], []
-            for route in router._docs_routes:
+            for route in (*router._docs_routes, *router.include_probes):
                 if route in router.routes:
                     router.routes.remove(route)
-            router._docs_routes = []
+            router._docs_routes, router.include_probes = [], []
         super().include_router(router, **kwargs)
 
     # -- lifespan ------------------------------------------------------------------

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from faststream_fastapi import Context, Logger, Response
-from faststream_fastapi.core import callplan
+from faststream_fastapi.core.callplan import tree
 from faststream_fastapi.redis import TestRedisBroker
 from faststream_fastapi.redis.fastapi import RedisRouter
 
@@ -268,13 +268,13 @@ async def test_9_background_tasks_run_after_ack() -> None:
 async def test_10_framework_values_cost_no_threadpool_hop(monkeypatch: pytest.MonkeyPatch) -> None:
     router = RedisRouter()
     hops: list[Any] = []
-    real = callplan.run_in_threadpool
+    real = tree.run_in_threadpool
 
     async def counting(func: Any, *args: Any, **kwargs: Any) -> Any:
         hops.append(func)
         return await real(func, *args, **kwargs)
 
-    monkeypatch.setattr(callplan, "run_in_threadpool", counting)
+    monkeypatch.setattr(tree, "run_in_threadpool", counting)
 
     async def async_dep() -> int:
         return 1

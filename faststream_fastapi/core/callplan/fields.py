@@ -1,0 +1,146 @@
+"""Validation of what a message carries: the body, the headers, the path parts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any
+
+from fastapi import params
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_model
+from pydantic.fields import FieldInfo
+
+from .. import codec
+from ..errors import MessageDecodeError, MessageValidationError
+from ..fastapi_compat import Param
+from ..message import StreamMessage
+
+
+class FieldGroup:
+    """Validates one source (body, headers or path) for all fields at once."""
+
+    def __init__(self, source: str, fields: Sequence[Param], handler: str) -> None:
+        self.source = source
+        self.handler = handler
+        self.names = [f.name for f in fields]
+        self.model: type[BaseModel] | None = None
+        if fields:
+            definitions: dict[str, Any] = {}
+            for f in fields:
+                info: FieldInfo = f.field_info
+                key = f.alias.lower() if source == "headers" else f.alias
+                annotation = annotated(info)
+                default = ... if info.is_required() else info.get_default(call_default_factory=True)
+                definitions[f.name] = (annotation, Field(default, alias=key))
+            self.model = create_model(f"{handler}_{source}", **definitions)
+
+    def validate(self, raw: Mapping[str, Any], into: dict[str, Any]) -> None:
+        if self.model is None:
+            return
+        try:
+            obj = self.model.model_validate(raw)
+        except ValidationError as exc:
+            raise _located(exc, self.source, self.handler) from None
+        for name in self.names:
+            into[name] = getattr(obj, name)
+
+
+def annotated(info: FieldInfo) -> Any:
+    """The field's type with its constraints (``Annotated[int, Gt(0)]``)."""
+    if not info.metadata:
+        return info.annotation
+    return Annotated.__class_getitem__((info.annotation, *info.metadata))  # type: ignore[attr-defined]
+
+
+def _located(exc: ValidationError, source: str, handler: str) -> MessageValidationError:
+    errors: list[dict[str, Any]] = []
+    for e in exc.errors(include_url=False, include_input=False):
+        errors.append({**e, "loc": (source, *e["loc"])})
+    return MessageValidationError(handler, errors)
+
+
+class BodyReader:
+    """Turns the body into the values of the body-taking parameters."""
+
+    def __init__(self, fields: Sequence[Param], handler: str) -> None:
+        self.handler = handler
+        self.whole: str | None = None
+        self.adapter: TypeAdapter[Any] | None = None
+        self.raw_bytes = self.raw_text = False
+        self.group: FieldGroup | None = None
+        self.default: Any = None
+        self.required = True
+        embed = (
+            len(fields) == 1
+            and isinstance(fields[0].field_info, params.Body)
+            and bool(getattr(fields[0].field_info, "embed", False))
+        )
+        if len(fields) == 1 and not embed:
+            f = fields[0]
+            info: FieldInfo = f.field_info
+            self.whole = f.name
+            self.adapter = TypeAdapter(annotated(info))
+            self.raw_bytes = info.annotation is bytes
+            self.raw_text = info.annotation is str
+            self.required = info.is_required()
+            if not self.required:
+                self.default = info.get_default(call_default_factory=True)
+        elif fields:
+            self.group = FieldGroup("body", fields, handler)
+
+    def read(self, message: StreamMessage, into: dict[str, Any]) -> None:
+        body = message.body
+        if self.whole is not None:
+            into[self.whole] = self.read_whole(body, message.content_type)
+        elif self.group is not None and self.group.model is not None:
+            if not body:
+                raw: Any = {}
+            else:
+                raw = _decode(message)
+                if not isinstance(raw, dict):
+                    raise MessageDecodeError(
+                        f"message for {self.handler} must be a JSON object "
+                        f"with keys {', '.join(self.group.names)}"
+                    )
+            self.group.validate(raw, into)
+
+    def read_whole(self, body: bytes, content_type: str | None) -> Any:
+        assert self.adapter is not None
+        if not body and not self.raw_bytes and not self.raw_text:
+            if not self.required:
+                return self.default
+            raise MessageValidationError(
+                self.handler, [{"type": "missing", "loc": ("body",), "msg": "empty body"}]
+            )
+        try:
+            if self.raw_bytes:
+                return body
+            if codec.is_json(content_type):
+                # The core validator directly: TypeAdapter's wrapper costs a call.
+                return self.adapter.validator.validate_json(body)
+            if self.raw_text or codec.is_text(content_type):
+                return self.adapter.validate_python(_text(body))
+            if content_type is None:
+                return self.adapter.validate_python(codec.decode(body, None))
+            return self.adapter.validate_python(body)
+        except ValidationError as exc:
+            if _is_json_syntax_error(exc):
+                raise MessageDecodeError(f"message for {self.handler} is not valid JSON") from None
+            raise _located(exc, "body", self.handler) from None
+
+
+def _is_json_syntax_error(exc: ValidationError) -> bool:
+    return any(e["type"] == "json_invalid" for e in exc.errors(include_input=False))
+
+
+def _text(body: bytes) -> str:
+    try:
+        return body.decode()
+    except UnicodeDecodeError:
+        raise MessageDecodeError("text body is not valid UTF-8") from None
+
+
+def _decode(message: StreamMessage) -> Any:
+    try:
+        return message.decode()
+    except codec.DecodeError as exc:
+        raise MessageDecodeError(str(exc)) from None

@@ -1,0 +1,123 @@
+"""``CallPlan``: a handler and its dependency tree, compiled once at registration."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, ForwardRef
+
+from fastapi import params
+from fastapi.background import BackgroundTasks
+
+from ..errors import SetupError
+from ..fastapi_compat import Analysed, Param, analyse, analyse_override
+from ..message import StreamMessage
+from .env import RunEnv
+from .fast import FastCall, fast_call
+from .fields import BodyReader, FieldGroup
+from .nodes import AGEN, GEN, Node, describe
+from .signature import framework_typed
+from .tree import TreeRunner
+
+Overrides = Mapping[Callable[..., Any], Callable[..., Any]]
+Runner = Callable[[StreamMessage, RunEnv], Awaitable[tuple[Any, BackgroundTasks | None]]]
+
+
+class CallPlan:
+    """The compiled form of one handler and its dependency tree."""
+
+    def __init__(
+        self,
+        call: Callable[..., Any],
+        *,
+        path: str = "",
+        dependencies: Sequence[params.Depends] = (),
+        overrides: Overrides | None = None,
+    ) -> None:
+        self.call = call
+        self.name = describe(call)
+        self.path = path
+        try:
+            analysed = analyse(
+                call, path=path, signature_of=framework_typed(call), dependencies=dependencies
+            )
+        except (AssertionError, TypeError, ValueError, RuntimeError) as exc:
+            raise SetupError(f"handler {self.name} cannot be used: {exc}") from exc
+        self._overrides = dict(overrides or {})
+        data: dict[str, Param] = {}
+        headers: dict[str, Param] = {}
+        path_fields: dict[str, Param] = {}
+        self.needs_request = self.needs_tasks = self.needs_stack = False
+        self.root = self._build(analysed, data, headers, path_fields)
+        self.body = BodyReader(list(data.values()), self.name)
+        self.header_group = FieldGroup("headers", list(headers.values()), self.name)
+        self.path_group = FieldGroup("path", list(path_fields.values()), self.name)
+        self.body_fields = list(data.values())
+        self.header_fields = list(headers.values())
+        #: The straight-line path when the handler's shape allows one (see ``fast_call``).
+        self.fast: FastCall | None = fast_call(self)
+        #: ``await plan.run(message, env)`` -> (result, background tasks or None)
+        self.run: Runner = self.fast.run if self.fast is not None else self._tree_runner().run
+
+    def _tree_runner(self) -> TreeRunner:
+        return TreeRunner(
+            self.root,
+            self.body,
+            self.header_group,
+            self.path_group,
+            needs_tasks=self.needs_tasks,
+            needs_stack=self.needs_stack,
+        )
+
+    def _build(
+        self,
+        analysed: Analysed,
+        data: dict[str, Param],
+        headers: dict[str, Param],
+        path_fields: dict[str, Param],
+    ) -> Node:
+        self._refuse_http_only(analysed)
+        node = Node(analysed)
+        for f in (*analysed.body, *analysed.query):
+            data.setdefault(f.name, f)
+        for f in analysed.headers:
+            headers.setdefault(f.name, f)
+        for f in analysed.path:
+            path_fields.setdefault(f.name, f)
+        self.needs_request |= node.request_name is not None
+        self.needs_tasks |= node.tasks_name is not None
+        self.needs_stack |= node.kind in (AGEN, GEN)
+        for sub in analysed.subs:
+            replacement = self._overrides.get(sub.call)
+            if replacement is not None:
+                sub = analyse_override(sub, replacement, path=self.path)
+            child = self._build(sub, data, headers, path_fields)
+            node.subs.append((sub.name, child))
+        node.seal()
+        return node
+
+    def _refuse_http_only(self, analysed: Analysed) -> None:
+        """Parameters only an HTTP request can fill fail at registration."""
+        where = describe(analysed.call)
+        if analysed.websocket_name:
+            raise SetupError(
+                f"handler {self.name}: parameter {analysed.websocket_name!r} of "
+                f"{where} asks for a WebSocket, which a message does not have"
+            )
+        if analysed.cookies:
+            raise SetupError(
+                f"handler {self.name}: parameter {analysed.cookies[0].name!r} of "
+                f"{where} is a Cookie, which a message does not have"
+            )
+        for f in analysed.body:
+            if isinstance(f.field_info, params.Form | params.File):
+                raise SetupError(
+                    f"handler {self.name}: parameter {f.name!r} of {where} is a form field; "
+                    "messages carry a body, not a form"
+                )
+        for f in (*analysed.body, *analysed.query, *analysed.headers):
+            if isinstance(f.field_info.annotation, ForwardRef | str):
+                raise SetupError(
+                    f"handler {self.name}: the annotation of parameter {f.name!r} of {where} "
+                    f"({f.field_info.annotation!r}) cannot be resolved; define the names it "
+                    "uses at module level"
+                )
