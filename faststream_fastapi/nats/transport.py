@@ -20,7 +20,7 @@ from nats.js import JetStreamContext, api
 from ..core import redact
 from ..core.errors import NotConnectedError, PublishError
 from ..core.inflight import InFlight
-from ..core.message import REPLY_TO, Deliver, Envelope, Settler, StreamMessage
+from ..core.message import REPLY_TO, Deliver, Envelope, Settlement, Settler, StreamMessage
 from ..core.transport import Consumption, Transport
 from .specs import JStream, NatsSub, subject_matches
 
@@ -45,7 +45,7 @@ _RETRY_DELAY = 1.0
 _STOP_WAIT = 1.0
 
 
-class _JsSettler(Settler):
+class _JsSettler(Settler[StreamMessage]):
     """JetStream explicit acks: ack, ``nak`` (redeliver now), ``term`` (never again)."""
 
     __slots__ = ("_msg",)
@@ -53,14 +53,13 @@ class _JsSettler(Settler):
     def __init__(self, msg: Msg) -> None:
         self._msg = msg
 
-    async def ack(self) -> None:
-        await self._msg.ack()
-
-    async def nack(self) -> None:
-        await self._msg.nak()
-
-    async def reject(self) -> None:
-        await self._msg.term()
+    async def settle(self, message: StreamMessage, settlement: Settlement) -> None:
+        if settlement == "ack":
+            await self._msg.ack()
+        elif settlement == "nack":
+            await self._msg.nak()
+        else:
+            await self._msg.term()
 
 
 class _Push(Consumption):

@@ -33,7 +33,15 @@ from aiormq.abc import DeliveredMessage
 
 from ..core.errors import NotConnectedError, PublishError, SetupError
 from ..core.inflight import InFlight
-from ..core.message import CONTENT_TYPE, Deliver, Envelope, Settler, StreamMessage
+from ..core.message import (
+    CONTENT_TYPE,
+    NO_SETTLER,
+    Deliver,
+    Envelope,
+    Settlement,
+    Settler,
+    StreamMessage,
+)
 from ..core.transport import Consumption, Transport
 from .specs import RabbitExchange, Subscription
 
@@ -49,7 +57,7 @@ _PUBLISH_TIMEOUT = 30.0
 _GONE = (AMQPError, ChannelInvalidStateError, ConnectionError)
 
 
-class _Settler(Settler):
+class _Settler(Settler[StreamMessage]):
     """ack, nack (requeue) and reject (drop or dead-letter) on the delivery's channel,
     or through ``incoming`` once the handler has seen it (``message.raw``): that one
     settles only once, whoever asks."""
@@ -62,24 +70,21 @@ class _Settler(Settler):
         self.incoming: AbstractIncomingMessage | None = None
 
     # A settle on a channel lost meanwhile fails; RabbitMQ redelivers anyway.
-    async def ack(self) -> None:
+    async def settle(self, message: StreamMessage, settlement: Settlement) -> None:
+        incoming = self.incoming
         with contextlib.suppress(*_GONE):
-            if self.incoming is not None:
-                await self.incoming.ack()
-            else:
-                await self._channel.basic_ack(self._tag)
-
-    async def nack(self) -> None:
-        with contextlib.suppress(*_GONE):
-            if self.incoming is not None:
-                await self.incoming.nack(requeue=True)
-            else:
-                await self._channel.basic_nack(self._tag, requeue=True)
-
-    async def reject(self) -> None:
-        with contextlib.suppress(*_GONE):
-            if self.incoming is not None:
-                await self.incoming.reject(requeue=False)
+            if settlement == "ack":
+                if incoming is not None:
+                    await incoming.ack()
+                else:
+                    await self._channel.basic_ack(self._tag)
+            elif settlement == "nack":
+                if incoming is not None:
+                    await incoming.nack(requeue=True)
+                else:
+                    await self._channel.basic_nack(self._tag, requeue=True)
+            elif incoming is not None:
+                await incoming.reject(requeue=False)
             else:
                 await self._channel.basic_reject(self._tag, requeue=False)
 
@@ -105,8 +110,8 @@ class _Delivery(StreamMessage):
         if isinstance(raw, DeliveredMessage):
             raw = aio_pika.IncomingMessage(raw, no_ack=self.settled is not None)
             _RAW.__set__(self, raw)
-            if isinstance(self._settler, _Settler):
-                self._settler.incoming = raw
+            if isinstance(self.settler, _Settler):
+                self.settler.incoming = raw
         return cast(AbstractIncomingMessage, raw)
 
     @raw.setter
@@ -120,7 +125,7 @@ def _message(
     props: Any,
     routing_key: str | None,
     raw: Any,
-    settler: Settler,
+    settler: Settler[Any],
 ) -> StreamMessage:
     """``props``: AMQP properties, as aiormq's ``header.properties`` or aio-pika's message."""
     headers = props.headers
@@ -374,7 +379,7 @@ class RabbitTransport(Transport):
         waiter = self._waiters.get(raw.correlation_id or "")
         if waiter is not None and not waiter.done():
             waiter.set_result(
-                _message(StreamMessage, raw.body, raw, raw.routing_key, raw, Settler())
+                _message(StreamMessage, raw.body, raw, raw.routing_key, raw, NO_SETTLER)
             )
 
     # -- consuming ----------------------------------------------------------------
