@@ -27,8 +27,9 @@ class Settler(Generic[M]):
     One settler may serve one delivery (it holds the broker's handle) or all of
     a consumer's (it reads what it needs from the message it is given). It is
     called once per message, after ``message.settled`` was set: the message
-    makes settling idempotent. The default settles nothing (in memory, core NATS,
-    Redis pub/sub and lists).
+    makes settling idempotent. The base class settles nothing, asynchronously;
+    ``NO_SETTLER`` is for deliveries with nothing to tell a broker (in memory,
+    core NATS, Redis pub/sub and lists).
     """
 
     __slots__ = ()
@@ -48,7 +49,16 @@ class Settler(Generic[M]):
         await self.settle(message, "ack")
 
 
-NO_SETTLER: Settler[Any] = Settler()
+class _NoSettler(Settler[Any]):
+    """Nothing to tell a broker: every settlement is done on the spot."""
+
+    __slots__ = ()
+
+    def settle_now(self, message: Any, settlement: Settlement) -> bool:
+        return True
+
+
+NO_SETTLER: Settler[Any] = _NoSettler()
 
 #: Shared and read-only: most messages have no path parameters, and one empty
 #: mapping per message is garbage the collector has to visit.
