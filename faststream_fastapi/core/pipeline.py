@@ -15,7 +15,8 @@ present only when the subscriber needs it:
    tasks handed to the subscriber;
 7. settlement by the policy's rule after success; on failure, the failure
    stage: log (never the payload), retry or dead-letter, else settle by the
-   rule, and under a test broker raise the error on to ``publish``.
+   rule, and under a test broker raise the error on to ``publish``. A
+   ``CancelledError`` that is not the subscriber's own stop is such a failure.
 
 The common shape (no middlewares, size limit, path parameters or settlement
 on receipt, and a handler the call plan runs straight-line, ``plan.fast``)
@@ -26,6 +27,7 @@ raising under a test broker are plugged into it without a per-message check.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
     from .middleware import Middleware
     from .subscriber import Subscriber
 
-Failed = Callable[[StreamMessage, Exception], Awaitable[None]]
+Failed = Callable[[StreamMessage, BaseException], Awaitable[None]]
 PublishResult = Callable[[StreamMessage, Any], Awaitable[None]]
 
 
@@ -83,7 +85,7 @@ def _straight(
     record: Callable[[StreamMessage], None] | None,
 ) -> Deliver:
     """The common shape: ``FastCall.run`` and the settlement inlined in one coroutine."""
-    binding = sub.binding
+    binding, foreign = sub.binding, _foreign(sub)
     set_message, reset_message = current_message.set, current_message.reset
     arguments, deps, handler = fast.arguments, fast.deps, fast.call
     if record is not None:
@@ -113,6 +115,10 @@ def _straight(
                 await message.settle(settlement)
         except Exception as exc:
             await failed(message, exc)
+        except BaseException as exc:
+            if not foreign(exc):
+                raise
+            await failed(message, exc)
         finally:
             reset_message(token)
 
@@ -125,7 +131,7 @@ def _staged(
     """Any other shape: the stages it has around ``body`` (middlewares and the call)."""
     match = sub.pattern.match if sub.pattern is not None and sub.pattern.names else None
     receipt = rule.receipt is not None
-    settlement = rule.success
+    settlement, foreign = rule.success, _foreign(sub)
     set_message, reset_message = current_message.set, current_message.reset
 
     async def deliver(message: StreamMessage) -> None:
@@ -146,6 +152,10 @@ def _staged(
                 if settlement is not None and not message.settle_now(settlement):
                     await message.settle(settlement)
             except Exception as exc:
+                await failed(message, exc)
+            except BaseException as exc:
+                if not foreign(exc):
+                    raise
                 await failed(message, exc)
         finally:
             reset_message(token)
@@ -224,7 +234,7 @@ def _failure_stage(sub: Subscriber, rule: Rule, *, raise_failures: bool) -> Fail
     """Log a failure (without the payload), then retry, dead-letter or settle it by
     ``rule``; with ``raise_failures`` (a test broker) raise it on unless republished."""
 
-    async def failed(message: StreamMessage, exc: Exception) -> None:
+    async def failed(message: StreamMessage, exc: BaseException) -> None:
         logger = sub.broker.logger
         invalid = isinstance(exc, MessageDecodeError | MessageValidationError)
         if invalid:
@@ -251,6 +261,28 @@ def _failure_stage(sub: Subscriber, rule: Rule, *, raise_failures: bool) -> Fail
             raise exc
 
     return failed
+
+
+def _foreign(sub: Subscriber) -> Callable[[BaseException], bool]:
+    """Whether a ``BaseException`` out of the handler is a failure like any other.
+
+    Only the subscriber's own stop (or a cancellation of the task the delivery
+    runs in, seen where Python tells, 3.11+) may end a consume loop: any other
+    ``CancelledError`` (the handler awaited something someone else cancelled)
+    is settled by the ack policy and the loop goes on. ``KeyboardInterrupt``,
+    ``SystemExit`` and ``GeneratorExit`` always go on up.
+    """
+
+    def foreign(exc: BaseException) -> bool:
+        if not isinstance(exc, asyncio.CancelledError):
+            return not isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit)
+        if sub.stopping:
+            return False
+        task = asyncio.current_task()
+        cancelling = getattr(task, "cancelling", None)  # Python 3.11+
+        return not (cancelling is not None and cancelling())
+
+    return foreign
 
 
 def _size(body: Any) -> int:

@@ -18,7 +18,9 @@ ERROR_HEADER = "x-error"
 _NOT_COPIED = frozenset({"nats-msg-id", "reply_to", "correlation_id"})
 
 
-async def redirect(sub: Subscriber, message: StreamMessage, exc: Exception, *, retry: bool) -> bool:
+async def redirect(
+    sub: Subscriber, message: StreamMessage, exc: BaseException, *, retry: bool
+) -> bool:
     """Republish a copy of a failed message (a retry, else to the dead letter),
     then ack the original.
 

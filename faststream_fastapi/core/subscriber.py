@@ -97,6 +97,9 @@ class Subscriber:
         self.background = Background(self)
         #: What the transport calls per message; compiled at ``start``.
         self.deliver: Deliver | None = None
+        #: True from ``stop`` on: a ``CancelledError`` in a handler is then ours,
+        #: and ends the delivery instead of failing the message.
+        self.stopping = False
         # Built now so a broken signature fails at registration.
         self.plan = self._compile(None)
         self._middlewares = self._bind_middlewares()
@@ -145,6 +148,7 @@ class Subscriber:
 
     async def start(self) -> None:
         root = self.broker.root()
+        self.stopping = False
         self._middlewares = self._bind_middlewares()
         limit = (
             self.max_message_bytes if self.max_message_bytes is not None else root.max_message_bytes
@@ -160,6 +164,7 @@ class Subscriber:
         """Stop consuming; handlers in flight get ``timeout`` seconds (``None``: no
         limit) to finish, then are cancelled. Returns how many were cancelled."""
         consumption, self.consumption = self.consumption, None
+        self.stopping = True
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         cancelled = 0
