@@ -85,7 +85,7 @@ def _straight(
     record: Callable[[StreamMessage], None] | None,
 ) -> Deliver:
     """The common shape: ``FastCall.run`` and the settlement inlined in one coroutine."""
-    binding, foreign = sub.binding, _foreign(sub)
+    binding, failure = sub.binding, _is_failure(sub)
     set_message, reset_message = current_message.set, current_message.reset
     arguments, deps, handler = fast.arguments, fast.deps, fast.call
     if record is not None:
@@ -113,10 +113,8 @@ def _straight(
                     await publish(message, result)
             if settlement is not None and not message.settle_now(settlement):
                 await message.settle(settlement)
-        except Exception as exc:
-            await failed(message, exc)
         except BaseException as exc:
-            if not foreign(exc):
+            if not failure(exc):
                 raise
             await failed(message, exc)
         finally:
@@ -131,7 +129,7 @@ def _staged(
     """Any other shape: the stages it has around ``body`` (middlewares and the call)."""
     match = sub.pattern.match if sub.pattern is not None and sub.pattern.names else None
     receipt = rule.receipt is not None
-    settlement, foreign = rule.success, _foreign(sub)
+    settlement, failure = rule.success, _is_failure(sub)
     set_message, reset_message = current_message.set, current_message.reset
 
     async def deliver(message: StreamMessage) -> None:
@@ -151,10 +149,8 @@ def _staged(
                 await body(message)
                 if settlement is not None and not message.settle_now(settlement):
                     await message.settle(settlement)
-            except Exception as exc:
-                await failed(message, exc)
             except BaseException as exc:
-                if not foreign(exc):
+                if not failure(exc):
                     raise
                 await failed(message, exc)
         finally:
@@ -263,9 +259,10 @@ def _failure_stage(sub: Subscriber, rule: Rule, *, raise_failures: bool) -> Fail
     return failed
 
 
-def _foreign(sub: Subscriber) -> Callable[[BaseException], bool]:
-    """Whether a ``BaseException`` out of the handler is a failure like any other.
+def _is_failure(sub: Subscriber) -> Callable[[BaseException], bool]:
+    """Whether what the pipeline raised is a failure to settle (else it goes on up).
 
+    Every ``Exception`` is.
     Only the subscriber's own stop (or a cancellation of the task the delivery
     runs in, seen where Python tells, 3.11+) may end a consume loop: any other
     ``CancelledError`` (the handler awaited something someone else cancelled)
@@ -273,7 +270,9 @@ def _foreign(sub: Subscriber) -> Callable[[BaseException], bool]:
     ``SystemExit`` and ``GeneratorExit`` always go on up.
     """
 
-    def foreign(exc: BaseException) -> bool:
+    def failure(exc: BaseException) -> bool:
+        if isinstance(exc, Exception):
+            return True
         if not isinstance(exc, asyncio.CancelledError):
             return not isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit)
         if sub.stopping:
@@ -282,7 +281,7 @@ def _foreign(sub: Subscriber) -> Callable[[BaseException], bool]:
         cancelling = getattr(task, "cancelling", None)  # Python 3.11+
         return not (cancelling is not None and cancelling())
 
-    return foreign
+    return failure
 
 
 def _size(body: Any) -> int:
