@@ -16,7 +16,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from ..core.message import Deliver, Settler
+from ..core.message import Deliver, Settlement, Settler
 from ..core.transport import Consumption
 from .message import KafkaMessage, batch_message
 from .specs import KafkaTopic
@@ -28,8 +28,11 @@ logger = logging.getLogger("faststream_fastapi")
 _RETRY_DELAY = 1.0
 
 
-class Offsets:
-    """Per-partition settlement state of one consumer."""
+class Offsets(Settler[KafkaMessage]):
+    """Per-partition settlement state of one consumer: the settler of its records.
+
+    Settling a record is bookkeeping only (``settle_now``); the done offsets are
+    committed by the loop after each fetched batch."""
 
     __slots__ = ("commits", "done", "rewound", "source")
 
@@ -39,7 +42,28 @@ class Offsets:
         self.done: dict[Position, int] = {}
         self.rewound: dict[Position, int] = {}
 
-    def settle(self, position: Position, first: int, last: int, requeue: bool) -> None:
+    def settle_now(self, message: KafkaMessage, settlement: Settlement) -> bool:
+        # Without commits (no group, or auto-commit) only a nack (a seek back) matters.
+        if settlement == "nack" or self.commits:
+            self.mark(
+                (message.topic, message.partition),
+                message.offset,
+                message.offset,
+                settlement == "nack",
+            )
+        return True
+
+    async def settle(self, message: KafkaMessage, settlement: Settlement) -> None:
+        self.settle_now(message, settlement)
+
+    async def ack_first(self, message: KafkaMessage) -> None:
+        """In a group, the offset is committed now, not with the fetched batch."""
+        self.settle_now(message, "ack")
+        if self.commits:
+            await self.commit_now()
+
+    def mark(self, position: Position, first: int, last: int, requeue: bool) -> None:
+        """Records ``first``..``last`` of a partition settled: done, or sought back to."""
         if requeue:
             if first < self.rewound.get(position, first + 1):
                 self.rewound[position] = first
@@ -64,7 +88,9 @@ class Offsets:
             logger.warning("offset commit before the handler failed: %s", exc)
 
 
-class _BatchSettler(Settler):
+class _BatchSettler(Settler[KafkaMessage]):
+    """Settles a batch message: each partition's span of records, in the offset book."""
+
     __slots__ = ("_offsets", "_spans")
 
     def __init__(self, offsets: Offsets, items: Sequence[KafkaMessage]) -> None:
@@ -76,18 +102,18 @@ class _BatchSettler(Settler):
             spans[key] = (min(first, m.offset), max(last, m.offset))
         self._spans = spans
 
-    def _settle(self, requeue: bool) -> None:
+    def settle_now(self, message: KafkaMessage, settlement: Settlement) -> bool:
         for position, (first, last) in self._spans.items():
-            self._offsets.settle(position, first, last, requeue)
+            self._offsets.mark(position, first, last, settlement == "nack")
+        return True
 
-    async def ack(self) -> None:
-        self._settle(False)
+    async def settle(self, message: KafkaMessage, settlement: Settlement) -> None:
+        self.settle_now(message, settlement)
 
-    async def reject(self) -> None:
-        self._settle(False)
-
-    async def nack(self) -> None:
-        self._settle(True)
+    async def ack_first(self, message: KafkaMessage) -> None:
+        self.settle_now(message, "ack")
+        if self._offsets.commits:
+            await self._offsets.commit_now()
 
 
 class RecordSource(abc.ABC):

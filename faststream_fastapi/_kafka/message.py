@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import pydantic_core
 
@@ -16,24 +16,11 @@ from ..core.message import (
     NO_PATH,
     NO_SETTLER,
     REPLY_TO,
-    Settlement,
     Settler,
     StreamMessage,
 )
 
 RawHeaders = Sequence[tuple[str, bytes | None]] | None
-
-
-class OffsetBook(Protocol):
-    """Where a record's settlement goes (``consume.Offsets``)."""
-
-    #: False when nothing is committed (no group, or auto-commit): then only a
-    #: ``nack`` (a seek back) needs telling.
-    commits: bool
-
-    async def commit_now(self) -> None: ...
-
-    def settle(self, position: tuple[str, int], first: int, last: int, requeue: bool) -> None: ...
 
 
 class KafkaMessage(StreamMessage):
@@ -48,7 +35,7 @@ class KafkaMessage(StreamMessage):
     from the record when asked: most handlers never do.
     """
 
-    __slots__ = ("_key", "_offsets", "_timestamp", "batch", "offset", "partition", "topic")
+    __slots__ = ("_key", "_timestamp", "batch", "offset", "partition", "topic")
 
     topic: str
     partition: int
@@ -56,7 +43,6 @@ class KafkaMessage(StreamMessage):
     batch: list[KafkaMessage] | None
     _key: bytes | None
     _timestamp: int | None
-    _offsets: OffsetBook | None
 
     def __new__(
         cls,
@@ -69,16 +55,15 @@ class KafkaMessage(StreamMessage):
         key: bytes | None = None,
         timestamp: int | None = None,
         raw: Any = None,
-        settler: Settler = NO_SETTLER,
+        settler: Settler[Any] = NO_SETTLER,
         batch: list[KafkaMessage] | None = None,
         lowered: bool = False,
     ) -> KafkaMessage:
         # ``lowered``: the keys are lower-case already (``decode_headers``).
         data = dict(headers or {}) if lowered else Headers(headers)._data
-        self = cls.from_record(body, data, topic, partition, offset, raw, None)
+        self = cls.from_record(body, data, topic, partition, offset, raw, settler)
         self._key = key
         self._timestamp = timestamp
-        self._settler = settler
         self.batch = batch
         return self
 
@@ -94,12 +79,12 @@ class KafkaMessage(StreamMessage):
         partition: int,
         offset: int,
         raw: Any,
-        offsets: OffsetBook | None,
+        settler: Settler[Any],
     ) -> KafkaMessage:
         """A record as a message, built for the hot path (every slot stored
         right here): Kafka's ``(name, bytes)`` header pairs decoded
         (a dict is taken as decoded already), the ``Headers`` view left for a
-        first look, settled straight into ``offsets`` (no settler per record).
+        first look, settled by the consumer's one ``settler`` (its offset book).
 
         ``key`` and ``timestamp`` are left to the class: a client's subclass reads
         them from ``raw``; ``KafkaMessage(...)`` stores the ones it is given."""
@@ -114,11 +99,10 @@ class KafkaMessage(StreamMessage):
         self.path = NO_PATH
         self.raw = raw
         self.settled = None
-        self._settler = NO_SETTLER
+        self.settler = settler
         self._decoded = _UNSET
         self.partition = partition
         self.offset = offset
-        self._offsets = offsets
         self.batch = None
         return self
 
@@ -135,38 +119,6 @@ class KafkaMessage(StreamMessage):
     def message_id(self) -> str | None:  # type: ignore[override]
         """``topic:partition:offset``, made when asked: most messages never are."""
         return f"{self.topic}:{self.partition}:{self.offset}" if self.offset >= 0 else None
-
-    def settle_now(self, settlement: Settlement) -> bool:
-        """Settle without awaiting when it is only offset bookkeeping (see ``StreamMessage``)."""
-        offsets = self._offsets
-        if offsets is None:
-            return False
-        if self.settled is None:
-            self.settled = settlement
-            if settlement == "nack" or offsets.commits:
-                offsets.settle(
-                    (self.topic, self.partition), self.offset, self.offset, settlement == "nack"
-                )
-        return True
-
-    async def ack(self) -> None:
-        if not self.settle_now("ack"):
-            await super().ack()
-
-    async def ack_unbatched(self) -> None:
-        """In a group, the offset is committed now, not with the fetched batch."""
-        if not self.settle_now("ack"):
-            await super().ack()
-        elif self._offsets is not None and self._offsets.commits:
-            await self._offsets.commit_now()
-
-    async def reject(self) -> None:
-        if not self.settle_now("reject"):
-            await super().reject()
-
-    async def nack(self) -> None:
-        if not self.settle_now("nack"):
-            await super().nack()
 
     def __repr__(self) -> str:
         return (
@@ -207,7 +159,7 @@ def as_key(key: bytes | str | None) -> bytes | None:
     return key.encode() if isinstance(key, str) else key
 
 
-def batch_message(items: list[KafkaMessage], settler: Settler) -> KafkaMessage:
+def batch_message(items: list[KafkaMessage], settler: Settler[Any]) -> KafkaMessage:
     """One message whose body is the JSON array of the items' decoded bodies.
 
     JSON items are spliced in as they are (no decode and re-encode); others

@@ -1,7 +1,8 @@
-"""When a delivery is acknowledged, and what happens to it on failure."""
+"""When a delivery is acknowledged, and what happens to it on failure: one table."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 
 from .errors import MessageDecodeError, MessageValidationError
@@ -9,7 +10,7 @@ from .message import Settlement
 
 
 class AckPolicy(str, Enum):
-    """Per-subscriber settlement rule.
+    """Per-subscriber settlement rule (see ``RULES``).
 
     Malformed or invalid messages are always rejected (never requeued), except
     under ``MANUAL`` (the handler never ran, so nothing is settled) and
@@ -28,22 +29,45 @@ class AckPolicy(str, Enum):
     MANUAL = "manual"
 
 
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """What one policy settles a message with, per outcome (``None``: nothing)."""
+
+    #: On receipt, before the handler runs.
+    receipt: Settlement | None
+    #: After the handler returned.
+    success: Settlement | None
+    #: After the handler (or a middleware, or the size guard) raised.
+    error: Settlement | None
+    #: After the message proved malformed or invalid (another try fails the same way).
+    invalid: Settlement | None
+    #: Whether a failure may be republished (``max_retries``, ``dead_letter``) and
+    #: the original acked instead; never when the handler or receipt settles.
+    redirects: bool
+
+    def after(self, error: BaseException | None) -> Settlement | None:
+        """The settlement once the pipeline ended, having raised ``error`` (or not)."""
+        if error is None:
+            return self.success
+        if isinstance(error, (MessageDecodeError, MessageValidationError)):
+            return self.invalid
+        return self.error
+
+
+#: The settlement rules: one row per policy, one column per outcome. A new policy is a new row.
+RULES: dict[AckPolicy, Rule] = {
+    AckPolicy.ACK_FIRST: Rule("ack", None, None, None, redirects=False),
+    AckPolicy.ACK: Rule(None, "ack", "ack", "reject", redirects=True),
+    AckPolicy.REJECT_ON_ERROR: Rule(None, "ack", "reject", "reject", redirects=True),
+    AckPolicy.NACK_ON_ERROR: Rule(None, "ack", "nack", "reject", redirects=True),
+    AckPolicy.MANUAL: Rule(None, None, None, None, redirects=False),
+}
+
+
 def settlement_after(policy: AckPolicy, error: BaseException | None) -> Settlement | None:
     """How a subscriber settles a message once its pipeline ended, ``None`` for not at all.
 
     ``error`` is what the pipeline raised. A settlement made earlier (``ACK_FIRST``,
     or the handler's own ``message.ack()``) wins: settling is idempotent.
     """
-    if policy is AckPolicy.MANUAL:
-        return None
-    if error is None:
-        return "ack"
-    if isinstance(error, (MessageDecodeError, MessageValidationError)):
-        return "reject"
-    if policy is AckPolicy.NACK_ON_ERROR:
-        return "nack"
-    if policy is AckPolicy.REJECT_ON_ERROR:
-        return "reject"
-    if policy is AckPolicy.ACK:
-        return "ack"
-    return None  # ACK_FIRST: acknowledged on receipt
+    return RULES[policy].after(error)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from . import codec
 from .headers import Headers
@@ -18,22 +18,47 @@ REPLY_TO = "reply_to"
 MESSAGE_ID = "message_id"
 
 
-class Settler:
-    """How a transport acknowledges one delivery. The default settles nothing."""
+M = TypeVar("M", bound="StreamMessage")
+
+
+class Settler(Generic[M]):
+    """How a transport settles its deliveries: the one way every transport does it.
+
+    One settler may serve one delivery (it holds the broker's handle) or all of
+    a consumer's (it reads what it needs from the message it is given). It is
+    called once per message, after ``message.settled`` was set: the message
+    makes settling idempotent. The base class settles nothing, asynchronously;
+    ``NO_SETTLER`` is for deliveries with nothing to tell a broker (in memory,
+    core NATS, Redis pub/sub and lists).
+    """
 
     __slots__ = ()
 
-    async def ack(self) -> None:
+    def settle_now(self, message: M, settlement: Settlement) -> bool:
+        """Settle without a round trip, when it is only bookkeeping (Kafka offsets,
+        a Redis stream group's batched ``XACK``). False: nothing was done, ``settle``
+        must be awaited."""
+        return False
+
+    async def settle(self, message: M, settlement: Settlement) -> None:
         return None
 
-    async def nack(self) -> None:
-        return None
+    async def ack_first(self, message: M) -> None:
+        """Acknowledge before the handler runs (``AckPolicy.ACK_FIRST``): the broker
+        has the ack when this returns, even where acks are otherwise batched."""
+        await self.settle(message, "ack")
 
-    async def reject(self) -> None:
-        return None
+
+class _NoSettler(Settler[Any]):
+    """Nothing to tell a broker: every settlement is done on the spot."""
+
+    __slots__ = ()
+
+    def settle_now(self, message: Any, settlement: Settlement) -> bool:
+        return True
 
 
-NO_SETTLER = Settler()
+NO_SETTLER: Settler[Any] = _NoSettler()
 
 #: Shared and read-only: most messages have no path parameters, and one empty
 #: mapping per message is garbage the collector has to visit.
@@ -49,7 +74,6 @@ class StreamMessage:
     __slots__ = (
         "_decoded",
         "_headers",
-        "_settler",
         "body",
         "content_type",
         "correlation_id",
@@ -59,6 +83,7 @@ class StreamMessage:
         "raw",
         "reply_to",
         "settled",
+        "settler",
     )
 
     def __init__(
@@ -72,7 +97,7 @@ class StreamMessage:
         message_id: str | None = None,
         content_type: str | None = None,
         raw: Any = None,
-        settler: Settler = NO_SETTLER,
+        settler: Settler[Any] = NO_SETTLER,
     ) -> None:
         self.body = body
         hdrs = headers if isinstance(headers, Headers) else Headers(headers)
@@ -87,7 +112,8 @@ class StreamMessage:
         self.path: Mapping[str, str] = NO_PATH
         self.raw = raw
         self.settled: Settlement | None = None
-        self._settler = settler
+        #: How the transport settles this delivery (see ``Settler``).
+        self.settler = settler
         self._decoded: Any = _UNSET
 
     @property
@@ -113,33 +139,38 @@ class StreamMessage:
         return self._decoded
 
     def settle_now(self, settlement: Settlement) -> bool:
-        """Settle without a round trip when the transport allows (Kafka: offset
-        bookkeeping). False: nothing was done, await ``ack()``/``nack()``/``reject()``."""
-        return False
+        """Settle without awaiting where the settler allows it (bookkeeping only);
+        True also when already settled. False: await ``ack()``/``nack()``/``reject()``."""
+        if self.settled is None:
+            if not self.settler.settle_now(self, settlement):
+                return False
+            self.settled = settlement
+        return True
+
+    async def settle(self, settlement: Settlement) -> None:
+        """``ack()``, ``nack()`` or ``reject()`` by name; the first settlement wins."""
+        if self.settled is None:
+            self.settled = settlement
+            if self.settler is not NO_SETTLER:
+                await self.settler.settle(self, settlement)
 
     async def ack(self) -> None:
         if self.settled is None:
             self.settled = "ack"
-            if self._settler is not NO_SETTLER:
-                await self._settler.ack()
-
-    async def ack_unbatched(self) -> None:
-        """Acknowledge on its own, not with a batch: the broker has it when this
-        returns (``AckPolicy.ACK_FIRST`` relies on it). Most transports send
-        every ack that way; a Redis stream group batches ``ack()``."""
-        await self.ack()
+            if self.settler is not NO_SETTLER:
+                await self.settler.settle(self, "ack")
 
     async def nack(self) -> None:
         if self.settled is None:
             self.settled = "nack"
-            if self._settler is not NO_SETTLER:
-                await self._settler.nack()
+            if self.settler is not NO_SETTLER:
+                await self.settler.settle(self, "nack")
 
     async def reject(self) -> None:
         if self.settled is None:
             self.settled = "reject"
-            if self._settler is not NO_SETTLER:
-                await self._settler.reject()
+            if self.settler is not NO_SETTLER:
+                await self.settler.settle(self, "reject")
 
     def __repr__(self) -> str:
         return (

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fastapi import params
 
@@ -20,6 +20,9 @@ from .ack import AckPolicy
 from .message import StreamMessage
 from .middleware import Middleware
 from .transport import Transport
+
+if TYPE_CHECKING:
+    from .callplan import Overrides
 
 
 class Spec(Protocol):
@@ -104,3 +107,17 @@ class Outlet(Protocol):
         correlation_id: str | None = None,
         **options: Any,
     ) -> Any: ...
+
+
+class AppBinding(Protocol):
+    """What a FastAPI router lends its subscribers: app, overrides, state."""
+
+    @property
+    def app(self) -> Any: ...
+
+    @property
+    def state(self) -> dict[str, Any]: ...
+
+    def overrides(self) -> Overrides: ...
+
+    def find_app(self) -> Any: ...

@@ -20,9 +20,12 @@ from nats.js import JetStreamContext, api
 from ..core import redact
 from ..core.errors import NotConnectedError, PublishError
 from ..core.inflight import InFlight
-from ..core.message import REPLY_TO, Deliver, Envelope, Settler, StreamMessage
+from ..core.message import REPLY_TO, Deliver, Envelope, StreamMessage
 from ..core.transport import Consumption, Transport
+from .delivery import CORE_PENDING_BYTES_LIMIT, CORE_PENDING_MSGS_LIMIT, pending_limits, to_message
 from .specs import JStream, NatsSub, subject_matches
+
+__all__ = ["CORE_PENDING_BYTES_LIMIT", "CORE_PENDING_MSGS_LIMIT", "NatsTransport"]
 
 logger = logging.getLogger("faststream_fastapi.nats")
 
@@ -35,32 +38,8 @@ CONNECT_DEFAULTS: dict[str, Any] = {
     "max_reconnect_attempts": -1,
 }
 
-#: A core subscription's client-side queue; nats-py's own defaults (512k
-#: messages, 128 MiB) let a slow handler under a burst hold 128 MiB. Past
-#: either, nats-py drops the message (at-most-once) and reports a slow consumer.
-CORE_PENDING_MSGS_LIMIT = 10_000
-CORE_PENDING_BYTES_LIMIT = 16 * 1024 * 1024
-
 _RETRY_DELAY = 1.0
 _STOP_WAIT = 1.0
-
-
-class _JsSettler(Settler):
-    """JetStream explicit acks: ack, ``nak`` (redeliver now), ``term`` (never again)."""
-
-    __slots__ = ("_msg",)
-
-    def __init__(self, msg: Msg) -> None:
-        self._msg = msg
-
-    async def ack(self) -> None:
-        await self._msg.ack()
-
-    async def nack(self) -> None:
-        await self._msg.nak()
-
-    async def reject(self) -> None:
-        await self._msg.term()
 
 
 class _Push(Consumption):
@@ -93,7 +72,7 @@ class _Push(Consumption):
             return
         # Cancelled past the graceful timeout, it returns normally (after a ``nak``):
         # nats-py's delivery task goes on, so the drain can hand back the rest.
-        await self._inflight.deliver(self._deliver, _to_message(msg, jetstream=self._jetstream))
+        await self._inflight.deliver(self._deliver, to_message(msg, jetstream=self._jetstream))
 
     def cancel(self) -> int:
         return self._inflight.cancel()
@@ -150,39 +129,6 @@ class _Loop(Consumption):
             await self.task
         with contextlib.suppress(Exception):
             await self._cleanup()
-
-
-def _stream_sequence(ack_subject: str) -> str | None:
-    """The stream sequence from a JetStream ack subject, without nats-py's full parse.
-
-    ``$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>...`` (9 tokens) or, with a
-    domain and account hash, ``$JS.ACK.<domain>.<hash>.<stream>...`` (12+ tokens).
-    """
-    tokens = ack_subject.split(".")
-    if len(tokens) == 9:
-        return tokens[5]
-    if len(tokens) >= 12:
-        return tokens[7]
-    return None
-
-
-def _to_message(msg: Msg, *, jetstream: bool) -> StreamMessage:
-    headers = msg.headers or {}
-    if not jetstream:
-        # Core NATS: the native reply subject is where a reply goes.
-        return StreamMessage(
-            msg.data, headers, destination=msg.subject, reply_to=msg.reply or None, raw=msg
-        )
-    # JetStream: ``msg.reply`` is the ack subject; a reply address travels as a header.
-    message_id = headers.get("Nats-Msg-Id") or _stream_sequence(msg.reply)
-    return StreamMessage(
-        msg.data,
-        headers,
-        destination=msg.subject,
-        message_id=message_id,
-        raw=msg,
-        settler=_JsSettler(msg),
-    )
 
 
 def _explains(exc: Exception) -> bool:
@@ -351,7 +297,7 @@ class NatsTransport(Transport[NatsSub]):
             raise TimeoutError(
                 f"no reply on NATS subject {envelope.destination!r} within {timeout} s"
             ) from exc
-        return _to_message(msg, jetstream=False)
+        return to_message(msg, jetstream=False)
 
     async def _stream_request(
         self, client: Client, envelope: Envelope, timeout: float
@@ -369,7 +315,7 @@ class NatsTransport(Transport[NatsSub]):
                 raise TimeoutError(
                     f"no reply on NATS subject {envelope.destination!r} within {timeout} s"
                 ) from exc
-            return _to_message(msg, jetstream=False)
+            return to_message(msg, jetstream=False)
         finally:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
@@ -385,7 +331,7 @@ class NatsTransport(Transport[NatsSub]):
                 subject,
                 queue=spec.queue or "",
                 cb=consumer.on_msg,
-                **_pending_limits(spec, CORE_PENDING_MSGS_LIMIT, CORE_PENDING_BYTES_LIMIT),
+                **pending_limits(spec, CORE_PENDING_MSGS_LIMIT, CORE_PENDING_BYTES_LIMIT),
             )
             # Interest is registered once the server has seen it: after this,
             # a publish from any connection reaches us.
@@ -410,7 +356,7 @@ class NatsTransport(Transport[NatsSub]):
             manual_ack=True,
             deliver_policy=spec.deliver_policy,
             # Unless set, nats-py's; the consumer's ``max_ack_pending`` bounds it.
-            **_pending_limits(spec, None, None),
+            **pending_limits(spec, None, None),
         )
         return consumer
 
@@ -432,7 +378,7 @@ class NatsTransport(Transport[NatsSub]):
                 waiting = list(reversed(batch))
                 try:
                     while waiting and not loop.stopping:
-                        await loop.handle(deliver, _to_message(waiting.pop(), jetstream=True))
+                        await loop.handle(deliver, to_message(waiting.pop(), jetstream=True))
                 finally:
                     # Stopped mid-batch: the rest goes back to JetStream now.
                     for msg in reversed(waiting):
@@ -440,14 +386,6 @@ class NatsTransport(Transport[NatsSub]):
                             await msg.nak()
 
         return _Loop(run, cleanup=psub.unsubscribe)
-
-
-def _pending_limits(spec: NatsSub, msgs: int | None, size: int | None) -> dict[str, Any]:
-    """``pending_msgs_limit`` / ``pending_bytes_limit`` for nats-py: the spec's, else these."""
-    msgs = spec.pending_msgs_limit if spec.pending_msgs_limit is not None else msgs
-    size = spec.pending_bytes_limit if spec.pending_bytes_limit is not None else size
-    limits = {"pending_msgs_limit": msgs, "pending_bytes_limit": size}
-    return {k: v for k, v in limits.items() if v is not None}
 
 
 async def _log_reconnected() -> None:

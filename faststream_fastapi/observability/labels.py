@@ -8,7 +8,7 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
 
-from ..core.ack import AckPolicy, settlement_after
+from ..core.ack import RULES, AckPolicy
 from ..core.context import current_message
 from ..core.descriptor import BrokerDescriptor, descriptor_of
 from ..core.message import Envelope, StreamMessage
@@ -64,12 +64,13 @@ def status_of(message: StreamMessage, policy: AckPolicy, error: BaseException | 
     """How a message ends: ``acked``, ``nacked``, ``rejected``, else ``error`` or ``unsettled``.
 
     Called as the consume middleware returns, just before the subscriber
-    settles: a settlement already made (``ACK_FIRST``, the handler's own
-    ``message.ack()``) wins, as it does on the message. A cancelled handler
-    (``error`` not an ``Exception``: shutdown) is settled by nothing.
+    settles by the same table (``ack.RULES``): a settlement already made
+    (``ACK_FIRST``, the handler's own ``message.ack()``) wins, as it does on the
+    message. A cancelled handler (``error`` not an ``Exception``: shutdown) is
+    settled by nothing.
     """
     if error is None or isinstance(error, Exception):
-        settled = message.settled or settlement_after(policy, error)
+        settled = message.settled or RULES[policy].after(error)
     else:
         settled = message.settled
     if settled:

@@ -17,7 +17,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 import aio_pika
 import aiormq
@@ -33,8 +33,9 @@ from aiormq.abc import DeliveredMessage
 
 from ..core.errors import NotConnectedError, PublishError, SetupError
 from ..core.inflight import InFlight
-from ..core.message import CONTENT_TYPE, Deliver, Envelope, Settler, StreamMessage
+from ..core.message import CONTENT_TYPE, NO_SETTLER, Deliver, Envelope, StreamMessage
 from ..core.transport import Consumption, Transport
+from .delivery import GONE, message_of, to_message
 from .specs import RabbitExchange, Subscription
 
 #: RabbitMQ's pseudo-queue for replies without declaring a queue.
@@ -44,109 +45,6 @@ _log = logging.getLogger("faststream_fastapi.rabbit")
 _RECOVERY_DELAY = 0.5
 _RECOVERY_MAX_DELAY = 10.0
 _PUBLISH_TIMEOUT = 30.0
-
-
-_GONE = (AMQPError, ChannelInvalidStateError, ConnectionError)
-
-
-class _Settler(Settler):
-    """ack, nack (requeue) and reject (drop or dead-letter) on the delivery's channel,
-    or through ``incoming`` once the handler has seen it (``message.raw``): that one
-    settles only once, whoever asks."""
-
-    __slots__ = ("_channel", "_tag", "incoming")
-
-    def __init__(self, delivered: DeliveredMessage) -> None:
-        self._channel = delivered.channel
-        self._tag = cast(int, delivered.delivery_tag)  # every consumed delivery has one
-        self.incoming: AbstractIncomingMessage | None = None
-
-    # A settle on a channel lost meanwhile fails; RabbitMQ redelivers anyway.
-    async def ack(self) -> None:
-        with contextlib.suppress(*_GONE):
-            if self.incoming is not None:
-                await self.incoming.ack()
-            else:
-                await self._channel.basic_ack(self._tag)
-
-    async def nack(self) -> None:
-        with contextlib.suppress(*_GONE):
-            if self.incoming is not None:
-                await self.incoming.nack(requeue=True)
-            else:
-                await self._channel.basic_nack(self._tag, requeue=True)
-
-    async def reject(self) -> None:
-        with contextlib.suppress(*_GONE):
-            if self.incoming is not None:
-                await self.incoming.reject(requeue=False)
-            else:
-                await self._channel.basic_reject(self._tag, requeue=False)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bytes | bytearray):
-        return bytes(value).decode("utf-8", "replace")
-    return str(value)
-
-
-_RAW = StreamMessage.__dict__["raw"]  # the slot a ``_Delivery`` keeps its delivery in
-
-
-class _Delivery(StreamMessage):
-    """A consumed delivery; ``raw`` is aio-pika's ``IncomingMessage`` for it, made
-    on first use (settled already if this message was)."""
-
-    __slots__ = ()
-
-    @property
-    def raw(self) -> AbstractIncomingMessage:
-        raw = _RAW.__get__(self, _Delivery)
-        if isinstance(raw, DeliveredMessage):
-            raw = aio_pika.IncomingMessage(raw, no_ack=self.settled is not None)
-            _RAW.__set__(self, raw)
-            if isinstance(self._settler, _Settler):
-                self._settler.incoming = raw
-        return cast(AbstractIncomingMessage, raw)
-
-    @raw.setter
-    def raw(self, value: Any) -> None:
-        _RAW.__set__(self, value)
-
-
-def _message(
-    cls: type[StreamMessage],
-    body: bytes,
-    props: Any,
-    routing_key: str | None,
-    raw: Any,
-    settler: Settler,
-) -> StreamMessage:
-    """``props``: AMQP properties, as aiormq's ``header.properties`` or aio-pika's message."""
-    headers = props.headers
-    return cls(
-        body,
-        {k: _text(v) for k, v in headers.items()} if headers else None,
-        destination=routing_key or "",
-        reply_to=props.reply_to,
-        correlation_id=props.correlation_id,
-        message_id=props.message_id,
-        content_type=props.content_type,
-        raw=raw,
-        settler=settler,
-    )
-
-
-def to_message(delivered: DeliveredMessage) -> StreamMessage:
-    """A delivery as a ``StreamMessage``; AMQP properties fill the metadata."""
-    return _message(
-        _Delivery,
-        delivered.body,
-        delivered.header.properties,
-        delivered.routing_key,
-        delivered,
-        _Settler(delivered),
-    )
 
 
 class _Consumer(Consumption):
@@ -222,11 +120,11 @@ class _Consumer(Consumption):
         if isinstance(self.channel, aio_pika.RobustChannel):
             self.channel.reopen_callbacks.discard(self.on_reopen)
         if self.tag is not None and not self.channel.is_closed:
-            with contextlib.suppress(*_GONE):
+            with contextlib.suppress(*GONE):
                 underlay = await self.channel.get_underlay_channel()
                 await underlay.basic_cancel(self.tag)
         await self._inflight.wait()
-        with contextlib.suppress(*_GONE):
+        with contextlib.suppress(*GONE):
             await self.channel.close()
 
 
@@ -374,7 +272,7 @@ class RabbitTransport(Transport[Subscription]):
         waiter = self._waiters.get(raw.correlation_id or "")
         if waiter is not None and not waiter.done():
             waiter.set_result(
-                _message(StreamMessage, raw.body, raw, raw.routing_key, raw, Settler())
+                message_of(StreamMessage, raw.body, raw, raw.routing_key, raw, NO_SETTLER)
             )
 
     # -- consuming ----------------------------------------------------------------

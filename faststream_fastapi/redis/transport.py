@@ -19,7 +19,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..core.errors import NotConnectedError, PublishError
 from ..core.inflight import InFlight
-from ..core.message import Deliver, Envelope, Settlement, StreamMessage
+from ..core.message import Deliver, Envelope, Settlement, Settler, StreamMessage
 from ..core.paths import PathPattern
 from ..core.transport import Consumption, Transport
 from . import wire
@@ -68,13 +68,16 @@ class _Loop(Consumption):
                 await self._cleanup()
 
 
-class _GroupAcks:
-    """The ``XACK``s of one group consumer: sent as one command per read batch.
+class _GroupAcks(Settler["_GroupMessage"]):
+    """The settler of one group consumer's entries: ``XACK``s sent as one command
+    per read batch.
 
-    While a batch is handled (``collecting``), acks and rejects only add the entry
-    id; ``flush`` sends them before the next read and at stop. A settle outside a
-    batch (a handler acking after it returned) sends its own ``XACK``. A crash
-    before the flush leaves the entries pending: delivered again (at-least-once).
+    While a batch is handled (``collecting``), acks and rejects (both ``XACK``)
+    only add the entry id; ``flush`` sends them before the next read and at stop.
+    A settle outside a batch (a handler acking after it returned) and an
+    ``ACK_FIRST`` ack send their own ``XACK``. A nack leaves the entry pending
+    (re-claimed once idle). A crash before the flush leaves the entries pending:
+    delivered again (at-least-once).
     """
 
     __slots__ = ("_client", "_group", "_stream", "collecting", "ids")
@@ -86,8 +89,18 @@ class _GroupAcks:
         self.collecting = False
         self.ids: list[bytes] = []
 
-    async def send(self, entry_id: bytes) -> None:
-        await self._client.xack(self._stream, self._group, entry_id)
+    def settle_now(self, message: _GroupMessage, settlement: Settlement) -> bool:
+        if settlement == "nack" or not self.collecting:
+            return False
+        self.ids.append(message.entry_id)
+        return True
+
+    async def settle(self, message: _GroupMessage, settlement: Settlement) -> None:
+        if settlement != "nack" and not self.settle_now(message, settlement):
+            await self.ack_first(message)
+
+    async def ack_first(self, message: _GroupMessage) -> None:
+        await self._client.xack(self._stream, self._group, message.entry_id)
 
     async def flush(self) -> None:
         self.collecting = False
@@ -114,42 +127,11 @@ class _GroupAcks:
 
 
 class _GroupMessage(StreamMessage):
-    """An entry read through a consumer group; ack and reject (both ``XACK``) go
-    with the batch's one ``XACK``, a nack leaves it pending (re-claimed once idle)."""
+    """An entry read through a consumer group, settled by its ``_GroupAcks``."""
 
-    __slots__ = ("_acks", "entry_id")
+    __slots__ = ("entry_id",)
 
-    _acks: _GroupAcks
     entry_id: bytes
-
-    def settle_now(self, settlement: Settlement) -> bool:
-        acks = self._acks
-        if settlement == "nack" or not acks.collecting:
-            return False
-        if self.settled is None:
-            self.settled = settlement
-            acks.ids.append(self.entry_id)
-        return True
-
-    async def _settle(self, settlement: Settlement) -> None:
-        if not self.settle_now(settlement) and self.settled is None:
-            self.settled = settlement
-            if settlement != "nack":
-                await self._acks.send(self.entry_id)
-
-    async def ack(self) -> None:
-        await self._settle("ack")
-
-    async def ack_unbatched(self) -> None:
-        if self.settled is None:
-            self.settled = "ack"
-            await self._acks.send(self.entry_id)
-
-    async def reject(self) -> None:
-        await self._settle("reject")
-
-    async def nack(self) -> None:
-        await self._settle("nack")
 
 
 def _message(data: bytes, destination: str, raw: Any) -> StreamMessage:
@@ -364,8 +346,7 @@ class RedisTransport(Transport[RedisSpec]):
                     acks.ids.append(entry_id)
                     continue
                 body, headers = wire.unpack(fields.get(DATA_FIELD, b""))
-                message = _GroupMessage(body, headers, destination=stream, raw=fields)
-                message._acks = acks
+                message = _GroupMessage(body, headers, destination=stream, raw=fields, settler=acks)
                 message.entry_id = entry_id
                 if not await loop.handle(deliver, message):
                     return  # stopping: the rest stays pending for another consumer

@@ -1,0 +1,86 @@
+"""The decorated function as the package keeps it, and the mock tests look at."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+from unittest.mock import MagicMock
+
+from pydantic import BaseModel
+
+from .message import StreamMessage
+
+if TYPE_CHECKING:
+    from .ports import Outlet
+
+
+class Bound(Protocol):
+    """A handler's subscriber, as a FastAPI router binds it to its app."""
+
+    binding: Any
+
+
+class Handler:
+    """The decorated function, still callable, with ``mock`` for tests."""
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        functools.update_wrapper(self, func)
+        self.func = func
+        self.publishers: list[Outlet] = []
+        self.subscribers: list[Bound] = []
+        self._mock = LazyMock(getattr(func, "__name__", "handler"))
+
+    @property
+    def mock(self) -> MagicMock:
+        """Calls with each decoded body the handler received under a test broker."""
+        return self._mock.get()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.func(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"Handler({self.func!r})"
+
+
+def as_handler(func: Callable[..., Any]) -> Handler:
+    return func if isinstance(func, Handler) else Handler(func)
+
+
+class LazyMock:
+    """A MagicMock filled on first look: recording costs a list append."""
+
+    __slots__ = ("_mock", "_name", "_pending")
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._mock: MagicMock | None = None
+        self._pending: list[Any] = []
+
+    def record(self, item: Any) -> None:
+        self._pending.append(item)
+
+    def get(self) -> MagicMock:
+        if self._mock is None:
+            self._mock = MagicMock(name=self._name)
+        pending, self._pending = self._pending, []
+        for item in pending:
+            self._mock(_plain(item))
+        return self._mock
+
+    def reset(self) -> None:
+        self._pending.clear()
+        if self._mock is not None:
+            self._mock.reset_mock()
+
+
+def _plain(item: Any) -> Any:
+    """What a mock is called with: the decoded body, or a published value as JSON data."""
+    if isinstance(item, StreamMessage):
+        try:
+            return item.decode()
+        except Exception:
+            return item.body
+    if isinstance(item, BaseModel):
+        return item.model_dump(mode="json")
+    return item

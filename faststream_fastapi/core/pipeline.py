@@ -1,0 +1,331 @@
+"""A subscriber's delivery pipeline, compiled at start from only the stages it needs.
+
+``compile_delivery`` returns the one callable a transport calls per message,
+in production and under ``Test<B>Broker`` alike. The stages, in order, each
+present only when the subscriber needs it:
+
+1. context: ``current_message`` is set for the delivery (always);
+2. path match: the destination's ``{name}`` parts into ``message.path``;
+3. receipt: settled on receipt (``ACK_FIRST``, see ``ack.RULES``);
+4. size guard: a body over ``max_message_bytes`` fails undecoded;
+5. middlewares, around the call;
+6. call: the test broker's recording (``handler.mock``), the call plan (the
+   one for the app's dependency overrides when it has any), the result
+   published to the ``@publisher`` destinations and the reply-to, background
+   tasks handed to the subscriber;
+7. settlement by the policy's rule after success; on failure, the failure
+   stage: log (never the payload), retry or dead-letter, else settle by the
+   rule, and under a test broker raise the error on to ``publish``. A
+   ``CancelledError`` that is not the subscriber's own stop is such a failure.
+
+The common shape (no middlewares, size limit, path parameters or settlement
+on receipt, and a handler the call plan runs straight-line, ``plan.fast``)
+compiles into a single coroutine with the call inlined: a consume loop awaits
+two coroutines per message, this one and the handler's. Recording and
+raising under a test broker are plugged into it without a per-message check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .ack import RULES, Rule
+from .callplan import FastCall, RunEnv
+from .context import current_message
+from .errors import MessageDecodeError, MessageTooLargeError, MessageValidationError
+from .message import Deliver, Settlement, StreamMessage
+from .middleware import CallNext, chain_consume
+from .redirect import Redirecting, log_extra, redirect
+from .response import Response
+
+if TYPE_CHECKING:
+    from .ack import AckPolicy
+    from .background import Background
+    from .callplan import CallPlan
+    from .handler import Handler
+    from .middleware import Middleware
+    from .paths import PathPattern
+    from .ports import AppBinding
+
+
+class Delivering(Redirecting, Protocol):
+    """What the compiled pipeline reads (and counts) of its subscriber."""
+
+    oversized: int
+
+    @property
+    def ack_policy(self) -> AckPolicy: ...
+
+    @property
+    def handler(self) -> Handler: ...
+
+    @property
+    def plan(self) -> CallPlan: ...
+
+    @property
+    def pattern(self) -> PathPattern | None: ...
+
+    @property
+    def binding(self) -> AppBinding | None: ...
+
+    @property
+    def no_reply(self) -> bool: ...
+
+    @property
+    def background(self) -> Background: ...
+
+    @property
+    def stopping(self) -> bool: ...
+
+    def plan_for_now(self) -> CallPlan: ...
+
+
+Failed = Callable[[StreamMessage, BaseException], Awaitable[None]]
+PublishResult = Callable[[StreamMessage, Any], Awaitable[None]]
+
+
+def compile_delivery(
+    sub: Delivering,
+    middlewares: tuple[Middleware, ...],
+    env: RunEnv,
+    *,
+    limit: int | None,
+    testing: bool,
+) -> Deliver:
+    """The deliver callable of ``sub``: only the stages it needs (see the module).
+
+    ``testing``: under a test broker, record each message for ``handler.mock``
+    and raise failures (after settling them) out of the transport's ``publish``.
+    """
+    rule = RULES[sub.ack_policy]
+    record = sub.handler._mock.record if testing else None
+    publish = _result_publisher(sub)
+    call = _call_stage(sub, env, publish, record)
+    failed = _failure_stage(sub, rule, raise_failures=testing)
+    fast = sub.plan.fast
+    names = sub.pattern is not None and bool(sub.pattern.names)
+    if fast is not None and not middlewares and limit is None and not names and not rule.receipt:
+        return _straight(sub, fast, env, call, publish, failed, rule.success, record)
+    body = chain_consume(middlewares, call)
+    return _staged(sub, rule, body, failed, limit)
+
+
+def _straight(
+    sub: Delivering,
+    fast: FastCall,
+    env: RunEnv,
+    call: CallNext,
+    publish: PublishResult,
+    failed: Failed,
+    settlement: Settlement | None,
+    record: Callable[[StreamMessage], None] | None,
+) -> Deliver:
+    """The common shape: ``FastCall.run`` and the settlement inlined in one coroutine."""
+    binding, failure = sub.binding, _is_failure(sub)
+    set_message, reset_message = current_message.set, current_message.reset
+    arguments, deps, handler = fast.arguments, fast.deps, fast.call
+    if record is not None:
+        arguments = _recording(record, arguments)
+    env_kwargs = fast.env_arguments(env)
+
+    async def deliver(message: StreamMessage) -> None:
+        token = set_message(message)
+        try:
+            # The app's overrides, looked up without a call once the app is known.
+            app = binding.app if binding is not None else None
+            if binding is not None and (
+                app.dependency_overrides if app is not None else binding.overrides()
+            ):
+                await call(message)  # compiles (once) and runs the overridden plan
+            else:
+                kwargs = env_kwargs.copy()
+                arguments(message, env, kwargs)
+                for name, dep in deps:  # ``FastCall.run``, inlined
+                    value = await dep()
+                    if name is not None:
+                        kwargs[name] = value
+                result = await handler(**kwargs)
+                if result is not None or message.reply_to:
+                    await publish(message, result)
+            if settlement is not None and not message.settle_now(settlement):
+                await message.settle(settlement)
+        except BaseException as exc:
+            if not failure(exc):
+                raise
+            await failed(message, exc)
+        finally:
+            reset_message(token)
+
+    return deliver
+
+
+def _staged(
+    sub: Delivering, rule: Rule, body: CallNext, failed: Failed, limit: int | None
+) -> Deliver:
+    """Any other shape: the stages it has around ``body`` (middlewares and the call)."""
+    match = sub.pattern.match if sub.pattern is not None and sub.pattern.names else None
+    receipt = rule.receipt is not None
+    settlement, failure = rule.success, _is_failure(sub)
+    set_message, reset_message = current_message.set, current_message.reset
+
+    async def deliver(message: StreamMessage) -> None:
+        token = set_message(message)
+        try:
+            if match is not None:
+                message.path = match(message.destination)
+            if receipt:
+                await settle_on_receipt(message)  # at-most-once: before the handler runs
+            try:
+                if limit is not None and _size(message.body) > limit:
+                    sub.oversized += 1
+                    raise MessageTooLargeError(
+                        f"message of {_size(message.body)} bytes is larger than "
+                        f"max_message_bytes={limit}"
+                    )
+                await body(message)
+                if settlement is not None and not message.settle_now(settlement):
+                    await message.settle(settlement)
+            except BaseException as exc:
+                if not failure(exc):
+                    raise
+                await failed(message, exc)
+        finally:
+            reset_message(token)
+
+    return deliver
+
+
+async def settle_on_receipt(message: StreamMessage) -> None:
+    """Ack before the handler, through the settler's ``ack_first``: the broker has
+    the ack when this returns, even where acks are otherwise batched."""
+    if message.settled is None:
+        message.settled = "ack"
+        await message.settler.ack_first(message)
+
+
+def _call_stage(
+    sub: Delivering,
+    env: RunEnv,
+    publish: PublishResult,
+    record: Callable[[StreamMessage], None] | None,
+) -> CallNext:
+    """The innermost stage, what middlewares wrap: run the plan, publish, schedule tasks."""
+    plan_for_now, schedule = sub.plan_for_now, sub.background.schedule
+
+    async def call(message: StreamMessage) -> Any:
+        result, tasks = await plan_for_now().run(message, env)
+        if result is not None or message.reply_to:
+            await publish(message, result)
+        if tasks is not None and tasks.tasks:
+            schedule(tasks)  # after settlement: it runs once this delivery ends
+        return result
+
+    if record is None:
+        return call
+
+    def recorded(message: StreamMessage) -> Awaitable[Any]:
+        record(message)
+        return call(message)
+
+    return recorded
+
+
+def _recording(
+    record: Callable[[StreamMessage], None],
+    arguments: Callable[[StreamMessage, RunEnv, dict[str, Any]], None],
+) -> Callable[[StreamMessage, RunEnv, dict[str, Any]], None]:
+    def recorded(message: StreamMessage, env: RunEnv, kwargs: dict[str, Any]) -> None:
+        record(message)
+        arguments(message, env, kwargs)
+
+    return recorded
+
+
+def _result_publisher(sub: Delivering) -> PublishResult:
+    publishers = sub.handler.publishers
+    no_reply, reply = sub.no_reply, sub.broker.reply
+
+    async def publish(message: StreamMessage, result: Any) -> None:
+        reply_to = None if no_reply else message.reply_to
+        if result is None and not reply_to:
+            return
+        if isinstance(result, Response):
+            body, headers, cid = result.body, result.headers, result.correlation_id
+        else:
+            body, headers, cid = result, None, None
+        cid = cid or message.correlation_id
+        for publisher in publishers:
+            await publisher.publish(body, headers=headers, correlation_id=cid)
+        if reply_to:
+            await reply(message, body, headers=headers, correlation_id=cid)
+
+    return publish
+
+
+def _failure_stage(sub: Delivering, rule: Rule, *, raise_failures: bool) -> Failed:
+    """Log a failure (without the payload), then retry, dead-letter or settle it by
+    ``rule``; with ``raise_failures`` (a test broker) raise it on unless republished."""
+
+    async def failed(message: StreamMessage, exc: BaseException) -> None:
+        logger = sub.broker.logger
+        invalid = isinstance(exc, MessageDecodeError | MessageValidationError)
+        if invalid:
+            logger.error(
+                "%s: rejected a message: %s", sub.name, exc, extra=log_extra(message, sub.name)
+            )
+        else:
+            logger.error(
+                "%s: handler %s raised %s",
+                sub.name,
+                sub.plan.name,
+                type(exc).__name__,
+                exc_info=exc,
+                extra=log_extra(message, sub.name),
+            )
+        # Another try of an invalid message would fail the same way: straight to the dead letter.
+        # Retried or dead-lettered counts as handled, also under a test broker.
+        if rule.redirects and await redirect(sub, message, exc, retry=not invalid):
+            return
+        settlement = rule.after(exc)
+        if settlement is not None:
+            await message.settle(settlement)
+        if raise_failures:
+            raise exc
+
+    return failed
+
+
+def _is_failure(sub: Delivering) -> Callable[[BaseException], bool]:
+    """Whether what the pipeline raised is a failure to settle (else it goes on up).
+
+    Every ``Exception`` is.
+    Only the subscriber's own stop (or a cancellation of the task the delivery
+    runs in, seen where Python tells, 3.11+) may end a consume loop: any other
+    ``CancelledError`` (the handler awaited something someone else cancelled)
+    is settled by the ack policy and the loop goes on. ``KeyboardInterrupt``,
+    ``SystemExit`` and ``GeneratorExit`` always go on up.
+    """
+
+    def failure(exc: BaseException) -> bool:
+        if isinstance(exc, Exception):
+            return True
+        if not isinstance(exc, asyncio.CancelledError):
+            return not isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit)
+        if sub.stopping:
+            return False
+        task = asyncio.current_task()
+        cancelling = getattr(task, "cancelling", None)  # Python 3.11+
+        return not (cancelling is not None and cancelling())
+
+    return failure
+
+
+def _size(body: Any) -> int:
+    """Bytes of a body; a batch's is its largest message."""
+    if isinstance(body, bytes | bytearray | memoryview):
+        return len(body)
+    if isinstance(body, list | tuple):
+        return max((_size(b) for b in body), default=0)
+    return 0
