@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from .broker import Broker
-from .message import Deliver, Envelope, StreamMessage
+from .message import CONTENT_TYPE, Deliver, Envelope, StreamMessage
 from .transport import Consumption, Transport
 
 B = TypeVar("B", bound=Broker)
@@ -47,14 +47,20 @@ class MemoryTransport(Transport):
         """Subscriptions sharing a key compete (a queue): one of them gets it."""
         return None
 
+    def wire_headers(self, envelope: Envelope) -> dict[str, str]:
+        """The headers a consumer of the real broker would see; overridden per broker
+        where its transport adds (or moves out) keys on the wire."""
+        return envelope.headers
+
     def to_message(self, spec: Any, envelope: Envelope) -> StreamMessage:
         return StreamMessage(
             envelope.body,
-            envelope.headers,
+            self.wire_headers(envelope),
             destination=envelope.destination,
             reply_to=envelope.reply_to,
             correlation_id=envelope.correlation_id,
             message_id=str(next(_ids)),
+            content_type=envelope.headers.get(CONTENT_TYPE),
         )
 
     async def connect(self) -> None:

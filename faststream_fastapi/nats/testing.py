@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.message import Envelope
+from ..core.message import REPLY_TO, Envelope
 from ..core.testing import MemoryTransport, TestBroker
 from .broker import NatsBroker
 from .specs import NatsSub, subject_matches
@@ -17,6 +17,20 @@ class NatsMemoryTransport(MemoryTransport):
         return isinstance(spec, NatsSub) and subject_matches(
             spec.wire_subject, envelope.destination
         )
+
+    def wire_headers(self, envelope: Envelope) -> dict[str, str]:
+        # As NatsTransport.publish sends them; nats-py adds the expected stream.
+        stream = envelope.options.get("stream")
+        if not envelope.correlation_id and stream is None:
+            return envelope.headers
+        headers = dict(envelope.headers)
+        if envelope.correlation_id:
+            headers["correlation_id"] = envelope.correlation_id
+        if stream is not None:
+            headers["nats-expected-stream"] = stream.name
+            if envelope.reply_to:
+                headers[REPLY_TO] = envelope.reply_to
+        return headers
 
     def group_key(self, spec: Any) -> Any:
         if not isinstance(spec, NatsSub):

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from ..core.message import Envelope
+from ..core.message import CONTENT_TYPE, Envelope
 from ..core.paths import PathPattern
 from ..core.testing import MemoryTransport, TestBroker
 from .broker import RabbitBroker
@@ -74,6 +74,13 @@ def _exchange_name(exchange: RabbitExchange | str | None) -> str:
 
 class RabbitMemoryTransport(MemoryTransport):
     """Routes through the default exchange (queue name) or the subscriber's exchange."""
+
+    def wire_headers(self, envelope: Envelope) -> dict[str, str]:
+        # RabbitTransport sends the content type as the AMQP property, not a header.
+        headers = envelope.headers
+        if CONTENT_TYPE in headers:
+            return {k: v for k, v in headers.items() if k != CONTENT_TYPE}
+        return headers
 
     def routes(self, spec: Any, envelope: Envelope) -> bool:
         if not isinstance(spec, Subscription):

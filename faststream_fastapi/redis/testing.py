@@ -28,6 +28,17 @@ class RedisMemoryTransport(MemoryTransport):
             return kind == "stream" and spec.stream == envelope.destination
         return False
 
+    def wire_headers(self, envelope: Envelope) -> dict[str, str]:
+        # RedisTransport.publish frames these two into the value's headers.
+        headers = envelope.headers
+        if envelope.correlation_id or envelope.reply_to:
+            headers = dict(headers)
+            if envelope.correlation_id:
+                headers["correlation_id"] = envelope.correlation_id
+            if envelope.reply_to:
+                headers["reply_to"] = envelope.reply_to
+        return headers
+
     def group_key(self, spec: Any) -> Any:
         if isinstance(spec, ListSub):
             return ("list", spec.list)
