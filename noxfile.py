@@ -1,4 +1,4 @@
-"""Developer tasks: ``nox -s tests``, ``lint``, ``bench``, ``demo``, ``docs``."""
+"""Developer tasks: ``nox -s tests``, ``tests_lowest``, ``lint``, ``bench``, ``demo``, ``docs``."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ import nox
 
 # nox.project.dependency_groups reads the PEP 735 groups of pyproject.toml.
 nox.needs_version = ">=2025.2.9"
-nox.options.sessions = ["lint", "tests"]
+nox.options.sessions = ["lint", "tests", "tests_lowest"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3"
 BROKERS = "scripts/brokers.sh"
 LINTED = ("faststream_fastapi", "tests", "examples", "bench", "noxfile.py")
 PYPROJECT = nox.project.load_toml("pyproject.toml")
+#: The floors of pyproject.toml, pinned: what ``tests_lowest`` installs.
+LOWEST = "constraints/lowest.txt"
 
 
 def groups(*names: str) -> list[str]:
@@ -27,6 +29,18 @@ def tests(session: nox.Session) -> None:
     session.run("bash", "scripts/test-deps.sh", external=True)
     session.run("bash", BROKERS, "start", external=True)
     session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def tests_lowest(session: nox.Session) -> None:
+    """The whole suite again, at the lowest versions pyproject.toml admits of FastAPI,
+    Starlette, pydantic and every client library (``constraints/lowest.txt``)."""
+    session.install("-c", LOWEST, "-e", ".[all]", *groups("test"))
+    session.run("bash", "scripts/test-deps.sh", external=True)
+    session.run("bash", BROKERS, "start", external=True)
+    # Starlette < 0.45's TestClient leaves its lifespan streams for the collector.
+    unclosed = "ignore:Unclosed <MemoryObject:ResourceWarning"
+    session.run("pytest", "-W", unclosed, *session.posargs)
 
 
 @nox.session(python=PYTHON)
