@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import math
 import ssl
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
@@ -21,7 +20,9 @@ from ..core import redact
 from ..core.errors import NotConnectedError, PublishError
 from ..core.inflight import InFlight
 from ..core.message import REPLY_TO, Deliver, Envelope, Settler, StreamMessage
+from ..core.probe import Probe
 from ..core.transport import Consumption, Transport
+from .liveness import reading, round_trip
 from .specs import JStream, NatsSub, subject_matches
 
 logger = logging.getLogger("faststream_fastapi.nats")
@@ -83,7 +84,8 @@ class _Push(Consumption):
 
     @property
     def alive(self) -> bool:
-        return not self._stopping and not self._client.is_closed
+        client = self._client
+        return not self._stopping and not client.is_closed and reading(client)
 
     async def on_msg(self, msg: Msg) -> None:
         if self._stopping:
@@ -126,15 +128,17 @@ class _Loop(Consumption):
         self,
         run: Callable[[_Loop], Coroutine[Any, Any, None]],
         cleanup: Callable[[], Awaitable[None]],
+        client: Client,
     ) -> None:
         self.stopping = False
+        self._client = client
         self._inflight = InFlight()
         self._cleanup = cleanup
         self.task = asyncio.get_running_loop().create_task(run(self))
 
     @property
     def alive(self) -> bool:
-        return not self.task.done()
+        return not self.task.done() and reading(self._client)
 
     async def handle(self, deliver: Deliver, message: StreamMessage) -> None:
         await self._inflight.deliver(deliver, message, self.task)
@@ -197,6 +201,7 @@ class NatsTransport(Transport):
         self.client: Client | None = None
         self._js: JetStreamContext | None = None
         self._declared: set[tuple[str, tuple[str, ...]]] = set()
+        self._probe = Probe(lambda: round_trip(self._client()))
 
     def _client(self) -> Client:
         client = self.client
@@ -255,6 +260,7 @@ class NatsTransport(Transport):
         self._declared.clear()
 
     async def close(self) -> None:
+        await self._probe.cancel()
         client, self.client, self._js = self.client, None, None
         if client is not None and not client.is_closed:
             with contextlib.suppress(Exception):
@@ -267,9 +273,7 @@ class NatsTransport(Transport):
         client = self.client
         if client is None or not client.is_connected:
             return False
-        # ``flush`` is a PING/PONG round trip; the broker bounds it to ``timeout``.
-        await client.flush(timeout=max(1, math.ceil(timeout)))
-        return True
+        return await self._probe(timeout)
 
     # -- streams ------------------------------------------------------------------
 
@@ -439,7 +443,7 @@ class NatsTransport(Transport):
                         with contextlib.suppress(Exception):
                             await msg.nak()
 
-        return _Loop(run, cleanup=psub.unsubscribe)
+        return _Loop(run, cleanup=psub.unsubscribe, client=self._client())
 
 
 def _pending_limits(spec: NatsSub, msgs: int | None, size: int | None) -> dict[str, Any]:

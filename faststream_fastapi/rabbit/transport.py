@@ -34,7 +34,9 @@ from aiormq.abc import DeliveredMessage
 from ..core.errors import NotConnectedError, PublishError, SetupError
 from ..core.inflight import InFlight
 from ..core.message import CONTENT_TYPE, Deliver, Envelope, Settler, StreamMessage
+from ..core.probe import Probe
 from ..core.transport import Consumption, Transport
+from .connect import DEFAULT_CONNECT_TIMEOUT, open_robust, round_trip
 from .specs import RabbitExchange, Subscription
 
 #: RabbitMQ's pseudo-queue for replies without declaring a queue.
@@ -240,7 +242,12 @@ class RabbitTransport(Transport):
     ) -> None:
         self.url = url
         self.prefetch_count = prefetch_count
+        # aio-pika's own ``timeout=`` is the same bound, under its name.
+        self.connect_timeout = float(
+            options.pop("connect_timeout", options.pop("timeout", DEFAULT_CONNECT_TIMEOUT))
+        )
         self.options = options
+        self._probe = Probe(self._round_trip)
         self.connection: AbstractRobustConnection | None = None
         self._channel: AbstractChannel | None = None
         self._exchanges: dict[str, AbstractExchange] = {}
@@ -256,12 +263,7 @@ class RabbitTransport(Transport):
     async def connect(self) -> None:
         if self.connection is not None:
             return
-        connection = await aio_pika.connect_robust(self.url, **self.options)
-        try:
-            self._channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        except BaseException:
-            await connection.close()
-            raise
+        connection, self._channel = await open_robust(self.url, self.connect_timeout, self.options)
         self.connection = connection
 
     async def close(self) -> None:
@@ -270,6 +272,7 @@ class RabbitTransport(Transport):
         self._waiters.clear()
         self._exchanges.clear()
         self._reply_channel = None
+        await self._probe.cancel()
         connection, self.connection, self._channel = self.connection, None, None
         if connection is not None:
             await connection.close()
@@ -278,10 +281,13 @@ class RabbitTransport(Transport):
         connection = self.connection
         if connection is None or connection.is_closed:
             return False
-        channel = await self._ready_channel(timeout)
-        # A round trip: passively declare an exchange every broker has.
-        await asyncio.wait_for(channel.get_exchange("amq.direct", ensure=True), timeout)
-        return True
+        return await self._probe(timeout)
+
+    async def _round_trip(self) -> bool:
+        channel = self._publish_channel()
+        if channel.is_closed and isinstance(channel, aio_pika.RobustChannel):
+            await _reopened(channel)  # being restored: bounded by the probe's callers
+        return await round_trip(channel)
 
     # -- publishing ---------------------------------------------------------------
 
