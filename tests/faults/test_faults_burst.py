@@ -1,0 +1,166 @@
+"""A silent RabbitMQ address at start-up, and a burst of concurrent publishes.
+
+A silent address accepts TCP and never answers (a stalled ``TcpRelay``): start-up
+must fail within the connect bound, name the address without its password, and
+leave no task behind. A burst of 2,000 concurrent ``publish`` calls on one broker
+must neither fail nor lose a message, on every broker (Redis used to fail half of
+200 with ``Too many connections``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from faststream_fastapi import confluent, kafka
+from faststream_fastapi.core.broker import Broker
+from faststream_fastapi.core.errors import BrokerConnectionError
+from faststream_fastapi.nats import NatsBroker
+from faststream_fastapi.rabbit import RabbitBroker, RabbitQueue
+from faststream_fastapi.rabbit.fastapi import RabbitRouter
+from faststream_fastapi.redis import RedisBroker
+from support import TcpRelay
+
+SECRET = "s3cr3t-pw"
+BOUND = 1.5
+BURST = 2_000
+
+
+def _others() -> set[asyncio.Task[Any]]:
+    return asyncio.all_tasks() - {asyncio.current_task()}  # type: ignore[operator]
+
+
+@pytest.mark.rabbit
+@pytest.mark.filterwarnings("ignore:the password in the URL")
+async def test_rabbit_start_on_a_silent_address_fails_in_time_and_leaves_nothing() -> None:
+    relay = TcpRelay(5672)
+    port = await relay.start()
+    relay.stall()  # TCP accepted, AMQP never answered
+    before = _others()
+    try:
+        broker = RabbitBroker(f"amqp://guest:{SECRET}@127.0.0.1:{port}/", connect_timeout=BOUND)
+        started = time.monotonic()
+        with pytest.raises(BrokerConnectionError) as failure:
+            await broker.start()
+        took = time.monotonic() - started
+        assert took < BOUND + 1.0, took
+        text = str(failure.value)
+        assert f"127.0.0.1:{port}" in text and "connect_timeout" in text, text
+        assert SECRET not in text and SECRET not in repr(failure.value.__cause__)
+        await broker.close()
+        await asyncio.sleep(0.1)
+        left = {t for t in _others() - before if "_serve" not in repr(t.get_coro())}
+        assert not left, left
+    finally:
+        await relay.close()
+
+
+@pytest.mark.rabbit
+def test_rabbit_router_lifespan_on_a_silent_address_fails_in_time() -> None:
+    # A listening socket nobody accepts from: the kernel completes the TCP
+    # handshake, and nothing is ever said.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        router = RabbitRouter(f"amqp://guest:guest@127.0.0.1:{port}/", connect_timeout=BOUND)
+        app = FastAPI()
+        app.include_router(router)
+        started = time.monotonic()
+        with pytest.raises(BrokerConnectionError, match=f"127.0.0.1:{port}"), TestClient(app):
+            pass
+        assert time.monotonic() - started < BOUND + 2.0
+
+
+async def _burst(broker: Broker, publish: Callable[[int], Awaitable[Any]], got: set[int]) -> None:
+    started = time.monotonic()
+    results = await asyncio.gather(*(publish(n) for n in range(BURST)), return_exceptions=True)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert not errors, f"{len(errors)} of {BURST} failed, e.g. {errors[0]!r}"
+    published = time.monotonic() - started
+    deadline = time.monotonic() + 60
+    while len(got) < BURST:
+        assert time.monotonic() < deadline, f"{BURST - len(got)} of {BURST} not received"
+        await asyncio.sleep(0.05)
+    print(
+        f"\n[{type(broker).__module__}] {BURST} concurrent publishes in {published:.2f} s, "
+        f"all received in {time.monotonic() - started:.2f} s"
+    )
+
+
+@pytest.mark.redis
+async def test_redis_burst_of_publishes(name: str) -> None:
+    broker = RedisBroker("redis://127.0.0.1:6379")
+    got: set[int] = set()
+
+    @broker.subscriber(list=name)
+    async def handle(n: int) -> None:
+        got.add(n)
+
+    async with broker:
+        await broker.start()
+        await _burst(broker, lambda n: broker.publish(n, list=name), got)
+
+
+@pytest.mark.redis
+async def test_redis_burst_waits_for_the_pool_within_its_timeout(name: str) -> None:
+    # Two connections for 200 publishes: they take turns instead of failing;
+    # with no time to wait, the pool's bound shows as a PublishError naming it.
+    broker = RedisBroker("redis://127.0.0.1:6379", max_connections=2, pool_timeout=10)
+    async with broker:
+        await asyncio.gather(*(broker.publish(n, list=name) for n in range(200)))
+        client: Any = broker.transport.client
+        assert await client.llen(name) == 200
+        await client.delete(name)
+
+
+@pytest.mark.nats
+async def test_nats_burst_of_publishes(name: str) -> None:
+    broker = NatsBroker("nats://127.0.0.1:4222")
+    got: set[int] = set()
+
+    @broker.subscriber(name, stream=name)
+    async def handle(n: int) -> None:
+        got.add(n)
+
+    async with broker:
+        await broker.start()
+        await _burst(broker, lambda n: broker.publish(n, name, stream=name), got)
+        await broker.transport._jetstream().delete_stream(name)  # type: ignore[attr-defined]
+
+
+@pytest.mark.rabbit
+async def test_rabbit_burst_of_publishes(name: str) -> None:
+    broker = RabbitBroker("amqp://guest:guest@127.0.0.1:5672/")
+    got: set[int] = set()
+
+    @broker.subscriber(RabbitQueue(name, auto_delete=True))
+    async def handle(n: int) -> None:
+        got.add(n)
+
+    async with broker:
+        await broker.start()
+        await _burst(broker, lambda n: broker.publish(n, name), got)
+
+
+@pytest.mark.kafka
+@pytest.mark.parametrize("pkg", [kafka, confluent], ids=["aiokafka", "confluent"])
+async def test_kafka_burst_of_publishes(pkg: ModuleType, name: str, tmp_path: Path) -> None:
+    broker = pkg.KafkaBroker("127.0.0.1:9092")
+    got: set[int] = set()
+
+    @broker.subscriber(name)
+    async def handle(n: int) -> None:
+        got.add(n)
+
+    async with broker:
+        await broker.publish(-1, name)  # the topic made before the subscriber reads it
+        await broker.start()
+        await _burst(broker, lambda n: broker.publish(n, name), got)
