@@ -226,10 +226,7 @@ class ConfluentTransport(KafkaTransport):
             self._poller = None
 
     async def ping(self, timeout: float) -> bool:
-        producer = self.producer
-        if producer is None:
-            return False
-        return await self._probe(timeout)
+        return self.producer is not None and await self._probe(timeout)
 
     # -- publishing -----------------------------------------------------------------
 

@@ -134,10 +134,7 @@ class AiokafkaTransport(KafkaTransport):
             await producer.stop()  # flushes what is pending
 
     async def ping(self, timeout: float) -> bool:
-        producer = self.producer
-        if producer is None:
-            return False
-        return await self._probe(timeout)
+        return self.producer is not None and await self._probe(timeout)
 
     # -- publishing -----------------------------------------------------------------
 

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import ssl
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -22,7 +21,7 @@ from ..core.inflight import InFlight
 from ..core.message import REPLY_TO, Deliver, Envelope, Settler, StreamMessage
 from ..core.probe import Probe
 from ..core.transport import Consumption, Transport
-from .liveness import reading, round_trip
+from .connection import explains, log_reconnected, reading, round_trip
 from .specs import JStream, NatsSub, subject_matches
 
 logger = logging.getLogger("faststream_fastapi.nats")
@@ -189,11 +188,6 @@ def _to_message(msg: Msg, *, jetstream: bool) -> StreamMessage:
     )
 
 
-def _explains(exc: Exception) -> bool:
-    """Whether ``exc`` is why a connection is refused for good (credentials, TLS)."""
-    return isinstance(exc, ssl.SSLError) or "Authorization Violation" in str(exc)
-
-
 class NatsTransport(Transport):
     def __init__(self, servers: str | list[str] = "nats://localhost:4222", **options: Any) -> None:
         self.servers = servers
@@ -227,7 +221,7 @@ class NatsTransport(Transport):
         async def error_cb(exc: Exception) -> None:
             # A refused credential or certificate explains a failed start better
             # than the broken pipe of the retry that may follow it.
-            if not (last_error and _explains(last_error[0])):
+            if not (last_error and explains(last_error[0])):
                 last_error[:] = [exc]
             if user_error_cb is not None:
                 await user_error_cb(exc)
@@ -239,7 +233,7 @@ class NatsTransport(Transport):
                 logger.warning("NATS connection lost; reconnecting")
 
         options.setdefault("disconnected_cb", disconnected_cb)
-        options.setdefault("reconnected_cb", _log_reconnected)
+        options.setdefault("reconnected_cb", log_reconnected)
         # nats-py retries the first connection as it reconnects later (for ever
         # with -1); bound it so start-up fails with the cause instead.
         deadline = float(options["connect_timeout"]) + 1.0
@@ -271,9 +265,7 @@ class NatsTransport(Transport):
 
     async def ping(self, timeout: float) -> bool:
         client = self.client
-        if client is None or not client.is_connected:
-            return False
-        return await self._probe(timeout)
+        return client is not None and client.is_connected and await self._probe(timeout)
 
     # -- streams ------------------------------------------------------------------
 
@@ -452,7 +444,3 @@ def _pending_limits(spec: NatsSub, msgs: int | None, size: int | None) -> dict[s
     size = spec.pending_bytes_limit if spec.pending_bytes_limit is not None else size
     limits = {"pending_msgs_limit": msgs, "pending_bytes_limit": size}
     return {k: v for k, v in limits.items() if v is not None}
-
-
-async def _log_reconnected() -> None:
-    logger.info("NATS connection re-established")

@@ -66,3 +66,12 @@ async def round_trip(channel: AbstractChannel) -> bool:
     underlay = await channel.get_underlay_channel()
     await underlay.exchange_declare("amq.direct", passive=True)
     return True
+
+
+async def reopened(channel: aio_pika.RobustChannel) -> None:
+    """Wait until aio-pika has restored ``channel`` (unbounded: the caller bounds it)."""
+    # ``ready()`` alone can return before the restore has even begun, and
+    # aio-pika offers no event for "reopened": poll.
+    while channel.is_closed:  # noqa: ASYNC110
+        await asyncio.sleep(0.02)
+    await channel.ready()

@@ -36,7 +36,7 @@ from ..core.inflight import InFlight
 from ..core.message import CONTENT_TYPE, Deliver, Envelope, Settler, StreamMessage
 from ..core.probe import Probe
 from ..core.transport import Consumption, Transport
-from .connect import DEFAULT_CONNECT_TIMEOUT, open_robust, round_trip
+from .connect import DEFAULT_CONNECT_TIMEOUT, open_robust, reopened, round_trip
 from .specs import RabbitExchange, Subscription
 
 #: RabbitMQ's pseudo-queue for replies without declaring a queue.
@@ -286,7 +286,7 @@ class RabbitTransport(Transport):
     async def _round_trip(self) -> bool:
         channel = self._publish_channel()
         if channel.is_closed and isinstance(channel, aio_pika.RobustChannel):
-            await _reopened(channel)  # being restored: bounded by the probe's callers
+            await reopened(channel)  # being restored: bounded by the probe's callers
         return await round_trip(channel)
 
     # -- publishing ---------------------------------------------------------------
@@ -295,7 +295,7 @@ class RabbitTransport(Transport):
         channel = self._publish_channel()
         if channel.is_closed and isinstance(channel, aio_pika.RobustChannel):
             # Restored in the background after a reconnection or a channel error.
-            await asyncio.wait_for(_reopened(channel), timeout)
+            await asyncio.wait_for(reopened(channel), timeout)
         return channel
 
     async def _exchange(
@@ -442,14 +442,6 @@ async def declare_queue(channel: AbstractChannel, spec: Subscription) -> Abstrac
             exchange, routing_key=q.binding_key, arguments=_args(spec.binding_arguments())
         )
     return queue
-
-
-async def _reopened(channel: aio_pika.RobustChannel) -> None:
-    # ``ready()`` alone can return before the restore has even begun, and
-    # aio-pika offers no event for "reopened": poll, bounded by the caller.
-    while channel.is_closed:  # noqa: ASYNC110
-        await asyncio.sleep(0.02)
-    await channel.ready()
 
 
 def _args(arguments: Mapping[str, Any] | None) -> dict[str, Any] | None:

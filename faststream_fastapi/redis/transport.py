@@ -198,10 +198,7 @@ class RedisTransport(Transport):
             await client.aclose()
 
     async def ping(self, timeout: float) -> bool:
-        client = self.client
-        if client is None:
-            return False
-        return await self._probe(timeout)
+        return self.client is not None and await self._probe(timeout)
 
     # -- publishing ---------------------------------------------------------------
 

@@ -177,3 +177,24 @@ async def test_kafka_readiness_through_a_stall(pkg: ModuleType, name: str, tmp_p
                 )
         finally:
             await end(server)
+
+
+@pytest.mark.nats
+async def test_nats_consumer_whose_client_stopped_reading_is_dead(name: str) -> None:
+    broker = NatsBroker("nats://127.0.0.1:4222")
+
+    @broker.subscriber(name)
+    async def handle(n: int) -> None:
+        return None
+
+    async with broker:
+        await broker.start()
+        assert broker.healthy() and await broker.ready(PROBE)
+        # What a late PONG for a cancelled flush did: nats-py's read loop ends
+        # while the client still says it is connected.
+        client: Any = broker.transport.client  # type: ignore[attr-defined]
+        client._reading_task.cancel()
+        await asyncio.wait({client._reading_task})
+        assert client.is_connected
+        assert not broker.healthy()
+        assert not await broker.ready(PROBE)

@@ -1,4 +1,5 @@
-"""Whether a nats-py client still talks to its server: a PING/PONG round trip, and
+"""What the NATS transport knows of its nats-py client's connection: why it was
+refused, whether it still talks to the server (a PING/PONG round trip) and
 whether its read loop runs.
 
 ``Client.flush(timeout)`` cannot serve a readiness probe: when it times out it
@@ -11,12 +12,25 @@ times out). The probe here sends its own PING with a future nobody cancels.
 from __future__ import annotations
 
 import asyncio
+import logging
+import ssl
 from typing import Any
 
 from nats.aio.client import Client
 
 #: How often a PING in flight checks that a reconnection did not orphan it.
 _ORPHAN_CHECK = 0.5
+
+_log = logging.getLogger("faststream_fastapi.nats")
+
+
+def explains(exc: Exception) -> bool:
+    """Whether ``exc`` is why a connection is refused for good (credentials, TLS)."""
+    return isinstance(exc, ssl.SSLError) or "Authorization Violation" in str(exc)
+
+
+async def log_reconnected() -> None:
+    _log.info("NATS connection re-established")
 
 
 def reading(client: Client) -> bool:
