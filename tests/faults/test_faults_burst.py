@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 
 from faststream_fastapi import confluent, kafka
 from faststream_fastapi.core.broker import Broker
-from faststream_fastapi.core.errors import BrokerConnectionError
+from faststream_fastapi.core.errors import BrokerConnectionError, PublishError
 from faststream_fastapi.nats import NatsBroker
 from faststream_fastapi.rabbit import RabbitBroker, RabbitQueue
 from faststream_fastapi.rabbit.fastapi import RabbitRouter
@@ -56,6 +56,26 @@ async def test_rabbit_start_on_a_silent_address_fails_in_time_and_leaves_nothing
         text = str(failure.value)
         assert f"127.0.0.1:{port}" in text and "connect_timeout" in text, text
         assert SECRET not in text and SECRET not in repr(failure.value.__cause__)
+        await broker.close()
+        await asyncio.sleep(0.1)
+        left = {t for t in _others() - before if "_serve" not in repr(t.get_coro())}
+        assert not left, left
+    finally:
+        await relay.close()
+
+
+@pytest.mark.rabbit
+async def test_rabbit_start_cancelled_on_a_silent_address_leaves_nothing() -> None:
+    # A caller's own bound (a lifespan timeout, say) cancels the connect: nothing
+    # of it may go on, or ``asyncio.run()`` never returns.
+    relay = TcpRelay(5672)
+    port = await relay.start()
+    relay.stall()
+    before = _others()
+    try:
+        broker = RabbitBroker(f"amqp://guest:guest@127.0.0.1:{port}/")
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(broker.start(), 0.5)
         await broker.close()
         await asyncio.sleep(0.1)
         left = {t for t in _others() - before if "_serve" not in repr(t.get_coro())}
@@ -111,14 +131,24 @@ async def test_redis_burst_of_publishes(name: str) -> None:
 
 @pytest.mark.redis
 async def test_redis_burst_waits_for_the_pool_within_its_timeout(name: str) -> None:
-    # Two connections for 200 publishes: they take turns instead of failing;
-    # with no time to wait, the pool's bound shows as a PublishError naming it.
+    # Two connections for 200 publishes: they take turns instead of failing.
     broker = RedisBroker("redis://127.0.0.1:6379", max_connections=2, pool_timeout=10)
     async with broker:
         await asyncio.gather(*(broker.publish(n, list=name) for n in range(200)))
         client: Any = broker.transport.client
         assert await client.llen(name) == 200
         await client.delete(name)
+    # Every connection held longer than ``pool_timeout``: the publish fails then.
+    broker = RedisBroker("redis://127.0.0.1:6379", max_connections=1, pool_timeout=0.3)
+    async with broker:
+        client = broker.transport.client
+        holding = asyncio.ensure_future(client.blpop([name], timeout=3))
+        await asyncio.sleep(0.1)
+        started = time.monotonic()
+        with pytest.raises(PublishError, match="No connection available"):
+            await broker.publish(1, list=name)
+        assert 0.25 < time.monotonic() - started < 1.5
+        await holding
 
 
 @pytest.mark.nats
