@@ -10,9 +10,10 @@ must neither fail nor lose a message, on every broker (Redis used to fail half o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -35,18 +36,28 @@ BOUND = 1.5
 BURST = 2_000
 
 
-def _others() -> set[asyncio.Task[Any]]:
-    return asyncio.all_tasks() - {asyncio.current_task()}  # type: ignore[operator]
+@contextlib.asynccontextmanager
+async def _silent_rabbit() -> AsyncIterator[int]:
+    """The port of a relay to RabbitMQ that accepts TCP and never forwards; on
+    exit, no task other than the relay's may be left of what the block started."""
+    relay = TcpRelay(5672)
+    port = await relay.start()
+    relay.stall()
+    before = asyncio.all_tasks()
+    try:
+        yield port
+        await asyncio.sleep(0.1)
+        left = asyncio.all_tasks() - before - {asyncio.current_task()}
+        left = {t for t in left if "_serve" not in repr(t.get_coro())}
+        assert not left, left
+    finally:
+        await relay.close()
 
 
 @pytest.mark.rabbit
 @pytest.mark.filterwarnings("ignore:the password in the URL")
 async def test_rabbit_start_on_a_silent_address_fails_in_time_and_leaves_nothing() -> None:
-    relay = TcpRelay(5672)
-    port = await relay.start()
-    relay.stall()  # TCP accepted, AMQP never answered
-    before = _others()
-    try:
+    async with _silent_rabbit() as port:
         broker = RabbitBroker(f"amqp://guest:{SECRET}@127.0.0.1:{port}/", connect_timeout=BOUND)
         started = time.monotonic()
         with pytest.raises(BrokerConnectionError) as failure:
@@ -57,31 +68,17 @@ async def test_rabbit_start_on_a_silent_address_fails_in_time_and_leaves_nothing
         assert f"127.0.0.1:{port}" in text and "connect_timeout" in text, text
         assert SECRET not in text and SECRET not in repr(failure.value.__cause__)
         await broker.close()
-        await asyncio.sleep(0.1)
-        left = {t for t in _others() - before if "_serve" not in repr(t.get_coro())}
-        assert not left, left
-    finally:
-        await relay.close()
 
 
 @pytest.mark.rabbit
 async def test_rabbit_start_cancelled_on_a_silent_address_leaves_nothing() -> None:
     # A caller's own bound (a lifespan timeout, say) cancels the connect: nothing
     # of it may go on, or ``asyncio.run()`` never returns.
-    relay = TcpRelay(5672)
-    port = await relay.start()
-    relay.stall()
-    before = _others()
-    try:
+    async with _silent_rabbit() as port:
         broker = RabbitBroker(f"amqp://guest:guest@127.0.0.1:{port}/")
         with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(broker.start(), 0.5)
         await broker.close()
-        await asyncio.sleep(0.1)
-        left = {t for t in _others() - before if "_serve" not in repr(t.get_coro())}
-        assert not left, left
-    finally:
-        await relay.close()
 
 
 @pytest.mark.rabbit
