@@ -56,6 +56,9 @@ class TcpRelay:
     ``cut()`` aborts the connections through it, like a network failure (with
     ``refuse_for``, the connections made in the next seconds are dropped at once:
     an outage); ``close()`` also stops accepting new ones, so reconnects fail for good.
+    ``stall()`` stops forwarding in both directions without closing anything, like
+    packets dropped on a partition (no reset: both sides wait); what was sent
+    meanwhile is held and forwarded on ``resume()``, as TCP retransmits it.
     """
 
     def __init__(self, upstream: int) -> None:
@@ -63,6 +66,8 @@ class TcpRelay:
         self.links: list[asyncio.StreamWriter] = []
         self.server: asyncio.Server | None = None
         self.refuse_until = 0.0
+        self._flowing = asyncio.Event()
+        self._flowing.set()
 
     async def start(self) -> int:
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -78,6 +83,7 @@ class TcpRelay:
         async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
             try:
                 while data := await src.read(65536):
+                    await self._flowing.wait()
                     dst.write(data)
                     await dst.drain()
             except (ConnectionError, OSError):
@@ -93,7 +99,14 @@ class TcpRelay:
             link.transport.abort()
         self.links.clear()
 
+    def stall(self) -> None:
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        self._flowing.set()
+
     async def close(self) -> None:
+        self.resume()
         # Stop accepting first: a reconnect must not slip in after the cut.
         if self.server is not None:
             self.server.close()

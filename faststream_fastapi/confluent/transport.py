@@ -33,6 +33,7 @@ from .._kafka.specs import KafkaTopic
 from .._kafka.transport import KafkaTransport
 from ..core.errors import NotConnectedError, PublishError
 from ..core.message import Deliver, Envelope
+from ..core.probe import Probe
 from ..core.transport import Consumption
 
 _client_log = logging.getLogger("faststream_fastapi.confluent")
@@ -182,6 +183,10 @@ class ConfluentTransport(KafkaTransport):
         self.connect_timeout = float(self.options.pop("connect.timeout", 10.0))
         self.producer: Producer | None = None
         self._poller: _Poller | None = None
+        # A metadata request, in a thread bounded by ``connect.timeout``.
+        self._probe = Probe(
+            lambda: asyncio.to_thread(self._producer().list_topics, timeout=self.connect_timeout)
+        )
 
     def _config(self, skip: tuple[str, ...], **extra: Any) -> dict[str, Any]:
         return {
@@ -213,6 +218,7 @@ class ConfluentTransport(KafkaTransport):
         producer, self.producer = self.producer, None
         if producer is None:
             return
+        await self._probe.cancel()
         # Flushing serves the last delivery reports; the poller stops after.
         await asyncio.to_thread(producer.flush, self.connect_timeout)
         if self._poller is not None:
@@ -220,11 +226,7 @@ class ConfluentTransport(KafkaTransport):
             self._poller = None
 
     async def ping(self, timeout: float) -> bool:
-        producer = self.producer
-        if producer is None:
-            return False
-        await asyncio.to_thread(producer.list_topics, timeout=timeout)
-        return True
+        return self.producer is not None and await self._probe(timeout)
 
     # -- publishing -----------------------------------------------------------------
 

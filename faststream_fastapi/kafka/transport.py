@@ -19,6 +19,7 @@ from .._kafka.specs import KafkaTopic
 from .._kafka.transport import KafkaTransport
 from ..core.errors import NotConnectedError, PublishError
 from ..core.message import Deliver, Envelope
+from ..core.probe import Probe
 from ..core.transport import Consumption
 
 
@@ -101,6 +102,8 @@ class AiokafkaTransport(KafkaTransport):
         self.bootstrap_servers = bootstrap_servers
         self.options = options
         self.producer: AIOKafkaProducer | None = None
+        # A metadata request; aiokafka bounds it by ``request_timeout_ms``.
+        self._probe = Probe(lambda: self._producer().client.fetch_all_metadata())
 
     def _producer(self) -> AIOKafkaProducer:
         if self.producer is None:
@@ -125,16 +128,13 @@ class AiokafkaTransport(KafkaTransport):
         self.producer = producer
 
     async def close(self) -> None:
+        await self._probe.cancel()
         producer, self.producer = self.producer, None
         if producer is not None:
             await producer.stop()  # flushes what is pending
 
     async def ping(self, timeout: float) -> bool:
-        producer = self.producer
-        if producer is None:
-            return False
-        await asyncio.wait_for(producer.client.fetch_all_metadata(), timeout)
-        return True
+        return self.producer is not None and await self._probe(timeout)
 
     # -- publishing -----------------------------------------------------------------
 

@@ -6,8 +6,6 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import math
-import ssl
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -21,7 +19,9 @@ from ..core import redact
 from ..core.errors import NotConnectedError, PublishError
 from ..core.inflight import InFlight
 from ..core.message import REPLY_TO, Deliver, Envelope, StreamMessage
+from ..core.probe import Probe
 from ..core.transport import Consumption, Transport
+from .connection import explains, log_reconnected, reading, round_trip
 from .delivery import CORE_PENDING_BYTES_LIMIT, CORE_PENDING_MSGS_LIMIT, pending_limits, to_message
 from .specs import JStream, NatsSub, subject_matches
 
@@ -62,7 +62,8 @@ class _Push(Consumption):
 
     @property
     def alive(self) -> bool:
-        return not self._stopping and not self._client.is_closed
+        client = self._client
+        return not self._stopping and not client.is_closed and reading(client)
 
     async def on_msg(self, msg: Msg) -> None:
         if self._stopping:
@@ -105,15 +106,17 @@ class _Loop(Consumption):
         self,
         run: Callable[[_Loop], Coroutine[Any, Any, None]],
         cleanup: Callable[[], Awaitable[None]],
+        client: Client,
     ) -> None:
         self.stopping = False
+        self._client = client
         self._inflight = InFlight()
         self._cleanup = cleanup
         self.task = asyncio.get_running_loop().create_task(run(self))
 
     @property
     def alive(self) -> bool:
-        return not self.task.done()
+        return not self.task.done() and reading(self._client)
 
     async def handle(self, deliver: Deliver, message: StreamMessage) -> None:
         await self._inflight.deliver(deliver, message, self.task)
@@ -131,11 +134,6 @@ class _Loop(Consumption):
             await self._cleanup()
 
 
-def _explains(exc: Exception) -> bool:
-    """Whether ``exc`` is why a connection is refused for good (credentials, TLS)."""
-    return isinstance(exc, ssl.SSLError) or "Authorization Violation" in str(exc)
-
-
 class NatsTransport(Transport[NatsSub]):
     def __init__(self, servers: str | list[str] = "nats://localhost:4222", **options: Any) -> None:
         self.servers = servers
@@ -143,6 +141,7 @@ class NatsTransport(Transport[NatsSub]):
         self.client: Client | None = None
         self._js: JetStreamContext | None = None
         self._declared: set[tuple[str, tuple[str, ...]]] = set()
+        self._probe = Probe(lambda: round_trip(self._client()))
 
     def _client(self) -> Client:
         client = self.client
@@ -168,7 +167,7 @@ class NatsTransport(Transport[NatsSub]):
         async def error_cb(exc: Exception) -> None:
             # A refused credential or certificate explains a failed start better
             # than the broken pipe of the retry that may follow it.
-            if not (last_error and _explains(last_error[0])):
+            if not (last_error and explains(last_error[0])):
                 last_error[:] = [exc]
             if user_error_cb is not None:
                 await user_error_cb(exc)
@@ -180,7 +179,7 @@ class NatsTransport(Transport[NatsSub]):
                 logger.warning("NATS connection lost; reconnecting")
 
         options.setdefault("disconnected_cb", disconnected_cb)
-        options.setdefault("reconnected_cb", _log_reconnected)
+        options.setdefault("reconnected_cb", log_reconnected)
         # nats-py retries the first connection as it reconnects later (for ever
         # with -1); bound it so start-up fails with the cause instead.
         deadline = float(options["connect_timeout"]) + 1.0
@@ -201,6 +200,7 @@ class NatsTransport(Transport[NatsSub]):
         self._declared.clear()
 
     async def close(self) -> None:
+        await self._probe.cancel()
         client, self.client, self._js = self.client, None, None
         if client is not None and not client.is_closed:
             with contextlib.suppress(Exception):
@@ -211,11 +211,7 @@ class NatsTransport(Transport[NatsSub]):
 
     async def ping(self, timeout: float) -> bool:
         client = self.client
-        if client is None or not client.is_connected:
-            return False
-        # ``flush`` is a PING/PONG round trip; the broker bounds it to ``timeout``.
-        await client.flush(timeout=max(1, math.ceil(timeout)))
-        return True
+        return client is not None and client.is_connected and await self._probe(timeout)
 
     # -- streams ------------------------------------------------------------------
 
@@ -385,8 +381,4 @@ class NatsTransport(Transport[NatsSub]):
                         with contextlib.suppress(Exception):
                             await msg.nak()
 
-        return _Loop(run, cleanup=psub.unsubscribe)
-
-
-async def _log_reconnected() -> None:
-    logger.info("NATS connection re-established")
+        return _Loop(run, cleanup=psub.unsubscribe, client=self._client())

@@ -146,7 +146,9 @@ class RabbitBroker(_RabbitDeclarations, Broker):
     once: enough to hide the network round trip, few enough that a slow
     handler does not hoard messages other consumers could take, and that a
     crash redelivers little. ``connection_options`` go to
-    ``aio_pika.connect_robust``.
+    ``aio_pika.connect_robust``; ``connect_timeout`` (default 10 s, aio-pika's
+    ``timeout`` too) bounds connecting, so an address that accepts TCP and never
+    answers fails start-up instead of hanging it.
     """
 
     def __init__(

@@ -34,7 +34,9 @@ from aiormq.abc import DeliveredMessage
 from ..core.errors import NotConnectedError, PublishError, SetupError
 from ..core.inflight import InFlight
 from ..core.message import CONTENT_TYPE, NO_SETTLER, Deliver, Envelope, StreamMessage
+from ..core.probe import Probe
 from ..core.transport import Consumption, Transport
+from .connect import DEFAULT_CONNECT_TIMEOUT, open_robust, reopened, round_trip
 from .delivery import GONE, message_of, to_message
 from .specs import RabbitExchange, Subscription
 
@@ -138,7 +140,12 @@ class RabbitTransport(Transport[Subscription]):
     ) -> None:
         self.url = url
         self.prefetch_count = prefetch_count
+        # aio-pika's own ``timeout=`` is the same bound, under its name.
+        self.connect_timeout = float(
+            options.pop("connect_timeout", options.pop("timeout", DEFAULT_CONNECT_TIMEOUT))
+        )
         self.options = options
+        self._probe = Probe(self._round_trip)
         self.connection: AbstractRobustConnection | None = None
         self._channel: AbstractChannel | None = None
         self._exchanges: dict[str, AbstractExchange] = {}
@@ -154,12 +161,7 @@ class RabbitTransport(Transport[Subscription]):
     async def connect(self) -> None:
         if self.connection is not None:
             return
-        connection = await aio_pika.connect_robust(self.url, **self.options)
-        try:
-            self._channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        except BaseException:
-            await connection.close()
-            raise
+        connection, self._channel = await open_robust(self.url, self.connect_timeout, self.options)
         self.connection = connection
 
     async def close(self) -> None:
@@ -168,6 +170,7 @@ class RabbitTransport(Transport[Subscription]):
         self._waiters.clear()
         self._exchanges.clear()
         self._reply_channel = None
+        await self._probe.cancel()
         connection, self.connection, self._channel = self.connection, None, None
         if connection is not None:
             await connection.close()
@@ -176,10 +179,13 @@ class RabbitTransport(Transport[Subscription]):
         connection = self.connection
         if connection is None or connection.is_closed:
             return False
-        channel = await self._ready_channel(timeout)
-        # A round trip: passively declare an exchange every broker has.
-        await asyncio.wait_for(channel.get_exchange("amq.direct", ensure=True), timeout)
-        return True
+        return await self._probe(timeout)
+
+    async def _round_trip(self) -> bool:
+        channel = self._publish_channel()
+        if channel.is_closed and isinstance(channel, aio_pika.RobustChannel):
+            await reopened(channel)  # being restored: bounded by the probe's callers
+        return await round_trip(channel)
 
     # -- publishing ---------------------------------------------------------------
 
@@ -187,7 +193,7 @@ class RabbitTransport(Transport[Subscription]):
         channel = self._publish_channel()
         if channel.is_closed and isinstance(channel, aio_pika.RobustChannel):
             # Restored in the background after a reconnection or a channel error.
-            await asyncio.wait_for(_reopened(channel), timeout)
+            await asyncio.wait_for(reopened(channel), timeout)
         return channel
 
     async def _exchange(
@@ -334,14 +340,6 @@ async def declare_queue(channel: AbstractChannel, spec: Subscription) -> Abstrac
             exchange, routing_key=q.binding_key, arguments=_args(spec.binding_arguments())
         )
     return queue
-
-
-async def _reopened(channel: aio_pika.RobustChannel) -> None:
-    # ``ready()`` alone can return before the restore has even begun, and
-    # aio-pika offers no event for "reopened": poll, bounded by the caller.
-    while channel.is_closed:  # noqa: ASYNC110
-        await asyncio.sleep(0.02)
-    await channel.ready()
 
 
 def _args(arguments: Mapping[str, Any] | None) -> dict[str, Any] | None:

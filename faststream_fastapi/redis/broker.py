@@ -89,7 +89,12 @@ class RedisRouter(_RedisDeclarations):
 
 
 class RedisBroker(_RedisDeclarations, Broker):
-    """A Redis connection with pub/sub channels, lists and streams."""
+    """A Redis connection with pub/sub channels, lists and streams.
+
+    ``connection_options`` go to redis-py's client. ``max_connections`` (default
+    100) bounds its connection pool; a command finding every connection in use
+    waits for one up to ``pool_timeout`` seconds (default 10), then fails.
+    """
 
     def __init__(
         self,

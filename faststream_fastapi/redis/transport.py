@@ -21,8 +21,10 @@ from ..core.errors import NotConnectedError, PublishError
 from ..core.inflight import InFlight
 from ..core.message import Deliver, Envelope, Settlement, Settler, StreamMessage
 from ..core.paths import PathPattern
+from ..core.probe import Probe
 from ..core.transport import Consumption, Transport
 from . import wire
+from .pool import make_client
 from .specs import ListSub, PubSub, RedisSpec, StreamSub
 
 logger = logging.getLogger("faststream_fastapi.redis")
@@ -148,6 +150,7 @@ class RedisTransport(Transport[RedisSpec]):
         self._inbox_loop: _Loop | None = None
         self._waiters: dict[str, asyncio.Future[StreamMessage]] = {}
         self._consumer_ids = itertools.count(1)
+        self._probe = Probe(lambda: self._client().ping())
 
     def _client(self) -> Redis:
         if self.client is None:
@@ -156,8 +159,7 @@ class RedisTransport(Transport[RedisSpec]):
 
     async def connect(self) -> None:
         if self.client is None:
-            options = {"socket_connect_timeout": 5.0, **self.options}
-            client = Redis.from_url(self.url, **options)
+            client = make_client(self.url, self.options)
             try:
                 await client.ping()
             except Exception:
@@ -172,15 +174,13 @@ class RedisTransport(Transport[RedisSpec]):
         for fut in self._waiters.values():
             fut.cancel()
         self._waiters.clear()
+        await self._probe.cancel()
         client, self.client = self.client, None
         if client is not None:
             await client.aclose()
 
     async def ping(self, timeout: float) -> bool:
-        client = self.client
-        if client is None:
-            return False
-        return bool(await asyncio.wait_for(client.ping(), timeout))
+        return self.client is not None and await self._probe(timeout)
 
     # -- publishing ---------------------------------------------------------------
 
