@@ -8,7 +8,6 @@ import dataclasses
 import logging
 import math
 import ssl
-from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import nats.errors
@@ -21,6 +20,7 @@ from ..core import redact
 from ..core.errors import NotConnectedError, PublishError
 from ..core.inflight import InFlight
 from ..core.message import REPLY_TO, Deliver, Envelope, StreamMessage
+from ..core.taskloop import TaskLoop
 from ..core.transport import Consumption, Transport
 from .delivery import CORE_PENDING_BYTES_LIMIT, CORE_PENDING_MSGS_LIMIT, pending_limits, to_message
 from .specs import JStream, NatsSub, subject_matches
@@ -97,38 +97,12 @@ class _Push(Consumption):
                 draining.cancel()
 
 
-class _Loop(Consumption):
+class _Loop(TaskLoop):
     """A pull loop in a task; ``stop`` lets the message in hand finish, then
     cancels the fetch and runs ``cleanup`` (unsubscribe)."""
 
-    def __init__(
-        self,
-        run: Callable[[_Loop], Coroutine[Any, Any, None]],
-        cleanup: Callable[[], Awaitable[None]],
-    ) -> None:
-        self.stopping = False
-        self._inflight = InFlight()
-        self._cleanup = cleanup
-        self.task = asyncio.get_running_loop().create_task(run(self))
-
-    @property
-    def alive(self) -> bool:
-        return not self.task.done()
-
     async def handle(self, deliver: Deliver, message: StreamMessage) -> None:
         await self._inflight.deliver(deliver, message, self.task)
-
-    def cancel(self) -> int:
-        return self._inflight.cancel()
-
-    async def stop(self) -> None:
-        self.stopping = True
-        await self._inflight.wait()
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await self.task
-        with contextlib.suppress(Exception):
-            await self._cleanup()
 
 
 def _explains(exc: Exception) -> bool:

@@ -9,7 +9,6 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 from redis.asyncio import Redis
@@ -18,9 +17,9 @@ from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..core.errors import NotConnectedError, PublishError
-from ..core.inflight import InFlight
 from ..core.message import Deliver, Envelope, Settlement, Settler, StreamMessage
 from ..core.paths import PathPattern
+from ..core.taskloop import TaskLoop
 from ..core.transport import Consumption, Transport
 from . import wire
 from .specs import ListSub, PubSub, RedisSpec, StreamSub
@@ -31,21 +30,9 @@ DATA_FIELD = b"__data__"
 _RETRY_DELAY = 1.0
 
 
-class _Loop(Consumption):
+class _Loop(TaskLoop):
     """A consume loop in a task; ``stop`` lets the current message finish and
     starts no other (a stream group's unstarted entries stay pending)."""
-
-    def __init__(
-        self, run: Callable[[_Loop], Coroutine[Any, Any, None]], cleanup: Any = None
-    ) -> None:
-        self.stopping = False
-        self._inflight = InFlight()
-        self._cleanup = cleanup
-        self.task = asyncio.get_running_loop().create_task(run(self))
-
-    @property
-    def alive(self) -> bool:
-        return not self.task.done()
 
     async def handle(self, deliver: Deliver, message: StreamMessage) -> bool:
         """Deliver ``message``; False (not delivered) once stopping."""
@@ -53,19 +40,6 @@ class _Loop(Consumption):
             return False
         await self._inflight.deliver(deliver, message, self.task)
         return True
-
-    def cancel(self) -> int:
-        return self._inflight.cancel()
-
-    async def stop(self) -> None:
-        self.stopping = True
-        await self._inflight.wait()
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await self.task
-        if self._cleanup is not None:
-            with contextlib.suppress(Exception):
-                await self._cleanup()
 
 
 class _GroupAcks(Settler["_GroupMessage"]):
