@@ -19,6 +19,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from ..core.errors import NotConnectedError, PublishError
 from ..core.message import Deliver, Envelope, Settlement, Settler, StreamMessage
 from ..core.paths import PathPattern
+from ..core.replies import ReplyWaiters
 from ..core.taskloop import TaskLoop
 from ..core.transport import Consumption, Transport
 from . import wire
@@ -120,7 +121,7 @@ class RedisTransport(Transport[RedisSpec]):
         self.client: Redis | None = None
         self._inbox: str | None = None
         self._inbox_loop: _Loop | None = None
-        self._waiters: dict[str, asyncio.Future[StreamMessage]] = {}
+        self._waiters = ReplyWaiters()
         self._consumer_ids = itertools.count(1)
 
     def _client(self) -> Redis:
@@ -182,12 +183,7 @@ class RedisTransport(Transport[RedisSpec]):
             ) from exc
 
     async def request(self, envelope: Envelope, timeout: float) -> StreamMessage:
-        inbox = await self._ensure_inbox()
-        cid = envelope.correlation_id or uuid.uuid4().hex
-        envelope.correlation_id = cid
-        envelope.reply_to = inbox
-        future: asyncio.Future[StreamMessage] = asyncio.get_running_loop().create_future()
-        self._waiters[cid] = future
+        cid, future = self._waiters.expect(envelope, await self._ensure_inbox())
         try:
             await self.publish(envelope)
             return await asyncio.wait_for(future, timeout)
@@ -199,9 +195,7 @@ class RedisTransport(Transport[RedisSpec]):
             name = f"_inbox.{uuid.uuid4().hex}"
 
             async def on_reply(message: StreamMessage) -> None:
-                waiter = self._waiters.get(message.correlation_id or "")
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(message)
+                self._waiters.resolve(message.correlation_id, message)
 
             self._inbox_loop = await self._pubsub(PubSub(name), on_reply)
             self._inbox = name
