@@ -19,7 +19,6 @@ ROOT = Path(faststream_fastapi.__file__).parent
 BROKERS = {"kafka", "confluent", "_kafka", "rabbit", "nats", "redis"}
 
 
-
 def _modules() -> dict[str, Path]:
     found = {}
     for path in ROOT.rglob("*.py"):
