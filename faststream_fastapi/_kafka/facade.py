@@ -26,7 +26,7 @@ from ..core.ports import Spec
 from ..core.publisher import Publisher
 from ..core.registry import Registry
 from ..core.subscriber import Handler
-from ..security.clients import apply
+from ..security.clients import init_broker
 from ..security.objects import BaseSecurity
 from .specs import KafkaTopic, OffsetReset, TopicDest, TopicPartition
 from .transport import REQUEST_REFUSED, KafkaTransport
@@ -175,13 +175,17 @@ class KafkaBrokerBase(KafkaDeclarations, Broker, abstract=True):
         servers = (
             bootstrap_servers if isinstance(bootstrap_servers, str) else ",".join(bootstrap_servers)
         )
-        client = apply(self.descriptor, servers, client_options, security)
         config = BrokerConfig(
             dependencies, middlewares, graceful_timeout, request_timeout, max_message_bytes, logger
         )
-        transport = type(self).transport_class(servers, **client.options)
-        Broker.__init__(
-            self, transport, config, security=security, credentials_warning=client.warning
+        transport_class = type(self).transport_class
+        transport = init_broker(
+            self,
+            servers,
+            client_options,
+            security,
+            config,
+            lambda _, **o: transport_class(servers, **o),
         )
         self.bootstrap_servers = servers
         self.url = servers

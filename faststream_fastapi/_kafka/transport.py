@@ -6,8 +6,9 @@ import abc
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+from ..core.errors import NotConnectedError
 from ..core.message import Envelope, StreamMessage
 from ..core.transport import Transport
 from .specs import KafkaTopic
@@ -17,6 +18,8 @@ REQUEST_REFUSED = (
     "the reply goes to instead. (A handler still replies to a message that "
     "carries a reply_to header, by publishing to the topic it names.)"
 )
+
+P = TypeVar("P")
 
 
 class KafkaTransport(Transport[KafkaTopic]):
@@ -33,3 +36,14 @@ class KafkaTransport(Transport[KafkaTopic]):
 
     @abc.abstractmethod
     async def publish(self, envelope: Envelope) -> Any: ...
+
+
+class ProducerTransport(KafkaTransport, Generic[P]):
+    """A Kafka transport publishing through one client producer, set by ``connect``."""
+
+    producer: P | None
+
+    def _producer(self) -> P:
+        if self.producer is None:
+            raise NotConnectedError("the Kafka broker is not connected; call start() first")
+        return self.producer

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 PROG = "faststream-fastapi"
 EXIT_USAGE = 2
@@ -50,8 +50,16 @@ def env_default(name: str, default: str) -> str:
     return default
 
 
-def _env_help(text: str, name: str) -> str:
-    return f"{text} [env FASTSTREAM_FASTAPI_{name} or FASTSTREAM_{name}]"
+def _env_option(
+    parser: argparse.ArgumentParser, flag: str, name: str, default: str, text: str, **kwargs: Any
+) -> None:
+    """Add ``flag``, its default read from the environment (see ``env_default``)."""
+    parser.add_argument(
+        flag,
+        default=env_default(name, default),
+        help=f"{text} [env FASTSTREAM_FASTAPI_{name} or FASTSTREAM_{name}]",
+        **kwargs,
+    )
 
 
 def _version() -> str:
@@ -71,11 +79,13 @@ def _app_options(parser: argparse.ArgumentParser, what: str) -> None:
         action="store_true",
         help=f"{what} is a function that returns the app; call it",
     )
-    parser.add_argument(
+    _env_option(
+        parser,
         "--app-dir",
-        default=env_default("APP_DIR", "."),
+        "APP_DIR",
+        ".",
+        "directory to import the app from, put first on sys.path",
         metavar="DIR",
-        help=_env_help("directory to import the app from, put first on sys.path", "APP_DIR"),
     )
 
 
@@ -98,20 +108,24 @@ def _run_parser(commands: argparse._SubParsersAction[Parser]) -> None:
         metavar="ADDRESS",
         help="host:port, [::]:port, unix:/path.sock or fd://N; repeat for several",
     )
-    run.add_argument(
+    _env_option(
+        run,
         "--workers",
+        "WORKERS",
+        "1",
+        "number of worker processes (default 1)",
         type=int,
-        default=env_default("WORKERS", "1"),
         metavar="N",
-        help=_env_help("number of worker processes (default 1)", "WORKERS"),
     )
     run.add_argument("--reload", action="store_true", help="restart when a .py file changes")
-    run.add_argument(
+    _env_option(
+        run,
         "--log-level",
+        "LOG_LEVEL",
+        "info",
+        "debug, info, warning, error or a number (default info)",
         type=log_level,
-        default=env_default("LOG_LEVEL", "info"),
         metavar="LEVEL",
-        help=_env_help("debug, info, warning, error or a number (default info)", "LOG_LEVEL"),
     )
     _app_options(run, "the app")
 

@@ -30,8 +30,8 @@ from confluent_kafka import TopicPartition as TP
 from .._kafka.consume import ConsumeLoop, Offsets, Position, RecordSource
 from .._kafka.message import KafkaMessage, as_key, encode_headers
 from .._kafka.specs import KafkaTopic
-from .._kafka.transport import KafkaTransport
-from ..core.errors import NotConnectedError, PublishError
+from .._kafka.transport import ProducerTransport
+from ..core.errors import PublishError
 from ..core.message import Deliver, Envelope
 from ..core.probe import Probe
 from ..core.transport import Consumption
@@ -176,7 +176,7 @@ class _Poller:
         self.thread.join()
 
 
-class ConfluentTransport(KafkaTransport):
+class ConfluentTransport(ProducerTransport[Producer]):
     def __init__(self, bootstrap_servers: str = "localhost:9092", **options: Any) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.options = {**CONSUMER_DEFAULTS, **config(options)}
@@ -195,11 +195,6 @@ class ConfluentTransport(KafkaTransport):
             **extra,
             "bootstrap.servers": self.bootstrap_servers,
         }
-
-    def _producer(self) -> Producer:
-        if self.producer is None:
-            raise NotConnectedError("the Kafka broker is not connected; call start() first")
-        return self.producer
 
     async def connect(self) -> None:
         if self.producer is not None:

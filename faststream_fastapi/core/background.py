@@ -3,35 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from fastapi.background import BackgroundTasks
 
-if TYPE_CHECKING:
-    import logging
+from .views import Logs, Named
 
 
-class _Logs(Protocol):
-    @property
-    def logger(self) -> logging.Logger: ...
-
-
-class _Named(Protocol):
-    @property
-    def name(self) -> str: ...
-
-
-class TaskOwner(Protocol):
+class TaskOwner(Named, Protocol):
     """What ``Background`` reads of its subscriber: names and a logger for errors."""
 
     @property
-    def name(self) -> str: ...
+    def broker(self) -> Logs: ...
 
     @property
-    def broker(self) -> _Logs: ...
-
-    @property
-    def plan(self) -> _Named: ...
+    def plan(self) -> Named: ...
 
 
 #: How long cancelled handlers and tasks get to unwind at shutdown, past the graceful timeout.

@@ -6,12 +6,12 @@ A middleware sees its broker and subscriber as ``BrokerView`` and
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
 from .ack import AckPolicy
 from .message import Envelope, StreamMessage
+from .views import Logs, Named
 
 CallNext = Callable[[StreamMessage], Awaitable[Any]]
 PublishNext = Callable[[Envelope], Awaitable[Any]]
@@ -21,18 +21,12 @@ Next = Callable[[T], Awaitable[Any]]
 Wrap = Callable[[T, Next[T]], Awaitable[Any]]
 
 
-class BrokerView(Protocol):
+class BrokerView(Logs, Protocol):
     """What a middleware sees of a broker (``for_broker``, a subscriber's ``broker``)."""
 
-    @property
-    def logger(self) -> logging.Logger: ...
 
-
-class SubscriberView(Protocol):
+class SubscriberView(Named, Protocol):
     """What a middleware sees of the subscriber it is bound to (``for_subscriber``)."""
-
-    @property
-    def name(self) -> str: ...
 
     @property
     def ack_policy(self) -> AckPolicy: ...

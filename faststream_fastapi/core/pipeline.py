@@ -36,12 +36,11 @@ from .callplan import FastCall, RunEnv
 from .context import current_message
 from .errors import MessageDecodeError, MessageTooLargeError, MessageValidationError
 from .message import Deliver, Settlement, StreamMessage
-from .middleware import CallNext, chain_consume
+from .middleware import CallNext, SubscriberView, chain_consume
 from .redirect import Redirecting, log_extra, redirect
 from .response import Response
 
 if TYPE_CHECKING:
-    from .ack import AckPolicy
     from .background import Background
     from .callplan import CallPlan
     from .handler import Handler
@@ -50,13 +49,10 @@ if TYPE_CHECKING:
     from .ports import AppBinding
 
 
-class Delivering(Redirecting, Protocol):
+class Delivering(Redirecting, SubscriberView, Protocol):
     """What the compiled pipeline reads (and counts) of its subscriber."""
 
     oversized: int
-
-    @property
-    def ack_policy(self) -> AckPolicy: ...
 
     @property
     def handler(self) -> Handler: ...

@@ -10,7 +10,6 @@ down only (``broker`` → ``lifecycle`` → ``sending`` → ``registry`` →
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -20,16 +19,14 @@ from .ack import AckPolicy
 from .message import StreamMessage
 from .middleware import Middleware
 from .transport import Transport
+from .views import Logs, Named
 
 if TYPE_CHECKING:
     from .callplan import Overrides
 
 
-class Spec(Protocol):
+class Spec(Named, Protocol):
     """What a broker facade describes a subscription or destination with."""
-
-    @property
-    def name(self) -> str: ...
 
     def with_prefix(self, prefix: str) -> Spec: ...
 
@@ -73,15 +70,12 @@ class Owner(Protocol):
     def all_middlewares(self) -> tuple[Middleware, ...]: ...
 
 
-class SubscriberOwner(Owner, Protocol):
+class SubscriberOwner(Owner, Logs, Protocol):
     """A subscriber's broker: an ``Owner`` that also logs and replies.
 
     A router is one only once included into a broker, which is where its
     subscribers move (and the only place they run).
     """
-
-    @property
-    def logger(self) -> logging.Logger: ...
 
     async def reply(
         self,
@@ -93,11 +87,8 @@ class SubscriberOwner(Owner, Protocol):
     ) -> None: ...
 
 
-class Outlet(Protocol):
+class Outlet(Named, Protocol):
     """Where a handler's results and dead letters go: a declared publisher."""
-
-    @property
-    def name(self) -> str: ...
 
     async def publish(
         self,

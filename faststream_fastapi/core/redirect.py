@@ -6,19 +6,17 @@ import asyncio
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .message import StreamMessage
+from .views import Named
 
 if TYPE_CHECKING:
     from .ports import Outlet, Spec, SubscriberOwner
 
 
-class Redirecting(Protocol):
+class Redirecting(Named, Protocol):
     """What ``redirect`` reads and counts on a subscriber."""
 
     retried: int
     dead_lettered: int
-
-    @property
-    def name(self) -> str: ...
 
     @property
     def spec(self) -> Spec: ...

@@ -16,8 +16,8 @@ from aiokafka.errors import KafkaError
 from .._kafka.consume import ConsumeLoop, Offsets, Position, RecordSource
 from .._kafka.message import KafkaMessage, as_key, encode_headers
 from .._kafka.specs import KafkaTopic
-from .._kafka.transport import KafkaTransport
-from ..core.errors import NotConnectedError, PublishError
+from .._kafka.transport import ProducerTransport
+from ..core.errors import PublishError
 from ..core.message import Deliver, Envelope
 from ..core.probe import Probe
 from ..core.transport import Consumption
@@ -92,7 +92,7 @@ class _AiokafkaSource(RecordSource):
         await self.consumer.stop()
 
 
-class AiokafkaTransport(KafkaTransport):
+class AiokafkaTransport(ProducerTransport[AIOKafkaProducer]):
     def __init__(self, bootstrap_servers: str = "localhost:9092", **options: Any) -> None:
         self.connect_timeout = float(options.pop("connect_timeout", 10.0))
         known = {*_accepted(AIOKafkaProducer, options), *_accepted(AIOKafkaConsumer, options)}
@@ -104,11 +104,6 @@ class AiokafkaTransport(KafkaTransport):
         self.producer: AIOKafkaProducer | None = None
         # A metadata request; aiokafka bounds it by ``request_timeout_ms``.
         self._probe = Probe(lambda: self._producer().client.fetch_all_metadata())
-
-    def _producer(self) -> AIOKafkaProducer:
-        if self.producer is None:
-            raise NotConnectedError("the Kafka broker is not connected; call start() first")
-        return self.producer
 
     async def connect(self) -> None:
         if self.producer is not None:

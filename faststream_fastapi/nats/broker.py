@@ -27,7 +27,7 @@ from ..core.ports import Spec
 from ..core.publisher import Publisher
 from ..core.registry import Registry
 from ..core.subscriber import Handler
-from ..security.clients import apply
+from ..security.clients import init_broker
 from ..security.objects import BaseSecurity
 from .descriptor import NATS
 from .specs import JStream, NatsSub, PullSub
@@ -161,14 +161,10 @@ class NatsBroker(_NatsDeclarations, Broker):
         security: BaseSecurity | None = None,
         **connection_options: Any,
     ) -> None:
-        client = apply(self.descriptor, servers, connection_options, security)
         config = BrokerConfig(
             dependencies, middlewares, graceful_timeout, request_timeout, max_message_bytes, logger
         )
-        transport = NatsTransport(client.url, **client.options)
-        Broker.__init__(
-            self, transport, config, security=security, credentials_warning=client.warning
-        )
+        init_broker(self, servers, connection_options, security, config, NatsTransport)
         self.servers = servers
 
     def envelope_for(

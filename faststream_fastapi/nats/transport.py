@@ -20,6 +20,7 @@ from ..core.errors import NotConnectedError, PublishError
 from ..core.inflight import InFlight
 from ..core.message import REPLY_TO, Deliver, Envelope, StreamMessage
 from ..core.probe import Probe
+from ..core.taskloop import TaskLoop
 from ..core.transport import Consumption, Transport
 from .connection import explains, log_reconnected, reading, round_trip
 from .delivery import CORE_PENDING_BYTES_LIMIT, CORE_PENDING_MSGS_LIMIT, pending_limits, to_message
@@ -98,7 +99,7 @@ class _Push(Consumption):
                 draining.cancel()
 
 
-class _Loop(Consumption):
+class _Loop(TaskLoop):
     """A pull loop in a task; ``stop`` lets the message in hand finish, then
     cancels the fetch and runs ``cleanup`` (unsubscribe)."""
 
@@ -108,30 +109,16 @@ class _Loop(Consumption):
         cleanup: Callable[[], Awaitable[None]],
         client: Client,
     ) -> None:
-        self.stopping = False
         self._client = client
-        self._inflight = InFlight()
-        self._cleanup = cleanup
-        self.task = asyncio.get_running_loop().create_task(run(self))
+        super().__init__(run, cleanup)
 
     @property
     def alive(self) -> bool:
+        # The client's read loop may end while it still says it is connected.
         return not self.task.done() and reading(self._client)
 
     async def handle(self, deliver: Deliver, message: StreamMessage) -> None:
         await self._inflight.deliver(deliver, message, self.task)
-
-    def cancel(self) -> int:
-        return self._inflight.cancel()
-
-    async def stop(self) -> None:
-        self.stopping = True
-        await self._inflight.wait()
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await self.task
-        with contextlib.suppress(Exception):
-            await self._cleanup()
 
 
 class NatsTransport(Transport[NatsSub]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from fastapi import params
@@ -24,7 +25,7 @@ from ..core.ports import Spec
 from ..core.publisher import Publisher
 from ..core.registry import Registry
 from ..core.subscriber import Handler
-from ..security.clients import apply
+from ..security.clients import init_broker
 from ..security.objects import BaseSecurity
 from .descriptor import RABBIT
 from .specs import (
@@ -165,13 +166,16 @@ class RabbitBroker(_RabbitDeclarations, Broker):
         security: BaseSecurity | None = None,
         **connection_options: Any,
     ) -> None:
-        client = apply(self.descriptor, url, connection_options, security)
         config = BrokerConfig(
             dependencies, middlewares, graceful_timeout, request_timeout, max_message_bytes, logger
         )
-        transport = RabbitTransport(client.url, prefetch_count=prefetch_count, **client.options)
-        Broker.__init__(
-            self, transport, config, security=security, credentials_warning=client.warning
+        init_broker(
+            self,
+            url,
+            connection_options,
+            security,
+            config,
+            partial(RabbitTransport, prefetch_count=prefetch_count),
         )
         self.url = url
 

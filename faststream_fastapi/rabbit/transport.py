@@ -35,6 +35,7 @@ from ..core.errors import NotConnectedError, PublishError, SetupError
 from ..core.inflight import InFlight
 from ..core.message import CONTENT_TYPE, NO_SETTLER, Deliver, Envelope, StreamMessage
 from ..core.probe import Probe
+from ..core.replies import ReplyWaiters
 from ..core.transport import Consumption, Transport
 from .connect import DEFAULT_CONNECT_TIMEOUT, open_robust, reopened, round_trip
 from .delivery import GONE, message_of, to_message
@@ -149,7 +150,7 @@ class RabbitTransport(Transport[Subscription]):
         self.connection: AbstractRobustConnection | None = None
         self._channel: AbstractChannel | None = None
         self._exchanges: dict[str, AbstractExchange] = {}
-        self._waiters: dict[str, asyncio.Future[StreamMessage]] = {}
+        self._waiters = ReplyWaiters()
         self._reply_channel: object = None
         self._reply_lock = asyncio.Lock()
 
@@ -239,11 +240,7 @@ class RabbitTransport(Transport[Subscription]):
     # -- request / reply ------------------------------------------------------------
 
     async def request(self, envelope: Envelope, timeout: float) -> StreamMessage:
-        cid = envelope.correlation_id or uuid.uuid4().hex
-        envelope.correlation_id = cid
-        envelope.reply_to = DIRECT_REPLY_TO
-        future: asyncio.Future[StreamMessage] = asyncio.get_running_loop().create_future()
-        self._waiters[cid] = future
+        cid, future = self._waiters.expect(envelope, DIRECT_REPLY_TO)
         try:
             await self._ensure_reply_consumer(timeout)
             await self.publish(envelope)
@@ -275,11 +272,8 @@ class RabbitTransport(Transport[Subscription]):
             self._reply_channel = underlay
 
     async def _on_reply(self, raw: AbstractIncomingMessage) -> None:
-        waiter = self._waiters.get(raw.correlation_id or "")
-        if waiter is not None and not waiter.done():
-            waiter.set_result(
-                message_of(StreamMessage, raw.body, raw, raw.routing_key, raw, NO_SETTLER)
-            )
+        message = message_of(StreamMessage, raw.body, raw, raw.routing_key, raw, NO_SETTLER)
+        self._waiters.resolve(raw.correlation_id, message)
 
     # -- consuming ----------------------------------------------------------------
 

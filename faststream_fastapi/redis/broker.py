@@ -24,7 +24,7 @@ from ..core.ports import Spec
 from ..core.publisher import Publisher
 from ..core.registry import Registry
 from ..core.subscriber import Handler
-from ..security.clients import apply
+from ..security.clients import init_broker
 from ..security.objects import BaseSecurity
 from .descriptor import REDIS
 from .specs import ListSub, PubSub, RedisSpec, StreamSub
@@ -109,14 +109,10 @@ class RedisBroker(_RedisDeclarations, Broker):
         security: BaseSecurity | None = None,
         **connection_options: Any,
     ) -> None:
-        client = apply(self.descriptor, url, connection_options, security)
         config = BrokerConfig(
             dependencies, middlewares, graceful_timeout, request_timeout, max_message_bytes, logger
         )
-        transport = RedisTransport(client.url, **client.options)
-        Broker.__init__(
-            self, transport, config, security=security, credentials_warning=client.warning
-        )
+        init_broker(self, url, connection_options, security, config, RedisTransport)
         self.url = url
 
     def envelope_for(

@@ -9,7 +9,6 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 from redis.asyncio import Redis
@@ -18,10 +17,11 @@ from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..core.errors import NotConnectedError, PublishError
-from ..core.inflight import InFlight
 from ..core.message import Deliver, Envelope, Settlement, Settler, StreamMessage
 from ..core.paths import PathPattern
 from ..core.probe import Probe
+from ..core.replies import ReplyWaiters
+from ..core.taskloop import TaskLoop
 from ..core.transport import Consumption, Transport
 from . import wire
 from .pool import make_client
@@ -33,21 +33,9 @@ DATA_FIELD = b"__data__"
 _RETRY_DELAY = 1.0
 
 
-class _Loop(Consumption):
+class _Loop(TaskLoop):
     """A consume loop in a task; ``stop`` lets the current message finish and
     starts no other (a stream group's unstarted entries stay pending)."""
-
-    def __init__(
-        self, run: Callable[[_Loop], Coroutine[Any, Any, None]], cleanup: Any = None
-    ) -> None:
-        self.stopping = False
-        self._inflight = InFlight()
-        self._cleanup = cleanup
-        self.task = asyncio.get_running_loop().create_task(run(self))
-
-    @property
-    def alive(self) -> bool:
-        return not self.task.done()
 
     async def handle(self, deliver: Deliver, message: StreamMessage) -> bool:
         """Deliver ``message``; False (not delivered) once stopping."""
@@ -55,19 +43,6 @@ class _Loop(Consumption):
             return False
         await self._inflight.deliver(deliver, message, self.task)
         return True
-
-    def cancel(self) -> int:
-        return self._inflight.cancel()
-
-    async def stop(self) -> None:
-        self.stopping = True
-        await self._inflight.wait()
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await self.task
-        if self._cleanup is not None:
-            with contextlib.suppress(Exception):
-                await self._cleanup()
 
 
 class _GroupAcks(Settler["_GroupMessage"]):
@@ -148,7 +123,7 @@ class RedisTransport(Transport[RedisSpec]):
         self.client: Redis | None = None
         self._inbox: str | None = None
         self._inbox_loop: _Loop | None = None
-        self._waiters: dict[str, asyncio.Future[StreamMessage]] = {}
+        self._waiters = ReplyWaiters()
         self._consumer_ids = itertools.count(1)
         self._probe = Probe(lambda: self._client().ping())
 
@@ -208,12 +183,7 @@ class RedisTransport(Transport[RedisSpec]):
             ) from exc
 
     async def request(self, envelope: Envelope, timeout: float) -> StreamMessage:
-        inbox = await self._ensure_inbox()
-        cid = envelope.correlation_id or uuid.uuid4().hex
-        envelope.correlation_id = cid
-        envelope.reply_to = inbox
-        future: asyncio.Future[StreamMessage] = asyncio.get_running_loop().create_future()
-        self._waiters[cid] = future
+        cid, future = self._waiters.expect(envelope, await self._ensure_inbox())
         try:
             await self.publish(envelope)
             return await asyncio.wait_for(future, timeout)
@@ -225,9 +195,7 @@ class RedisTransport(Transport[RedisSpec]):
             name = f"_inbox.{uuid.uuid4().hex}"
 
             async def on_reply(message: StreamMessage) -> None:
-                waiter = self._waiters.get(message.correlation_id or "")
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(message)
+                self._waiters.resolve(message.correlation_id, message)
 
             self._inbox_loop = await self._pubsub(PubSub(name), on_reply)
             self._inbox = name

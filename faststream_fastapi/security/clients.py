@@ -7,21 +7,26 @@ own package: ``redis/security.py``, ...); here is what every mapping shares.
 It refuses (``SetupError``) what the client cannot do and an option given both
 ways; it also notes credentials that would travel readable, without TLS.
 No mapping imports a client library it does not belong to: brokers whose extra
-is not installed must not break the others.
+is not installed must not break the others. :func:`init_broker` is the part of
+every facade's constructor that follows: the transport built from what
+``apply`` returns, and the broker set up on it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import parse_qsl, urlsplit
 
+from ..core.broker import Broker
 from ..core.errors import SetupError
+from ..core.transport import Transport
 from .objects import BaseSecurity, SASLExternal
 
 if TYPE_CHECKING:
     from ..core.descriptor import BrokerDescriptor
+    from ..core.options import BrokerConfig
 
 
 @dataclass
@@ -44,6 +49,8 @@ class Applied:
             "(ssl_context=, ca_file= or use_ssl=True) or use a TLS URL"
         )
 
+
+T = TypeVar("T", bound=Transport[Any])
 
 #: A client's mapping: (its broker's descriptor, URL, options given, security) → its settings.
 Mapper = Callable[["BrokerDescriptor", Any, dict[str, Any], "BaseSecurity | None"], Applied]
@@ -112,3 +119,19 @@ def userinfo(url: str) -> tuple[str | None, str | None]:
 def query_has(url: str, name: str) -> bool:
     """Whether the URL's query gives ``name`` a value."""
     return any(k == name and v for k, v in parse_qsl(urlsplit(url).query))
+
+
+def init_broker(
+    broker: Broker,
+    address: Any,
+    options: Mapping[str, Any],
+    security: BaseSecurity | None,
+    config: BrokerConfig,
+    transport: Callable[..., T],
+) -> T:
+    """A facade's ``Broker.__init__``: ``security`` applied to ``address`` and the
+    client ``options``, then ``transport(url, **options)`` built; returns it."""
+    client = apply(broker.descriptor, address, options, security)
+    made = transport(client.url, **client.options)
+    Broker.__init__(broker, made, config, security=security, credentials_warning=client.warning)
+    return made

@@ -8,6 +8,7 @@ headers or path parameters, several body keys, ``Request``, background tasks,
 from __future__ import annotations
 
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 from fastapi.background import BackgroundTasks
@@ -22,27 +23,17 @@ from .fields import BodyReader, FieldGroup
 from .nodes import AGEN, ASYNC, SYNC, Node
 
 
+@dataclass(slots=True)
 class TreeRunner:
     """Validate, resolve dependencies, call; the result and queued tasks."""
 
-    __slots__ = ("body", "header_group", "needs_stack", "needs_tasks", "path_group", "root")
-
-    def __init__(
-        self,
-        root: Node,
-        body: BodyReader,
-        header_group: FieldGroup,
-        path_group: FieldGroup,
-        *,
-        needs_tasks: bool,
-        needs_stack: bool,
-    ) -> None:
-        self.root = root
-        self.body = body
-        self.header_group = header_group
-        self.path_group = path_group
-        self.needs_tasks = needs_tasks
-        self.needs_stack = needs_stack
+    root: Node
+    body: BodyReader
+    header_group: FieldGroup
+    path_group: FieldGroup
+    _: KW_ONLY
+    needs_tasks: bool
+    needs_stack: bool
 
     async def run(self, message: StreamMessage, env: RunEnv) -> tuple[Any, BackgroundTasks | None]:
         run = MessageRun(message, env)
