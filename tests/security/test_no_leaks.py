@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
+import subprocess
 import time
 import traceback
 from collections.abc import Iterable, Iterator
@@ -48,7 +50,7 @@ from faststream_fastapi.asgi.factories import make_asyncapi_asgi
 from faststream_fastapi.asyncapi import get_app_schema, render_html, to_json, to_yaml
 from faststream_fastapi.core.broker import Broker
 from faststream_fastapi.core.errors import BrokerConnectionError, RedactedError
-from servers import free_port
+from servers import free_port, redis_argv
 from support import StubTransport, TcpRelay, asgi_client
 
 WAIT = 20.0
@@ -211,6 +213,8 @@ class Item(BaseModel):
 class Ports:
     dead: int
     nats_auth: int
+    #: A private server asking for the case's own secret (Redis), else 0: the shared one.
+    own: int = 0
 
 
 def make_broker(case: Case, url: str, options: dict[str, Any]) -> Broker:
@@ -319,14 +323,46 @@ def nats_auth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 
 @pytest.fixture
-def ports(case: Case, request: pytest.FixtureRequest) -> Ports:
+def ports(
+    case: Case, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Ports]:
     needs_nats = any("{nats_auth}" in url for url, _ in case.failing)
     auth = request.getfixturevalue("nats_auth") if needs_nats else 0
-    return Ports(dead=free_port(), nats_auth=auth)
+    if case.kind != "redis":
+        yield Ports(dead=free_port(), nats_auth=auth)
+        return
+    # The shared Redis asks for no password, and only some redis-py versions ignore
+    # one given anyway: the case's secret is a private server's real password.
+    port = free_port()
+    argv = redis_argv(port, tmp_path_factory.mktemp("redis"), password=case.secrets[0])
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _until_listening(port)
+        yield Ports(dead=free_port(), nats_auth=auth, own=port)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _until_listening(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _target(case: Case, ports: Ports) -> int:
+    return ports.own or case.port
 
 
 def _fill(template: str, case: Case, ports: Ports, port: int | None = None) -> str:
-    return template.format(port=port or case.port, dead=ports.dead, nats_auth=ports.nats_auth)
+    port = port or _target(case, ports)
+    return template.format(port=port, dead=ports.dead, nats_auth=ports.nats_auth)
 
 
 # -- connect, publish, consume, errors, close: logs, exceptions, reprs ----------------
@@ -447,8 +483,8 @@ def test_asyncapi_documents_and_reprs_show_no_secret(case: Case, ports: Ports) -
 async def test_probe_and_docs_answers_show_no_secret(
     case: Case, ports: Ports, logs: Capture, recwarn: pytest.WarningsRecorder, name: str
 ) -> None:
-    relay = TcpRelay(case.port)
-    port = await relay.start() if case.relay else case.port
+    relay = TcpRelay(_target(case, ports))
+    port = await relay.start() if case.relay else _target(case, ports)
     router = stream_router(
         # Closing during an outage waits for the consumers' graceful stop: keep it short.
         case,
