@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from replica_kits import KITS, Kit
+
 from support import until
 
 #: Messages published, once both replicas consume.
