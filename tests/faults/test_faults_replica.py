@@ -37,6 +37,7 @@ from typing import Any
 import pytest
 from replica_kits import KITS, Kit
 
+from faststream_fastapi.nats import NatsBroker
 from support import until
 
 #: Messages published, once both replicas consume.
@@ -106,7 +107,7 @@ class Records:
         for line in path.read_text().splitlines() if path.exists() else ():
             parts = line.split()
             if len(parts) < 4:
-                continue  # a line being written
+                continue  # not a whole line (each is written in one call, so none should be)
             n = int(parts[4]) if len(parts) > 4 else None
             found.events.append(Event(float(parts[0]), parts[1], int(parts[2]), parts[3], n))
         return found
@@ -212,6 +213,7 @@ async def test_the_survivor_handles_what_a_killed_replica_had_taken(
         await procs[dead].wait()
         at_kill = Records.read(tmp_path)
         interrupted = at_kill.in_flight(dead)
+        assert interrupted, "the killed replica had nothing in flight"
         dead_pid = at_kill.of("ready", dead)[0].pid
         unsettled = await kit.unsettled(dead_pid, at_kill, killed_at)
 
@@ -232,17 +234,52 @@ async def test_the_survivor_handles_what_a_killed_replica_had_taken(
     assert set(done) == everything, f"lost: {everything - set(done)}"
     duplicates = sum(done.values()) - len(done)
     reruns = sum(started.values()) - len(started)
-    finished = {e.n: e.at for e in records.of("done", survivor)}
-    taken_over = {e.n: e.at for e in records.of("start", survivor) if e.n in interrupted}
-    recovery = max(finished[n] for n in interrupted) - killed_at
+    # When the survivor first started / finished each interrupted message.
+    taken_over: dict[int | None, float] = {}
+    finished: dict[int | None, float] = {}
+    for event in records.events:
+        if event.replica == survivor and event.n in interrupted:
+            {"start": taken_over, "done": finished}[event.what].setdefault(event.n, event.at)
     first = min(taken_over.values()) - killed_at
+    recovery = max(finished.values()) - killed_at
     print(
         f"\n[{kind}] killed replica {dead} with {len(interrupted)} handler(s) in flight, "
         f"{unsettled} taken and unsettled ({kit.unsettled_means}); the survivor started "
         f"the first of them again after {first:.2f} s and had finished them all after "
         f"{recovery:.2f} s; duplicates: {duplicates} handled twice, {reruns} started twice"
     )
-    assert interrupted, "the killed replica had nothing in flight"
     assert reruns <= unsettled, (reruns, unsettled, records.events)
     assert duplicates <= unsettled, (duplicates, unsettled, records.events)
     assert recovery < RECOVER
+
+
+def _recorder(into: list[int]) -> Any:
+    async def handle(n: int) -> None:
+        into.append(n)
+        await asyncio.sleep(0.01)
+
+    return handle
+
+
+@pytest.mark.nats
+async def test_nats_replicas_creating_their_queue_durable_at_once_all_receive(name: str) -> None:
+    # Each used to create the durable with its own random deliver inbox: the last
+    # create won, and the other replica listened on an inbox nothing was sent to.
+    got: dict[str, list[int]] = {"a": [], "b": []}
+    replicas = [NatsBroker("nats://127.0.0.1:4222") for _ in got]
+    for label, broker in zip(got, replicas, strict=True):
+        broker.subscriber(name, "workers", stream=name, durable="workers")(_recorder(got[label]))
+
+    async with AsyncExitStack() as stack:
+        for broker in replicas:
+            await stack.enter_async_context(broker)
+        try:
+            await asyncio.gather(*(broker.start() for broker in replicas))
+            for n in range(40):
+                await replicas[0].publish(n, name, stream=name)
+            await until(lambda: len(got["a"]) + len(got["b"]) == 40, 10, "every message")
+            assert got["a"] and got["b"], got
+            assert sorted(got["a"] + got["b"]) == list(range(40))
+        finally:
+            js = replicas[0].transport.client.jetstream()  # type: ignore[attr-defined]
+            await js.delete_stream(name)
