@@ -28,8 +28,7 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,7 @@ import pytest
 from replica_kits import KITS, Kit
 
 from faststream_fastapi.nats import NatsBroker
-from support import until
+from support import spawn, until
 
 #: Messages published, once both replicas consume.
 COUNT = 30
@@ -125,31 +124,17 @@ class Records:
 
 def _output(cwd: Path) -> str:
     return "".join(
-        f"--- {p.name}\n{p.read_text(errors='replace')}" for p in sorted(cwd.glob("output-*.log"))
+        f"--- {p}\n{p.read_text(errors='replace')}" for p in sorted(cwd.glob("*/output.log"))
     )
 
 
-@asynccontextmanager
-async def _replica(cwd: Path, label: str) -> AsyncIterator[asyncio.subprocess.Process]:
-    """``python -m faststream_fastapi run main:app`` as replica ``label``, in its own
-    process group; killed if left running."""
+def _replica(cwd: Path, label: str) -> Any:
+    """``faststream-fastapi run main:app`` (``main.py`` in ``cwd``) as replica ``label``,
+    its output in ``cwd/label/output.log``; killed with its process group if left."""
+    (cwd / label).mkdir()
+    command = (sys.executable, "-m", "faststream_fastapi", "run", "main:app")
     env = os.environ | {"REPLICA": label}
-    with (cwd / f"output-{label}.log").open("wb") as log:
-        proc = await asyncio.create_subprocess_exec(
-            *(sys.executable, "-m", "faststream_fastapi", "run", "main:app"),
-            cwd=cwd,
-            env=env,
-            stdout=log,
-            stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            yield proc
-        finally:
-            if proc.returncode is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-            with suppress(TimeoutError):
-                await asyncio.wait_for(proc.wait(), 10)
+    return spawn(cwd / label, *command, "--app-dir", str(cwd), env=env)
 
 
 async def _wait(cwd: Path, check: Any, what: str, timeout: float) -> None:
@@ -190,9 +175,7 @@ async def test_the_survivor_handles_what_a_killed_replica_had_taken(
     async with AsyncExitStack() as stack:
         stack.push_async_callback(kit.cleanup)
         await kit.prepare()
-        procs = {
-            label: await stack.enter_async_context(_replica(tmp_path, label)) for label in "ab"
-        }
+        procs = {label: stack.enter_context(_replica(tmp_path, label)) for label in "ab"}
         await _wait(tmp_path, lambda r: len(r.of("ready")) == 2, "both replicas ready", START)
         async with kit.publisher() as publisher:
             for n in range(COUNT):
@@ -210,7 +193,7 @@ async def test_the_survivor_handles_what_a_killed_replica_had_taken(
         await _wait(tmp_path, pick, "a replica with a handler in flight", RECOVER)
         dead, killed_at = victim[0]
         survivor = "b" if dead == "a" else "a"
-        await procs[dead].wait()
+        procs[dead].wait(10)
         at_kill = Records.read(tmp_path)
         interrupted = at_kill.in_flight(dead)
         assert interrupted, "the killed replica had nothing in flight"
@@ -227,7 +210,7 @@ async def test_the_survivor_handles_what_a_killed_replica_had_taken(
             RECOVER,
         )
         await asyncio.sleep(SETTLE)
-        assert procs[survivor].returncode is None, _output(tmp_path)
+        assert procs[survivor].poll() is None, _output(tmp_path)
         records = Records.read(tmp_path)
 
     done, started = records.ids("done"), records.ids("start")
