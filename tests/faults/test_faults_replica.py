@@ -17,6 +17,9 @@ that has a handler in flight, and checks what the survivor does:
   replica's interrupted messages is printed (run with ``-s``): what
   docs/production.md reports. It is bounded only generously.
 
+And NATS replicas that create their queue group's durable at the same moment
+all receive its messages.
+
 Shared brokers, fresh names per test; nothing is restarted.
 """
 
