@@ -3,9 +3,12 @@ the client-side queue a subscription has."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+from nats.aio.client import Client
 from nats.aio.msg import Msg
+from nats.js.api import ConsumerConfig
 
 from ..core.message import Settlement, Settler, StreamMessage
 from .specs import NatsSub
@@ -75,3 +78,24 @@ def pending_limits(spec: NatsSub, msgs: int | None, size: int | None) -> dict[st
     size = spec.pending_bytes_limit if spec.pending_bytes_limit is not None else size
     limits = {"pending_msgs_limit": msgs, "pending_bytes_limit": size}
     return {k: v for k, v in limits.items() if v is not None}
+
+
+def queue_consumer_config(client: Client, spec: NatsSub) -> ConsumerConfig | None:
+    """The config a JetStream push subscription in a queue group creates its durable
+    with: the spec's, with one deliver subject named after the stream and the group.
+
+    nats-py would give each process a random inbox; replicas creating the durable at
+    once then each listen on their own, the last create moves the consumer to its
+    inbox, and the other replicas receive nothing for as long as they run. A subject
+    every member derives alike leaves nothing to race for. An existing durable keeps
+    its own (nats-py binds to it); a ``deliver_subject`` given in the config is kept.
+    """
+    config = dataclasses.replace(spec.config) if spec.config is not None else None
+    if not spec.queue or spec.stream is None or (config and config.deliver_subject):
+        return config
+    prefix = client.new_inbox().rsplit(".", 1)[0]  # the client's inbox prefix
+    subject = f"{prefix}.{spec.stream.name}.{spec.queue}"
+    if config is None:
+        return ConsumerConfig(deliver_subject=subject)
+    config.deliver_subject = subject
+    return config

@@ -23,7 +23,13 @@ from ..core.probe import Probe
 from ..core.taskloop import TaskLoop
 from ..core.transport import Consumption, Transport
 from .connection import explains, log_reconnected, reading, round_trip
-from .delivery import CORE_PENDING_BYTES_LIMIT, CORE_PENDING_MSGS_LIMIT, pending_limits, to_message
+from .delivery import (
+    CORE_PENDING_BYTES_LIMIT,
+    CORE_PENDING_MSGS_LIMIT,
+    pending_limits,
+    queue_consumer_config,
+    to_message,
+)
 from .specs import JStream, NatsSub, subject_matches
 
 __all__ = ["CORE_PENDING_BYTES_LIMIT", "CORE_PENDING_MSGS_LIMIT", "NatsTransport"]
@@ -335,7 +341,7 @@ class NatsTransport(Transport[NatsSub]):
             cb=consumer.on_msg,
             durable=spec.durable,
             stream=spec.stream.name,
-            config=config,
+            config=queue_consumer_config(self._client(), spec),
             manual_ack=True,
             deliver_policy=spec.deliver_policy,
             # Unless set, nats-py's; the consumer's ``max_ack_pending`` bounds it.
