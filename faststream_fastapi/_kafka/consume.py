@@ -13,7 +13,7 @@ import abc
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any
 
 from ..core.message import Deliver, Settlement, Settler
@@ -22,6 +22,8 @@ from .message import KafkaMessage, batch_message
 from .specs import KafkaTopic
 
 Position = tuple[str, int]
+#: Winds down revoked partitions; returns their settled offsets, to commit.
+Revoke = Callable[[list[Position]], Coroutine[Any, Any, dict[Position, int]]]
 
 DEFAULT_MAX_RECORDS = 500
 logger = logging.getLogger("faststream_fastapi")
@@ -124,7 +126,7 @@ class RecordSource(abc.ABC):
         self.assigned = asyncio.Event()
         #: Called (on the event loop) when the group takes partitions away; returns
         #: the settled offsets to commit before they go. Set by a loop with lanes.
-        self.revoke: Callable[[list[Position]], dict[Position, int]] | None = None
+        self.revoke: Revoke | None = None
 
     @abc.abstractmethod
     async def fetch(self, max_records: int, timeout_ms: int) -> Sequence[Any]:

@@ -11,8 +11,9 @@ client, so it is not fetched again until its lane is empty, and nothing is
 fetched while the lanes hold ``max_records`` records or more.
 
 A revoked partition's lane is dropped: its waiting records are not started, its
-settled offset is committed before the partition goes, and what its handler in
-hand settles afterwards is ignored (the partition's next owner reads it again).
+handler in hand may finish (for ``REVOKE_WAIT`` seconds; past that it is
+abandoned, and what it settles ignored), and its settled offset is committed
+before the partition goes: the partition's next owner reads on from there.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from ..core.message import Deliver, Settlement, Settler
 from .consume import ConsumeLoop, Offsets, Position, RecordSource
 from .message import KafkaMessage, batch_message
 from .specs import KafkaTopic
+
+#: How long a revocation waits for the revoked partitions' handlers in hand.
+REVOKE_WAIT = 10.0
 
 
 class Lane(Settler[KafkaMessage]):
@@ -207,20 +211,22 @@ class LaneLoop(ConsumeLoop):
                 del self.running[lane.task]
                 lane.task = None
 
-    def revoke(self, positions: list[Position]) -> dict[Position, int]:
-        """Drop the lanes of revoked partitions; returns their settled offsets, to commit
-        before the partitions go. A handler in hand runs on, its settlement ignored."""
-        done: dict[Position, int] = {}
-        for position in positions:
-            lane = self.lanes.pop(position, None)
-            if lane is not None:
-                lane.alive = False
-                lane.drop()
-            self.paused.discard(position)
-            offset = self.offsets.done.pop(position, None)
-            if offset is not None:
-                done[position] = offset
-        return done
+    async def revoke(self, positions: list[Position]) -> dict[Position, int]:
+        """The group takes these partitions away: their waiting records are dropped,
+        their handlers in hand get ``REVOKE_WAIT`` seconds to finish, and the offsets
+        settled are returned, to commit before the partitions go. A handler still
+        running past the wait is abandoned: what it settles is ignored."""
+        lanes = [lane for p in positions if (lane := self.lanes.pop(p, None)) is not None]
+        for lane in lanes:
+            lane.drop()
+        self.paused.difference_update(positions)
+        running = [lane.task for lane in lanes if lane.task is not None]
+        if running:
+            await asyncio.wait(running, timeout=REVOKE_WAIT)
+        for lane in lanes:
+            lane.alive = False
+        done = self.offsets.done
+        return {p: done.pop(p) for p in positions if p in done}
 
     def cancel(self) -> int:
         """Cancel the handlers in hand: their records stay unsettled, so uncommitted."""

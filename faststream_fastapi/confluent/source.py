@@ -16,12 +16,11 @@ from confluent_kafka import TIMESTAMP_NOT_AVAILABLE, Consumer, KafkaError, Kafka
 from confluent_kafka import TopicPartition as TP
 
 from .._kafka.consume import Position, RecordSource
+from .._kafka.lanes import REVOKE_WAIT
 from .._kafka.message import KafkaMessage
 from ..core.message import Settler
 
 client_log = logging.getLogger("faststream_fastapi.confluent")
-#: How long a revocation waits for the event loop to drop the partitions' lanes.
-_REVOKE_WAIT = 5.0
 
 
 class ConfluentSource(RecordSource):
@@ -32,35 +31,40 @@ class ConfluentSource(RecordSource):
         self.loop = loop
         # One thread per consumer: librdkafka calls for it never run concurrently.
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="kafka-consumer")
+        #: Pauses and resumes asked for, made in that thread by the next fetch:
+        #: librdkafka waits for its own thread there, which a rebalance holds.
+        self.flows: list[tuple[Any, list[TP]]] = []
 
     def on_assign(self, consumer: Consumer, partitions: list[TP]) -> None:
         if partitions:
             self.loop.call_soon_threadsafe(self.assigned.set)
 
     def on_revoke(self, consumer: Consumer, partitions: list[TP]) -> None:
-        """In the consumer's thread: drop the partitions' lanes, commit what they settled."""
+        """In the consumer's thread: let the partitions' lanes wind down on the event
+        loop, then commit what they settled."""
         if self.revoke is None or not partitions:
             return
         positions = [(tp.topic, tp.partition) for tp in partitions]
         try:
-            done = asyncio.run_coroutine_threadsafe(self._revoked(positions), self.loop).result(
-                _REVOKE_WAIT
-            )
+            winding = asyncio.run_coroutine_threadsafe(self.revoke(positions), self.loop)
+            done = winding.result(REVOKE_WAIT + 1)
             if done:
                 tps = [TP(t, p, o) for (t, p), o in done.items()]
                 consumer.commit(offsets=tps, asynchronous=False)
         except Exception as exc:
             client_log.warning("offset commit of revoked partitions failed: %s", exc)
-
-    async def _revoked(self, positions: list[Position]) -> dict[Position, int]:
-        assert self.revoke is not None
-        return self.revoke(positions)
+        # librdkafka keeps a partition paused across a rebalance: none stays paused.
+        self._flow(consumer.resume, partitions)
 
     async def run(self, func: Any, *args: Any) -> Any:
         return await self.loop.run_in_executor(self.executor, func, *args)
 
     def _fetch(self, max_records: int, timeout: float) -> list[Any]:
         consumer = self.consumer
+        if self.flows:
+            flows, self.flows = self.flows, []
+            for call, tps in flows:
+                self._flow(call, tps)
         raw: list[Any]
         if self.batch:
             raw = consumer.consume(max_records, timeout)
@@ -90,14 +94,13 @@ class ConfluentSource(RecordSource):
         return record.topic(), record.partition(), record.offset()
 
     def pause(self, positions: Iterable[Position]) -> None:
-        self._flow(self.consumer.pause, positions)
+        self.flows.append((self.consumer.pause, [TP(t, p) for t, p in positions]))
 
     def resume(self, positions: Iterable[Position]) -> None:
-        self._flow(self.consumer.resume, positions)
+        self.flows.append((self.consumer.resume, [TP(t, p) for t, p in positions]))
 
     @staticmethod
-    def _flow(call: Any, positions: Iterable[Position]) -> None:
-        tps = [TP(t, p) for t, p in positions]
+    def _flow(call: Any, tps: list[TP]) -> None:
         if tps:
             try:
                 call(tps)

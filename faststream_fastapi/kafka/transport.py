@@ -41,7 +41,7 @@ class _Assigned(ConsumerRebalanceListener):  # type: ignore[misc]
         source = self.source
         if source.revoke is None or not revoked:
             return
-        done = source.revoke([(tp.topic, tp.partition) for tp in revoked])
+        done = await source.revoke([(tp.topic, tp.partition) for tp in revoked])
         if done:
             try:
                 await source.commit(done, True)

@@ -331,3 +331,53 @@ async def test_max_workers_1_and_8_come_to_the_same_outcome(pkg: ModuleType, nam
     assert eight["nacking committed"] == eight["committed"]
     assert eight["retried, dead_lettered"] == (RETRIED, PARTITIONS)
     assert eight["dead_letters"] == [(f"poison-{p}", "2") for p in range(PARTITIONS)]
+
+
+async def test_a_rebalance_lets_handlers_in_hand_finish_and_commits_them(
+    pkg: ModuleType, name: str
+) -> None:
+    """A second member joins while the first has N records in hand: those finish and
+    are committed before their partitions move, so no record is lost or handled twice."""
+    group = f"g-{name}"
+    per_partition = 16
+    handled: dict[str, list[tuple[int, str]]] = {"first": [], "second": []}
+
+    def member(label: str) -> Any:
+        broker = make_broker(pkg)
+
+        @broker.subscriber(
+            name, group_id=group, auto_offset_reset="earliest", max_workers=PARTITIONS
+        )
+        async def handler(body: str, msg: Msg) -> None:
+            await asyncio.sleep(0.25)
+            handled[label].append((msg.partition, body))
+
+        return broker
+
+    first, second = member("first"), member("second")
+    async with first:
+        for p in range(PARTITIONS):
+            await first.publish_batch(
+                *(f"{p}-{n:02}" for n in range(per_partition)), topic=name, partition=p
+            )
+        await first.start()
+        await until(lambda: len(handled["first"]) >= PARTITIONS, "the first member's start")
+        async with second:
+            await second.start()
+            total = PARTITIONS * per_partition
+            await until(
+                lambda: len(handled["first"]) + len(handled["second"]) >= total,
+                "every record",
+                timeout=WAIT * 2,
+            )
+            await asyncio.sleep(0.5)
+    assert handled["second"], "the second member got no partition"
+    bodies = [body for records in handled.values() for _, body in records]
+    assert sorted(bodies) == sorted(
+        f"{p}-{n:02}" for p in range(PARTITIONS) for n in range(per_partition)
+    )
+    for records in handled.values():
+        for p in range(PARTITIONS):
+            mine = [body for partition, body in records if partition == p]
+            assert mine == sorted(mine)
+    assert await committed(group, name) == dict.fromkeys(range(PARTITIONS), per_partition)
