@@ -389,3 +389,77 @@ async def test_a_rebalance_lets_handlers_in_hand_finish_and_commits_them(
             mine = [body for partition, body in records if partition == p]
             assert mine == sorted(mine)
     assert await committed(group, name) == dict.fromkeys(range(PARTITIONS), per_partition)
+
+
+async def test_max_workers_counts_batches_one_partition_each(pkg: ModuleType, name: str) -> None:
+    """A batch subscriber: N batches at once, each of one partition, in offset order."""
+    group = f"g-{name}"
+    broker = make_broker(pkg)
+    gauge = Gauge()
+    batches: list[tuple[int, list[int]]] = []
+    all_in = asyncio.Event()
+
+    @broker.subscriber(
+        partitions=all_partitions(pkg, name),
+        group_id=group,
+        auto_offset_reset="earliest",
+        batch=True,
+        max_records=20,
+        max_workers=2,
+    )
+    async def handler(body: list[int], msg: Msg) -> None:
+        gauge.enter(msg.partition)
+        if gauge.now == 2:
+            all_in.set()
+        await asyncio.wait_for(all_in.wait(), WAIT)
+        await asyncio.sleep(0.05)
+        batches.append((msg.partition, body))
+        gauge.leave(msg.partition)
+
+    async with broker:
+        for p in range(PARTITIONS):
+            await broker.publish_batch(*range(10), topic=name, partition=p)
+        await broker.start()
+        await until(lambda: sum(len(b) for _, b in batches) == 10 * PARTITIONS, "every record")
+        await asyncio.sleep(0.3)
+    assert gauge.peak == 2
+    assert gauge.partition_peak == 1
+    for p in range(PARTITIONS):
+        assert [n for partition, body in batches if partition == p for n in body] == list(range(10))
+    assert await committed(group, name) == dict.fromkeys(range(PARTITIONS), 10)
+
+
+async def test_past_the_graceful_timeout_handlers_are_cancelled_and_not_committed(
+    pkg: ModuleType, name: str
+) -> None:
+    """Handlers that outlive ``graceful_timeout`` are cancelled; their records stay
+    uncommitted, so the group's next consumer gets them, with those not started."""
+    group = f"g-{name}"
+    where = {"partitions": all_partitions(pkg, name), "group_id": group}
+    first = pkg.KafkaBroker(SERVERS, graceful_timeout=0.5)
+    started: list[str] = []
+
+    @first.subscriber(auto_offset_reset="earliest", max_workers=2, **where)
+    async def stuck(body: str) -> None:
+        started.append(body)
+        await asyncio.Event().wait()
+
+    async with first:
+        for p in range(2):
+            await first.publish(f"{p}-a", name, partition=p)
+            await first.publish(f"{p}-b", name, partition=p)
+        await first.start()
+        await until(lambda: len(started) == 2, "two handlers in hand")
+    assert sorted(started) == ["0-a", "1-a"]
+
+    rest: list[str] = []
+    second = make_broker(pkg)
+
+    @second.subscriber(auto_offset_reset="earliest", max_workers=2, **where)
+    async def fast(body: str) -> None:
+        rest.append(body)
+
+    async with second:
+        await second.start()
+        await until(lambda: len(rest) == 4, "every record again")
+    assert sorted(rest) == ["0-a", "0-b", "1-a", "1-b"]
