@@ -25,7 +25,7 @@ from collections import deque
 from typing import Any
 
 from ..core.message import Deliver, Settlement, Settler
-from .consume import ConsumeLoop, Offsets, Position, RecordSource
+from .consume import _RETRY_DELAY, ConsumeLoop, Offsets, Position, RecordSource
 from .message import KafkaMessage, batch_message
 from .specs import KafkaTopic
 
@@ -142,7 +142,7 @@ class LaneLoop(ConsumeLoop):
                 raise
             except Exception as exc:
                 self.logger.warning("%s: fetch failed: %s", spec.name, exc)
-                await asyncio.sleep(1.0)
+                await asyncio.sleep(_RETRY_DELAY)
                 continue
             if records and not self.stopping:
                 self._dispatch(records)
