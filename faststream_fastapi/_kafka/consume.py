@@ -27,7 +27,7 @@ Revoke = Callable[[list[Position]], Coroutine[Any, Any, dict[Position, int]]]
 
 DEFAULT_MAX_RECORDS = 500
 logger = logging.getLogger("faststream_fastapi")
-_RETRY_DELAY = 1.0
+RETRY_DELAY = 1.0
 
 
 class Offsets(Settler[KafkaMessage]):
@@ -198,7 +198,7 @@ class ConsumeLoop(Consumption):
                 raise
             except Exception as exc:
                 self.logger.warning("%s: fetch failed: %s", spec.name, exc)
-                await asyncio.sleep(_RETRY_DELAY)
+                await asyncio.sleep(RETRY_DELAY)
                 continue
             if records and not self.stopping:
                 build, deliver = self.source.build, self.deliver

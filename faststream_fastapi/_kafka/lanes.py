@@ -25,7 +25,7 @@ from collections import deque
 from typing import Any
 
 from ..core.message import Deliver, Settlement, Settler
-from .consume import _RETRY_DELAY, ConsumeLoop, Offsets, Position, RecordSource
+from .consume import RETRY_DELAY, ConsumeLoop, Offsets, Position, RecordSource
 from .message import KafkaMessage, batch_message
 from .specs import KafkaTopic
 
@@ -116,6 +116,8 @@ class LaneLoop(ConsumeLoop):
         self.running: dict[asyncio.Task[None], Lane] = {}
         self.slots = asyncio.Semaphore(spec.max_workers)
         self.paused: set[Position] = set()
+        #: Partitions being revoked: what a fetch still returns of them is not started.
+        self.revoking: set[Position] = set()
         #: Set when a lane takes a record off its queue: the fetch loop may go on.
         self.room = asyncio.Event()
         super().__init__(source, spec, deliver, logger)
@@ -142,7 +144,7 @@ class LaneLoop(ConsumeLoop):
                 raise
             except Exception as exc:
                 self.logger.warning("%s: fetch failed: %s", spec.name, exc)
-                await asyncio.sleep(_RETRY_DELAY)
+                await asyncio.sleep(RETRY_DELAY)
                 continue
             if records and not self.stopping:
                 self._dispatch(records)
@@ -156,11 +158,14 @@ class LaneLoop(ConsumeLoop):
             self.paused = busy
 
     def _dispatch(self, records: Any) -> None:
-        where, lanes, batch = self.source.where, self.lanes, self.spec.batch
+        where, lanes, revoking = self.source.where, self.lanes, self.revoking
+        batch = self.spec.batch
         batches: dict[Lane, list[Any]] = {}
         for record in records:
             topic, partition, offset = where(record)
             position = (topic, partition)
+            if revoking and position in revoking:
+                continue
             lane = lanes.get(position)
             if lane is None:
                 lane = lanes[position] = Lane(position, self.offsets)
@@ -222,7 +227,11 @@ class LaneLoop(ConsumeLoop):
         self.paused.difference_update(positions)
         running = [lane.task for lane in lanes if lane.task is not None]
         if running:
-            await asyncio.wait(running, timeout=REVOKE_WAIT)
+            self.revoking.update(positions)
+            try:
+                await asyncio.wait(running, timeout=REVOKE_WAIT)
+            finally:
+                self.revoking.difference_update(positions)
         for lane in lanes:
             lane.alive = False
         done = self.offsets.done
