@@ -189,17 +189,21 @@ class ConsumeLoop(Consumption):
         """Wait until the consumer owns partitions (a group join takes a while)."""
         await asyncio.wait_for(self.source.assigned.wait(), timeout)
 
+    async def _fetch(self) -> Sequence[Any]:
+        """The next records; none after a failure, logged, and a pause before retrying."""
+        try:
+            return await self.source.fetch(self.max_records, self.spec.batch_timeout_ms)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.logger.warning("%s: fetch failed: %s", self.spec.name, exc)
+            await asyncio.sleep(RETRY_DELAY)
+            return ()
+
     async def _run(self) -> None:
         spec, offsets = self.spec, self.offsets
         while not self.stopping:
-            try:
-                records = await self.source.fetch(self.max_records, spec.batch_timeout_ms)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self.logger.warning("%s: fetch failed: %s", spec.name, exc)
-                await asyncio.sleep(RETRY_DELAY)
-                continue
+            records = await self._fetch()
             if records and not self.stopping:
                 build, deliver = self.source.build, self.deliver
                 if spec.batch:

@@ -25,7 +25,7 @@ from collections import deque
 from typing import Any
 
 from ..core.message import Deliver, Settlement, Settler
-from .consume import RETRY_DELAY, ConsumeLoop, Offsets, Position, RecordSource
+from .consume import ConsumeLoop, Offsets, Position, RecordSource
 from .message import KafkaMessage, batch_message
 from .specs import KafkaTopic
 
@@ -127,25 +127,17 @@ class LaneLoop(ConsumeLoop):
         return sum(lane.held for lane in self.lanes.values())
 
     async def _run(self) -> None:
-        spec, source = self.spec, self.source
-        wait = spec.batch_timeout_ms / 1000
+        wait = self.spec.batch_timeout_ms / 1000
         while not self.stopping:
             if self.offsets.done:
                 await self._commit(final=False)
             if self._held() >= self.max_records:
                 self.room.clear()
-                with contextlib.suppress(TimeoutError):
+                with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self.room.wait(), wait)
                 continue
             self._pause_busy()
-            try:
-                records = await source.fetch(self.max_records, spec.batch_timeout_ms)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self.logger.warning("%s: fetch failed: %s", spec.name, exc)
-                await asyncio.sleep(RETRY_DELAY)
-                continue
+            records = await self._fetch()
             if records and not self.stopping:
                 self._dispatch(records)
 
