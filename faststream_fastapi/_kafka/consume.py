@@ -189,10 +189,10 @@ class ConsumeLoop(Consumption):
         """Wait until the consumer owns partitions (a group join takes a while)."""
         await asyncio.wait_for(self.source.assigned.wait(), timeout)
 
-    async def _fetch(self) -> Sequence[Any]:
+    async def _fetch(self, max_records: int, timeout_ms: int) -> Sequence[Any]:
         """The next records; none after a failure, logged, and a pause before retrying."""
         try:
-            return await self.source.fetch(self.max_records, self.spec.batch_timeout_ms)
+            return await self.source.fetch(max_records, timeout_ms)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -203,7 +203,7 @@ class ConsumeLoop(Consumption):
     async def _run(self) -> None:
         spec, offsets = self.spec, self.offsets
         while not self.stopping:
-            records = await self._fetch()
+            records = await self._fetch(self.max_records, spec.batch_timeout_ms)
             if records and not self.stopping:
                 build, deliver = self.source.build, self.deliver
                 if spec.batch:

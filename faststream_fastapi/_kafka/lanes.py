@@ -6,9 +6,13 @@ and are handled one at a time, in offset order; lanes run at once, at most
 order, and the committed offset of a partition (the record after the last one
 settled) never passes a record still in hand.
 
-Back-pressure: a partition whose lane still holds records is paused in the
-client, so it is not fetched again until its lane is empty, and nothing is
-fetched while the lanes hold ``max_records`` records or more.
+Back-pressure: records are fetched ``max_records / max_workers`` at a time (a
+chunk); a partition whose lane holds two chunks is paused in the client until
+it is down to less than one, so a slow partition does not pile up while the
+others run (a lane that keeps up is never paused: pausing costs librdkafka a
+refetch). Nothing is fetched while the lanes hold ``2 * max_records`` records or
+more (each of N busy lanes may hold up to two chunks): with the fetch in hand,
+less than two and a half times ``max_records`` wait in the lanes, whatever N is.
 
 A revoked partition's lane is dropped: its waiting records are not started, its
 handler in hand may finish (for ``REVOKE_WAIT`` seconds; past that it is
@@ -25,12 +29,14 @@ from collections import deque
 from typing import Any
 
 from ..core.message import Deliver, Settlement, Settler
-from .consume import ConsumeLoop, Offsets, Position, RecordSource
+from .consume import DEFAULT_MAX_RECORDS, ConsumeLoop, Offsets, Position, RecordSource
 from .message import KafkaMessage, batch_message
 from .specs import KafkaTopic
 
 #: How long a revocation waits for the revoked partitions' handlers in hand.
 REVOKE_WAIT = 10.0
+#: While handlers run, how long a fetch waits (ms): a lane running low is refilled soon.
+BUSY_FETCH_MS = 20
 
 
 class Lane(Settler[KafkaMessage]):
@@ -115,6 +121,8 @@ class LaneLoop(ConsumeLoop):
         #: The lanes' tasks, revoked lanes' included until their handler ends.
         self.running: dict[asyncio.Task[None], Lane] = {}
         self.slots = asyncio.Semaphore(spec.max_workers)
+        #: Records per fetch; a lane holding two is paused until it holds less than one.
+        self.chunk = max(1, (spec.max_records or DEFAULT_MAX_RECORDS) // spec.max_workers)
         self.paused: set[Position] = set()
         #: Partitions being revoked: what a fetch still returns of them is not started.
         self.revoking: set[Position] = set()
@@ -127,23 +135,31 @@ class LaneLoop(ConsumeLoop):
         return sum(lane.held for lane in self.lanes.values())
 
     async def _run(self) -> None:
-        wait = self.spec.batch_timeout_ms / 1000
+        timeout_ms = self.spec.batch_timeout_ms
+        # A batch subscriber's fetch waits for its batch to fill, as at one worker.
+        busy_ms = timeout_ms if self.spec.batch else min(timeout_ms, BUSY_FETCH_MS)
+        wait = timeout_ms / 1000
         while not self.stopping:
             if self.offsets.done:
                 await self._commit(final=False)
-            if self._held() >= self.max_records:
+            if self._held() >= 2 * self.max_records:
                 self.room.clear()
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self.room.wait(), wait)
                 continue
             self._pause_busy()
-            records = await self._fetch()
+            records = await self._fetch(self.chunk, busy_ms if self.running else timeout_ms)
             if records and not self.stopping:
                 self._dispatch(records)
 
     def _pause_busy(self) -> None:
-        """Pause the partitions whose lane holds records; resume the others."""
-        busy = {position for position, lane in self.lanes.items() if lane.held}
+        """Pause the partitions whose lane is two chunks behind; resume those below one."""
+        chunk, paused = self.chunk, self.paused
+        busy = {
+            position
+            for position, lane in self.lanes.items()
+            if lane.held >= (chunk if position in paused else 2 * chunk)
+        }
         if busy != self.paused:
             self.source.pause(busy - self.paused)
             self.source.resume(self.paused - busy)
