@@ -10,9 +10,9 @@ Back-pressure: records are fetched ``max_records / max_workers`` at a time (a
 chunk); a partition whose lane holds two chunks is paused in the client until
 it is down to less than one, so a slow partition does not pile up while the
 others run (a lane that keeps up is never paused: pausing costs librdkafka a
-refetch). Nothing is fetched while the lanes hold ``2 * max_records`` records or
-more (each of N busy lanes may hold up to two chunks): with the fetch in hand,
-less than two and a half times ``max_records`` wait in the lanes, whatever N is.
+refetch). A lane so holds less than three chunks; nothing is fetched while the
+lanes hold ``3 * max_records`` records or more (N busy lanes never reach it), so
+less than three and a half times ``max_records`` wait in them, whatever N is.
 
 A revoked partition's lane is dropped: its waiting records are not started, its
 handler in hand may finish (for ``REVOKE_WAIT`` seconds; past that it is
@@ -142,7 +142,7 @@ class LaneLoop(ConsumeLoop):
         while not self.stopping:
             if self.offsets.done:
                 await self._commit(final=False)
-            if self._held() >= 2 * self.max_records:
+            if self._held() >= 3 * self.max_records:
                 self.room.clear()
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self.room.wait(), wait)

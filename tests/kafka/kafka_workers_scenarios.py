@@ -463,3 +463,37 @@ async def test_past_the_graceful_timeout_handlers_are_cancelled_and_not_committe
         await second.start()
         await until(lambda: len(rest) == 4, "every record again")
     assert sorted(rest) == ["0-a", "0-b", "1-a", "1-b"]
+
+
+@pytest.mark.parametrize("workers", [2, PARTITIONS])
+async def test_a_backlog_held_in_the_lanes_stays_bounded(
+    pkg: ModuleType, name: str, workers: int
+) -> None:
+    """Handlers blocked with a backlog behind them: N in hand, and the lanes hold less
+    than three and a half times ``max_records`` (docs/delivery.md), whatever N is."""
+    broker = make_broker(pkg)
+    max_records = 40
+    release = asyncio.Event()
+    gauge = Gauge()
+
+    @broker.subscriber(
+        partitions=all_partitions(pkg, name),
+        auto_offset_reset="earliest",
+        max_records=max_records,
+        max_workers=workers,
+    )
+    async def blocked(body: int, msg: Msg) -> None:
+        gauge.enter(msg.partition)
+        await release.wait()
+        gauge.leave(msg.partition)
+
+    async with broker:
+        for p in range(PARTITIONS):
+            await broker.publish_batch(*range(500), topic=name, partition=p)
+        await broker.start()
+        await until(lambda: gauge.now == workers, "N handlers in hand")
+        await asyncio.sleep(1.0)  # the fetch loop has all the time it wants
+        held = broker.subscribers[0].consumption._held()
+        assert gauge.now == workers
+        assert 0 < held < 3.5 * max_records
+        release.set()
