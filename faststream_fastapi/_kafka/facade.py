@@ -156,6 +156,9 @@ class KafkaBrokerBase(KafkaDeclarations, Broker, abstract=True):
       their payload and committed past.
     - ``auto_commit=True`` hands commits to the client library's periodic
       auto-commit instead: faster, but a crash can lose records in flight.
+      Above ``max_workers=1`` it is not used: the settled watermark is committed.
+    - ``max_workers=N`` runs N handlers at once, across partitions; each
+      partition's records are handled and committed in order.
     - Without ``group_id`` nothing is ever committed.
 
     Request/reply is refused (``request`` raises ``NotImplementedError``):

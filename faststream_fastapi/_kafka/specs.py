@@ -54,9 +54,10 @@ class KafkaTopic:
     @property
     def client_auto_commit(self) -> bool:
         """Whether the client library's periodic auto-commit is on: ``auto_commit``
-        at ``max_workers=1`` only. It commits the position fetched up to, which at
-        N > 1 can pass a record still in hand in another partition's lane for
-        long; there the loop commits the in-order settled watermark instead."""
+        at ``max_workers=1`` only. It commits the position fetched up to, past
+        records not handled yet: at one worker that is the documented trade (a
+        crash loses the batch in hand); above, records wait in lanes for longer and
+        the loop commits the in-order settled watermark instead."""
         return self.auto_commit and self.max_workers == 1
 
     @property
