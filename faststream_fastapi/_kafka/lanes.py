@@ -219,6 +219,12 @@ class LaneLoop(ConsumeLoop):
                     lane.handling = msg
                     await deliver(msg)
                     lane.handling = None
+        except Exception:
+            # The pipeline settles handler errors itself: this is a bug. As with one
+            # worker, the consumer stops (and ``alive`` says so); nothing is committed past.
+            self.logger.exception("%s: consumer stopped on error", self.spec.name)
+            lane.alive = False
+            self.task.cancel()
         finally:
             if lane.task is not None:
                 del self.running[lane.task]
