@@ -13,7 +13,7 @@ import abc
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any
 
 from ..core.message import Deliver, Settlement, Settler
@@ -22,10 +22,12 @@ from .message import KafkaMessage, batch_message
 from .specs import KafkaTopic
 
 Position = tuple[str, int]
+#: Winds down revoked partitions; returns their settled offsets, to commit.
+Revoke = Callable[[list[Position]], Coroutine[Any, Any, dict[Position, int]]]
 
 DEFAULT_MAX_RECORDS = 500
 logger = logging.getLogger("faststream_fastapi")
-_RETRY_DELAY = 1.0
+RETRY_DELAY = 1.0
 
 
 class Offsets(Settler[KafkaMessage]):
@@ -122,13 +124,28 @@ class RecordSource(abc.ABC):
     def __init__(self) -> None:
         #: Set once the consumer has partitions and knows where to read them.
         self.assigned = asyncio.Event()
+        #: Called (on the event loop) when the group takes partitions away; returns
+        #: the settled offsets to commit before they go. Set by a loop with lanes.
+        self.revoke: Revoke | None = None
 
     @abc.abstractmethod
     async def fetch(self, max_records: int, timeout_ms: int) -> Sequence[Any]:
         """Up to ``max_records`` records of the client library (errors filtered out)."""
 
     @abc.abstractmethod
-    def build(self, record: Any, offsets: Offsets) -> KafkaMessage:
+    def where(self, record: Any) -> tuple[str, int, int]:
+        """The record's topic, partition and offset."""
+
+    @abc.abstractmethod
+    def pause(self, positions: Iterable[Position]) -> None:
+        """Fetch no more of these partitions (those no longer assigned are skipped)."""
+
+    @abc.abstractmethod
+    def resume(self, positions: Iterable[Position]) -> None:
+        """Fetch these partitions again."""
+
+    @abc.abstractmethod
+    def build(self, record: Any, offsets: Settler[KafkaMessage]) -> KafkaMessage:
         """The message for one record (``KafkaMessage.from_record(..., offsets)``).
 
         Called just before the record is delivered, not for the whole batch at
@@ -157,7 +174,7 @@ class ConsumeLoop(Consumption):
         self.spec = spec
         self.deliver = deliver
         self.logger = logger
-        self.offsets = Offsets(source, spec.group_id is not None and not spec.auto_commit)
+        self.offsets = Offsets(source, spec.group_id is not None and not spec.client_auto_commit)
         self.max_records = spec.max_records or DEFAULT_MAX_RECORDS
         self.stopping = False
         #: The message a handler has in hand: what ``cancel`` interrupts.
@@ -172,17 +189,21 @@ class ConsumeLoop(Consumption):
         """Wait until the consumer owns partitions (a group join takes a while)."""
         await asyncio.wait_for(self.source.assigned.wait(), timeout)
 
+    async def _fetch(self, max_records: int, timeout_ms: int) -> Sequence[Any]:
+        """The next records; none after a failure, logged, and a pause before retrying."""
+        try:
+            return await self.source.fetch(max_records, timeout_ms)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.logger.warning("%s: fetch failed: %s", self.spec.name, exc)
+            await asyncio.sleep(RETRY_DELAY)
+            return ()
+
     async def _run(self) -> None:
         spec, offsets = self.spec, self.offsets
         while not self.stopping:
-            try:
-                records = await self.source.fetch(self.max_records, spec.batch_timeout_ms)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self.logger.warning("%s: fetch failed: %s", spec.name, exc)
-                await asyncio.sleep(_RETRY_DELAY)
-                continue
+            records = await self._fetch(self.max_records, spec.batch_timeout_ms)
             if records and not self.stopping:
                 build, deliver = self.source.build, self.deliver
                 if spec.batch:
@@ -224,17 +245,24 @@ class ConsumeLoop(Consumption):
     async def stop(self) -> None:
         self.stopping = True
         try:
-            # The loop checks ``stopping`` between batches; a fetch returns within its timeout.
-            await asyncio.wait({self.task})
+            await self._wind_down()
         finally:
-            if not self.task.done():
-                self.task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self.task
-            elif not self.task.cancelled() and self.task.exception() is not None:
-                self.logger.error(
-                    "%s: consumer stopped on error", self.spec.name, exc_info=self.task.exception()
-                )
-            if self.offsets.done:
-                await self._commit(final=True)
-            await self.source.close()
+            await self._close()
+
+    async def _wind_down(self) -> None:
+        # The loop checks ``stopping`` between batches; a fetch returns within its timeout.
+        await asyncio.wait({self.task})
+
+    async def _close(self) -> None:
+        """Commit what was settled and close the consumer (also when ``stop`` was cancelled)."""
+        if not self.task.done():
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+        elif not self.task.cancelled() and self.task.exception() is not None:
+            self.logger.error(
+                "%s: consumer stopped on error", self.spec.name, exc_info=self.task.exception()
+            )
+        if self.offsets.done:
+            await self._commit(final=True)
+        await self.source.close()

@@ -72,6 +72,7 @@ class KafkaDeclarations(Registry):
         retry_delay: float = 0.0,
         dead_letter: Publisher | None = None,
         max_message_bytes: int | None = None,
+        max_workers: int = 1,
         **consumer_options: Any,
     ) -> Callable[[Callable[..., Any]], Handler]:
         """Consume ``topics`` (or a regex ``pattern``, or explicit ``partitions``).
@@ -87,6 +88,9 @@ class KafkaDeclarations(Registry):
         ``auto_offset_reset="earliest"`` not to miss what is published meanwhile.
         ``batch=True`` calls the handler once per fetched batch (at most
         ``max_records``, waiting at most ``batch_timeout_ms``) with a list body.
+        ``max_workers=N`` handles up to N records (batches) at once, across
+        partitions: a partition's records stay in order, and offsets are
+        committed only up to the last record settled in order.
         ``consumer_options`` go to the client library's consumer.
         """
         spec = _subscription(
@@ -99,6 +103,7 @@ class KafkaDeclarations(Registry):
             batch=batch,
             max_records=max_records,
             batch_timeout_ms=batch_timeout_ms,
+            max_workers=max_workers,
             options=tuple(consumer_options.items()),
         )
         config = SubscriberConfig(
@@ -112,6 +117,7 @@ class KafkaDeclarations(Registry):
             retry_delay=retry_delay,
             dead_letter=dead_letter,
             max_message_bytes=max_message_bytes,
+            max_workers=max_workers,
         )
         return self._add_subscriber(spec, config)
 
@@ -150,6 +156,9 @@ class KafkaBrokerBase(KafkaDeclarations, Broker, abstract=True):
       their payload and committed past.
     - ``auto_commit=True`` hands commits to the client library's periodic
       auto-commit instead: faster, but a crash can lose records in flight.
+      Above ``max_workers=1`` it is not used: the settled watermark is committed.
+    - ``max_workers=N`` runs N handlers at once, across partitions; each
+      partition's records are handled and committed in order.
     - Without ``group_id`` nothing is ever committed.
 
     Request/reply is refused (``request`` raises ``NotImplementedError``):

@@ -35,7 +35,8 @@ class KafkaTopic:
     With ``group_id`` the consumer joins a consumer group: the group's members
     share the partitions and offsets are committed for the group. ``batch``
     hands the handler up to ``max_records`` messages per call, waiting at most
-    ``batch_timeout_ms`` for them. ``options`` go to the client library.
+    ``batch_timeout_ms`` for them. ``max_workers`` records (batches) are
+    handled at once, each partition's in order. ``options`` go to the client library.
     """
 
     topics: tuple[str, ...] = ()
@@ -47,7 +48,17 @@ class KafkaTopic:
     batch: bool = False
     max_records: int | None = None
     batch_timeout_ms: int = 200
+    max_workers: int = 1
     options: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def client_auto_commit(self) -> bool:
+        """Whether the client library's periodic auto-commit is on: ``auto_commit``
+        at ``max_workers=1`` only. It commits the position fetched up to, past
+        records not handled yet: at one worker that is the documented trade (a
+        crash loses the batch in hand); above, records wait in lanes for longer and
+        the loop commits the in-order settled watermark instead."""
+        return self.auto_commit and self.max_workers == 1
 
     @property
     def name(self) -> str:

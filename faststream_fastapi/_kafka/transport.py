@@ -6,11 +6,12 @@ import abc
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Generic, TypeVar
 
 from ..core.errors import NotConnectedError
-from ..core.message import Envelope, StreamMessage
-from ..core.transport import Transport
+from ..core.message import Deliver, Envelope, StreamMessage
+from ..core.transport import Consumption, Transport
 from .specs import KafkaTopic
 
 REQUEST_REFUSED = (
@@ -33,6 +34,12 @@ class KafkaTransport(Transport[KafkaTopic]):
 
     async def request(self, envelope: Envelope, timeout: float) -> StreamMessage:
         raise NotImplementedError(REQUEST_REFUSED)
+
+    async def subscribe_workers(
+        self, spec: KafkaTopic, deliver: Deliver, max_workers: int
+    ) -> Consumption:
+        """``subscribe`` with ``max_workers`` handlers at once (the spec carries it)."""
+        return await self.subscribe(replace(spec, max_workers=max_workers), deliver)
 
     @abc.abstractmethod
     async def publish(self, envelope: Envelope) -> Any: ...

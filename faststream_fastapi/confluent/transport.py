@@ -10,16 +10,13 @@ synchronously on stop; the producer is flushed on close.
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 import uuid
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from confluent_kafka import (
     OFFSET_BEGINNING,
-    TIMESTAMP_NOT_AVAILABLE,
     Consumer,
     KafkaError,
     KafkaException,
@@ -27,16 +24,16 @@ from confluent_kafka import (
 )
 from confluent_kafka import TopicPartition as TP
 
-from .._kafka.consume import ConsumeLoop, Offsets, Position, RecordSource
-from .._kafka.message import KafkaMessage, as_key, encode_headers
+from .._kafka.lanes import consume_loop
+from .._kafka.message import as_key, encode_headers
 from .._kafka.specs import KafkaTopic
 from .._kafka.transport import ProducerTransport
 from ..core.errors import PublishError
 from ..core.message import Deliver, Envelope
 from ..core.probe import Probe
 from ..core.transport import Consumption
+from .source import ConfluentSource, client_log
 
-_client_log = logging.getLogger("faststream_fastapi.confluent")
 _POLL_INTERVAL = 0.1
 
 
@@ -95,69 +92,6 @@ def _without(options: dict[str, Any], prefixes: tuple[str, ...]) -> dict[str, An
     return {k: v for k, v in options.items() if not k.startswith(prefixes)}
 
 
-class _ConfluentSource(RecordSource):
-    def __init__(self, consumer: Consumer, loop: asyncio.AbstractEventLoop, batch: bool) -> None:
-        super().__init__()
-        self.consumer = consumer
-        self.batch = batch
-        self.loop = loop
-        # One thread per consumer: librdkafka calls for it never run concurrently.
-        self.executor = ThreadPoolExecutor(1, thread_name_prefix="kafka-consumer")
-
-    def on_assign(self, consumer: Consumer, partitions: list[TP]) -> None:
-        if partitions:
-            self.loop.call_soon_threadsafe(self.assigned.set)
-
-    async def run(self, func: Any, *args: Any) -> Any:
-        return await self.loop.run_in_executor(self.executor, func, *args)
-
-    def _fetch(self, max_records: int, timeout: float) -> list[Any]:
-        consumer = self.consumer
-        raw: list[Any]
-        if self.batch:
-            raw = consumer.consume(max_records, timeout)
-        else:
-            # Wait for the first record only, then take what is already buffered.
-            first = consumer.poll(timeout)
-            if first is None:
-                raw = []
-            elif max_records > 1:
-                raw = [first, *consumer.consume(max_records - 1, 0)]
-            else:
-                raw = [first]
-        out = []
-        for m in raw:
-            err = m.error()
-            if err is None:
-                out.append(m)
-            elif err.code() != KafkaError._PARTITION_EOF:
-                _client_log.warning("consumer error: %s", err)
-        return out
-
-    async def fetch(self, max_records: int, timeout_ms: int) -> list[Any]:
-        result: list[Any] = await self.run(self._fetch, max_records, timeout_ms / 1000)
-        return result
-
-    def build(self, record: Any, offsets: Offsets) -> KafkaMessage:
-        return _message(record, offsets)
-
-    def seek(self, topic: str, partition: int, offset: int) -> None:
-        self.consumer.seek(TP(topic, partition, offset))
-
-    async def commit(self, offsets: dict[Position, int], final: bool) -> None:
-        tps = [TP(t, p, o) for (t, p), o in offsets.items()]
-        if final:
-            await self.run(lambda: self.consumer.commit(offsets=tps, asynchronous=False))
-        else:
-            self.consumer.commit(offsets=tps, asynchronous=True)
-
-    async def close(self) -> None:
-        try:
-            await self.run(self.consumer.close)
-        finally:
-            self.executor.shutdown(wait=False)
-
-
 class _Poller:
     """Serves the producer's delivery reports from a thread, resolving futures."""
 
@@ -190,7 +124,7 @@ class ConfluentTransport(ProducerTransport[Producer]):
 
     def _config(self, skip: tuple[str, ...], **extra: Any) -> dict[str, Any]:
         return {
-            "logger": _client_log,
+            "logger": client_log,
             **_without(self.options, skip),
             **extra,
             "bootstrap.servers": self.bootstrap_servers,
@@ -278,12 +212,12 @@ class ConfluentTransport(ProducerTransport[Producer]):
                     # without ``group_id`` it is never used to join or commit.
                     "group.id": group or f"faststream-fastapi-{uuid.uuid4().hex}",
                     "auto.offset.reset": spec.auto_offset_reset,
-                    "enable.auto.commit": spec.auto_commit and group is not None,
+                    "enable.auto.commit": spec.client_auto_commit and group is not None,
                 },
             )
         )
         loop = asyncio.get_running_loop()
-        source = _ConfluentSource(consumer, loop, spec.batch)
+        source = ConfluentSource(consumer, loop, spec.batch)
         try:
             if spec.partitions:
                 tps = [TP(p.topic, p.partition) for p in spec.partitions]
@@ -293,7 +227,7 @@ class ConfluentTransport(ProducerTransport[Producer]):
                 source.assigned.set()
             elif group is not None:
                 topics = [_regex(spec.pattern)] if spec.pattern is not None else list(spec.topics)
-                consumer.subscribe(topics, on_assign=source.on_assign)
+                consumer.subscribe(topics, on_assign=source.on_assign, on_revoke=source.on_revoke)
             else:
                 # No group: read every partition, from positions fixed now, so
                 # what is published once ``start`` returned is seen.
@@ -303,7 +237,7 @@ class ConfluentTransport(ProducerTransport[Producer]):
         except BaseException:
             await source.close()
             raise
-        return ConsumeLoop(source, spec, deliver, self.logger)
+        return consume_loop(source, spec, deliver, self.logger)
 
     def _all_partitions(self, producer: Producer, consumer: Consumer, spec: KafkaTopic) -> list[TP]:
         """Every partition of the subscribed topics at fixed positions, in one thread hop."""
@@ -324,29 +258,6 @@ class ConfluentTransport(ProducerTransport[Producer]):
             _, high = consumer.get_watermark_offsets(tp, timeout=self.connect_timeout)
             out.append(TP(tp.topic, tp.partition, high))
         return out
-
-
-class _Record(KafkaMessage):
-    """A record of confluent-kafka: ``key`` and ``timestamp`` read when asked."""
-
-    __slots__ = ()
-
-    @property
-    def key(self) -> bytes | None:
-        key: bytes | None = self.raw.key()
-        return key
-
-    @property
-    def timestamp(self) -> int | None:
-        kind, ms = self.raw.timestamp()
-        return None if kind == TIMESTAMP_NOT_AVAILABLE else int(ms)
-
-
-_record = _Record.from_record  # bound once, not per record
-
-
-def _message(m: Any, offsets: Offsets) -> KafkaMessage:
-    return _record(m.value(), m.headers(), m.topic(), m.partition(), m.offset(), m, offsets)
 
 
 def _regex(pattern: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -13,14 +14,17 @@ from aiokafka import TopicPartition as TP
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
 
-from .._kafka.consume import ConsumeLoop, Offsets, Position, RecordSource
+from .._kafka.consume import Position, RecordSource
+from .._kafka.lanes import consume_loop
 from .._kafka.message import KafkaMessage, as_key, encode_headers
 from .._kafka.specs import KafkaTopic
 from .._kafka.transport import ProducerTransport
 from ..core.errors import PublishError
-from ..core.message import Deliver, Envelope
+from ..core.message import Deliver, Envelope, Settler
 from ..core.probe import Probe
 from ..core.transport import Consumption
+
+logger = logging.getLogger("faststream_fastapi")
 
 
 def _accepted(cls: type, options: dict[str, Any]) -> dict[str, Any]:
@@ -34,7 +38,15 @@ class _Assigned(ConsumerRebalanceListener):  # type: ignore[misc]
         self.source = source
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
-        return None
+        source = self.source
+        if source.revoke is None or not revoked:
+            return
+        done = await source.revoke([(tp.topic, tp.partition) for tp in revoked])
+        if done:
+            try:
+                await source.commit(done, True)
+            except Exception as exc:
+                logger.warning("offset commit of revoked partitions failed: %s", exc)
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         if assigned:
@@ -71,7 +83,20 @@ class _AiokafkaSource(RecordSource):
             return next(iter(batches.values()))
         return [record for records in batches.values() for record in records]
 
-    def build(self, record: Any, offsets: Offsets) -> KafkaMessage:
+    def where(self, record: Any) -> tuple[str, int, int]:
+        return record.topic, record.partition, record.offset
+
+    def pause(self, positions: Iterable[Position]) -> None:
+        for topic, partition in positions:
+            with contextlib.suppress(Exception):  # no longer assigned
+                self.consumer.pause(TP(topic, partition))
+
+    def resume(self, positions: Iterable[Position]) -> None:
+        for topic, partition in positions:
+            with contextlib.suppress(Exception):
+                self.consumer.resume(TP(topic, partition))
+
+    def build(self, record: Any, offsets: Settler[KafkaMessage]) -> KafkaMessage:
         return _record(
             record.value,
             record.headers,
@@ -181,7 +206,7 @@ class AiokafkaTransport(ProducerTransport[AIOKafkaProducer]):
                 "bootstrap_servers": self.bootstrap_servers,
                 "group_id": spec.group_id,
                 "auto_offset_reset": spec.auto_offset_reset,
-                "enable_auto_commit": spec.auto_commit,
+                "enable_auto_commit": spec.client_auto_commit,
             }
         )
         source = _AiokafkaSource(consumer)
@@ -209,7 +234,7 @@ class AiokafkaTransport(ProducerTransport[AIOKafkaProducer]):
         except BaseException:
             await consumer.stop()
             raise
-        return ConsumeLoop(source, spec, deliver, self.logger)
+        return consume_loop(source, spec, deliver, self.logger)
 
     async def _assign(self, source: _AiokafkaSource, tps: list[TP]) -> None:
         source.consumer.assign(tps)

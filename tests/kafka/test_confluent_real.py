@@ -7,6 +7,7 @@ from types import ModuleType
 
 import pytest
 from kafka_scenarios import *  # noqa: F403  (the shared scenarios, collected here)
+from kafka_workers_scenarios import *  # noqa: F403
 
 import faststream_fastapi.confluent
 from faststream_fastapi.core.errors import PublishError

@@ -269,3 +269,56 @@ def test_record_headers_decode_case_insensitively_and_safely() -> None:
     assert msg.headers["X-NULL"] == ""
     assert msg.message_id == "t:0:3"
     assert msg.decode() == "hi"
+
+
+async def _memory_scenario(pkg: ModuleType, name: str, max_workers: int) -> dict[str, Any]:
+    broker = pkg.KafkaBroker()
+    dead = broker.publisher(f"{name}-dead")
+    handled: list[tuple[int, int, str]] = []
+    dead_letters: list[tuple[str, str | None]] = []
+    attempts: dict[str, int] = {}
+
+    @broker.subscriber(name, max_retries=1, dead_letter=dead, max_workers=max_workers)
+    async def handler(body: str, msg: Msg) -> None:
+        attempts[body] = attempts.get(body, 0) + 1
+        if body.startswith("poison") or (body.startswith("flaky") and attempts[body] == 1):
+            raise RuntimeError(body)
+        handled.append((msg.partition, msg.offset, body))
+
+    @broker.subscriber(name, batch=True, max_workers=max_workers)
+    async def batches(body: list[str]) -> None: ...
+
+    @broker.subscriber(f"{name}-dead")
+    async def inspect(body: str, msg: Msg) -> None:
+        dead_letters.append((body, msg.headers.get("x-retries")))
+
+    async with pkg.TestKafkaBroker(broker, partitions=4) as br:
+        for p in range(4):
+            for kind in ("ok", "flaky", "poison"):
+                await br.publish(f"{kind}-{p}", name, key=f"k{p}")
+        await br.publish_batch("x", "y", topic=name, partition=2)
+        sub = br.subscribers[0]
+        counts = (sub.retried, sub.dead_lettered, handler.mock.call_count)
+        batch_calls = [c.args for c in batches.mock.call_args_list]
+    return {
+        "handled": handled,
+        "attempts": attempts,
+        "dead letters": dead_letters,
+        "counts": counts,
+        "batches": batch_calls,
+    }
+
+
+async def test_max_workers_does_not_change_the_test_broker(pkg: ModuleType, name: str) -> None:
+    """In memory, a handler runs inside ``publish``: ``max_workers`` changes nothing."""
+    one = await _memory_scenario(pkg, name, 1)
+    eight = await _memory_scenario(pkg, name, 8)
+    assert one == eight
+    assert one["counts"] == (8, 4, 12 + 8 + 2)  # originals, retried copies, the batch
+
+
+def test_max_workers_below_one_is_refused(pkg: ModuleType) -> None:
+    from faststream_fastapi.core.errors import SetupError
+
+    with pytest.raises(SetupError, match="max_workers"):
+        pkg.KafkaBroker().subscriber("t", max_workers=0)

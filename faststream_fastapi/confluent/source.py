@@ -1,0 +1,150 @@
+"""A confluent-kafka consumer as the shared consume loop reads it (``RecordSource``).
+
+librdkafka calls for one consumer never run concurrently: each runs in the
+consumer's own worker thread, which fetches whole batches at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from confluent_kafka import TIMESTAMP_NOT_AVAILABLE, Consumer, KafkaError, KafkaException
+from confluent_kafka import TopicPartition as TP
+
+from .._kafka.consume import Position, RecordSource
+from .._kafka.lanes import REVOKE_WAIT
+from .._kafka.message import KafkaMessage
+from ..core.message import Settler
+
+client_log = logging.getLogger("faststream_fastapi.confluent")
+
+
+class ConfluentSource(RecordSource):
+    def __init__(self, consumer: Consumer, loop: asyncio.AbstractEventLoop, batch: bool) -> None:
+        super().__init__()
+        self.consumer = consumer
+        self.batch = batch
+        self.loop = loop
+        # One thread per consumer: librdkafka calls for it never run concurrently.
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="kafka-consumer")
+        #: Pauses and resumes asked for, made in that thread by the next fetch:
+        #: librdkafka waits for its own thread there, which a rebalance holds.
+        self.flows: list[tuple[Any, list[TP]]] = []
+
+    def on_assign(self, consumer: Consumer, partitions: list[TP]) -> None:
+        if partitions:
+            self.loop.call_soon_threadsafe(self.assigned.set)
+
+    def on_revoke(self, consumer: Consumer, partitions: list[TP]) -> None:
+        """In the consumer's thread: let the partitions' lanes wind down on the event
+        loop, then commit what they settled."""
+        if self.revoke is None or not partitions:
+            return
+        positions = [(tp.topic, tp.partition) for tp in partitions]
+        try:
+            winding = asyncio.run_coroutine_threadsafe(self.revoke(positions), self.loop)
+            done = winding.result(REVOKE_WAIT + 1)
+            if done:
+                tps = [TP(t, p, o) for (t, p), o in done.items()]
+                consumer.commit(offsets=tps, asynchronous=False)
+        except Exception as exc:
+            client_log.warning("offset commit of revoked partitions failed: %s", exc)
+        # librdkafka keeps a partition paused across a rebalance: none stays paused.
+        self._flow(consumer.resume, partitions)
+
+    async def run(self, func: Any, *args: Any) -> Any:
+        return await self.loop.run_in_executor(self.executor, func, *args)
+
+    def _fetch(self, max_records: int, timeout: float) -> list[Any]:
+        consumer = self.consumer
+        if self.flows:
+            flows, self.flows = self.flows, []
+            for call, tps in flows:
+                self._flow(call, tps)
+        raw: list[Any]
+        if self.batch:
+            raw = consumer.consume(max_records, timeout)
+        else:
+            # Wait for the first record only, then take what is already buffered.
+            first = consumer.poll(timeout)
+            if first is None:
+                raw = []
+            elif max_records > 1:
+                raw = [first, *consumer.consume(max_records - 1, 0)]
+            else:
+                raw = [first]
+        out = []
+        for m in raw:
+            err = m.error()
+            if err is None:
+                out.append(m)
+            elif err.code() != KafkaError._PARTITION_EOF:
+                client_log.warning("consumer error: %s", err)
+        return out
+
+    async def fetch(self, max_records: int, timeout_ms: int) -> list[Any]:
+        result: list[Any] = await self.run(self._fetch, max_records, timeout_ms / 1000)
+        return result
+
+    def where(self, record: Any) -> tuple[str, int, int]:
+        return record.topic(), record.partition(), record.offset()
+
+    def pause(self, positions: Iterable[Position]) -> None:
+        self.flows.append((self.consumer.pause, [TP(t, p) for t, p in positions]))
+
+    def resume(self, positions: Iterable[Position]) -> None:
+        self.flows.append((self.consumer.resume, [TP(t, p) for t, p in positions]))
+
+    @staticmethod
+    def _flow(call: Any, tps: list[TP]) -> None:
+        if tps:
+            try:
+                call(tps)
+            except KafkaException as exc:  # e.g. a partition no longer assigned
+                client_log.debug("pause/resume: %s", exc)
+
+    def build(self, record: Any, offsets: Settler[KafkaMessage]) -> KafkaMessage:
+        return _message(record, offsets)
+
+    def seek(self, topic: str, partition: int, offset: int) -> None:
+        self.consumer.seek(TP(topic, partition, offset))
+
+    async def commit(self, offsets: dict[Position, int], final: bool) -> None:
+        tps = [TP(t, p, o) for (t, p), o in offsets.items()]
+        if final:
+            await self.run(lambda: self.consumer.commit(offsets=tps, asynchronous=False))
+        else:
+            self.consumer.commit(offsets=tps, asynchronous=True)
+
+    async def close(self) -> None:
+        try:
+            await self.run(self.consumer.close)
+        finally:
+            self.executor.shutdown(wait=False)
+
+
+class _Record(KafkaMessage):
+    """A record of confluent-kafka: ``key`` and ``timestamp`` read when asked."""
+
+    __slots__ = ()
+
+    @property
+    def key(self) -> bytes | None:
+        key: bytes | None = self.raw.key()
+        return key
+
+    @property
+    def timestamp(self) -> int | None:
+        kind, ms = self.raw.timestamp()
+        return None if kind == TIMESTAMP_NOT_AVAILABLE else int(ms)
+
+
+_record = _Record.from_record  # bound once, not per record
+
+
+def _message(m: Any, offsets: Settler[KafkaMessage]) -> KafkaMessage:
+    return _record(m.value(), m.headers(), m.topic(), m.partition(), m.offset(), m, offsets)
