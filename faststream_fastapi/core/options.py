@@ -37,6 +37,7 @@ class SubscriberOptions(TypedDict, total=False):
     retry_delay: float
     dead_letter: Outlet | None
     max_message_bytes: int | None
+    max_workers: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ class SubscriberConfig:
     retry_delay: float = 0.0
     dead_letter: Outlet | None = None
     max_message_bytes: int | None = None
+    max_workers: int = 1
 
     def __post_init__(self) -> None:
         # Sequences given by the user become tuples: the value stays immutable.
@@ -63,6 +65,8 @@ class SubscriberConfig:
             raise SetupError(f"max_retries must be 0 or more, not {self.max_retries!r}")
         if self.retry_delay < 0:
             raise SetupError(f"retry_delay must be 0 or more seconds, not {self.retry_delay!r}")
+        if self.max_workers < 1:
+            raise SetupError(f"max_workers must be 1 or more, not {self.max_workers!r}")
 
     @classmethod
     def of(cls, options: Mapping[str, Any], *, where: str = "subscriber()") -> SubscriberConfig:
