@@ -300,14 +300,15 @@ class RabbitTransport(Transport[Subscription]):
         self, spec: Subscription, deliver: Deliver, max_workers: int
     ) -> Consumption:
         """At ``max_workers`` 1 the handlers overlap up to ``prefetch_count``, as
-        they always did; above, exactly up to ``max_workers``, with the channel's
-        prefetch raised to at least that many."""
+        they always did; above, up to ``max_workers``, and the channel prefetches
+        ``prefetch_count`` more, so a slot that frees finds its next message here."""
         connection = self.connection
         if connection is None:
             raise NotConnectedError("the RabbitMQ broker is not connected; call start() first")
         channel = await connection.channel(publisher_confirms=False)
         try:
-            await channel.set_qos(prefetch_count=max(self.prefetch_count, max_workers))
+            prefetch = self.prefetch_count + (max_workers if max_workers > 1 else 0)
+            await channel.set_qos(prefetch_count=prefetch)
             queue = await declare_queue(channel, spec)
             consumer = _Consumer(channel, queue, deliver, max_workers)
             await consumer.consume()
