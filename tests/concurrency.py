@@ -87,11 +87,12 @@ async def concurrency_reached(source: Source, workers: int = 8) -> None:
     assert gauge.peak == workers
 
 
-async def graceful_stop(source: Source, workers: int = 4) -> None:
-    """Closed with N in flight and N more waiting: the N finish and are settled,
-    no other starts, and (where the broker redelivers) the next consumer gets
-    exactly the N not started."""
-    broker = source.broker(graceful_timeout=10.0)
+async def graceful_stop(source: Source, workers: int = 4, *, cancel: bool = False) -> None:
+    """Closed with N in flight and N more waiting: the N finish and are settled
+    (with ``cancel``, they never finish: past the graceful timeout they are
+    cancelled and handed back), no other starts, and (where the broker
+    redelivers) the next consumer gets exactly the messages not handled."""
+    broker = source.broker(graceful_timeout=0.5 if cancel else 10.0)
     gauge = Gauge()
     settled: list[StreamMessage] = []
 
@@ -106,10 +107,12 @@ async def graceful_stop(source: Source, workers: int = 4) -> None:
         closing = asyncio.get_running_loop().create_task(broker.close())
         await asyncio.sleep(0.2)
         assert not closing.done()  # waiting for the handlers in flight
-        gauge.gate.set()
+        if not cancel:
+            gauge.gate.set()
         await asyncio.wait_for(closing, 10)
-    assert len(gauge.handled) == workers  # none started once the stop began
-    assert [m.settled for m in settled] == ["ack"] * workers
+    # None started once the stop began.
+    assert (len(gauge.handled), gauge.now) == (0 if cancel else workers, 0)
+    assert [m.settled for m in settled] == ["nack" if cancel else "ack"] * workers
     if not source.redelivers:
         return
     rest: list[int] = []
@@ -121,7 +124,8 @@ async def graceful_stop(source: Source, workers: int = 4) -> None:
     source.subscribe(again, take)
     async with again:
         await again.start()
-        await until(lambda: len(rest) >= workers, 10, "the messages not started")
+        left = 2 * workers - len(gauge.handled)
+        await until(lambda: len(rest) >= left, 10, "the messages not handled")
         await asyncio.sleep(0.3)  # and nothing more: none handled twice
     assert sorted(gauge.handled + rest) == list(range(2 * workers))
 

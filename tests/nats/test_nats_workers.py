@@ -68,6 +68,13 @@ async def test_graceful_stop_finishes_the_n_in_flight_and_hands_back_the_rest(
     await graceful_stop(_sources(stream)[kind])
 
 
+@pytest.mark.parametrize("kind", ["push", "pull"])
+async def test_n_in_flight_past_the_graceful_timeout_are_cancelled_and_handed_back(
+    stream: str, kind: str
+) -> None:
+    await graceful_stop(_sources(stream)[kind], cancel=True)
+
+
 def _dead_letter(subject: str) -> Callable[[Any, Callable[..., Any]], Any]:
     def attach(broker: Any, handler: Callable[..., Any]) -> Any:
         broker.subscriber(subject)(handler)

@@ -45,10 +45,9 @@ async def test_n_handlers_run_at_once_and_never_more_whatever_the_prefetch(
     await concurrency_reached(_source(queue, prefetch))
 
 
-async def test_graceful_stop_finishes_the_n_in_flight_and_hands_back_the_rest(
-    queue: str,
-) -> None:
-    await graceful_stop(_source(queue))
+@pytest.mark.parametrize("cancel", [False, True], ids=["finished", "cancelled"])
+async def test_graceful_stop_with_n_in_flight(queue: str, cancel: bool) -> None:
+    await graceful_stop(_source(queue), cancel=cancel)
 
 
 def _dead_letter(name: str) -> Callable[[Any, Callable[..., Any]], Any]:

@@ -53,6 +53,13 @@ async def test_graceful_stop_finishes_the_n_in_flight_and_hands_back_the_rest(
     await graceful_stop(_sources(name)[kind])
 
 
+async def test_n_in_flight_past_the_graceful_timeout_are_cancelled_and_handed_back(
+    name: str,
+) -> None:
+    # A popped list item is gone once started; a stream entry stays pending.
+    await graceful_stop(_sources(name)["stream"], cancel=True)
+
+
 def _dead_letter(name: str) -> Callable[[Any, Callable[..., Any]], Any]:
     def attach(broker: Any, handler: Callable[..., Any]) -> Any:
         broker.subscriber(stream=StreamSub(name, group="ops", polling_interval=0.05))(handler)
