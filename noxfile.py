@@ -55,12 +55,14 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Print the benchmark tables: in-memory us/message, real-broker msgs/s, middleware
-    cost, and a slow subscriber's memory under a backlog."""
+    cost, a slow subscriber's memory under a backlog, and handlers that wait at
+    ``max_workers`` 1, 8 and 64."""
     session.install("-e", ".[all]", *groups("test"))
     session.run("bash", BROKERS, "start", external=True)
     session.run("python", "bench/run.py", *session.posargs)
     session.run("python", "bench/case_middlewares.py", "-n", "5000", "--repeat", "2")
     session.run("python", "bench/case_backlog.py")
+    session.run("python", "bench/case_workers.py")
 
 
 @nox.session(python=PYTHON)

@@ -134,7 +134,13 @@ class Subscriber:
         self.deliver = compile_delivery(
             self, self._middlewares, self._make_env(), limit=limit, testing=root.testing
         )
-        self.consumption = await root.transport.subscribe(self.spec, self.deliver)
+        workers = self.config.max_workers
+        if workers == 1:
+            self.consumption = await root.transport.subscribe(self.spec, self.deliver)
+        else:
+            self.consumption = await root.transport.subscribe_workers(
+                self.spec, self.deliver, workers
+            )
 
     async def stop(self, timeout: float | None = None) -> int:
         """Stop consuming; handlers in flight get ``timeout`` seconds (``None``: no

@@ -10,6 +10,7 @@ from typing import Any
 from typing_extensions import Self
 
 from .inflight import InFlight
+from .message import Deliver, StreamMessage
 from .transport import Consumption
 
 
@@ -18,18 +19,44 @@ class TaskLoop(Consumption):
     then cancels the task and runs ``cleanup`` (unsubscribe, flush, ...).
 
     The transport's subclass adds ``handle``, which ``run`` calls per message
-    to deliver it through ``_inflight`` in ``task``.
+    to deliver it through ``_inflight`` in ``task``; with ``max_workers`` above
+    1 its ``handle`` is ``submit`` instead.
     """
 
     def __init__(
         self,
         run: Callable[[Self], Coroutine[Any, Any, None]],
         cleanup: Callable[[], Awaitable[Any]] | None = None,
+        max_workers: int = 1,
     ) -> None:
         self.stopping = False
-        self._inflight = InFlight()
+        self._inflight = InFlight(max_workers)
         self._cleanup = cleanup
         self.task = asyncio.get_running_loop().create_task(run(self))
+
+    async def submit(self, deliver: Deliver, message: StreamMessage) -> bool:
+        """Deliver ``message`` in a task of its own once fewer than ``max_workers``
+        are in hand; False (not started: the caller hands it back) once stopping."""
+        inflight = self._inflight
+        try:
+            await inflight.slot()
+        except asyncio.CancelledError:
+            # ``stop`` cancels the loop once the deliveries in hand are done;
+            # waiting for a slot then, the loop winds down as after ``False``.
+            if not self.stopping:
+                raise
+            uncancel = getattr(self.task, "uncancel", None)  # Python 3.11+
+            if uncancel is not None:
+                uncancel()
+            return False
+        if self.stopping:
+            return False
+        inflight.spawn(deliver, message)
+        return True
+
+    async def drained(self) -> None:
+        """Until no delivery is in hand (at once with ``max_workers`` 1)."""
+        await self._inflight.wait()
 
     @property
     def alive(self) -> bool:

@@ -77,6 +77,10 @@ class MemoryTransport(Transport):
         self.subscriptions.append(entry)
         return _MemoryConsumption(self, entry)
 
+    async def subscribe_workers(self, spec: Any, deliver: Deliver, max_workers: int) -> Consumption:
+        # Delivered inside ``publish``, as at 1: concurrent publishes run at once.
+        return await self.subscribe(spec, deliver)
+
     async def publish(self, envelope: Envelope) -> Any:
         inbox = self._inboxes.get(envelope.destination)
         if inbox is not None:

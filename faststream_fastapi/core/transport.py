@@ -12,6 +12,7 @@ from typing import Any, Generic
 
 from typing_extensions import TypeVar
 
+from .errors import SetupError
 from .message import Deliver, Envelope, StreamMessage
 from .spec import DescribedSpec
 
@@ -52,6 +53,10 @@ class Transport(abc.ABC, Generic[S]):
 
     @abc.abstractmethod
     async def subscribe(self, spec: S, deliver: Deliver) -> Consumption: ...
+
+    async def subscribe_workers(self, spec: S, deliver: Deliver, max_workers: int) -> Consumption:
+        """``subscribe`` with up to ``max_workers`` (more than 1) deliveries at once."""
+        raise SetupError(f"{type(self).__name__} does not take max_workers above 1")
 
     @abc.abstractmethod
     async def request(self, envelope: Envelope, timeout: float) -> StreamMessage: ...

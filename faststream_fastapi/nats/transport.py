@@ -59,13 +59,17 @@ class _Push(Consumption):
     is handed back: after the unsubscribe, so it goes to another consumer).
     """
 
-    def __init__(self, client: Client, deliver: Deliver, *, jetstream: bool) -> None:
+    def __init__(
+        self, client: Client, deliver: Deliver, *, jetstream: bool, max_workers: int = 1
+    ) -> None:
         self.sub: Any = None
         self._client = client
         self._deliver = deliver
         self._jetstream = jetstream
         self._stopping = False
-        self._inflight = InFlight()
+        self._inflight = InFlight(max_workers)
+        if max_workers > 1:
+            self.on_msg = self._submit  # type: ignore[method-assign]
 
     @property
     def alive(self) -> bool:
@@ -74,13 +78,22 @@ class _Push(Consumption):
 
     async def on_msg(self, msg: Msg) -> None:
         if self._stopping:
-            if self._jetstream:
-                with contextlib.suppress(Exception):
-                    await msg.nak()
-            return
+            return await self._unstarted(msg)
         # Cancelled past the graceful timeout, it returns normally (after a ``nak``):
         # nats-py's delivery task goes on, so the drain can hand back the rest.
         await self._inflight.deliver(self._deliver, to_message(msg, jetstream=self._jetstream))
+
+    async def _submit(self, msg: Msg) -> None:
+        """``on_msg`` past 1 worker: returns once the delivery started in a task of its own."""
+        await self._inflight.slot()
+        if self._stopping:
+            return await self._unstarted(msg)
+        self._inflight.spawn(self._deliver, to_message(msg, jetstream=self._jetstream))
+
+    async def _unstarted(self, msg: Msg) -> None:
+        if self._jetstream:  # back to JetStream; a core message is dropped
+            with contextlib.suppress(Exception):
+                await msg.nak()
 
     def cancel(self) -> int:
         return self._inflight.cancel()
@@ -114,17 +127,25 @@ class _Loop(TaskLoop):
         run: Callable[[_Loop], Coroutine[Any, Any, None]],
         cleanup: Callable[[], Awaitable[None]],
         client: Client,
+        max_workers: int = 1,
     ) -> None:
         self._client = client
-        super().__init__(run, cleanup)
+        super().__init__(run, cleanup, max_workers)
 
     @property
     def alive(self) -> bool:
         # The client's read loop may end while it still says it is connected.
         return not self.task.done() and reading(self._client)
 
-    async def handle(self, deliver: Deliver, message: StreamMessage) -> None:
+    async def handle(self, deliver: Deliver, message: StreamMessage) -> bool:
         await self._inflight.deliver(deliver, message, self.task)
+        return True
+
+
+class _Workers(_Loop):
+    """A pull loop delivering up to ``max_workers`` messages at once."""
+
+    handle = TaskLoop.submit
 
 
 class NatsTransport(Transport[NatsSub]):
@@ -312,10 +333,15 @@ class NatsTransport(Transport[NatsSub]):
     # -- consuming ----------------------------------------------------------------
 
     async def subscribe(self, spec: NatsSub, deliver: Deliver) -> Consumption:
+        return await self.subscribe_workers(spec, deliver, 1)
+
+    async def subscribe_workers(
+        self, spec: NatsSub, deliver: Deliver, max_workers: int
+    ) -> Consumption:
         subject = spec.wire_subject
         if spec.stream is None:
             client = self._client()
-            consumer = _Push(client, deliver, jetstream=False)
+            consumer = _Push(client, deliver, jetstream=False, max_workers=max_workers)
             consumer.sub = await client.subscribe(
                 subject,
                 queue=spec.queue or "",
@@ -333,8 +359,8 @@ class NatsTransport(Transport[NatsSub]):
             psub = await js.pull_subscribe(
                 subject, durable=spec.durable, stream=spec.stream.name, config=config
             )
-            return self._pull_loop(psub, spec, deliver)
-        consumer = _Push(self._client(), deliver, jetstream=True)
+            return self._pull_loop(psub, spec, deliver, max_workers)
+        consumer = _Push(self._client(), deliver, jetstream=True, max_workers=max_workers)
         consumer.sub = await js.subscribe(
             subject,
             queue=spec.queue,
@@ -349,7 +375,7 @@ class NatsTransport(Transport[NatsSub]):
         )
         return consumer
 
-    def _pull_loop(self, psub: Any, spec: NatsSub, deliver: Deliver) -> _Loop:
+    def _pull_loop(self, psub: Any, spec: NatsSub, deliver: Deliver, max_workers: int) -> _Loop:
         pull = spec.pull_sub
         assert pull is not None
 
@@ -367,11 +393,14 @@ class NatsTransport(Transport[NatsSub]):
                 waiting = list(reversed(batch))
                 try:
                     while waiting and not loop.stopping:
-                        await loop.handle(deliver, to_message(waiting.pop(), jetstream=True))
+                        msg = waiting.pop()
+                        if not await loop.handle(deliver, to_message(msg, jetstream=True)):
+                            waiting.append(msg)  # stopping: not started
                 finally:
                     # Stopped mid-batch: the rest goes back to JetStream now.
                     for msg in reversed(waiting):
                         with contextlib.suppress(Exception):
                             await msg.nak()
 
-        return _Loop(run, cleanup=psub.unsubscribe, client=self._client())
+        kind = _Loop if max_workers == 1 else _Workers
+        return kind(run, cleanup=psub.unsubscribe, client=self._client(), max_workers=max_workers)

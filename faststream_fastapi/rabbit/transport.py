@@ -53,7 +53,9 @@ _PUBLISH_TIMEOUT = 30.0
 class _Consumer(Consumption):
     """One queue consumer on its own channel; ``stop`` lets in-flight messages finish."""
 
-    def __init__(self, channel: AbstractChannel, queue: AbstractQueue, deliver: Deliver) -> None:
+    def __init__(
+        self, channel: AbstractChannel, queue: AbstractQueue, deliver: Deliver, max_workers: int = 1
+    ) -> None:
         self.channel = channel
         self.queue = queue
         self.tag: str | None = None
@@ -61,7 +63,9 @@ class _Consumer(Consumption):
         self._stopping = False
         self._consuming = False
         self._recovery: asyncio.Task[None] | None = None
-        self._inflight = InFlight()
+        self._inflight = InFlight(max_workers)
+        if max_workers > 1:
+            self.on_delivery = self._on_delivery_workers  # type: ignore[method-assign]
 
     @property
     def alive(self) -> bool:
@@ -111,6 +115,18 @@ class _Consumer(Consumption):
         if self._stopping:
             return  # unsettled: requeued by RabbitMQ when the channel closes
         await self._inflight.deliver(self._deliver, to_message(delivered))
+
+    async def _on_delivery_workers(self, delivered: DeliveredMessage) -> None:
+        # aiormq runs each delivery in a task of its own: past ``max_workers`` of
+        # them, the rest wait here, prefetched, for a slot.
+        inflight = self._inflight
+        await inflight.slot()
+        if self._stopping:
+            return
+        try:
+            await inflight.deliver(self._deliver, to_message(delivered))
+        finally:
+            inflight.freed()
 
     def cancel(self) -> int:
         # Each cancelled delivery is nacked (requeued) before the channel closes.
@@ -278,14 +294,23 @@ class RabbitTransport(Transport[Subscription]):
     # -- consuming ----------------------------------------------------------------
 
     async def subscribe(self, spec: Subscription, deliver: Deliver) -> Consumption:
+        return await self.subscribe_workers(spec, deliver, 1)
+
+    async def subscribe_workers(
+        self, spec: Subscription, deliver: Deliver, max_workers: int
+    ) -> Consumption:
+        """At ``max_workers`` 1 the handlers overlap up to ``prefetch_count``, as
+        they always did; above, up to ``max_workers``, and the channel prefetches
+        ``prefetch_count`` more, so a slot that frees finds its next message here."""
         connection = self.connection
         if connection is None:
             raise NotConnectedError("the RabbitMQ broker is not connected; call start() first")
         channel = await connection.channel(publisher_confirms=False)
         try:
-            await channel.set_qos(prefetch_count=self.prefetch_count)
+            prefetch = self.prefetch_count + (max_workers if max_workers > 1 else 0)
+            await channel.set_qos(prefetch_count=prefetch)
             queue = await declare_queue(channel, spec)
-            consumer = _Consumer(channel, queue, deliver)
+            consumer = _Consumer(channel, queue, deliver, max_workers)
             await consumer.consume()
             if isinstance(channel, aio_pika.RobustChannel):
                 channel.reopen_callbacks.add(consumer.on_reopen)

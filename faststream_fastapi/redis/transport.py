@@ -9,6 +9,7 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from redis.asyncio import Redis
@@ -43,6 +44,23 @@ class _Loop(TaskLoop):
             return False
         await self._inflight.deliver(deliver, message, self.task)
         return True
+
+
+class _Workers(_Loop):
+    """A consume loop delivering up to ``max_workers`` messages at once, each in a
+    task of its own; it takes the next message once one of them ends."""
+
+    handle = TaskLoop.submit
+
+
+def _loop(
+    run: Callable[[_Loop], Coroutine[Any, Any, None]],
+    cleanup: Callable[[], Awaitable[Any]] | None,
+    max_workers: int,
+) -> _Loop:
+    if max_workers == 1:
+        return _Loop(run, cleanup)
+    return _Workers(run, cleanup, max_workers)
 
 
 class _GroupAcks(Settler["_GroupMessage"]):
@@ -204,13 +222,18 @@ class RedisTransport(Transport[RedisSpec]):
     # -- consuming ----------------------------------------------------------------
 
     async def subscribe(self, spec: RedisSpec, deliver: Deliver) -> Consumption:
-        if isinstance(spec, PubSub):
-            return await self._pubsub(spec, deliver)
-        if isinstance(spec, ListSub):
-            return self._list(spec, deliver)
-        return await self._stream(spec, deliver)
+        return await self.subscribe_workers(spec, deliver, 1)
 
-    async def _pubsub(self, spec: PubSub, deliver: Deliver) -> _Loop:
+    async def subscribe_workers(
+        self, spec: RedisSpec, deliver: Deliver, max_workers: int
+    ) -> Consumption:
+        if isinstance(spec, PubSub):
+            return await self._pubsub(spec, deliver, max_workers)
+        if isinstance(spec, ListSub):
+            return self._list(spec, deliver, max_workers)
+        return await self._stream(spec, deliver, max_workers)
+
+    async def _pubsub(self, spec: PubSub, deliver: Deliver, max_workers: int = 1) -> _Loop:
         pubsub = self._client().pubsub(ignore_subscribe_messages=True)
         if spec.pattern:
             await pubsub.psubscribe(PathPattern(spec.channel).subscription)
@@ -230,9 +253,9 @@ class RedisTransport(Transport[RedisSpec]):
                 destination = channel.decode() if isinstance(channel, bytes) else str(channel)
                 await loop.handle(deliver, _message(raw["data"], destination, raw))
 
-        return _Loop(run, pubsub.aclose)
+        return _loop(run, pubsub.aclose, max_workers)
 
-    def _list(self, spec: ListSub, deliver: Deliver) -> _Loop:
+    def _list(self, spec: ListSub, deliver: Deliver, max_workers: int) -> _Loop:
         client = self._client()
         key = spec.list
 
@@ -263,9 +286,9 @@ class RedisTransport(Transport[RedisSpec]):
                     raise
 
         unstarted: list[bytes] = []
-        return _Loop(run, push_back)
+        return _loop(run, push_back, max_workers)
 
-    async def _stream(self, spec: StreamSub, deliver: Deliver) -> _Loop:
+    async def _stream(self, spec: StreamSub, deliver: Deliver, max_workers: int) -> _Loop:
         client = self._client()
         stream, group = spec.stream, spec.group
         block = max(1, int(spec.polling_interval * 1000))
@@ -295,7 +318,7 @@ class RedisTransport(Transport[RedisSpec]):
                                 deliver, _message(fields.get(DATA_FIELD, b""), stream, fields)
                             )
 
-            return _Loop(run_plain)
+            return _loop(run_plain, None, max_workers)
 
         consumer = (
             spec.consumer or f"{socket.gethostname()}-{os.getpid()}-{next(self._consumer_ids)}"
@@ -325,6 +348,8 @@ class RedisTransport(Transport[RedisSpec]):
             while not loop.stopping:
                 try:
                     if clock() >= claim_at:
+                        # Entries still in hand are ours: not claimed back from under them.
+                        await loop.drained()
                         claim_at = clock() + spec.min_idle_time / 2000
                         await acks.flush()
                         claimed: Any = await client.xautoclaim(
@@ -354,4 +379,4 @@ class RedisTransport(Transport[RedisSpec]):
                     await handle_entries(loop, entries)
 
         # At stop the loop's acks are flushed after its handlers ended (``_Loop.stop``).
-        return _Loop(run_group, acks.flush_at_stop)
+        return _loop(run_group, acks.flush_at_stop, max_workers)

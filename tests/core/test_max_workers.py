@@ -1,0 +1,126 @@
+"""``max_workers``: the option, the ``InFlight`` slots under it, and the test brokers."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from faststream_fastapi.core.errors import SetupError
+from faststream_fastapi.core.inflight import InFlight
+from faststream_fastapi.core.message import StreamMessage
+from faststream_fastapi.core.options import SubscriberConfig
+from faststream_fastapi.nats import NatsBroker, TestNatsBroker
+from faststream_fastapi.rabbit import RabbitBroker, RabbitQueue, TestRabbitBroker
+from faststream_fastapi.redis import RedisBroker, RedisRouter, TestRedisBroker
+from faststream_fastapi.redis.fastapi import RedisRouter as RedisAPIRouter
+
+
+@pytest.mark.parametrize("cls", [RedisBroker, NatsBroker, RabbitBroker])
+@pytest.mark.parametrize("bad", [0, -3])
+def test_less_than_one_worker_is_refused_at_registration(cls: Any, bad: int) -> None:
+    broker = cls()
+    target = RabbitQueue("q") if cls is RabbitBroker else "q"
+    with pytest.raises(SetupError, match=rf"max_workers must be 1 or more, not {bad}"):
+        broker.subscriber(target, max_workers=bad)
+
+
+def test_the_default_is_one() -> None:
+    assert SubscriberConfig().max_workers == 1
+    assert SubscriberConfig.of({"max_workers": 8}).max_workers == 8
+
+
+def _message(n: int) -> StreamMessage:
+    return StreamMessage(str(n).encode(), {})
+
+
+async def test_slots_bound_the_deliveries_in_hand() -> None:
+    inflight = InFlight(3)
+    gate = asyncio.Event()
+    now, peak, done = 0, 0, []
+
+    async def deliver(message: StreamMessage) -> None:
+        nonlocal now, peak
+        now += 1
+        peak = max(peak, now)
+        await gate.wait()
+        now -= 1
+        done.append(message.body)
+
+    async def loop() -> None:
+        for n in range(10):
+            await inflight.submit(deliver, _message(n))
+
+    feeding = asyncio.get_running_loop().create_task(loop())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert (len(inflight), peak, feeding.done()) == (3, 3, False)  # the loop waits for a slot
+    gate.set()
+    await feeding
+    await inflight.wait()
+    assert (len(inflight), peak) == (0, 3)
+    assert sorted(done) == sorted(str(n).encode() for n in range(10))
+
+
+async def test_cancelled_spawned_deliveries_are_handed_back() -> None:
+    inflight = InFlight(4)
+    nacked: list[bytes] = []
+
+    class Message(StreamMessage):
+        async def nack(self) -> None:
+            nacked.append(self.body)
+
+    async def deliver(message: StreamMessage) -> None:
+        await asyncio.sleep(10)
+
+    for n in range(4):
+        await inflight.slot()
+        inflight.spawn(deliver, Message(str(n).encode(), {}))
+    await asyncio.sleep(0)
+    assert inflight.cancel() == 4
+    await asyncio.wait_for(inflight.wait(), 1)
+    assert sorted(nacked) == [b"0", b"1", b"2", b"3"]
+
+
+@pytest.mark.parametrize(
+    ("cls", "test_cls", "target"),
+    [
+        (RedisBroker, TestRedisBroker, "q"),
+        (NatsBroker, TestNatsBroker, "q"),
+        (RabbitBroker, TestRabbitBroker, RabbitQueue("q")),
+    ],
+)
+@pytest.mark.parametrize("workers", [1, 8])
+async def test_test_brokers_behave_the_same_at_any_n(
+    cls: Any, test_cls: Any, target: Any, workers: int
+) -> None:
+    broker = cls()
+    seen: list[int] = []
+
+    @broker.subscriber(target, max_workers=workers)
+    async def handle(n: int) -> int:
+        await asyncio.sleep(0.001 * (n % 3))
+        if n == 3:
+            raise RuntimeError("boom")
+        seen.append(n)
+        return n
+
+    async with test_cls(broker):
+        await asyncio.gather(*(broker.publish(n, "q") for n in range(3)))
+        with pytest.raises(RuntimeError, match="boom"):
+            await broker.publish(3, "q")
+        assert sorted(seen) == [0, 1, 2]
+        assert handle.mock.call_count == 4
+
+
+def test_routers_take_it() -> None:
+    api = RedisAPIRouter()
+    router = RedisRouter(prefix="in.")
+
+    @api.subscriber("q", max_workers=16)
+    @router.subscriber("q", max_workers=4)
+    async def handle(n: int) -> None: ...
+
+    api.broker.include_router(router)
+    assert [s.config.max_workers for s in api.broker.subscribers] == [16, 4]
