@@ -8,7 +8,7 @@ from typing import Any
 from nats.aio.msg import Msg
 
 from ..core.message import Settlement, Settler, StreamMessage
-from .specs import NatsSub
+from .specs import MSG_ID, NatsSub
 
 #: A core subscription's client-side queue; nats-py's own defaults (512k
 #: messages, 128 MiB) let a slow handler under a burst hold 128 MiB. Past
@@ -58,7 +58,7 @@ def to_message(msg: Msg, *, jetstream: bool) -> StreamMessage:
             msg.data, headers, destination=msg.subject, reply_to=msg.reply or None, raw=msg
         )
     # JetStream: ``msg.reply`` is the ack subject; a reply address travels as a header.
-    message_id = headers.get("Nats-Msg-Id") or _stream_sequence(msg.reply)
+    message_id = headers.get(MSG_ID) or _stream_sequence(msg.reply)
     return StreamMessage(
         msg.data,
         headers,

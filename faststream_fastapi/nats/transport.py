@@ -24,7 +24,7 @@ from ..core.taskloop import TaskLoop
 from ..core.transport import Consumption, Transport
 from .connection import explains, log_reconnected, reading, round_trip
 from .delivery import CORE_PENDING_BYTES_LIMIT, CORE_PENDING_MSGS_LIMIT, pending_limits, to_message
-from .specs import JStream, NatsSub, subject_matches
+from .specs import MSG_ID, JStream, NatsSub, subject_matches
 
 __all__ = ["CORE_PENDING_BYTES_LIMIT", "CORE_PENDING_MSGS_LIMIT", "NatsTransport"]
 
@@ -260,9 +260,12 @@ class NatsTransport(Transport[NatsSub]):
         except nats.js.errors.NoStreamResponseError as exc:
             raise PublishError(f"no JetStream stream captures subject {subject!r}") from exc
         except (nats.errors.Error, asyncio.TimeoutError, TimeoutError, OSError) as exc:
-            raise PublishError(
+            error = PublishError(
                 f"publish to NATS subject {subject!r} failed: {type(exc).__name__}: {exc}"
-            ) from exc
+            )
+            # Maybe stored all the same: a retry with this id is stored once.
+            error.message_id = headers.get(MSG_ID)
+            raise error from exc
 
     async def request(self, envelope: Envelope, timeout: float) -> StreamMessage:
         client = self._client()
