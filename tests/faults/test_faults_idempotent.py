@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -127,3 +128,105 @@ async def test_core_nats_publishes_carry_no_id_unless_given(name: str) -> None:
         chosen = await asyncio.wait_for(got.get(), 10)
     assert "nats-msg-id" not in plain, plain
     assert chosen["nats-msg-id"] == "m-1"
+
+
+# -- Kafka ----------------------------------------------------------------------------
+
+KAFKA = "127.0.0.1:9092"
+
+
+async def _round_trip(broker: Any, name: str) -> list[str]:
+    """Publish two records through ``broker`` and read them back in a group."""
+    got: asyncio.Queue[str] = asyncio.Queue()
+
+    @broker.subscriber(name, group_id=name, auto_offset_reset="earliest")
+    async def handle(body: str) -> None:
+        got.put_nowait(body)
+
+    async with broker:
+        await broker.start()
+        await broker.publish("one", name)
+        await broker.publish("two", name)
+        return [await asyncio.wait_for(got.get(), 30) for _ in range(2)]
+
+
+@pytest.mark.kafka
+async def test_confluent_producer_is_idempotent_by_default(
+    name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from faststream_fastapi.confluent import KafkaBroker
+
+    caplog.set_level(logging.DEBUG, "faststream_fastapi.confluent")
+    # librdkafka's own account of the idempotent producer, through the broker's logger.
+    broker = KafkaBroker(KAFKA, debug="eos")
+    assert await _round_trip(broker, name) == ["one", "two"]
+    assert broker.transport.idempotent  # type: ignore[attr-defined]
+    text = caplog.text
+    assert "Acquired PID" in text, "the cluster assigned the producer an id"
+    assert "Idempotent producer state change WaitPID -> Assigned" in text
+
+
+@pytest.mark.kafka
+@pytest.mark.parametrize(
+    ("options", "idempotent"),
+    [({}, True), ({"enable_idempotence": False}, False), ({"acks": 1}, False)],
+    ids=["default", "off", "acks-1"],
+)
+async def test_confluent_idempotence_follows_the_options(
+    options: dict[str, Any], idempotent: bool
+) -> None:
+    from faststream_fastapi.confluent import KafkaBroker
+
+    broker = KafkaBroker(KAFKA, **options)
+    async with broker:
+        await broker.start()
+        assert broker.transport.idempotent is idempotent  # type: ignore[attr-defined]
+
+
+@pytest.mark.kafka
+async def test_aiokafka_producer_tries_idempotence_and_says_when_refused(
+    name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """tansu 0.6 grants an idempotent producer only to an ``InitProducerId`` of
+    version 3 or later (with producer id and epoch -1); aiokafka sends version 0,
+    which it answers with error -1 (unknown). A real Kafka grants it. The broker
+    then publishes without idempotence, and says so at WARNING."""
+    from faststream_fastapi.kafka import KafkaBroker
+
+    caplog.set_level(logging.WARNING)
+    broker = KafkaBroker(KAFKA)
+    assert await _round_trip(broker, name) == ["one", "two"]
+    # The real client asked for a producer id (aiokafka logs the refusal itself).
+    assert "InitProducerIdRequest" in caplog.text
+    warnings = [r.getMessage() for r in caplog.records if r.name.startswith("faststream_fastapi")]
+    assert any(
+        "refused an idempotent producer (InitProducerId: [Error -1] UnknownError)" in w
+        and "enable_idempotence=False" in w
+        for w in warnings
+    ), warnings
+    assert broker.transport.idempotent is False  # type: ignore[attr-defined]
+
+
+@pytest.mark.kafka
+async def test_aiokafka_required_idempotence_fails_start_naming_the_cause() -> None:
+    from faststream_fastapi.kafka import KafkaBroker
+
+    broker = KafkaBroker(KAFKA, enable_idempotence=True)
+    with pytest.raises(ConnectionError, match="refused an idempotent producer"):
+        await broker.start()
+    await broker.close()
+
+
+@pytest.mark.kafka
+@pytest.mark.parametrize("options", [{"enable_idempotence": False}, {"acks": 1}])
+async def test_aiokafka_idempotence_off_by_choice_is_quiet(
+    options: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    from faststream_fastapi.kafka import KafkaBroker
+
+    caplog.set_level(logging.WARNING)
+    broker = KafkaBroker(KAFKA, **options)
+    async with broker:
+        await broker.start()
+        assert broker.transport.idempotent is False  # type: ignore[attr-defined]
+    assert "InitProducerId" not in caplog.text
