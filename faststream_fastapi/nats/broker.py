@@ -213,11 +213,9 @@ class NatsBroker(_NatsDeclarations, Broker):
         ``duplicate=True`` if the first attempt had been stored).
         """
         spec = NatsSub(subject, stream=_stream(stream))
-        extra: dict[str, Any] = {}
-        if timeout is not None:
-            extra["timeout"] = timeout
+        extra: dict[str, Any] | None = {"timeout": timeout} if timeout is not None else None
         if message_id is not None:
-            extra["message_id"] = message_id
+            extra = {**(extra or {}), "message_id": message_id}
         return await self.send(message, spec, options=extra, **options)
 
     async def request(
