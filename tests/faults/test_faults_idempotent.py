@@ -159,7 +159,7 @@ async def test_confluent_producer_is_idempotent_by_default(
     caplog.set_level(logging.DEBUG, "faststream_fastapi.confluent")
     # librdkafka's own account of the idempotent producer, through the broker's logger.
     broker = KafkaBroker(KAFKA, debug="eos")
-    assert await _round_trip(broker, name) == ["one", "two"]
+    assert sorted(await _round_trip(broker, name)) == ["one", "two"]  # any partitions
     assert broker.transport.idempotent  # type: ignore[attr-defined]
     text = caplog.text
     assert "Acquired PID" in text, "the cluster assigned the producer an id"
@@ -195,7 +195,7 @@ async def test_aiokafka_producer_tries_idempotence_and_says_when_refused(
 
     caplog.set_level(logging.WARNING)
     broker = KafkaBroker(KAFKA)
-    assert await _round_trip(broker, name) == ["one", "two"]
+    assert sorted(await _round_trip(broker, name)) == ["one", "two"]  # any partitions
     # The real client asked for a producer id (aiokafka logs the refusal itself).
     assert "InitProducerIdRequest" in caplog.text
     warnings = [r.getMessage() for r in caplog.records if r.name.startswith("faststream_fastapi")]
