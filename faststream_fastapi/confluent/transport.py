@@ -24,6 +24,7 @@ from confluent_kafka import (
 )
 from confluent_kafka import TopicPartition as TP
 
+from .._kafka.idempotence import librdkafka_idempotent
 from .._kafka.lanes import consume_loop
 from .._kafka.message import as_key, encode_headers
 from .._kafka.specs import KafkaTopic
@@ -116,6 +117,8 @@ class ConfluentTransport(ProducerTransport[Producer]):
         self.options = {**CONSUMER_DEFAULTS, **config(options)}
         self.connect_timeout = float(self.options.pop("connect.timeout", 10.0))
         self.producer: Producer | None = None
+        #: Whether the producer is idempotent (``enable.idempotence``; set on connect).
+        self.idempotent = False
         self._poller: _Poller | None = None
         # A metadata request, in a thread bounded by ``connect.timeout``.
         self._probe = Probe(
@@ -133,7 +136,9 @@ class ConfluentTransport(ProducerTransport[Producer]):
     async def connect(self) -> None:
         if self.producer is not None:
             return
-        producer = Producer({"message.timeout.ms": 30_000, **self._config(_CONSUMER_ONLY)})
+        settings = {"message.timeout.ms": 30_000, **self._config(_CONSUMER_ONLY)}
+        settings.setdefault("enable.idempotence", librdkafka_idempotent(settings))
+        producer = Producer(settings)
         try:
             await asyncio.to_thread(producer.list_topics, timeout=self.connect_timeout)
         except KafkaException as exc:
@@ -141,6 +146,7 @@ class ConfluentTransport(ProducerTransport[Producer]):
                 f"cannot reach the Kafka cluster at {self.bootstrap_servers}: {exc.args[0]}"
             ) from exc
         self.producer = producer
+        self.idempotent = bool(settings["enable.idempotence"] or settings.get("transactional.id"))
         self._poller = _Poller(producer)
 
     async def close(self) -> None:

@@ -47,6 +47,10 @@ class MessageTooLargeError(MessageDecodeError):
 class PublishError(FastStreamError):
     """A publish failed: not connected, unroutable, refused or timed out."""
 
+    #: The id the message carried where the broker de-duplicates by it (JetStream's
+    #: ``Nats-Msg-Id``): publishing again with ``message_id=`` this id is safe.
+    message_id: str | None = None
+
 
 class NotConnectedError(PublishError):
     """The broker is not connected."""

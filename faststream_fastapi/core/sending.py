@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,18 @@ _id_counter = itertools.count(1)
 def new_id() -> str:
     """A unique id: random per process, then a counter (cheaper than uuid4)."""
     return f"{_id_prefix}{next(_id_counter):08x}"
+
+
+def _reseed() -> None:
+    # A forked worker (gunicorn ``--preload``, multiprocessing) must not repeat its
+    # parent's ids: JetStream would drop its messages as duplicates of another's.
+    global _id_prefix, _id_counter
+    _id_prefix = uuid.uuid4().hex[:16]
+    _id_counter = itertools.count(1)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reseed)
 
 
 class Sending(Registry):

@@ -12,9 +12,15 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka import TopicPartition as TP
 from aiokafka.abc import ConsumerRebalanceListener
-from aiokafka.errors import KafkaError
+from aiokafka.errors import (
+    ClusterAuthorizationFailedError,
+    KafkaError,
+    UnknownError,
+    UnsupportedVersionError,
+)
 
 from .._kafka.consume import Position, RecordSource
+from .._kafka.idempotence import aiokafka_idempotent
 from .._kafka.lanes import consume_loop
 from .._kafka.message import KafkaMessage, as_key, encode_headers
 from .._kafka.specs import KafkaTopic
@@ -25,6 +31,10 @@ from ..core.probe import Probe
 from ..core.transport import Consumption
 
 logger = logging.getLogger("faststream_fastapi")
+#: How a cluster refuses an idempotent producer's ``InitProducerId``: no such request
+#: (Kafka before 0.11), no ``IdempotentWrite`` permission (ACLs before Kafka 3.0), or an
+#: error of its own (tansu 0.6 answers aiokafka's version 0 request with -1, unknown).
+_REFUSED = (UnknownError, UnsupportedVersionError, ClusterAuthorizationFailedError)
 
 
 def _accepted(cls: type, options: dict[str, Any]) -> dict[str, Any]:
@@ -127,24 +137,56 @@ class AiokafkaTransport(ProducerTransport[AIOKafkaProducer]):
         self.bootstrap_servers = bootstrap_servers
         self.options = options
         self.producer: AIOKafkaProducer | None = None
+        #: Whether the producer is idempotent (known once connected).
+        self.idempotent = False
         # A metadata request; aiokafka bounds it by ``request_timeout_ms``.
         self._probe = Probe(lambda: self._producer().client.fetch_all_metadata())
 
-    async def connect(self) -> None:
-        if self.producer is not None:
-            return
-        options = {"request_timeout_ms": 10_000, **self.options}
+    async def _start(self, options: dict[str, Any]) -> AIOKafkaProducer:
         producer = AIOKafkaProducer(
             bootstrap_servers=self.bootstrap_servers, **_accepted(AIOKafkaProducer, options)
         )
         try:
             await asyncio.wait_for(producer.start(), self.connect_timeout)
-        except (KafkaError, TimeoutError) as exc:
+        except BaseException:
             with contextlib.suppress(Exception):
                 await producer.stop()
-            raise ConnectionError(
-                f"cannot reach the Kafka cluster at {self.bootstrap_servers}: {exc}"
-            ) from exc
+            raise
+        return producer
+
+    async def connect(self) -> None:
+        if self.producer is not None:
+            return
+        options = {"request_timeout_ms": 10_000, **self.options}
+        default = "enable_idempotence" not in options and "transactional_id" not in options
+        if default:
+            options["enable_idempotence"] = aiokafka_idempotent(options)
+        try:
+            try:
+                producer = await self._start(options)
+            except _REFUSED as exc:
+                if not (default and options["enable_idempotence"]):
+                    raise
+                self.logger.warning(
+                    "the Kafka cluster at %s refused an idempotent producer (InitProducerId: "
+                    "%s); publishing without idempotence, so a send the client retries after "
+                    "a lost acknowledgement may be stored twice. Pass enable_idempotence=False "
+                    "to choose this without the warning, or True to make start() fail instead",
+                    self.bootstrap_servers,
+                    exc,
+                )
+                options["enable_idempotence"] = False
+                producer = await self._start(options)
+        except (KafkaError, TimeoutError) as exc:
+            why = f"cannot reach the Kafka cluster at {self.bootstrap_servers}: {exc}"
+            if isinstance(exc, _REFUSED) and options.get("enable_idempotence"):
+                why = (
+                    f"the Kafka cluster at {self.bootstrap_servers} refused an idempotent "
+                    f"producer (InitProducerId: {exc}); pass enable_idempotence=False to "
+                    "publish without it"
+                )
+            raise ConnectionError(why) from exc
+        self.idempotent = bool(options.get("enable_idempotence") or options.get("transactional_id"))
         self.producer = producer
 
     async def close(self) -> None:

@@ -26,11 +26,12 @@ from ..core.paths import PathPattern, has_params
 from ..core.ports import Spec
 from ..core.publisher import Publisher
 from ..core.registry import Registry
+from ..core.sending import new_id
 from ..core.subscriber import Handler
 from ..security.clients import init_broker
 from ..security.objects import BaseSecurity
 from .descriptor import NATS
-from .specs import JStream, NatsSub, PullSub
+from .specs import MSG_ID, JStream, NatsSub, PullSub
 from .transport import NatsTransport
 
 NatsMessage = StreamMessage
@@ -170,8 +171,15 @@ class NatsBroker(_NatsDeclarations, Broker):
     def envelope_for(
         self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]
     ) -> Envelope:
+        message_id = options.pop("message_id", None)
+        if message_id is not None:
+            headers[MSG_ID] = message_id
         if isinstance(spec, NatsSub) and spec.stream is not None:
             options.setdefault("stream", spec.stream)
+            # JetStream drops a second message with the same id within the stream's
+            # ``duplicate_window``: a retry that reuses it is stored once.
+            if MSG_ID not in headers:
+                headers[MSG_ID] = new_id()
         return Envelope(spec.name, body, headers, options=options)
 
     def retry_spec(self, spec: Spec, message: StreamMessage) -> Spec:
@@ -190,16 +198,25 @@ class NatsBroker(_NatsDeclarations, Broker):
         *,
         stream: Stream | None = None,
         timeout: float | None = None,
+        message_id: str | None = None,
         **options: Unpack[PublishOptions],
     ) -> Any:
         """Publish to ``subject``. With ``stream``, through JetStream: waits for the
         stream's acknowledgement (returned, a ``PubAck``) and raises
         ``PublishError`` if no stream stored the message.
+
+        A JetStream message carries a ``Nats-Msg-Id`` header: ``message_id``, or a
+        new id per publish. A failed publish may have been stored all the same;
+        its ``PublishError.message_id`` is the id it carried, and publishing again
+        with ``message_id=`` that id within the stream's ``duplicate_window`` (2
+        minutes by default) stores the message once (the ``PubAck`` says
+        ``duplicate=True`` if the first attempt had been stored).
         """
         spec = NatsSub(subject, stream=_stream(stream))
-        return await self.send(
-            message, spec, options={"timeout": timeout} if timeout is not None else None, **options
-        )
+        extra: dict[str, Any] | None = {"timeout": timeout} if timeout is not None else None
+        if message_id is not None:
+            extra = {**(extra or {}), "message_id": message_id}
+        return await self.send(message, spec, options=extra, **options)
 
     async def request(
         self,

@@ -11,7 +11,7 @@ from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig
 
 from ..core.message import Settlement, Settler, StreamMessage
-from .specs import NatsSub
+from .specs import MSG_ID, NatsSub
 
 #: A core subscription's client-side queue; nats-py's own defaults (512k
 #: messages, 128 MiB) let a slow handler under a burst hold 128 MiB. Past
@@ -61,7 +61,7 @@ def to_message(msg: Msg, *, jetstream: bool) -> StreamMessage:
             msg.data, headers, destination=msg.subject, reply_to=msg.reply or None, raw=msg
         )
     # JetStream: ``msg.reply`` is the ack subject; a reply address travels as a header.
-    message_id = headers.get("Nats-Msg-Id") or _stream_sequence(msg.reply)
+    message_id = headers.get(MSG_ID) or _stream_sequence(msg.reply)
     return StreamMessage(
         msg.data,
         headers,

@@ -13,6 +13,8 @@ from ..core.spec import CUSTOM_VERSION, Bindings, Channels, NamedSpec
 
 #: The version of AsyncAPI's NATS operation binding.
 NATS_BINDING_VERSION = "0.1.0"
+#: The header JetStream de-duplicates by, within a stream's ``duplicate_window``.
+MSG_ID = "Nats-Msg-Id"
 
 
 class JStream:

@@ -193,14 +193,16 @@ async def _kafka_group_across(
     port: int,
     label: str,
     disrupt: Callable[[], Awaitable[None]],
+    client: dict[str, Any] | None = None,
     **expect: Any,
 ) -> None:
     """A group consuming a steady flow through the broker at ``port`` while
     ``disrupt`` runs; ``expect``: what to assert. A publish in flight then fails
     with PublishError (the flow retries it: the record may then be there twice)
-    or succeeds once the client reconnected, within the client's own bounds."""
+    or succeeds once the client reconnected, within the client's own bounds.
+    ``client``: more options of the broker."""
     broker = pkg.KafkaBroker(
-        f"127.0.0.1:{port}", session_timeout_ms=3000, heartbeat_interval_ms=1000
+        f"127.0.0.1:{port}", session_timeout_ms=3000, heartbeat_interval_ms=1000, **(client or {})
     )
     handled: list[int] = []
 
@@ -232,8 +234,13 @@ async def _kafka_restart(
         server = await launch(port, *argv, cwd=tmp_path, env=env)
 
     label = f"{pkg.__name__} restart, {'s3' if s3 else 'memory'} storage"
+    # tansu 0.6 stores an idempotent producer's sequence number before the record
+    # (two writes to its store): stopped between them, it answers the resent record
+    # DUPLICATE_SEQUENCE_NUMBER after the restart, and the client counts as stored a
+    # record it lost (docs/delivery.md). A Kafka broker keeps both in its log.
+    client = {"enable_idempotence": False} if s3 else None
     try:
-        await _kafka_group_across(pkg, name, port, label, restart, **expect)
+        await _kafka_group_across(pkg, name, port, label, restart, client, **expect)
     finally:
         await end(server)
 

@@ -175,3 +175,27 @@ def test_jetstream_options_need_a_stream() -> None:
         broker.subscriber("x", durable="d")
     with pytest.raises(SetupError, match="queue="):
         broker.subscriber("x", "q", stream="s", pull_sub=True)
+
+
+async def test_jetstream_publishes_carry_a_dedup_id_core_ones_only_when_given(name: str) -> None:
+    broker = NatsBroker()
+    seen: list[str | None] = []
+
+    @broker.subscriber(f"{name}.>", stream=JStream(name, subjects=[f"{name}.>"]))
+    async def stored(body: str, message: fastapi.NatsMessage) -> None:
+        seen.append(message.headers.get("Nats-Msg-Id"))
+
+    @broker.subscriber(f"core-{name}")
+    async def core(body: str, message: fastapi.NatsMessage) -> None:
+        seen.append(message.headers.get("Nats-Msg-Id"))
+
+    async with TestNatsBroker(broker) as br:
+        await br.publish("a", f"{name}.x", stream=name)
+        await br.publish("b", f"{name}.x", stream=name)
+        await br.publish("c", f"{name}.x", stream=name, message_id="mine")
+        await br.publisher(f"{name}.x", stream=name).publish("d", message_id="theirs")
+        await br.publish("e", f"core-{name}")
+        await br.publish("f", f"core-{name}", message_id="given")
+    generated = seen[:2]
+    assert all(generated) and generated[0] != generated[1]
+    assert seen[2:] == ["mine", "theirs", None, "given"]

@@ -223,13 +223,18 @@ def build(adapter: Adapter, run: str, rec: Recorder) -> Any:
         order: Order, tasks: BackgroundTasks, message: Msg, x_trace: str = Header()
     ) -> None:
         rec.call(message, dump(order), x_trace)
-        rec.headers = {k: v.replace(run, "{run}") for k, v in message.headers.items()}
+        rec.headers = {k: _normal(k, v, run) for k, v in message.headers.items()}
         tasks.add_task(after, message)
 
     async def after(message: StreamMessage) -> None:
         rec.tasks[message.correlation_id or "?"] = message.settled
 
     return broker
+
+
+def _normal(key: str, value: str, run: str) -> str:
+    """A header's value with the run's name, or a generated id, as a placeholder."""
+    return "{id}" if key == "nats-msg-id" else value.replace(run, "{run}")
 
 
 async def drive(adapter: Adapter, broker: Any, run: str, rec: Recorder, *, real: bool) -> None:

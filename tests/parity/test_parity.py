@@ -81,7 +81,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
 
 #: Headers a handler also sees on both paths of a broker, as its wire carries them:
 #: Kafka, Redis and NATS messages have no correlation-id field, so it travels as a
-#: header; nats-py adds the stream a JetStream publish expects.
+#: header; nats-py adds the stream a JetStream publish expects, and every JetStream
+#: publish has a de-duplication id (``Nats-Msg-Id``, generated).
 _CORRELATION = {"correlation_id": "extras"}
 CARRIED: dict[str, dict[str, str]] = {
     "kafka": _CORRELATION,
@@ -90,7 +91,7 @@ CARRIED: dict[str, dict[str, str]] = {
     "redis-list": _CORRELATION,
     "redis-stream": _CORRELATION,
     "nats-core": _CORRELATION,
-    "nats-jetstream": {**_CORRELATION, "nats-expected-stream": "{run}"},
+    "nats-jetstream": {**_CORRELATION, "nats-expected-stream": "{run}", "nats-msg-id": "{id}"},
 }
 #: Headers a broker carries elsewhere: AMQP has a content-type property.
 MOVED: dict[str, set[str]] = {"rabbit": {"content-type"}}
