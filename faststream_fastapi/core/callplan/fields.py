@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import params
+import pydantic_core
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_model
 from pydantic.fields import FieldInfo
 
@@ -97,6 +98,7 @@ class BodyReader:
             else:
                 raw = _decode(message)
                 if not isinstance(raw, dict):
+                    _refuse_non_json(body, message.content_type, self.handler)
                     raise MessageDecodeError(
                         f"message for {self.handler} must be a JSON object "
                         f"with keys {', '.join(self.group.names)}"
@@ -125,7 +127,20 @@ class BodyReader:
         except ValidationError as exc:
             if _is_json_syntax_error(exc):
                 raise MessageDecodeError(f"message for {self.handler} is not valid JSON") from None
+            if not self.raw_bytes and not self.raw_text:
+                _refuse_non_json(body, content_type, self.handler)
             raise _located(exc, "body", self.handler) from None
+
+
+def _refuse_non_json(body: bytes, content_type: str | None, handler: str) -> None:
+    """A body not labelled JSON that failed validation and is not JSON either: say so
+    (the JSON error names a position, never the payload), not which type it missed."""
+    if not body or codec.is_json(content_type):
+        return
+    try:
+        pydantic_core.from_json(body)
+    except ValueError as exc:
+        raise MessageDecodeError(f"message for {handler}: body is not valid JSON: {exc}") from None
 
 
 def _is_json_syntax_error(exc: ValidationError) -> bool:
