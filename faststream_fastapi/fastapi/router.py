@@ -22,6 +22,7 @@ from fastapi.routing import APIRoute
 from ..core.backoff import Backoff
 from ..core.broker import Broker
 from ..core.callplan import Overrides
+from ..core.errors import SetupError
 from ..core.fastapi_compat import IncludeAware
 from ..core.publisher import Publisher
 from ..core.subscriber import Handler
@@ -180,6 +181,11 @@ class StreamRouter(IncludeAware, Generic[B]):
         through our connection, and its lifespan and docs routes step aside.
         """
         if isinstance(router, StreamRouter):
+            if router.broker.parent is not None:
+                raise SetupError(
+                    f"{type(router).__name__}(prefix={router.prefix!r}) is already included "
+                    "into another router; a router's subscribers can move only once"
+                )
             self.broker.include_router(router.broker)
             for sub in self.broker.subscribers:
                 if sub.binding is router.binding:

@@ -7,6 +7,8 @@ from .security import NATS_PY
 
 NATS = BrokerDescriptor(
     name="NatsBroker",
-    protocol=WireProtocol("nats", tls="tls", default_port=4222),
+    protocol=WireProtocol(
+        "nats", tls="tls", default_port=4222, also_accepts=("ws", "wss"), address_keyword="servers"
+    ),
     security=NATS_PY,
 )

@@ -7,6 +7,6 @@ from .security import REDIS_PY
 
 REDIS = BrokerDescriptor(
     name="RedisBroker",
-    protocol=WireProtocol("redis", tls="rediss", default_port=6379),
+    protocol=WireProtocol("redis", tls="rediss", default_port=6379, also_accepts=("unix",)),
     security=REDIS_PY,
 )

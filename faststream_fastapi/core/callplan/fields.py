@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
-from fastapi import params
 import pydantic_core
+from fastapi import params
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_model
 from pydantic.fields import FieldInfo
 
@@ -133,9 +133,10 @@ class BodyReader:
 
 
 def _refuse_non_json(body: bytes, content_type: str | None, handler: str) -> None:
-    """A body not labelled JSON that failed validation and is not JSON either: say so
-    (the JSON error names a position, never the payload), not which type it missed."""
-    if not body or codec.is_json(content_type):
+    """An unlabelled, text or binary body that failed validation and is not JSON: say
+    so (the JSON error names a position, never the payload), not which type it missed."""
+    plain = content_type is None or content_type == codec.BINARY or codec.is_text(content_type)
+    if not body or not plain:
         return
     try:
         pydantic_core.from_json(body)

@@ -55,7 +55,9 @@ def _framework_name(annotation: Any) -> str | None:
     return None
 
 
-def refusals(call: Callable[..., Any], query: list[str], path: list[str], pattern: str) -> str | None:
+def refusals(
+    call: Callable[..., Any], query: list[str], path: list[str], pattern: str
+) -> str | None:
     """What makes ``call`` unusable for a message, if anything: a ``*args`` or
     ``**kwargs`` parameter, an explicit ``Query()`` (a message has no query
     string; a plain parameter reads the body), or a ``Path()`` whose name the
