@@ -19,6 +19,7 @@ from ..app import FastStream
 from ..asgi.app import AsgiFastStream
 from ..asgi.server import parse_bind, resolve_binds, serve
 from ..core.errors import FastStreamError
+from ..core.logs import ContextFormatter
 from .loader import AppNotFoundError, describe, import_app, is_app
 from .options import parse_extra_options
 from .parser import EXIT_USAGE, UsageError, parser
@@ -32,7 +33,7 @@ EXIT_STARTUP_FAILED = 3
 def _setup_logging(level: int) -> None:
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s"))
+        handler.setFormatter(ContextFormatter())
         logger.addHandler(handler)
         logger.propagate = False
     logger.setLevel(level)
