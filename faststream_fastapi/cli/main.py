@@ -20,6 +20,7 @@ from ..asgi.app import AsgiFastStream
 from ..asgi.server import parse_bind, resolve_binds, serve
 from ..core.errors import FastStreamError
 from ..core.logs import ContextFormatter
+from .lifespan import short_startup_failure
 from .loader import AppNotFoundError, describe, import_app, is_app
 from .options import parse_extra_options
 from .parser import EXIT_USAGE, UsageError, parser
@@ -88,10 +89,12 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
         return _run_plain(app, args, extra, options)
     if isinstance(app, FastStream | AsgiFastStream):
         app._run_options.update(options)
-    elif options:
-        logger.warning(
-            "%s is not a FastStream app: options %s are ignored", args.app, ", ".join(options)
-        )
+    else:
+        if options:
+            logger.warning(
+                "%s is not a FastStream app: options %s are ignored", args.app, ", ".join(options)
+            )
+        app = short_startup_failure(app)
     if args.workers > 1:
         from .gunicorn_runner import run_gunicorn
 
