@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..core.descriptor import WireProtocol
+from .specs import KafkaTopic
 
 #: Bootstrap servers say ``PLAINTEXT://``, ``SASL_SSL://`` or nothing: not a protocol.
 KAFKA = WireProtocol(
@@ -13,3 +16,10 @@ KAFKA = WireProtocol(
     also_accepts=("plaintext", "ssl", "sasl_plaintext", "sasl_ssl"),
     address_keyword="bootstrap_servers",
 )
+
+
+def fan_out_fix(spec: Any) -> str | None:
+    """A Kafka consumer without a group reads every partition in each process."""
+    if isinstance(spec, KafkaTopic) and spec.group_id is None:
+        return "to share them, give it group_id= (a consumer group)"
+    return None

@@ -85,6 +85,10 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
         return run_with_reload(_child_args(args, extra), args.app_dir)
 
     app: Any = load_app(args)
+    if args.workers > 1:
+        from .fanout import warn_fan_out
+
+        warn_fan_out(app, args.app, args.workers, logger)
     if not callable(app):
         return _run_plain(app, args, extra, options)
     if isinstance(app, FastStream | AsgiFastStream):

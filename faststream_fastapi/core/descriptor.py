@@ -83,6 +83,10 @@ class BrokerDescriptor:
     label: str = ""
     #: OpenTelemetry's ``messaging.system`` (``"rabbitmq"``); by default the protocol's name.
     system: str = ""
+    #: For a subscriber's spec: how to share its messages among processes when the
+    #: broker gives each consuming process its own copy (a Redis channel, a NATS
+    #: subject without a queue group, ...); ``None`` when they share already.
+    fan_out_fix: Callable[[Any], str | None] = lambda spec: None
 
     def __post_init__(self) -> None:
         for unset in ("label", "system"):
