@@ -15,6 +15,7 @@ import socket
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -67,11 +68,20 @@ def uvicorn(app: str, port: int, app_dir: Path) -> list[str]:
     return [*command, "--app-dir", str(app_dir)]
 
 
-def test_the_getting_started_command_shows_handler_and_message_lines(tmp_path: Path) -> None:
+def faststream_fastapi(app: str, port: int, app_dir: Path) -> list[str]:
+    script = Path(sys.executable).parent / "faststream-fastapi"
+    assert script.exists(), f"{script} missing: reinstall the project (pip install -e '.[all]')"
+    return [str(script), "run", app, "--port", str(port), "--app-dir", str(app_dir)]
+
+
+@pytest.mark.parametrize("server", [uvicorn, faststream_fastapi], ids=["uvicorn", "cli"])
+def test_the_getting_started_command_shows_handler_and_message_lines(
+    tmp_path: Path, server: Callable[[str, int, Path], list[str]]
+) -> None:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     log = tmp_path / "output.log"
-    with spawn(tmp_path, *uvicorn("examples.brokers.redis_app:app", port, ROOT), env=env) as proc:
+    with spawn(tmp_path, *server("examples.brokers.redis_app:app", port, ROOT), env=env) as proc:
         wait_for(log, proc, "Application startup complete")
         order = {"id": 7, "item": "pen-" + uuid.uuid4().hex[:8]}
         answer = httpx.post(

@@ -65,15 +65,15 @@ def free_port() -> str:
 
 
 def run(where: Path, *command: str) -> subprocess.CompletedProcess[str]:
+    """``command`` run from ``where``: ``faststream-fastapi ...`` is the console script."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", *command],
-        cwd=where,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    if command[0] == "faststream-fastapi":
+        script = Path(sys.executable).parent / "faststream-fastapi"
+        assert script.exists(), f"{script} missing: reinstall the project (pip install -e '.[all]')"
+        argv = [str(script), *command[1:]]
+    else:
+        argv = [sys.executable, "-m", *command]
+    return subprocess.run(argv, cwd=where, env=env, capture_output=True, text=True, timeout=60)
 
 
 def after_startup(output: str) -> list[str]:
@@ -85,7 +85,7 @@ def after_startup(output: str) -> list[str]:
 
 @pytest.mark.parametrize("module", ["router_app", "asgi_app"])
 def test_under_the_cli_one_line_then_the_servers_failure(apps: Path, module: str) -> None:
-    done = run(apps, "faststream_fastapi", "run", f"{module}:app", "--port", free_port())
+    done = run(apps, "faststream-fastapi", "run", f"{module}:app", "--port", free_port())
     assert done.returncode == 3, done.stderr
     lines = after_startup(done.stderr)
     assert len(lines) == 3, done.stderr
@@ -99,7 +99,7 @@ def test_under_the_cli_one_line_then_the_servers_failure(apps: Path, module: str
 def test_both_kinds_print_the_same_under_the_cli(apps: Path) -> None:
     outputs = [
         after_startup(
-            run(apps, "faststream_fastapi", "run", f"{m}:app", "--port", free_port()).stderr
+            run(apps, "faststream-fastapi", "run", f"{m}:app", "--port", free_port()).stderr
         )
         for m in ("router_app", "asgi_app")
     ]
