@@ -6,7 +6,8 @@ present only when the subscriber needs it:
 
 1. context: ``current_message`` is set for the delivery (always), and the
    broker's logger told ``Received`` / ``Processed`` at the broker's
-   ``log_level`` (unless its logger is off, ``logger=None``);
+   ``log_level`` (unless that level is off for the logger when the
+   subscriber starts, see ``_access_log``);
 2. path match: the destination's ``{name}`` parts into ``message.path``;
 3. receipt: settled on receipt (``ACK_FIRST``, see ``ack.RULES``);
 4. size guard: a body over ``max_message_bytes`` fails undecoded;
@@ -133,9 +134,8 @@ def _straight(
 
     async def deliver(message: StreamMessage) -> None:
         token = set_message(message)
-        logged = access is not None and access.isEnabledFor(level)
-        if logged:
-            access.log(level, "Received")  # type: ignore[union-attr]
+        if access is not None:
+            access.log(level, "Received")
         try:
             # The app's overrides, looked up without a call once the app is known.
             app = binding.app if binding is not None else None
@@ -160,8 +160,8 @@ def _straight(
                 raise
             await failed(message, exc)
         finally:
-            if logged:
-                access.log(level, "Processed")  # type: ignore[union-attr]
+            if access is not None:
+                access.log(level, "Processed")
             reset_message(token)
 
     return deliver
@@ -184,9 +184,8 @@ def _staged(
 
     async def deliver(message: StreamMessage) -> None:
         token = set_message(message)
-        logged = access is not None and access.isEnabledFor(level)
-        if logged:
-            access.log(level, "Received")  # type: ignore[union-attr]
+        if access is not None:
+            access.log(level, "Received")
         try:
             if match is not None:
                 message.path = match(message.destination)
@@ -207,8 +206,8 @@ def _staged(
                     raise
                 await failed(message, exc)
         finally:
-            if logged:
-                access.log(level, "Processed")  # type: ignore[union-attr]
+            if access is not None:
+                access.log(level, "Processed")
             reset_message(token)
 
     return deliver
@@ -221,7 +220,8 @@ def _access_log(
 
     The broker's ``log_level`` if it has one; else ``INFO`` on the library's own
     logger, and none on a logger the user gave or when a middleware logs each
-    message itself (``MessageLogMiddleware``).
+    message itself (``MessageLogMiddleware``). Decided when the subscriber starts:
+    below the logger's level then, the lines cost nothing per message.
     """
     logger = sub.broker.logger
     level: int | None = getattr(sub.broker, "log_level", None)
@@ -230,7 +230,7 @@ def _access_log(
         if chosen or any(getattr(mw, "logs_each_message", False) for mw in middlewares):
             return None, logging.NOTSET
         level = logging.INFO
-    return (None if logger.disabled else logger), level
+    return (logger if logger.isEnabledFor(level) else None), level
 
 
 async def settle_on_receipt(message: StreamMessage) -> None:
