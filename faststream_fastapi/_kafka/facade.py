@@ -178,6 +178,7 @@ class KafkaBrokerBase(KafkaDeclarations, Broker, abstract=True):
         request_timeout: float = 10.0,
         max_message_bytes: int | None = None,
         logger: Any = ...,
+        log_level: int | None = None,
         security: BaseSecurity | None = None,
         **client_options: Any,
     ) -> None:
@@ -185,7 +186,13 @@ class KafkaBrokerBase(KafkaDeclarations, Broker, abstract=True):
             bootstrap_servers if isinstance(bootstrap_servers, str) else ",".join(bootstrap_servers)
         )
         config = BrokerConfig(
-            dependencies, middlewares, graceful_timeout, request_timeout, max_message_bytes, logger
+            dependencies,
+            middlewares,
+            graceful_timeout,
+            request_timeout,
+            max_message_bytes,
+            logger,
+            log_level,
         )
         transport_class = type(self).transport_class
         transport = init_broker(

@@ -19,6 +19,8 @@ from ..app import FastStream
 from ..asgi.app import AsgiFastStream
 from ..asgi.server import parse_bind, resolve_binds, serve
 from ..core.errors import FastStreamError
+from ..core.logs import ContextFormatter
+from .lifespan import short_startup_failure
 from .loader import AppNotFoundError, describe, import_app, is_app
 from .options import parse_extra_options
 from .parser import EXIT_USAGE, UsageError, parser
@@ -32,7 +34,7 @@ EXIT_STARTUP_FAILED = 3
 def _setup_logging(level: int) -> None:
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s"))
+        handler.setFormatter(ContextFormatter())
         logger.addHandler(handler)
         logger.propagate = False
     logger.setLevel(level)
@@ -83,14 +85,20 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
         return run_with_reload(_child_args(args, extra), args.app_dir)
 
     app: Any = load_app(args)
+    if args.workers > 1:
+        from .fanout import warn_fan_out
+
+        warn_fan_out(app, args.app, args.workers, logger)
     if not callable(app):
         return _run_plain(app, args, extra, options)
     if isinstance(app, FastStream | AsgiFastStream):
         app._run_options.update(options)
-    elif options:
-        logger.warning(
-            "%s is not a FastStream app: options %s are ignored", args.app, ", ".join(options)
-        )
+    else:
+        if options:
+            logger.warning(
+                "%s is not a FastStream app: options %s are ignored", args.app, ", ".join(options)
+            )
+        app = short_startup_failure(app)
     if args.workers > 1:
         from .gunicorn_runner import run_gunicorn
 

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .errors import SetupError
+
 
 class SecurityMapping(Protocol):
     """How a client library takes ``security=`` objects (``security/clients.py``
@@ -43,9 +45,28 @@ class WireProtocol:
     #: Whether a URL's path names a virtual host (AMQP), which bindings state.
     vhost_in_path: bool = False
 
+    #: Other URL schemes its client takes (NATS's ``ws``, Kafka's ``SASL_SSL``).
+    also_accepts: tuple[str, ...] = ()
+    #: The keyword a broker takes its address(es) by, as errors name it.
+    address_keyword: str = "url"
+
     def owns(self, scheme: str) -> bool:
         """Whether ``scheme`` is this protocol, plain or over TLS."""
         return scheme == self.name or scheme == self.tls
+
+    def check_address(self, address: Any, broker: str) -> None:
+        """Refuse an address whose ``scheme://`` is not this protocol's
+        (``RedisRouter("nats://...")``); one without a scheme is left to the client."""
+        many = address.split(",") if isinstance(address, str) else address
+        for one in many if isinstance(many, list | tuple) else ():
+            scheme, found, _ = str(one).strip().partition("://")
+            lowered = scheme.lower()
+            if found and not (self.owns(lowered) or lowered in self.also_accepts):
+                known = ", ".join(f"{s}://" for s in (self.name, self.tls, *self.also_accepts))
+                raise SetupError(
+                    f"{broker}: {self.address_keyword}={one!r} has the scheme {scheme}://,"
+                    f" which is not {self.name}'s; use one of {known}"
+                )
 
 
 @dataclass(frozen=True)
@@ -62,6 +83,10 @@ class BrokerDescriptor:
     label: str = ""
     #: OpenTelemetry's ``messaging.system`` (``"rabbitmq"``); by default the protocol's name.
     system: str = ""
+    #: For a subscriber's spec: how to share its messages among processes when the
+    #: broker gives each consuming process its own copy (a Redis channel, a NATS
+    #: subject without a queue group, ...); ``None`` when they share already.
+    fan_out_fix: Callable[[Any], str | None] = lambda spec: None
 
     def __post_init__(self) -> None:
         for unset in ("label", "system"):

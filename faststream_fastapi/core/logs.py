@@ -1,14 +1,19 @@
 """Per-message context on log records: message id, correlation id, destination.
 
-The library's own logger carries ``MessageContextFilter``. A logger a user
-gives a broker is left as it is: the broker logs through a ``ContextLogger``
-in front of it, which adds the same fields to the records it makes.
+The library's own logger carries ``MessageContextFilter`` and, as FastStream's
+does, is seen by default under any server: it logs at ``INFO`` unless given a
+level, and its ``FallbackHandler`` writes to stderr whatever no other handler
+would take (none on it, none on the root logger). A logger a user gives a
+broker is left as it is: the broker logs through a ``ContextLogger`` in front
+of it, which adds the same fields to the records it makes.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from types import EllipsisType
+from typing import TextIO
 
 from .context import current_message
 
@@ -38,10 +43,80 @@ class MessageContextFilter(logging.Filter):
         return True
 
 
+class ContextFormatter(logging.Formatter):
+    """``time LEVEL logger: message``; while a message is handled,
+    ``time LEVEL logger: destination | id - message``, the id being the message
+    id, else the correlation id (left out when it has neither)."""
+
+    FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(context)s%(message)s"
+
+    def __init__(self) -> None:
+        super().__init__(self.FORMAT)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        values = dict(record.__dict__)
+        values["context"] = _context(values)
+        return self.FORMAT % values
+
+
+def _context(values: dict[str, object]) -> str:
+    destination = values.get("destination")
+    if destination is None:
+        return ""
+    ident = values.get("message_id") or values.get("correlation_id")
+    return f"{destination} | {ident} - " if ident else f"{destination} - "
+
+
+class FallbackHandler(logging.Handler):
+    """Writes the library logger's records to stderr (``ContextFormatter``) when no
+    other handler takes them: none on that logger nor on those it propagates to.
+
+    So they show under plain ``uvicorn`` as under ``faststream-fastapi run``, and
+    once configured (``logging.basicConfig``, ``dictConfig``, pytest's capture)
+    logging goes where it says, without a second copy.
+    """
+
+    def __init__(self, owner: logging.Logger) -> None:
+        super().__init__()
+        self.owner = owner
+        self.setFormatter(ContextFormatter())
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr  # read at each record: redirections of stderr are followed
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        if _other_handlers(self.owner):
+            return False
+        return bool(super().handle(record))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.stream.write(self.format(record) + "\n")
+            self.stream.flush()
+        except Exception:
+            self.handleError(record)
+
+
+def _other_handlers(logger: logging.Logger | None) -> bool:
+    while logger is not None:
+        if any(not isinstance(h, FallbackHandler) for h in logger.handlers):
+            return True
+        if not logger.propagate:
+            return False
+        logger = logger.parent
+    return False
+
+
 def install(logger: logging.Logger = library_logger) -> None:
-    """Put a ``MessageContextFilter`` on ``logger`` (once); meant for the library's own."""
+    """Meant for the library's own logger, once: a ``MessageContextFilter``, a
+    ``FallbackHandler``, and level ``INFO`` unless it has a level already."""
     if not any(isinstance(f, MessageContextFilter) for f in logger.filters):
         logger.addFilter(MessageContextFilter())
+    if not any(isinstance(h, FallbackHandler) for h in logger.handlers):
+        logger.addHandler(FallbackHandler(logger))
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.INFO)
 
 
 class ContextLogger(logging.Logger):

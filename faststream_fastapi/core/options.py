@@ -89,6 +89,7 @@ class BrokerOptions(TypedDict, total=False):
     request_timeout: float
     max_message_bytes: int | None
     logger: logging.Logger | EllipsisType | None
+    log_level: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,9 @@ class BrokerConfig:
     request_timeout: float = 10.0
     max_message_bytes: int | None = None
     logger: logging.Logger | EllipsisType | None = ...
+    #: The level of the per-message ``Received`` / ``Processed`` lines; ``None``:
+    #: ``INFO`` on the library's logger, none on a given one (see ``pipeline``).
+    log_level: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dependencies", tuple(self.dependencies))

@@ -4,7 +4,10 @@
 in production and under ``Test<B>Broker`` alike. The stages, in order, each
 present only when the subscriber needs it:
 
-1. context: ``current_message`` is set for the delivery (always);
+1. context: ``current_message`` is set for the delivery (always), and the
+   broker's logger told ``Received`` / ``Processed`` at the broker's
+   ``log_level`` (unless that level is off for the logger when the
+   subscriber starts, see ``_access_log``);
 2. path match: the destination's ``{name}`` parts into ``message.path``;
 3. receipt: settled on receipt (``ACK_FIRST``, see ``ack.RULES``);
 4. size guard: a body over ``max_message_bytes`` fails undecoded;
@@ -28,6 +31,7 @@ raising under a test broker are plugged into it without a per-message check.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -35,6 +39,7 @@ from .ack import RULES, Rule
 from .callplan import FastCall, RunEnv
 from .context import current_message
 from .errors import MessageDecodeError, MessageTooLargeError, MessageValidationError
+from .logs import library_logger
 from .message import Deliver, Settlement, StreamMessage
 from .middleware import CallNext, SubscriberView, chain_consume
 from .redirect import Redirecting, log_extra, redirect
@@ -105,7 +110,7 @@ def compile_delivery(
     if fast is not None and not middlewares and limit is None and not names and not rule.receipt:
         return _straight(sub, fast, env, call, publish, failed, rule.success, record)
     body = chain_consume(middlewares, call)
-    return _staged(sub, rule, body, failed, limit)
+    return _staged(sub, rule, body, failed, limit, middlewares)
 
 
 def _straight(
@@ -121,6 +126,7 @@ def _straight(
     """The common shape: ``FastCall.run`` and the settlement inlined in one coroutine."""
     binding, failure = sub.binding, _is_failure(sub)
     set_message, reset_message = current_message.set, current_message.reset
+    access, level = _access_log(sub, ())  # no middlewares in this shape
     arguments, deps, handler = fast.arguments, fast.deps, fast.call
     if record is not None:
         arguments = _recording(record, arguments)
@@ -128,6 +134,8 @@ def _straight(
 
     async def deliver(message: StreamMessage) -> None:
         token = set_message(message)
+        if access is not None:
+            access.log(level, "Received")
         try:
             # The app's overrides, looked up without a call once the app is known.
             app = binding.app if binding is not None else None
@@ -152,22 +160,32 @@ def _straight(
                 raise
             await failed(message, exc)
         finally:
+            if access is not None:
+                access.log(level, "Processed")
             reset_message(token)
 
     return deliver
 
 
 def _staged(
-    sub: Delivering, rule: Rule, body: CallNext, failed: Failed, limit: int | None
+    sub: Delivering,
+    rule: Rule,
+    body: CallNext,
+    failed: Failed,
+    limit: int | None,
+    middlewares: tuple[Middleware, ...],
 ) -> Deliver:
     """Any other shape: the stages it has around ``body`` (middlewares and the call)."""
     match = sub.pattern.match if sub.pattern is not None and sub.pattern.names else None
     receipt = rule.receipt is not None
     settlement, failure = rule.success, _is_failure(sub)
     set_message, reset_message = current_message.set, current_message.reset
+    access, level = _access_log(sub, middlewares)
 
     async def deliver(message: StreamMessage) -> None:
         token = set_message(message)
+        if access is not None:
+            access.log(level, "Received")
         try:
             if match is not None:
                 message.path = match(message.destination)
@@ -188,9 +206,31 @@ def _staged(
                     raise
                 await failed(message, exc)
         finally:
+            if access is not None:
+                access.log(level, "Processed")
             reset_message(token)
 
     return deliver
+
+
+def _access_log(
+    sub: Delivering, middlewares: tuple[Middleware, ...]
+) -> tuple[logging.Logger | None, int]:
+    """The logger and level of the ``Received`` / ``Processed`` lines (no logger: none).
+
+    The broker's ``log_level`` if it has one; else ``INFO`` on the library's own
+    logger, and none on a logger the user gave or when a middleware logs each
+    message itself (``MessageLogMiddleware``). Decided when the subscriber starts:
+    below the logger's level then, the lines cost nothing per message.
+    """
+    logger = sub.broker.logger
+    level: int | None = getattr(sub.broker, "log_level", None)
+    if level is None:
+        chosen = logger is not library_logger
+        if chosen or any(getattr(mw, "logs_each_message", False) for mw in middlewares):
+            return None, logging.NOTSET
+        level = logging.INFO
+    return (logger if logger.isEnabledFor(level) else None), level
 
 
 async def settle_on_receipt(message: StreamMessage) -> None:

@@ -86,7 +86,9 @@ class Registry:
         if router is self:
             raise SetupError("a router cannot include itself")
         if router.parent is not None:
-            raise SetupError(f"{router!r} is already included elsewhere")
+            raise SetupError(
+                f"{described(router)} is already included into another broker or router"
+            )
         router._check_includable()
         # ``router.prefix`` was applied when its subscribers were declared.
         router.parent = self
@@ -145,3 +147,9 @@ class Registry:
         pub = Publisher(self, spec, **options)
         self.publishers.append(pub)
         return pub
+
+
+def described(registry: Registry) -> str:
+    """How errors name a broker or router: its class, and its prefix if it has one."""
+    prefix = f"(prefix={registry.prefix!r})" if registry.prefix else ""
+    return f"{type(registry).__name__}{prefix}"

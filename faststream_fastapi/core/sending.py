@@ -52,6 +52,8 @@ class Sending(Registry):
         super().__init__(dependencies=config.dependencies, middlewares=config.middlewares)
         self._transport = transport
         self.logger: logging.Logger = logs.broker_logger(config.logger)
+        #: The level of the per-message ``Received`` / ``Processed`` lines.
+        self.log_level = config.log_level
         self.request_timeout = config.request_timeout
         #: Default limit of every subscriber's message size (``None``: no limit).
         self.max_message_bytes = config.max_message_bytes

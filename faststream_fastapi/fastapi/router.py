@@ -22,6 +22,7 @@ from fastapi.routing import APIRoute
 from ..core.backoff import Backoff
 from ..core.broker import Broker
 from ..core.callplan import Overrides
+from ..core.errors import FastStreamError, SetupError
 from ..core.fastapi_compat import IncludeAware
 from ..core.publisher import Publisher
 from ..core.subscriber import Handler
@@ -180,6 +181,11 @@ class StreamRouter(IncludeAware, Generic[B]):
         through our connection, and its lifespan and docs routes step aside.
         """
         if isinstance(router, StreamRouter):
+            if router.broker.parent is not None:
+                raise SetupError(
+                    f"{type(router).__name__}(prefix={router.prefix!r}) is already included "
+                    "into another router; a router's subscribers can move only once"
+                )
             self.broker.include_router(router.broker)
             for sub in self.broker.subscribers:
                 if sub.binding is router.binding:
@@ -214,7 +220,7 @@ class StreamRouter(IncludeAware, Generic[B]):
                     state["broker"] = self.broker
                 self.binding.state = state
                 if self.start_retry is None:
-                    await self.broker.start()
+                    await _start(self.broker, app)
                 else:
                     await self.broker.start_or_retry(self.start_retry)
                 try:
@@ -247,6 +253,18 @@ class StreamRouter(IncludeAware, Generic[B]):
 @asynccontextmanager
 async def _nothing() -> AsyncIterator[None]:
     yield None
+
+
+async def _start(broker: Broker, app: Any) -> None:
+    """``broker.start()``. Our errors (an unreachable broker, ...) say what is wrong:
+    logged as one line, as ``AsgiFastStream`` does, they go on to the server
+    (which reports a failed startup) without the client library's cause chain."""
+    try:
+        await broker.start()
+    except FastStreamError as exc:
+        title = getattr(app, "title", None) or type(app).__name__
+        broker.logger.error("%s: startup failed: %s: %s", title, type(exc).__name__, exc)
+        raise exc.with_traceback(None) from None
 
 
 async def _call_hook(hook: Hook, app: Any) -> Any:

@@ -1,11 +1,14 @@
 """NATS: core subjects, queue groups and JetStream over nats-py."""
 
-from ..core.ack import AckPolicy
-from ..core.message import StreamMessage as NatsMessage
-from . import fastapi
-from .broker import NatsBroker, NatsRouter
-from .specs import JStream, NatsSub, PullSub
-from .testing import TestNatsBroker
+from ..core.extras import needs
+
+with needs("nats", "nats"):
+    from ..core.ack import AckPolicy
+    from ..core.message import StreamMessage as NatsMessage
+    from . import fastapi
+    from .broker import NatsBroker, NatsRouter
+    from .specs import JStream, NatsSub, PullSub
+    from .testing import TestNatsBroker
 
 __all__ = [
     "AckPolicy",

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..core.descriptor import BrokerDescriptor, WireProtocol
 from .security import NATS_PY
+from .specs import NatsSub
+
+
+def _fan_out_fix(spec: Any) -> str | None:
+    if isinstance(spec, NatsSub) and spec.queue is None and spec.durable is None:
+        return "to share them, give it queue= (a queue group) or a durable JetStream consumer"
+    return None
+
 
 NATS = BrokerDescriptor(
     name="NatsBroker",
-    protocol=WireProtocol("nats", tls="tls", default_port=4222),
+    protocol=WireProtocol(
+        "nats", tls="tls", default_port=4222, also_accepts=("ws", "wss"), address_keyword="servers"
+    ),
     security=NATS_PY,
+    fan_out_fix=_fan_out_fix,
 )

@@ -40,6 +40,9 @@ class MessageLogMiddleware(Middleware):
 class _BoundMessageLog(Middleware):
     __slots__ = ("failure_level", "level", "logger", "sub")
 
+    #: Its line replaces the broker's ``Received`` / ``Processed`` pair.
+    logs_each_message = True
+
     def __init__(self, owner: MessageLogMiddleware, subscriber: SubscriberView) -> None:
         self.sub = subscriber
         self.logger = owner.logger or subscriber.broker.logger

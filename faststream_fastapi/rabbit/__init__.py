@@ -1,11 +1,14 @@
 """RabbitMQ: queues and exchanges over aio-pika."""
 
-from ..core.ack import AckPolicy
-from ..core.message import StreamMessage as RabbitMessage
-from . import fastapi
-from .broker import RabbitBroker, RabbitRouter
-from .specs import ExchangeType, RabbitExchange, RabbitQueue
-from .testing import TestRabbitBroker
+from ..core.extras import needs
+
+with needs("rabbit", "aio_pika", "aiormq"):
+    from ..core.ack import AckPolicy
+    from ..core.message import StreamMessage as RabbitMessage
+    from . import fastapi
+    from .broker import RabbitBroker, RabbitRouter
+    from .specs import ExchangeType, RabbitExchange, RabbitQueue
+    from .testing import TestRabbitBroker
 
 __all__ = [
     "AckPolicy",

@@ -163,11 +163,18 @@ class RabbitBroker(_RabbitDeclarations, Broker):
         request_timeout: float = 10.0,
         max_message_bytes: int | None = None,
         logger: Any = ...,
+        log_level: int | None = None,
         security: BaseSecurity | None = None,
         **connection_options: Any,
     ) -> None:
         config = BrokerConfig(
-            dependencies, middlewares, graceful_timeout, request_timeout, max_message_bytes, logger
+            dependencies,
+            middlewares,
+            graceful_timeout,
+            request_timeout,
+            max_message_bytes,
+            logger,
+            log_level,
         )
         init_broker(
             self,

@@ -1,11 +1,14 @@
 """Redis: pub/sub channels, lists and streams over redis-py."""
 
-from ..core.ack import AckPolicy
-from ..core.message import StreamMessage as RedisMessage
-from . import fastapi
-from .broker import RedisBroker, RedisRouter
-from .specs import ListSub, PubSub, StreamSub
-from .testing import TestRedisBroker
+from ..core.extras import needs
+
+with needs("redis", "redis"):
+    from ..core.ack import AckPolicy
+    from ..core.message import StreamMessage as RedisMessage
+    from . import fastapi
+    from .broker import RedisBroker, RedisRouter
+    from .specs import ListSub, PubSub, StreamSub
+    from .testing import TestRedisBroker
 
 __all__ = [
     "AckPolicy",

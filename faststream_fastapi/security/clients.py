@@ -131,6 +131,7 @@ def init_broker(
 ) -> T:
     """A facade's ``Broker.__init__``: ``security`` applied to ``address`` and the
     client ``options``, then ``transport(url, **options)`` built; returns it."""
+    broker.descriptor.protocol.check_address(address, broker.descriptor.name)
     client = apply(broker.descriptor, address, options, security)
     made = transport(client.url, **client.options)
     Broker.__init__(broker, made, config, security=security, credentials_warning=client.warning)

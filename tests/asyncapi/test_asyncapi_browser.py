@@ -1,7 +1,8 @@
 """The docs page in a real browser: headless Chromium (Debian package ``chromium``).
 
 The page is served by uvicorn from a FastAPI app with a StreamRouter, loaded
-with ``--dump-dom`` after the viewer has fetched and rendered the document.
+with ``--dump-dom`` after the viewer has fetched and rendered the document, or
+with ``--screenshot`` to see its layout at a window width.
 A missing Chromium fails this test: CI installs it with
 ``apt-get install -y --no-install-recommends chromium``.
 """
@@ -12,10 +13,13 @@ import os
 import re
 import shutil
 import socket
+import struct
 import subprocess
 import tempfile
 import threading
+import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 
 import pytest
@@ -82,13 +86,14 @@ def build_app() -> FastAPI:
     return app
 
 
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread; yields its base URL."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     # No lifespan: the page needs no broker connection.
-    server = uvicorn.Server(uvicorn.Config(build_app(), lifespan="off", log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     started = threading.Event()
@@ -107,29 +112,123 @@ def base_url() -> Iterator[str]:
         sock.close()
 
 
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with serving(build_app()) as url:
+        yield url
+
+
+def build_plain_app() -> FastAPI:
+    """Ordinary titles, to see the layout the viewer gives a document."""
+    router = RedisRouter("redis://localhost:6379")
+
+    @router.subscriber("orders.created", description="New orders.")
+    async def created(order: Order) -> None: ...
+
+    @router.subscriber("payments")
+    @router.publisher("receipts")
+    async def pay(amount: float, currency: str = "EUR") -> str:
+        return "ok"
+
+    app = FastAPI(title="Shop", version="1.0.0")
+    app.include_router(router)
+    return app
+
+
+@pytest.fixture(scope="module")
+def plain_url() -> Iterator[str]:
+    with serving(build_plain_app()) as url:
+        yield url
+
+
+def headless(profile: str, *args: str) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=20000",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result
+
+
 def dump_dom(url: str) -> str:
     with tempfile.TemporaryDirectory() as profile:
-        result = subprocess.run(
-            [
-                chromium(),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={profile}",
-                "--virtual-time-budget=20000",
-                "--dump-dom",
-                url,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=180,
+        return headless(profile, "--dump-dom", url).stdout
+
+
+Pixels = list[list[tuple[int, int, int]]]
+
+#: Rendered at this scale: a window's layout (CSS pixels) in a quarter of the pixels.
+SCALE = 0.5
+
+
+def screenshot(url: str, width: int, height: int = 900) -> Pixels:
+    """The page in a ``width`` x ``height`` window (CSS pixels), as rows of RGB pixels."""
+    with tempfile.TemporaryDirectory() as profile:
+        shot = os.path.join(profile, "shot.png")
+        headless(
+            profile,
+            f"--window-size={width},{height}",
+            f"--force-device-scale-factor={SCALE}",
+            "--hide-scrollbars",
+            f"--screenshot={shot}",
+            url,
         )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
+        with open(shot, "rb") as f:
+            return read_png(f.read())
+
+
+def read_png(data: bytes) -> Pixels:
+    """An 8-bit RGB or RGBA, non-interlaced PNG (what Chromium writes) as RGB rows."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, compressed = 8, []
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        pos += 12 + length
+        if kind == b"IHDR":
+            width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert depth == 8 and color in (2, 6) and interlace == 0
+        elif kind == b"IDAT":
+            compressed.append(body)
+    size = 3 if color == 2 else 4
+    raw, stride = zlib.decompress(b"".join(compressed)), width * size
+    rows: Pixels = []
+    previous = bytearray(stride)
+    for y in range(height):
+        start = y * (stride + 1)
+        kind_of_filter, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
+        for x in range(stride):
+            left = line[x - size] if x >= size else 0
+            up, up_left = previous[x], previous[x - size] if x >= size else 0
+            if kind_of_filter == 1:
+                line[x] = (line[x] + left) & 255
+            elif kind_of_filter == 2:
+                line[x] = (line[x] + up) & 255
+            elif kind_of_filter == 3:
+                line[x] = (line[x] + (left + up) // 2) & 255
+            elif kind_of_filter == 4:
+                p = left + up - up_left
+                near = min(
+                    (abs(p - left), 0, left), (abs(p - up), 1, up), (abs(p - up_left), 2, up_left)
+                )
+                line[x] = (line[x] + near[2]) & 255
+        rows.append([(line[i], line[i + 1], line[i + 2]) for i in range(0, stride, size)])
+        previous = line
+    return rows
 
 
 class _Elements(HTMLParser):
@@ -217,3 +316,44 @@ def test_page_renders_a_2_6_document(base_url: str) -> None:
     for expected in ("refunds", "refunds_refund.Message", "Refund an order.", "An order."):
         assert expected in text, expected
     assert marks(page) == []
+
+
+#: The viewer's colours: its sidebar (Tailwind gray-200) and its menu button (teal-500).
+SIDEBAR, BUTTON, WHITE = (237, 242, 247), (56, 178, 172), (255, 255, 255)
+
+
+def button_pixels(rows: Pixels) -> list[tuple[int, int]]:
+    """Where the menu button's colour is in the bottom right quarter, which it keeps."""
+    height, width = len(rows), len(rows[0])
+    return [
+        (x, y)
+        for y in range(height // 2, height)
+        for x in range(width // 2, width)
+        if rows[y][x] == BUTTON
+    ]
+
+
+@pytest.mark.parametrize("width", [1400, 1920])
+def test_wide_windows_show_the_sidebar_and_no_menu_button(plain_url: str, width: int) -> None:
+    rows = screenshot(plain_url + "/asyncapi", width)
+    assert sidebar_share(rows) > 0.8
+    assert len(button_pixels(rows)) < 50  # a teal word or two, not the round button
+
+
+def test_a_narrower_window_keeps_the_menu_button_off_the_content(plain_url: str) -> None:
+    rows = screenshot(plain_url + "/asyncapi", 1000)
+    assert sidebar_share(rows) < 0.2
+    button = button_pixels(rows)
+    assert len(button) > 200, "the menu button is shown"
+    button_left = min(x for x, _ in button)
+    # The content's right edge (where most rows end, the boxes' borders), which the
+    # "Expand all" buttons lean on, is left of the button at any scroll position.
+    ends = [max((x for x, p in enumerate(row) if p != WHITE), default=0) for row in rows]
+    content_right = max(set(ends) - {0}, key=ends.count)
+    assert content_right < button_left
+
+
+def sidebar_share(rows: Pixels) -> float:
+    """How much of the column halfway across where the 16rem sidebar goes has its colour."""
+    x = int(8 * 16 * SCALE)
+    return sum(row[x] == SIDEBAR for row in rows) / len(rows)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import re
 import socket
 import sys
@@ -163,3 +164,110 @@ def test_two_workers_of_the_production_example_handle_each_job_once(tmp_path: Pa
         assert proc.wait(30) == 0, log.read_text()
     text = log.read_text()
     assert [text.count(line) for line in done] == [1] * 6, text
+
+
+FANNING_APP = """
+from fastapi import FastAPI
+
+from faststream_fastapi.redis import StreamSub
+from faststream_fastapi.redis.fastapi import RedisRouter
+
+router = RedisRouter("redis://127.0.0.1:1")
+
+
+@router.subscriber("news")
+async def news(body: str) -> None: ...
+
+
+@router.subscriber(stream="events")
+async def events(body: str) -> None: ...
+
+
+@router.subscriber(list="jobs")
+async def jobs(body: str) -> None: ...
+
+
+@router.subscriber(stream=StreamSub("orders", group="g", consumer="c"))
+async def orders(body: str) -> None: ...
+
+
+app = FastAPI(lifespan=router.lifespan_context)
+app.include_router(router)
+"""
+
+
+def test_each_broker_says_which_subscriptions_copy_to_every_process() -> None:
+    """The descriptors' ``fan_out_fix`` agrees with ``copies_to_every_process``."""
+    from faststream_fastapi.confluent import KafkaBroker as ConfluentBroker
+    from faststream_fastapi.core.descriptor import descriptor_of
+    from faststream_fastapi.kafka import KafkaBroker
+    from faststream_fastapi.nats import NatsBroker, PullSub
+    from faststream_fastapi.rabbit import RabbitBroker, RabbitQueue
+    from faststream_fastapi.redis import RedisBroker, StreamSub
+
+    redis, nats, kafka, rabbit = RedisBroker(), NatsBroker(), KafkaBroker(), RabbitBroker()
+    confluent = ConfluentBroker()
+    decorators = [
+        redis.subscriber("channel"),
+        redis.subscriber(stream="events"),
+        redis.subscriber(list="jobs"),
+        redis.subscriber(stream=StreamSub("jobs", group="g", consumer="c")),
+        nats.subscriber("subject"),
+        nats.subscriber("subject", queue="workers"),
+        nats.subscriber("subject", stream="s", durable="d", pull_sub=PullSub()),
+        kafka.subscriber("topic"),
+        kafka.subscriber("topic", group_id="workers"),
+        confluent.subscriber("topic"),
+        confluent.subscriber("topic", group_id="workers"),
+        rabbit.subscriber(RabbitQueue("mine", exclusive=True)),
+        rabbit.subscriber("jobs"),
+    ]
+    for decorator in decorators:
+
+        async def handler(body: str) -> None: ...
+
+        decorator(handler)
+    subs = [s for b in (redis, nats, kafka, confluent, rabbit) for s in b.subscribers]
+    assert len(subs) == len(decorators)
+    for sub in subs:
+        fix = descriptor_of(sub.broker).fan_out_fix(sub.spec)  # type: ignore[union-attr]
+        assert (fix is not None) == copies_to_every_process(sub.spec), sub.spec
+        assert fix is None or fix.startswith("to share them, ")
+
+
+def faststream_fastapi_script() -> str:
+    script = Path(sys.executable).parent / "faststream-fastapi"
+    assert script.exists(), f"{script} missing: reinstall the project (pip install -e '.[all]')"
+    return str(script)
+
+
+def test_more_than_one_worker_warns_for_each_copying_subscriber(tmp_path: Path) -> None:
+    """``faststream-fastapi run fan:app --workers 2``: a warning names each such subscriber."""
+    (tmp_path / "fan.py").write_text(FANNING_APP)
+    command = [faststream_fastapi_script(), "run", "fan:app", "--workers", "2"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    log = tmp_path / "output.log"
+    with spawn(tmp_path, *command, "--port", str(free_port()), env=env) as proc:
+        deadline = time.monotonic() + 60
+        while "Booting worker" not in log.read_text() and proc.poll() is None:
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+    warnings = [line for line in log.read_text().splitlines() if " WARNING " in line]
+    assert [w.split("faststream_fastapi: ", 1)[1] for w in warnings] == [
+        "subscriber 'news' of RedisBroker: each of the 2 workers gets its own copy of every"
+        " message; to share them, use a list (list=...) or a stream with a consumer group"
+        " (stream=StreamSub(..., group=..., consumer=...))",
+        "subscriber 'events' of RedisBroker: each of the 2 workers gets its own copy of every"
+        " message; to share them, give the StreamSub a group= (a stream consumer group)",
+    ]
+
+
+def test_one_worker_or_a_sharing_example_gives_no_warning(tmp_path: Path) -> None:
+    from faststream_fastapi.cli.fanout import brokers_of, fan_out_warnings
+
+    sys.path.insert(0, str(ROOT))
+    try:
+        module = importlib.import_module("examples.production.service")
+    finally:
+        sys.path.remove(str(ROOT))
+    assert fan_out_warnings(brokers_of(module.app, module), 2) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
+import pydantic_core
 from fastapi import params
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_model
 from pydantic.fields import FieldInfo
@@ -97,6 +98,7 @@ class BodyReader:
             else:
                 raw = _decode(message)
                 if not isinstance(raw, dict):
+                    _refuse_non_json(body, message.content_type, self.handler)
                     raise MessageDecodeError(
                         f"message for {self.handler} must be a JSON object "
                         f"with keys {', '.join(self.group.names)}"
@@ -125,7 +127,21 @@ class BodyReader:
         except ValidationError as exc:
             if _is_json_syntax_error(exc):
                 raise MessageDecodeError(f"message for {self.handler} is not valid JSON") from None
+            if not self.raw_bytes and not self.raw_text:
+                _refuse_non_json(body, content_type, self.handler)
             raise _located(exc, "body", self.handler) from None
+
+
+def _refuse_non_json(body: bytes, content_type: str | None, handler: str) -> None:
+    """An unlabelled, text or binary body that failed validation and is not JSON: say
+    so (the JSON error names a position, never the payload), not which type it missed."""
+    plain = content_type is None or content_type == codec.BINARY or codec.is_text(content_type)
+    if not body or not plain:
+        return
+    try:
+        pydantic_core.from_json(body)
+    except ValueError as exc:
+        raise MessageDecodeError(f"message for {handler}: body is not valid JSON: {exc}") from None
 
 
 def _is_json_syntax_error(exc: ValidationError) -> bool:

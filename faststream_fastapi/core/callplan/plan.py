@@ -15,7 +15,7 @@ from .env import RunEnv
 from .fast import FastCall, fast_call
 from .fields import BodyReader, FieldGroup
 from .nodes import AGEN, GEN, Node, describe
-from .signature import framework_typed
+from .signature import framework_typed, refusals
 from .tree import TreeRunner
 
 Overrides = Mapping[Callable[..., Any], Callable[..., Any]]
@@ -108,6 +108,11 @@ class CallPlan:
                 f"handler {self.name}: parameter {analysed.cookies[0].name!r} of "
                 f"{where} is a Cookie, which a message does not have"
             )
+        query, path = [f.name for f in analysed.query], [f.alias for f in analysed.path]
+        refused = refusals(analysed.call, query, path, self.path)
+        if refused is not None:
+            inside = "" if where == self.name else f" (in {where})"
+            raise SetupError(f"handler {self.name}: {refused}{inside}")
         for f in analysed.body:
             if isinstance(f.field_info, params.Form | params.File):
                 raise SetupError(

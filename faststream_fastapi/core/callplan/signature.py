@@ -1,4 +1,8 @@
-"""Bare framework type hints (``msg: NatsMessage``, ``logger: Logger``) made context values."""
+"""What a handler's signature means for a message.
+
+Bare framework type hints (``msg: NatsMessage``, ``logger: Logger``) become
+context values; parameters no message can fill are refused at registration.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,12 @@ import logging
 from collections.abc import Callable
 from typing import Annotated, Any
 
+from fastapi import params
+
 from ..context import Context
 from ..fastapi_compat import typed_signature
 from ..message import StreamMessage
+from ..paths import PathPattern
 
 
 def framework_typed(call: Callable[..., Any]) -> Any:
@@ -46,3 +53,46 @@ def _framework_name(annotation: Any) -> str | None:
     if getattr(annotation, "__faststream_broker__", False):
         return "broker"
     return None
+
+
+def refusals(
+    call: Callable[..., Any], query: list[str], path: list[str], pattern: str
+) -> str | None:
+    """What makes ``call`` unusable for a message, if anything: a ``*args`` or
+    ``**kwargs`` parameter, an explicit ``Query()`` (a message has no query
+    string; a plain parameter reads the body), or a ``Path()`` whose name the
+    destination ``pattern`` does not have. ``query``/``path`` are the names
+    FastAPI sorted as such (path ones by alias)."""
+    try:
+        parameters = typed_signature(call).parameters.values()
+    except (TypeError, ValueError):  # no signature to read: nothing to refuse
+        return None
+    for param in parameters:
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            star = "*" if param.kind is param.VAR_POSITIONAL else "**"
+            return (
+                f"parameter {star}{param.name} cannot be filled from a message; "
+                "name each value the handler takes"
+            )
+        if param.name in query and _explicit(param, params.Query):
+            return (
+                f"parameter {param.name!r} is a Query(), and a message has no query "
+                "string; drop Query() to read it from the body"
+            )
+    names = PathPattern(pattern).names
+    for alias in path:
+        if alias not in names:
+            parts = ", ".join(f"{{{n}}}" for n in names) or "no {name} parts"
+            return (
+                f"parameter {alias!r} is a Path() but the destination {pattern!r} has "
+                f"{parts}; add {{{alias}}} to it or drop Path()"
+            )
+    return None
+
+
+def _explicit(param: inspect.Parameter, kind: type) -> bool:
+    """Whether ``param`` is declared with a ``kind`` instance (default or ``Annotated``)."""
+    if isinstance(param.default, kind):
+        return True
+    metadata = getattr(param.annotation, "__metadata__", ())
+    return any(isinstance(m, kind) for m in metadata)
