@@ -40,6 +40,10 @@ ERROR_HEADER = "x-error"
 #: Not copied to a retry: a broker-level de-duplication id would make the copy vanish,
 #: and the reply address travels on its own.
 _NOT_COPIED = frozenset({"nats-msg-id", "reply_to", "correlation_id"})
+#: JetStream's de-duplication header. A copy gets the original's id with a suffix of its
+#: own, so a copy published twice (the original redelivered after the copy went out but
+#: before its ack) is stored once, while it never collides with the original.
+_DEDUP = "Nats-Msg-Id"
 
 
 async def redirect(
@@ -54,12 +58,15 @@ async def redirect(
     """
     tries = _retries(message)
     headers = {k: v for k, v in message.headers.items() if k.lower() not in _NOT_COPIED}
+    dedup = _dedup_id(message, tries)
     try:
         if retry and sub.max_retries is not None and tries < sub.max_retries:
             if sub.retry_delay:
                 await asyncio.sleep(sub.retry_delay)
             root = sub.broker.root()
             headers[RETRIES_HEADER] = str(tries + 1)
+            if dedup is not None:
+                headers[_DEDUP] = f"{dedup}.retry{tries + 1}"
             await root.send(
                 message.body,
                 root.retry_spec(sub.spec, message),
@@ -71,6 +78,8 @@ async def redirect(
         elif sub.dead_letter is not None:
             headers[RETRIES_HEADER] = str(tries)
             headers[ERROR_HEADER] = type(exc).__name__
+            if dedup is not None:
+                headers[_DEDUP] = f"{dedup}.dead"
             await sub.dead_letter.publish(
                 message.body, headers=headers, correlation_id=message.correlation_id
             )
@@ -95,6 +104,14 @@ async def redirect(
         return False
     await message.ack()
     return True
+
+
+def _dedup_id(message: StreamMessage, tries: int) -> str | None:
+    """The original's de-duplication id, without the suffix of an earlier retry."""
+    for name, value in message.headers.items():
+        if name.lower() == "nats-msg-id":
+            return value.removesuffix(f".retry{tries}") if tries else value
+    return None
 
 
 def _retries(message: StreamMessage) -> int:

@@ -130,6 +130,37 @@ async def test_core_nats_publishes_carry_no_id_unless_given(name: str) -> None:
     assert chosen["nats-msg-id"] == "m-1"
 
 
+@pytest.mark.nats
+async def test_jetstream_retry_and_dead_letter_copies_have_ids_of_their_own(name: str) -> None:
+    """A retry copy's id is derived from the original's, so publishing the same copy
+    twice (the original redelivered before its ack) stores it once."""
+    broker = NatsBroker(NATS)
+    stream = JStream(name, subjects=[f"{name}.>"])
+    seen: asyncio.Queue[str] = asyncio.Queue()
+    dead = broker.publisher(f"{name}.dead", stream=stream)
+
+    @broker.subscriber(f"{name}.in", stream=stream, max_retries=2, dead_letter=dead)
+    async def handle(body: str, message: NatsMessage) -> None:
+        seen.put_nowait(message.headers.get("nats-msg-id") or "")
+        raise RuntimeError("always")
+
+    @broker.subscriber(f"{name}.dead", stream=stream)
+    async def dead_letter(body: str, message: NatsMessage) -> None:
+        seen.put_nowait("dead:" + (message.headers.get("nats-msg-id") or ""))
+
+    async with broker:
+        await broker.start()
+        async with _stream(broker, name) as js:
+            await broker.publish("poison", f"{name}.in", stream=name, message_id="m-7")
+            got = {await asyncio.wait_for(seen.get(), 10) for _ in range(4)}
+            assert got == {"m-7", "m-7.retry1", "m-7.retry2", "dead:m-7.dead"}, got
+            again = await broker.publish(
+                "poison", f"{name}.in", stream=name, headers={"Nats-Msg-Id": "m-7.retry1"}
+            )
+            assert again.duplicate, "the retry copy's id is the one the stream keeps"
+            assert await _stored(js, name, 5, timeout=0.5) == 4
+
+
 # -- Kafka ----------------------------------------------------------------------------
 
 KAFKA = "127.0.0.1:9092"
