@@ -57,6 +57,8 @@ class KafkaMemoryTransport(MemoryTransport):
         return targets
 
     async def publish(self, envelope: Envelope) -> Any:
+        if await self.arrived(envelope):
+            return None
         record = self._place(envelope)
         for spec, deliver in self._targets(envelope.destination, record[1]):
             msg = _message(record)
@@ -64,6 +66,8 @@ class KafkaMemoryTransport(MemoryTransport):
         return None
 
     async def publish_batch(self, envelopes: Sequence[Envelope]) -> list[Any]:
+        if self.catch_up is not None:
+            await self.catch_up()
         records = [self._place(e) for e in envelopes]
         # Per subscriber, one batch call or one call per record, in publish order.
         plan: dict[int, tuple[KafkaTopic, Deliver, list[KafkaMessage]]] = {}

@@ -222,10 +222,11 @@ class StreamRouter(IncludeAware, Generic[B]):
                 if self.setup_state:
                     state["broker"] = self.broker
                 self.binding.state = state
-                if self.start_retry is None:
-                    await self.broker.start()
-                else:
-                    await self.broker.start_or_retry(self.start_retry)
+                # Under a test broker, the test broker starts and closes the broker:
+                # ``with TestClient(app)`` ending inside it stops no subscriber.
+                owned = not self.broker.testing
+                if owned:
+                    await self._start_broker()
                 try:
                     for hook in self._after_startup:
                         returned = await _call_hook(hook, app)
@@ -238,11 +239,18 @@ class StreamRouter(IncludeAware, Generic[B]):
                         for hook in self._on_shutdown:
                             await _call_hook(hook, app)
                     finally:
-                        await self.broker.close()
+                        if owned:
+                            await self.broker.close()
         finally:
             self._running -= 1
             self._state = None
             self.binding.state = {}
+
+    async def _start_broker(self) -> None:
+        if self.start_retry is None:
+            await self.broker.start()
+        else:
+            await self.broker.start_or_retry(self.start_retry)
 
     @asynccontextmanager
     async def _user_context(self, app: Any) -> AsyncIterator[Any]:

@@ -1,0 +1,184 @@
+"""Subscribers and test brokers behave as FastStream 0.5's do (issue #15, sections 3 and 4).
+
+In memory, for every broker: these are about the plugin and the test brokers.
+The real-broker counterparts are in ``test_migration_real.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+PACKAGES = ["kafka", "confluent", "nats", "rabbit", "redis"]
+NAMES = {"kafka": "Kafka", "confluent": "Kafka", "nats": "Nats", "rabbit": "Rabbit"}
+
+
+class Kit:
+    """One broker package's classes, by the names FastStream 0.5 gave them."""
+
+    def __init__(self, name: str) -> None:
+        self.pkg: ModuleType = importlib.import_module(f"faststream_fastapi.{name}")
+        self.fastapi: ModuleType = importlib.import_module(f"faststream_fastapi.{name}.fastapi")
+        kind = NAMES.get(name, "Redis")
+        self.Broker = getattr(self.pkg, f"{kind}Broker")
+        self.Router = getattr(self.pkg, f"{kind}Router")
+        self.Test = getattr(self.pkg, f"Test{kind}Broker")
+        self.StreamRouter = getattr(self.fastapi, f"{kind}Router")
+
+
+@pytest.fixture(params=PACKAGES)
+def kit(request: pytest.FixtureRequest) -> Kit:
+    return Kit(request.param)
+
+
+class Model(BaseModel):
+    r: str
+
+
+@dataclass
+class Data:
+    r: str
+
+
+async def test_an_empty_body_reaches_an_unannotated_parameter(kit: Kit, name: str) -> None:
+    broker = kit.Broker()
+    got: list[Any] = []
+
+    @broker.subscriber(name)
+    async def handle(m):  # type: ignore[no-untyped-def]
+        got.append(m)
+        return "answer"
+
+    async with kit.Test(broker) as br:
+        await br.publish("", name)
+        await br.publish(None, name)
+        if kit.pkg.__name__.endswith(("nats", "rabbit", "redis")):
+            reply = await br.request(None, name, timeout=1.0)
+            assert reply.decode() == "answer"
+    assert got[:2] == ["", b""]
+
+
+async def test_json_bytes_reach_a_model_and_a_dataclass(kit: Kit, name: str) -> None:
+    broker = kit.Broker()
+    got: list[Any] = []
+
+    @broker.subscriber(f"{name}-m")
+    async def model(m: Model) -> None:
+        got.append(m)
+
+    @broker.subscriber(f"{name}-d")
+    async def data(m: Data) -> None:
+        got.append(m)
+
+    async with kit.Test(broker) as br:
+        await br.publish(Model(r="a").model_dump_json().encode(), f"{name}-m")
+        await br.publish(b'{"r": "b"}', f"{name}-d")
+    assert got == [Model(r="a"), Data(r="b")]
+
+
+async def test_an_invalid_message_is_a_request_validation_error(kit: Kit, name: str) -> None:
+    router = kit.StreamRouter()
+
+    @router.subscriber(name)
+    async def handle(x: int) -> None: ...
+
+    async with kit.Test(router.broker) as br:
+        with pytest.raises(RequestValidationError) as caught:
+            await br.publish({"x": "not a number"}, name)
+    assert caught.value.errors()[0]["loc"][0] == "body"
+
+
+async def test_a_stream_router_includes_a_broker_level_router(kit: Kit, name: str) -> None:
+    router = kit.StreamRouter()
+    plain = kit.Router()
+    got: list[Any] = []
+
+    @plain.subscriber(name)
+    async def handle(x: int) -> None:
+        got.append(x)
+
+    router.include_router(plain)
+    app = FastAPI()
+    app.include_router(router)
+    async with kit.Test(router.broker) as br:
+        await br.publish(7, name)
+    assert got == [7]
+
+
+async def test_subscribers_declared_inside_the_test_broker_receive(kit: Kit, name: str) -> None:
+    broker = kit.Broker()
+    got: list[Any] = []
+    async with kit.Test(broker) as br:
+
+        @broker.subscriber(name)
+        async def late(x: int) -> None:
+            got.append(x)
+
+        router = kit.Router()
+
+        @router.subscriber(f"{name}-r")
+        async def included(x: int) -> None:
+            got.append(-x)
+
+        broker.include_router(router)
+        await br.publish(1, name)
+        await br.publish(2, f"{name}-r")
+        late.mock.assert_called_once_with(1)
+    assert got == [1, -2]
+
+
+async def test_publishes_after_test_client_exit_are_delivered(kit: Kit, name: str) -> None:
+    router = kit.StreamRouter()
+    got: list[Any] = []
+
+    @router.subscriber(name)
+    async def handle(x: int) -> None:
+        got.append(x)
+
+    app = FastAPI()
+    app.include_router(router)
+    async with kit.Test(router.broker) as br:
+        with TestClient(app):
+            pass
+        await br.publish(5, name)
+        handle.mock.assert_called_once_with(5)
+    assert got == [5]
+
+
+async def test_publisher_mock_gets_the_published_body(kit: Kit, name: str) -> None:
+    router = kit.StreamRouter()
+    out = router.publisher(f"{name}-out")
+
+    @out
+    @router.subscriber(name)
+    async def handle(x: int) -> list[int]:
+        return [x, x + 1, x + 2]
+
+    async with kit.Test(router.broker) as br:
+        await br.publish(1, name)
+        out.mock.assert_called_once_with([1, 2, 3])
+
+
+async def test_request_with_timeout_zero_times_out_at_once(kit: Kit, name: str) -> None:
+    broker = kit.Broker()
+
+    @broker.subscriber(name)
+    async def slow(x: int) -> int:
+        await asyncio.sleep(5)
+        return x
+
+    async with kit.Test(broker) as br:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        with pytest.raises(TimeoutError):
+            await br.request(1, name, timeout=0)
+        assert loop.time() - started < 1.0
