@@ -182,3 +182,35 @@ async def test_request_with_timeout_zero_times_out_at_once(kit: Kit, name: str) 
         with pytest.raises(TimeoutError):
             await br.request(1, name, timeout=0)
         assert loop.time() - started < 1.0
+
+
+async def test_a_dict_body_feeds_dependency_parameters_by_key(kit: Kit, name: str) -> None:
+    from fastapi import Depends
+
+    router = kit.StreamRouter()
+    seen: list[Any] = []
+
+    def dep(a):  # type: ignore[no-untyped-def]
+        seen.append(a)
+        return a
+
+    @router.subscriber(name)
+    async def hello(a, w=Depends(dep)):  # type: ignore[no-untyped-def]
+        seen.append(a)
+        return w
+
+    async with kit.Test(router.broker) as br:
+        await br.publish({"a": "hi"}, name)
+    assert seen == ["hi", "hi"]
+
+
+async def test_handler_mock_records_an_empty_body_as_published(kit: Kit, name: str) -> None:
+    broker = kit.Broker()
+
+    @broker.subscriber(name)
+    async def handle(body):  # type: ignore[no-untyped-def]
+        return None
+
+    async with kit.Test(broker) as br:
+        await br.publish("", name)
+        handle.mock.assert_called_once_with("")

@@ -59,9 +59,13 @@ def _located(exc: ValidationError, source: str, handler: str) -> MessageValidati
 
 
 class BodyReader:
-    """Turns the body into the values of the body-taking parameters."""
+    """Turns the body into the values of the body-taking parameters.
 
-    def __init__(self, fields: Sequence[Param], handler: str) -> None:
+    One parameter takes the whole body, unless ``keyed``: then, as with several,
+    the body is a JSON object whose keys fill the parameters by name.
+    """
+
+    def __init__(self, fields: Sequence[Param], handler: str, *, keyed: bool = False) -> None:
         self.handler = handler
         self.whole: str | None = None
         self.adapter: TypeAdapter[Any] | None = None
@@ -76,7 +80,7 @@ class BodyReader:
             and isinstance(fields[0].field_info, params.Body)
             and bool(getattr(fields[0].field_info, "embed", False))
         )
-        if len(fields) == 1 and not embed:
+        if len(fields) == 1 and not embed and not keyed:
             f = fields[0]
             info: FieldInfo = f.field_info
             self.whole = f.name

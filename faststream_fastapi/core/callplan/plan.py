@@ -47,8 +47,11 @@ class CallPlan:
         headers: dict[str, Param] = {}
         path_fields: dict[str, Param] = {}
         self.needs_request = self.needs_tasks = self.needs_stack = False
+        #: Scalar (query-like) fields that dependencies declare: a dict body's keys
+        #: feed them by name, as FastStream 0.5 did, even when there is only one.
+        self._dep_keys: set[str] = set()
         self.root = self._build(analysed, data, headers, path_fields)
-        self.body = BodyReader(list(data.values()), self.name)
+        self.body = BodyReader(list(data.values()), self.name, keyed=bool(self._dep_keys))
         self.header_group = FieldGroup("headers", list(headers.values()), self.name)
         self.path_group = FieldGroup("path", list(path_fields.values()), self.name)
         self.body_fields = list(data.values())
@@ -90,6 +93,7 @@ class CallPlan:
             replacement = self._overrides.get(sub.call)
             if replacement is not None:
                 sub = analyse_override(sub, replacement, path=self.path)
+            self._dep_keys.update(f.name for f in sub.query)
             child = self._build(sub, data, headers, path_fields)
             node.subs.append((sub.name, child))
         node.seal()
