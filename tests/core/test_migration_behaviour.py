@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import inspect
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -17,6 +18,8 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
+
+from faststream_fastapi import context
 
 PACKAGES = ["kafka", "confluent", "nats", "rabbit", "redis"]
 NAMES = {"kafka": "Kafka", "confluent": "Kafka", "nats": "Nats", "rabbit": "Rabbit"}
@@ -214,3 +217,63 @@ async def test_handler_mock_records_an_empty_body_as_published(kit: Kit, name: s
     async with kit.Test(broker) as br:
         await br.publish("", name)
         handle.mock.assert_called_once_with("")
+
+
+async def test_context_initial_makes_a_value_kept_across_messages(kit: Kit, name: str) -> None:
+    router = kit.StreamRouter()
+    key = f"seen-{name}"
+
+    @router.subscriber(name)
+    async def handle(x: int, seen: set[int] = kit.fastapi.Context(key, initial=set)) -> int:
+        seen.add(x)
+        return len(seen)
+
+    try:
+        async with kit.Test(router.broker) as br:
+            await br.publish(1, name)
+            await br.publish(2, name)
+        assert context.get(key) == {1, 2}
+    finally:
+        context.reset_global(key)
+
+
+def test_the_fastapi_modules_export_what_faststream_05_does(kit: Kit) -> None:
+    exports = set(kit.fastapi.__all__)
+    assert {"Context", "ContextRepo", "Logger"} <= exports
+    expected = {
+        "faststream_fastapi.kafka": {"KafkaProducer"},
+        "faststream_fastapi.confluent": {"KafkaProducer"},
+        "faststream_fastapi.nats": {"Client", "JsClient", "NatsProducer", "NatsJsProducer"},
+        "faststream_fastapi.rabbit": {"RabbitProducer"},
+        "faststream_fastapi.redis": {"Redis"},
+    }[kit.pkg.__name__]
+    assert expected <= exports
+    for name in exports:
+        assert getattr(kit.fastapi, name) is not None
+
+
+async def test_producer_and_context_annotations_resolve(kit: Kit, name: str) -> None:
+    router = kit.StreamRouter()
+    # Redis has no producer annotation; its ``Redis`` client is checked on the real server.
+    producer = next((n for n in kit.fastapi.__all__ if n.endswith("Producer")), "RedisBroker")
+    got: dict[str, Any] = {}
+    Repo = kit.fastapi.ContextRepo
+    Producer = getattr(kit.fastapi, producer)
+
+    async def handle(x, repo, p):  # type: ignore[no-untyped-def]
+        got.update(repo=repo, p=p)
+
+    # The annotations are this kit's: given as a signature (annotations here are strings).
+    handle.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("x", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=int),
+            inspect.Parameter("repo", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Repo),
+            inspect.Parameter("p", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Producer),
+        ]
+    )
+    router.subscriber(name)(handle)
+
+    async with kit.Test(router.broker) as br:
+        await br.publish(1, name)
+    assert got["repo"] is context
+    assert got["p"] is router.broker
