@@ -277,3 +277,24 @@ async def test_producer_and_context_annotations_resolve(kit: Kit, name: str) -> 
         await br.publish(1, name)
     assert got["repo"] is context
     assert got["p"] is router.broker
+
+
+async def test_path_reads_the_subscription_part_or_else_the_body_key(name: str) -> None:
+    from fastapi import Path
+
+    kit = Kit("nats")
+    broker = kit.Broker()
+    got: list[Any] = []
+
+    @broker.subscriber(f"{name}.plain")
+    async def plain(user: str = Path()) -> None:
+        got.append(user)
+
+    @broker.subscriber(name + ".users.{user}")
+    async def pattern(body: dict[str, Any], user: str = Path()) -> None:
+        got.append((user, body))
+
+    async with kit.Test(broker) as br:
+        await br.publish({"user": "from-body"}, f"{name}.plain")
+        await br.publish({"user": "from-body"}, f"{name}.users.from-subject")
+    assert got == ["from-body", ("from-subject", {"user": "from-body"})]

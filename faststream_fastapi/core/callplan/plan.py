@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ForwardRef
 
@@ -54,6 +55,8 @@ class CallPlan:
         self.body = BodyReader(list(data.values()), self.name, keyed=bool(self._dep_keys))
         self.header_group = FieldGroup("headers", list(headers.values()), self.name)
         self.path_group = FieldGroup("path", list(path_fields.values()), self.name)
+        parts = set(re.findall(r"\{(\w+)\}", path))
+        self.path_from_body = any(f.alias not in parts for f in path_fields.values())
         self.body_fields = list(data.values())
         self.header_fields = list(headers.values())
         #: The straight-line path when the handler's shape allows one (see ``fast_call``).
@@ -69,6 +72,7 @@ class CallPlan:
             self.path_group,
             needs_tasks=self.needs_tasks,
             needs_stack=self.needs_stack,
+            path_from_body=self.path_from_body,
         )
 
     def _build(
