@@ -298,3 +298,38 @@ async def test_path_reads_the_subscription_part_or_else_the_body_key(name: str) 
         await br.publish({"user": "from-body"}, f"{name}.plain")
         await br.publish({"user": "from-body"}, f"{name}.users.from-subject")
     assert got == ["from-body", ("from-subject", {"user": "from-body"})]
+
+
+async def test_nats_publish_to_a_stream_reaches_only_that_streams_subscribers(name: str) -> None:
+    from faststream_fastapi.nats import JStream
+
+    kit = Kit("nats")
+    broker = kit.Broker()
+
+    @broker.subscriber(name)
+    async def core(msg: str) -> None: ...
+
+    @broker.subscriber(name, stream=JStream(f"{name}-s"))
+    async def in_stream(msg: str) -> None: ...
+
+    async with kit.Test(broker) as br:
+        await br.publish("hi", name, stream=JStream(f"{name}-s"))
+        assert not core.mock.called
+        in_stream.mock.assert_called_once_with("hi")
+        await br.publish("all", name)
+        core.mock.assert_called_once_with("all")
+
+
+async def test_kafka_partition_subscribers_get_unplaced_records(name: str) -> None:
+    for package in ("kafka", "confluent"):
+        kit = Kit(package)
+        broker = kit.Broker()
+
+        @broker.subscriber(partitions=[kit.pkg.TopicPartition(name, 1)])
+        async def one(msg: str) -> None: ...
+
+        async with kit.Test(broker) as br:
+            await br.publish("any", name)
+            await br.publish("exact", name, partition=1)
+            await br.publish("other", name, partition=2)
+            assert [c.args[0] for c in one.mock.call_args_list] == ["any", "exact"]
