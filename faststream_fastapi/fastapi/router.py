@@ -26,6 +26,7 @@ from ..core.fastapi_compat import IncludeAware
 from ..core.publisher import Publisher
 from ..core.subscriber import Handler
 from ..hooks import call_hook
+from . import shaping
 from .binding import AppBinding
 from .docs import add_docs_routes
 from .keywords import router_signature, split
@@ -114,12 +115,21 @@ class StreamRouter(IncludeAware, Generic[B]):
     def subscriber(
         self, *args: Any, dependencies: Sequence[params.Depends] = (), **kwargs: Any
     ) -> Callable[[Callable[..., Any]], Handler]:
-        """``@router.subscriber(...)``: the broker's subscriber, with FastAPI semantics."""
+        """``@router.subscriber(...)``: the broker's subscriber, with FastAPI semantics.
+
+        ``response_model`` and the ``response_model_*`` options shape the value
+        published, as on a FastAPI route.
+        """
+        response = shaping.pop_options(kwargs)
         decorator = self.broker.subscriber(  # type: ignore[attr-defined]
             *args, dependencies=(*self.dependencies, *dependencies), **kwargs
         )
 
         def register(func: Callable[..., Any]) -> Handler:
+            if isinstance(func, Handler):  # already ``@router.publisher(...)``-decorated
+                func.func = shaping.shaped(func.func, response)
+            else:
+                func = shaping.shaped(func, response)
             handler: Handler = decorator(func)
             handler.subscribers[-1].binding = self.binding
             return handler

@@ -333,3 +333,37 @@ async def test_kafka_partition_subscribers_get_unplaced_records(name: str) -> No
             await br.publish("exact", name, partition=1)
             await br.publish("other", name, partition=2)
             assert [c.args[0] for c in one.mock.call_args_list] == ["any", "exact"]
+
+
+class Out(BaseModel):
+    name: str
+    secret: str = "s"
+    note: str | None = None
+
+
+async def test_response_model_shapes_the_published_value(kit: Kit, name: str) -> None:
+    router = kit.StreamRouter()
+    out = router.publisher(f"{name}-out")
+
+    @router.subscriber(
+        name,
+        response_model=Out,
+        response_model_exclude={"secret"},
+        response_model_exclude_none=True,
+    )
+    @out
+    async def handle(x: str) -> dict[str, Any]:
+        return {"name": x, "secret": "hidden", "extra": 1}
+
+    async with kit.Test(router.broker) as br:
+        await br.publish("n", name)
+        out.mock.assert_called_once_with({"name": "n"})
+
+
+def test_response_model_keywords_are_not_client_options(kit: Kit) -> None:
+    router = kit.StreamRouter()
+
+    def handle(x: int) -> Out:
+        return Out(name=str(x))
+
+    router.subscriber("t", response_model=Out, response_model_by_alias=False)(handle)
