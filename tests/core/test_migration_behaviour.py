@@ -367,3 +367,13 @@ def test_response_model_keywords_are_not_client_options(kit: Kit) -> None:
         return Out(name=str(x))
 
     router.subscriber("t", response_model=Out, response_model_by_alias=False)(handle)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "key", "matches"),
+    [("#", "a.b", True), ("*", "a.b", False), ("#.b.*", "a.b.c", True), ("a.*.*", "a.b", False)],
+)
+def test_rabbit_apply_pattern_is_topic_matching(pattern: str, key: str, matches: bool) -> None:
+    from faststream_fastapi.rabbit.testing import apply_pattern
+
+    assert apply_pattern(pattern, key) is matches
