@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import is_dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 from unittest.mock import MagicMock
 
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
 from .codec import is_text
 from .message import StreamMessage
@@ -86,4 +88,10 @@ def _plain(item: Any) -> Any:
             return item.body
     if isinstance(item, BaseModel):
         return item.model_dump(mode="json")
+    if isinstance(item, tuple | set | frozenset) or is_dataclass(item):
+        # As a subscriber would decode it (FastStream 0.5): ``(1, 2)`` is ``[1, 2]``.
+        try:
+            return to_jsonable_python(item)
+        except Exception:  # not JSON-able: as given
+            return item
     return item

@@ -377,3 +377,18 @@ def test_rabbit_apply_pattern_is_topic_matching(pattern: str, key: str, matches:
     from faststream_fastapi.rabbit.testing import apply_pattern
 
     assert apply_pattern(pattern, key) is matches
+
+
+async def test_publisher_mock_gets_a_tuple_or_dataclass_as_decoded(kit: Kit, name: str) -> None:
+    broker = kit.Broker()
+    out = broker.publisher(f"{name}-out")
+
+    @out
+    @broker.subscriber(name)
+    async def handle(x: int) -> Any:
+        return (1, 2, 3) if x == 1 else Data(r="d")
+
+    async with kit.Test(broker) as br:
+        await br.publish(1, name)
+        await br.publish(2, name)
+        assert [c.args[0] for c in out.mock.call_args_list] == [[1, 2, 3], {"r": "d"}]
