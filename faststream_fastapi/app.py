@@ -34,6 +34,12 @@ default_logger = logging.getLogger("faststream_fastapi")
 Lifespan = Callable[..., AbstractAsyncContextManager[Any]]
 
 
+@asynccontextmanager
+async def no_lifespan(*args: Any, **kwargs: Any) -> AsyncIterator[None]:
+    """The lifespan of an app given none: enters and leaves, doing nothing."""
+    yield
+
+
 class AppOptions(TypedDict, total=False):
     """The keyword options of ``FastStream`` and ``AsgiFastStream``, declared once.
 
@@ -92,7 +98,8 @@ class FastStream:
             raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
         self.broker = broker
         self.logger = options.get("logger", default_logger)
-        self.lifespan_context = options.get("lifespan")
+        #: Always callable, as in FastStream 0.5: without ``lifespan=``, one that does nothing.
+        self.lifespan_context: Lifespan = options.get("lifespan") or no_lifespan
         self.title = options.get("title", "FastStream")
         self.version = options.get("version", "0.1.0")
         self.description = options.get("description", "")
@@ -195,7 +202,7 @@ class FastStream:
                     await self.stop()
 
     def _user_lifespan(self, options: Mapping[str, Any]) -> AbstractAsyncContextManager[Any]:
-        if self.lifespan_context is None:
+        if self.lifespan_context is no_lifespan:
             return nullcontext()
         hook = Hook(self.lifespan_context)
         return self.lifespan_context(**hook.arguments(options, self._values()))

@@ -20,6 +20,7 @@ from ..core.options import (
     BrokerConfig,
     PublisherOptions,
     PublishOptions,
+    RequestOptions,
     SubscriberConfig,
 )
 from ..core.ports import Spec
@@ -276,9 +277,14 @@ class KafkaBrokerBase(KafkaDeclarations, Broker, abstract=True):
     ) -> list[Envelope]:
         return [self._envelope(m, spec, headers, correlation_id, reply_to, extra) for m in messages]
 
-    async def request(self, *args: Any, **kwargs: Any) -> StreamMessage:
-        """Refused: Kafka has no request/reply (see the class docstring)."""
-        raise NotImplementedError(REQUEST_REFUSED)
+    async def request(
+        self, message: Any = None, topic: str = "", **options: Unpack[RequestOptions]
+    ) -> StreamMessage:
+        """Refused: Kafka has no request/reply (see the class docstring). Under
+        ``TestKafkaBroker`` it is answered, as FastStream 0.5's test broker does."""
+        if not self.root().testing:
+            raise NotImplementedError(REQUEST_REFUSED)
+        return await self._request(message, TopicDest(topic), **options)
 
 
 def _options(key: Key, partition: int | None, timestamp_ms: int | None) -> dict[str, Any]:

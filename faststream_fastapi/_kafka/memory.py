@@ -43,11 +43,20 @@ class KafkaMemoryTransport(MemoryTransport):
         timestamp = opts.get("timestamp_ms") or int(time.time() * 1000)
         return (envelope, partition, offset, key, timestamp, headers)
 
-    def _targets(self, topic: str, partition: int) -> list[tuple[KafkaTopic, Deliver]]:
+    def _targets(
+        self, topic: str, partition: int, *, placed: bool = True
+    ) -> list[tuple[KafkaTopic, Deliver]]:
+        """Who gets a record. One published with neither key nor partition (not
+        ``placed``) could land on any partition: it reaches every subscriber
+        assigned a partition of its topic, as FastStream 0.5's test broker does."""
         served: set[str] = set()
         targets = []
         for spec, deliver in self.subscriptions:
-            if not isinstance(spec, KafkaTopic) or not spec.matches(topic, partition):
+            if not isinstance(spec, KafkaTopic):
+                continue
+            if not spec.matches(topic, partition) and (
+                placed or not any(tp.topic == topic for tp in spec.partitions)
+            ):
                 continue
             if spec.group_id is not None:
                 if spec.group_id in served:
@@ -57,13 +66,18 @@ class KafkaMemoryTransport(MemoryTransport):
         return targets
 
     async def publish(self, envelope: Envelope) -> Any:
+        if await self.arrived(envelope):
+            return None
         record = self._place(envelope)
-        for spec, deliver in self._targets(envelope.destination, record[1]):
+        placed = "partition" in envelope.options or record[3] is not None
+        for spec, deliver in self._targets(envelope.destination, record[1], placed=placed):
             msg = _message(record)
             await deliver(batch_message([msg], NO_SETTLER) if spec.batch else msg)
         return None
 
     async def publish_batch(self, envelopes: Sequence[Envelope]) -> list[Any]:
+        if self.catch_up is not None:
+            await self.catch_up()
         records = [self._place(e) for e in envelopes]
         # Per subscriber, one batch call or one call per record, in publish order.
         plan: dict[int, tuple[KafkaTopic, Deliver, list[KafkaMessage]]] = {}

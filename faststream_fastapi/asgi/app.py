@@ -61,7 +61,7 @@ class AsgiFastStream:
     # The served app's attributes and methods, as the reference lists them.
     broker = _OfApp[Broker | None]()
     logger = _OfApp[logging.Logger | None]()
-    lifespan_context = _OfApp[Lifespan | None]()
+    lifespan_context = _OfApp[Lifespan]()
     title = _OfApp[str]()
     version = _OfApp[str]()
     description = _OfApp[str]()
@@ -84,7 +84,6 @@ class AsgiFastStream:
     start = _OfApp[Callable[..., Awaitable[None]]]()
     stop = _OfApp[Callable[[], Awaitable[None]]]()
     running = _OfApp[Callable[..., AbstractAsyncContextManager[None]]]()
-    exit = _OfApp[Callable[[], None]]()
 
     def __init__(
         self,
@@ -116,6 +115,9 @@ class AsgiFastStream:
         #: The application served: the lifespan runs its hooks and broker.
         self.app = app
         self.routes: list[tuple[str, ASGIApp]] = []
+        #: The uvicorn server while ``run()`` serves; ``exit()`` stops it.
+        self._server: Any = None
+        self._exit_requested = False
         for path, endpoint in asgi_routes:
             self.mount(path, endpoint)
         if asyncapi_path:
@@ -148,8 +150,26 @@ class AsgiFastStream:
         self.app._run_options.update(options)
         if self.app.logger is not None:
             self.app.logger.setLevel(log_level)
-        if not await serve(self, binds, log_level=log_level):
-            raise RuntimeError(f"{self.app.title} did not start; see the log above")
+        try:
+            if not await serve(self, binds, log_level=log_level, on_server=self._serving):
+                raise RuntimeError(f"{self.app.title} did not start; see the log above")
+        finally:
+            self._server, self._exit_requested = None, False
+
+    def _serving(self, server: Any) -> None:
+        self._server = server
+        server.should_exit = self._exit_requested
+
+    def exit(self) -> None:
+        """Stop ``run()``, from any thread: the server stops, then the lifespan ends.
+
+        Also the served app's ``exit()``, for its own ``run()``.
+        """
+        self._exit_requested = True
+        if self._server is not None:
+            self._server.should_exit = True
+        else:
+            self.app.exit()
 
     # -- ASGI ----------------------------------------------------------------
 

@@ -48,10 +48,12 @@ def _seconds(timeout: float) -> float:
     return float(timeout)
 
 
-def make_ping_asgi(broker: Broker, /, timeout: float = 5.0) -> AsgiHandler:
+def make_ping_asgi(broker: Broker, /, timeout: float | None = 5.0) -> AsgiHandler:
     """A health endpoint for ``broker``: 204 when it answers a ping, 500 otherwise,
-    always within ``timeout`` seconds."""
-    return ProbeEndpoint("ping", broker.ping, _seconds(timeout), 500)
+    always within ``timeout`` seconds (``None``: no limit, as in FastStream 0.5)."""
+    return ProbeEndpoint(
+        "ping", broker.ping, math.inf if timeout is None else _seconds(timeout), 500
+    )
 
 
 def make_ready_asgi(broker: Broker, /, timeout: float = 5.0) -> AsgiHandler:

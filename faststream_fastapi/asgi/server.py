@@ -14,7 +14,7 @@ import signal
 import socket
 import stat
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,9 +157,15 @@ def _ignore(signum: int, frame: Any) -> None:
 
 
 async def serve(
-    app: Any, binds: Sequence[str], *, lifespan: str = "on", **uvicorn_options: Any
+    app: Any,
+    binds: Sequence[str],
+    *,
+    lifespan: str = "on",
+    on_server: Callable[[Any], None] | None = None,
+    **uvicorn_options: Any,
 ) -> bool:
-    """Serve ``app`` with uvicorn on ``binds`` until SIGINT or SIGTERM.
+    """Serve ``app`` with uvicorn on ``binds`` until SIGINT or SIGTERM (or until
+    the server, given to ``on_server`` first, is told ``should_exit``).
 
     Returns False when the app's startup failed (nothing was served).
     """
@@ -174,6 +180,8 @@ async def serve(
     uvicorn_options.setdefault("timeout_graceful_shutdown", GRACEFUL_TIMEOUT)
     config = uvicorn.Config(app, lifespan=lifespan, **uvicorn_options)  # type: ignore[arg-type]
     server = uvicorn.Server(config)
+    if on_server is not None:
+        on_server(server)
     with open_sockets(binds) as sockets, signals_end_quietly():
         logger.info("listening on %s", ", ".join(binds))
         await server.serve(sockets=sockets)

@@ -7,7 +7,7 @@ callables the call plan recognises and resolves inline, with no call at all.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from types import MappingProxyType
@@ -81,12 +81,15 @@ context = ContextRepo()
 class ContextField:
     """A marker dependency naming a framework value, e.g. ``"message.headers"``."""
 
-    __slots__ = ("default", "name", "parts")
+    __slots__ = ("default", "initial", "name", "parts")
 
-    def __init__(self, name: str, default: Any = _MISSING) -> None:
+    def __init__(
+        self, name: str, default: Any = _MISSING, initial: Callable[[], Any] | None = None
+    ) -> None:
         self.name = name
         self.parts = tuple(name.split("."))
         self.default = default
+        self.initial = initial
 
     def resolve(self, locals_: dict[str, Any]) -> Any:
         head, *rest = self.parts
@@ -94,6 +97,10 @@ class ContextField:
             value = locals_[head]
         else:
             value = context.get(head, _MISSING)
+            if value is _MISSING and self.initial is not None:
+                # Made once and kept as a global, so later messages see the same value.
+                value = self.initial()
+                context.set_global(head, value)
             if value is _MISSING:
                 if self.default is not _MISSING:
                     return self.default
@@ -118,9 +125,15 @@ class ContextField:
         return f"Context({self.name!r})"
 
 
-def Context(name: str = "context", *, default: Any = _MISSING) -> Any:
-    """A handler parameter filled from the framework context by name."""
-    return Depends(ContextField(name, default), use_cache=False)
+def Context(
+    name: str = "context", *, default: Any = _MISSING, initial: Callable[[], Any] | None = None
+) -> Any:
+    """A handler parameter filled from the framework context by name.
+
+    ``initial`` makes the value when the name is unknown (``initial=set``): it is
+    then kept as a global, as FastStream 0.5's ``Context(initial=...)`` does.
+    """
+    return Depends(ContextField(name, default, initial), use_cache=False)
 
 
 Logger = Annotated[logging.Logger, Context("logger")]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from fastapi.exceptions import RequestValidationError
+
 
 class FastStreamError(Exception):
     """Base class of this library's errors."""
@@ -21,15 +23,28 @@ class ContextKeyError(FastStreamError, KeyError):
         return str(self.args[0])
 
 
-class MessageValidationError(FastStreamError, ValueError):
-    """A message failed validation; ``errors`` carry locations, never the input."""
+class _Errors(list[dict[str, Any]]):
+    """A list that is also callable, as ``RequestValidationError.errors()`` is."""
+
+    def __call__(self) -> list[dict[str, Any]]:
+        return self
+
+
+class MessageValidationError(FastStreamError, ValueError, RequestValidationError):
+    """A message failed validation; ``errors`` carry locations, never the input.
+
+    Also a FastAPI ``RequestValidationError`` (as FastStream 0.5's was), so code
+    catching that catches it; ``errors`` is then both a list and callable.
+    """
+
+    __str__ = BaseException.__str__
 
     def __init__(self, handler: str, errors: Sequence[Mapping[str, Any]]) -> None:
         self.handler = handler
-        self.errors: list[dict[str, Any]] = [
+        self.errors = self._errors = _Errors(  # type: ignore[method-assign]
             {"type": e.get("type"), "loc": tuple(e.get("loc") or ()), "msg": e.get("msg")}
             for e in errors
-        ]
+        )
         where = "; ".join(
             ".".join(str(p) for p in e["loc"]) + f": {e['msg']}" for e in self.errors[:5]
         )

@@ -9,6 +9,8 @@ support (FastAPI 0.115.0 to the newest release):
   ``parent_oauth_scopes`` apart.
 - ``FastAPI(openapi_external_docs=...)``: from 0.117; before, the app keeps
   keywords it does not know in ``app.extra``.
+- ``APIRouter.__init__`` gains keywords over releases; ``API_ROUTER_PARAMETERS``
+  is the installed release's set.
 - ``include_router``: up to 0.136 it copies the included router's routes,
   building each copy with the including router's
   ``dependency_overrides_provider``; from 0.137 it keeps the included router
@@ -211,6 +213,17 @@ def _own_scopes(depends: params.Depends | None) -> list[str]:
 
 
 # -- which app includes a router -------------------------------------------------
+
+
+def _router_parameters() -> tuple[inspect.Parameter, ...]:
+    named = inspect.signature(APIRouter.__init__).parameters.values()
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return tuple(p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in named if p.kind in kinds)
+
+
+#: The installed FastAPI's ``APIRouter.__init__`` keywords (``self`` left out), read
+#: from its signature: each release adds some (``strict_content_type``, ...).
+API_ROUTER_PARAMETERS = tuple(p for p in _router_parameters() if p.name != "self")
 
 
 def overrides_provider(router: Any) -> Any:

@@ -179,7 +179,7 @@ class Sending(Registry):
         for the reply, through the transport's request/reply."""
         cid = correlation_id or new_id()
         envelope = self._envelope(message, spec, headers, cid, None, None)
-        root, wait = self.root(), timeout or self.request_timeout
+        root, wait = self.root(), self.request_timeout if timeout is None else timeout
 
         async def request(envelope: Envelope) -> StreamMessage:
             return await root._transport.request(envelope, wait)

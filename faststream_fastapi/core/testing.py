@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 from .broker import Broker
@@ -38,6 +38,8 @@ class MemoryTransport(Transport):
     def __init__(self) -> None:
         self.subscriptions: list[tuple[Any, Deliver]] = []
         self._inboxes: dict[str, asyncio.Future[StreamMessage]] = {}
+        #: Called before each publish: starts subscribers declared since the start.
+        self.catch_up: Callable[[], Awaitable[None]] | None = None
 
     # Broker-specific routing, overridden per broker.
     def routes(self, spec: Any, envelope: Envelope) -> bool:
@@ -81,11 +83,20 @@ class MemoryTransport(Transport):
         # Delivered inside ``publish``, as at 1: concurrent publishes run at once.
         return await self.subscribe(spec, deliver)
 
-    async def publish(self, envelope: Envelope) -> Any:
+    async def arrived(self, envelope: Envelope) -> bool:
+        """Before routing ``envelope``: start late subscribers; True if it was a
+        reply, now handed to the request waiting for it."""
+        if self.catch_up is not None:
+            await self.catch_up()
         inbox = self._inboxes.get(envelope.destination)
-        if inbox is not None:
-            if not inbox.done():
-                inbox.set_result(self.to_message(None, envelope))
+        if inbox is None:
+            return False
+        if not inbox.done():
+            inbox.set_result(self.to_message(None, envelope))
+        return True
+
+    async def publish(self, envelope: Envelope) -> Any:
+        if await self.arrived(envelope):
             return None
         served: set[Any] = set()
         for spec, deliver in list(self.subscriptions):
@@ -105,10 +116,17 @@ class MemoryTransport(Transport):
         self._inboxes[inbox] = future
         envelope.reply_to = inbox
         try:
-            await self.publish(envelope)
-            return await asyncio.wait_for(future, timeout)
+            # Delivery is immediate: the handler runs within the timeout too, and
+            # ``timeout=0`` times out at once, as waiting for a real broker would.
+            return await asyncio.wait_for(self._publish_and_wait(envelope, future), timeout)
         finally:
             del self._inboxes[inbox]
+
+    async def _publish_and_wait(
+        self, envelope: Envelope, reply: asyncio.Future[StreamMessage]
+    ) -> StreamMessage:
+        await self.publish(envelope)
+        return await reply
 
 
 class TestBroker(Generic[B]):
@@ -123,13 +141,23 @@ class TestBroker(Generic[B]):
     async def __aenter__(self) -> B:
         root = self.broker.root()
         self._saved = (root._transport, root.connected, root.running)
-        root._transport = type(self).transport_factory()
+        transport = type(self).transport_factory()
+        transport.catch_up = self._start_late
+        root._transport = transport
         root.connected = root.running = False
         root.testing = True
         for sub in root.subscribers:
             sub.rebuild()
         await root.start()
         return self.broker
+
+    async def _start_late(self) -> None:
+        """Start the subscribers declared (or included) after the block began."""
+        root = self.broker.root()
+        if root.running:
+            for sub in root.subscribers:
+                if sub.consumption is None:
+                    await sub.start()
 
     async def __aexit__(self, *exc: object) -> None:
         root = self.broker.root()

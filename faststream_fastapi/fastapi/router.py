@@ -20,40 +20,22 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
 from ..core.backoff import Backoff
-from ..core.broker import Broker
+from ..core.broker import Broker, Registry
 from ..core.callplan import Overrides
 from ..core.errors import FastStreamError, SetupError
 from ..core.fastapi_compat import IncludeAware
 from ..core.publisher import Publisher
 from ..core.subscriber import Handler
 from ..hooks import call_hook
+from . import shaping
 from .binding import AppBinding
 from .docs import add_docs_routes
+from .keywords import router_signature, split
 
 B = TypeVar("B", bound=Broker)
 
 Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
 Hook = Callable[..., Any]
-
-#: ``APIRouter`` keywords; everything else goes to the broker.
-_ROUTER_KEYS = frozenset(
-    {
-        "prefix",
-        "tags",
-        "default_response_class",
-        "responses",
-        "callbacks",
-        "routes",
-        "redirect_slashes",
-        "default",
-        "dependency_overrides_provider",
-        "route_class",
-        "deprecated",
-        "generate_unique_id_function",
-        "on_startup",
-        "on_shutdown",
-    }
-)
 
 
 class StreamRouter(IncludeAware, Generic[B]):
@@ -61,25 +43,44 @@ class StreamRouter(IncludeAware, Generic[B]):
 
     broker_class: ClassVar[type[Broker]]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "broker_class" in vars(cls):
+            # ``help(KafkaRouter)`` and ``inspect.signature`` show every keyword.
+            cls.__signature__ = router_signature(StreamRouter.__init__, cls.broker_class)  # type: ignore[attr-defined]
+
     def __init__(
         self,
         *args: Any,
         schema_url: str | None = "/asyncapi",
         include_in_schema: bool = True,
         setup_state: bool = True,
-        dependencies: Sequence[params.Depends] = (),
+        dependencies: Sequence[params.Depends] | None = None,
         lifespan: Lifespan | None = None,
+        on_startup: Sequence[Hook] | None = None,
+        on_shutdown: Sequence[Hook] | None = None,
         asyncapi_version: str = "3.0.0",
         asyncapi_cdn: bool | str | None = None,
         docs_dependencies: Sequence[params.Depends] = (),
         start_retry: Backoff | None = None,
         **kwargs: Any,
     ) -> None:
-        router_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in _ROUTER_KEYS}
-        super().__init__(dependencies=list(dependencies), **router_kwargs)
+        router_kwargs, kwargs, broker_attributes = split(
+            type(self).__name__, self.broker_class, kwargs
+        )
+        super().__init__(
+            dependencies=list(dependencies or ()),
+            include_in_schema=include_in_schema,
+            **router_kwargs,
+        )
         # ``Router(..., schema_url=...)`` as the docs write it: ``...`` means "the default".
         args = tuple(arg for arg in args if arg is not Ellipsis)
         self.broker: B = self.broker_class(*args, **kwargs)  # type: ignore[assignment]
+        for name, value in broker_attributes.items():
+            setattr(self.broker, name, value)
+        #: Run when the lifespan starts, before the broker; and after it closes.
+        self.startup_hooks: list[Hook] = list(on_startup or ())
+        self.shutdown_hooks: list[Hook] = list(on_shutdown or ())
         self.setup_state = setup_state
         #: With a ``Backoff``, the lifespan completes while the broker is unreachable
         #: and its start is retried in the background (readiness answers 503 meanwhile).
@@ -94,7 +95,8 @@ class StreamRouter(IncludeAware, Generic[B]):
         self.binding = AppBinding()
         self.lifespan_context = self._lifespan  # type: ignore[assignment]
         self._docs_routes: list[APIRoute] = []
-        if schema_url:
+        # As in FastStream 0.5, a router kept out of the schema serves no docs either.
+        if schema_url and include_in_schema:
             self._docs_routes = add_docs_routes(
                 self,
                 schema_url,
@@ -114,12 +116,21 @@ class StreamRouter(IncludeAware, Generic[B]):
     def subscriber(
         self, *args: Any, dependencies: Sequence[params.Depends] = (), **kwargs: Any
     ) -> Callable[[Callable[..., Any]], Handler]:
-        """``@router.subscriber(...)``: the broker's subscriber, with FastAPI semantics."""
+        """``@router.subscriber(...)``: the broker's subscriber, with FastAPI semantics.
+
+        ``response_model`` and the ``response_model_*`` options shape the value
+        published, as on a FastAPI route.
+        """
+        response = shaping.pop_options(kwargs)
         decorator = self.broker.subscriber(  # type: ignore[attr-defined]
             *args, dependencies=(*self.dependencies, *dependencies), **kwargs
         )
 
         def register(func: Callable[..., Any]) -> Handler:
+            if isinstance(func, Handler):  # already ``@router.publisher(...)``-decorated
+                func.func = shaping.shaped(func.func, response)
+            else:
+                func = shaping.shaped(func, response)
             handler: Handler = decorator(func)
             handler.subscribers[-1].binding = self.binding
             return handler
@@ -174,12 +185,20 @@ class StreamRouter(IncludeAware, Generic[B]):
         self._on_shutdown.append(func)
         return func
 
-    def include_router(self, router: APIRouter, **kwargs: Any) -> None:
+    def include_router(self, router: APIRouter | Registry, **kwargs: Any) -> None:
         """Include HTTP routes; a nested ``StreamRouter`` also gives us its subscribers.
+
+        A broker-level router gives only its subscribers and publishers
+        (``prefix=`` is the one keyword it takes).
 
         They move onto our broker exactly once; ``router.broker`` then publishes
         through our connection, and its lifespan and docs routes step aside.
         """
+        if isinstance(router, Registry):
+            # A broker-level router (``faststream_fastapi.nats.NatsRouter()``): its
+            # subscribers and publishers join our broker; it has no HTTP routes.
+            self.broker.include_router(router, **kwargs)
+            return
         if isinstance(router, StreamRouter):
             if router.broker.parent is not None:
                 raise SetupError(
@@ -219,10 +238,11 @@ class StreamRouter(IncludeAware, Generic[B]):
                 if self.setup_state:
                     state["broker"] = self.broker
                 self.binding.state = state
-                if self.start_retry is None:
-                    await _start(self.broker, app)
-                else:
-                    await self.broker.start_or_retry(self.start_retry)
+                # Under a test broker, the test broker starts and closes the broker:
+                # ``with TestClient(app)`` ending inside it stops no subscriber.
+                owned = not self.broker.testing
+                if owned:
+                    await self._start_broker(app)
                 try:
                     for hook in self._after_startup:
                         returned = await _call_hook(hook, app)
@@ -235,24 +255,36 @@ class StreamRouter(IncludeAware, Generic[B]):
                         for hook in self._on_shutdown:
                             await _call_hook(hook, app)
                     finally:
-                        await self.broker.close()
+                        if owned:
+                            await self.broker.close()
         finally:
             self._running -= 1
             self._state = None
             self.binding.state = {}
 
-    def _user_context(self, app: Any) -> AbstractAsyncContextManager[Any]:
-        if self._user_lifespan is None:
-            return _nothing()
-        return self._user_lifespan(app)
+    async def _start_broker(self, app: Any) -> None:
+        if self.start_retry is None:
+            await _start(self.broker, app)
+        else:
+            await self.broker.start_or_retry(self.start_retry)
+
+    @asynccontextmanager
+    async def _user_context(self, app: Any) -> AsyncIterator[Any]:
+        # ``on_startup`` and ``on_shutdown`` take no arguments, as Starlette's do.
+        for hook in self.startup_hooks:
+            await call_hook(hook)
+        try:
+            if self._user_lifespan is None:
+                yield None
+            else:
+                async with self._user_lifespan(app) as state:
+                    yield state
+        finally:
+            for hook in self.shutdown_hooks:
+                await call_hook(hook)
 
     def overrides(self) -> Overrides:
         return self.binding.overrides()
-
-
-@asynccontextmanager
-async def _nothing() -> AsyncIterator[None]:
-    yield None
 
 
 async def _start(broker: Broker, app: Any) -> None:

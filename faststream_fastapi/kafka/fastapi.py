@@ -6,11 +6,14 @@ from typing import Annotated
 
 from .._kafka.message import KafkaMessage as _KafkaMessage
 from ..core.context import Context, Logger
+from ..fastapi.annotations import ContextRepo
 from ..fastapi.router import StreamRouter
 from .broker import KafkaBroker as _KafkaBroker
 
 KafkaMessage = Annotated[_KafkaMessage, Context("message")]
 KafkaBroker = Annotated[_KafkaBroker, Context("broker")]
+#: FastStream 0.5's producer annotations: the broker, whose ``publish`` it was.
+KafkaProducer = Annotated[_KafkaBroker, Context("broker")]
 
 
 class KafkaRouter(StreamRouter[_KafkaBroker]):
@@ -19,4 +22,12 @@ class KafkaRouter(StreamRouter[_KafkaBroker]):
     broker_class = _KafkaBroker
 
 
-__all__ = ["Context", "KafkaBroker", "KafkaMessage", "KafkaRouter", "Logger"]
+__all__ = [
+    "Context",
+    "ContextRepo",
+    "KafkaBroker",
+    "KafkaMessage",
+    "KafkaProducer",
+    "KafkaRouter",
+    "Logger",
+]

@@ -4,13 +4,30 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from fastapi import Depends
+from nats.aio.client import Client as _Client
+from nats.js import JetStreamContext as _JetStreamContext
+
 from ..core.context import Context, Logger
 from ..core.message import StreamMessage
+from ..fastapi.annotations import ContextRepo
 from ..fastapi.router import StreamRouter
 from .broker import NatsBroker as _NatsBroker
 
 NatsMessage = Annotated[StreamMessage, Context("message")]
 NatsBroker = Annotated[_NatsBroker, Context("broker")]
+#: FastStream 0.5's producer annotations: the broker, whose ``publish`` it was.
+NatsProducer = Annotated[_NatsBroker, Context("broker")]
+NatsJsProducer = Annotated[_NatsBroker, Context("broker")]
+
+
+def _jetstream(broker: NatsBroker) -> _JetStreamContext:
+    return broker.transport._jetstream()  # type: ignore[attr-defined, no-any-return]
+
+
+#: The nats-py client and its JetStream context, as in FastStream 0.5.
+Client = Annotated[_Client, Context("broker.transport.client")]
+JsClient = Annotated[_JetStreamContext, Depends(_jetstream)]
 
 
 class NatsRouter(StreamRouter[_NatsBroker]):
@@ -19,4 +36,15 @@ class NatsRouter(StreamRouter[_NatsBroker]):
     broker_class = _NatsBroker
 
 
-__all__ = ["Context", "Logger", "NatsBroker", "NatsMessage", "NatsRouter"]
+__all__ = [
+    "Client",
+    "Context",
+    "ContextRepo",
+    "JsClient",
+    "Logger",
+    "NatsBroker",
+    "NatsJsProducer",
+    "NatsMessage",
+    "NatsProducer",
+    "NatsRouter",
+]

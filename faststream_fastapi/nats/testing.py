@@ -14,9 +14,15 @@ class NatsMemoryTransport(MemoryTransport):
     """Core subscribers and JetStream consumers alike get what matches their subject."""
 
     def routes(self, spec: Any, envelope: Envelope) -> bool:
-        return isinstance(spec, NatsSub) and subject_matches(
-            spec.wire_subject, envelope.destination
-        )
+        if not isinstance(spec, NatsSub):
+            return False
+        stream = envelope.options.get("stream")
+        # Published to a stream: only that stream's subscribers get it (FastStream 0.5).
+        if stream is not None and getattr(spec.stream, "name", None) != getattr(
+            stream, "name", stream
+        ):
+            return False
+        return subject_matches(spec.wire_subject, envelope.destination)
 
     def wire_headers(self, envelope: Envelope) -> dict[str, str]:
         # As NatsTransport.publish sends them; nats-py adds the expected stream.

@@ -6,11 +6,14 @@ from typing import Annotated
 
 from ..core.context import Context, Logger
 from ..core.message import StreamMessage
+from ..fastapi.annotations import ContextRepo
 from ..fastapi.router import StreamRouter
 from .broker import RabbitBroker as _RabbitBroker
 
 RabbitMessage = Annotated[StreamMessage, Context("message")]
 RabbitBroker = Annotated[_RabbitBroker, Context("broker")]
+#: FastStream 0.5's producer annotations: the broker, whose ``publish`` it was.
+RabbitProducer = Annotated[_RabbitBroker, Context("broker")]
 
 
 class RabbitRouter(StreamRouter[_RabbitBroker]):
@@ -19,4 +22,12 @@ class RabbitRouter(StreamRouter[_RabbitBroker]):
     broker_class = _RabbitBroker
 
 
-__all__ = ["Context", "Logger", "RabbitBroker", "RabbitMessage", "RabbitRouter"]
+__all__ = [
+    "Context",
+    "ContextRepo",
+    "Logger",
+    "RabbitBroker",
+    "RabbitMessage",
+    "RabbitProducer",
+    "RabbitRouter",
+]

@@ -29,6 +29,11 @@ def topic_matches(binding_key: str, routing_key: str) -> bool:
     return _match(_binding_words(binding_key), tuple(routing_key.split(".")))
 
 
+def apply_pattern(pattern: str, current: str) -> bool:
+    """FastStream 0.5's name for ``topic_matches``: does ``current`` match ``pattern``?"""
+    return topic_matches(pattern, current)
+
+
 def _match(pattern: tuple[str, ...], words: tuple[str, ...]) -> bool:
     if not pattern:
         return not words

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import parse_qsl, urlsplit
 
+from ..core import legacy
 from ..core.broker import Broker
 from ..core.errors import SetupError
 from ..core.transport import Transport
@@ -132,7 +133,10 @@ def init_broker(
     """A facade's ``Broker.__init__``: ``security`` applied to ``address`` and the
     client ``options``, then ``transport(url, **options)`` built; returns it."""
     broker.descriptor.protocol.check_address(address, broker.descriptor.name)
+    options, attributes = legacy.split(type(broker).__name__, options)
     client = apply(broker.descriptor, address, options, security)
     made = transport(client.url, **client.options)
     Broker.__init__(broker, made, config, security=security, credentials_warning=client.warning)
+    for name, value in attributes.items():
+        setattr(broker, name, value)
     return made

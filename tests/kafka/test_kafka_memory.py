@@ -185,11 +185,23 @@ async def test_invalid_message_raises_in_memory(pkg: ModuleType, name: str) -> N
             await br.publish({"x": "not a number"}, name)
 
 
-async def test_request_is_refused(pkg: ModuleType, name: str) -> None:
+async def test_request_is_refused_outside_the_test_broker(pkg: ModuleType, name: str) -> None:
     broker = pkg.KafkaBroker()
+    with pytest.raises(NotImplementedError, match="no request/reply"):
+        await broker.request(1, name)
+
+
+async def test_request_is_answered_by_the_test_broker(pkg: ModuleType, name: str) -> None:
+    # As FastStream 0.5's TestKafkaBroker does (issue #15).
+    broker = pkg.KafkaBroker()
+
+    @broker.subscriber(name)
+    async def double(x: int) -> int:
+        return 2 * x
+
     async with pkg.TestKafkaBroker(broker) as br:
-        with pytest.raises(NotImplementedError, match="no request/reply"):
-            await br.request(1, name)
+        reply = await br.request(21, name, timeout=1.0)
+        assert reply.decode() == 42
 
 
 async def test_publish_before_connect_is_a_clear_error(pkg: ModuleType, name: str) -> None:

@@ -60,13 +60,19 @@ def _located(exc: ValidationError, source: str, handler: str) -> MessageValidati
 
 
 class BodyReader:
-    """Turns the body into the values of the body-taking parameters."""
+    """Turns the body into the values of the body-taking parameters.
 
-    def __init__(self, fields: Sequence[Param], handler: str) -> None:
+    One parameter takes the whole body, unless ``keyed``: then, as with several,
+    the body is a JSON object whose keys fill the parameters by name.
+    """
+
+    def __init__(self, fields: Sequence[Param], handler: str, *, keyed: bool = False) -> None:
         self.handler = handler
         self.whole: str | None = None
         self.adapter: TypeAdapter[Any] | None = None
         self.raw_bytes = self.raw_text = False
+        #: Unannotated (or ``Any``): an empty body is passed as it came, as in FastStream 0.5.
+        self.untyped = False
         self.group: FieldGroup | None = None
         self.default: Any = None
         self.required = True
@@ -75,13 +81,14 @@ class BodyReader:
             and isinstance(fields[0].field_info, params.Body)
             and bool(getattr(fields[0].field_info, "embed", False))
         )
-        if len(fields) == 1 and not embed:
+        if len(fields) == 1 and not embed and not keyed:
             f = fields[0]
             info: FieldInfo = f.field_info
             self.whole = f.name
             self.adapter = TypeAdapter(annotated(info))
             self.raw_bytes = info.annotation is bytes
             self.raw_text = info.annotation is str
+            self.untyped = info.annotation in (Any, None) and not info.metadata
             self.required = info.is_required()
             if not self.required:
                 self.default = info.get_default(call_default_factory=True)
@@ -110,6 +117,8 @@ class BodyReader:
         if not body and not self.raw_bytes and not self.raw_text:
             if not self.required:
                 return self.default
+            if self.untyped:
+                return "" if codec.is_text(content_type) else b""
             raise MessageValidationError(
                 self.handler, [{"type": "missing", "loc": ("body",), "msg": "empty body"}]
             )
@@ -123,13 +132,25 @@ class BodyReader:
                 return self.adapter.validate_python(_text(body))
             if content_type is None:
                 return self.adapter.validate_python(codec.decode(body, None))
-            return self.adapter.validate_python(body)
+            return self._from_bytes(body)
         except ValidationError as exc:
             if _is_json_syntax_error(exc):
                 raise MessageDecodeError(f"message for {self.handler} is not valid JSON") from None
             if not self.raw_bytes and not self.raw_text:
                 _refuse_non_json(body, content_type, self.handler)
             raise _located(exc, "body", self.handler) from None
+
+    def _from_bytes(self, body: bytes) -> Any:
+        """Bytes of no declared format: as they are, or else as JSON (published
+        ``model.model_dump_json().encode()`` reaches a model, as in FastStream 0.5)."""
+        assert self.adapter is not None
+        try:
+            return self.adapter.validate_python(body)
+        except ValidationError as exc:
+            try:
+                return self.adapter.validator.validate_json(body)
+            except ValidationError:
+                raise exc from None
 
 
 def _refuse_non_json(body: bytes, content_type: str | None, handler: str) -> None:

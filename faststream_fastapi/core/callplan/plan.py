@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ForwardRef
 
@@ -47,10 +48,15 @@ class CallPlan:
         headers: dict[str, Param] = {}
         path_fields: dict[str, Param] = {}
         self.needs_request = self.needs_tasks = self.needs_stack = False
+        #: Scalar (query-like) fields that dependencies declare: a dict body's keys
+        #: feed them by name, as FastStream 0.5 did, even when there is only one.
+        self._dep_keys: set[str] = set()
         self.root = self._build(analysed, data, headers, path_fields)
-        self.body = BodyReader(list(data.values()), self.name)
+        self.body = BodyReader(list(data.values()), self.name, keyed=bool(self._dep_keys))
         self.header_group = FieldGroup("headers", list(headers.values()), self.name)
         self.path_group = FieldGroup("path", list(path_fields.values()), self.name)
+        parts = set(re.findall(r"\{(\w+)\}", path))
+        self.path_from_body = any(f.alias not in parts for f in path_fields.values())
         self.body_fields = list(data.values())
         self.header_fields = list(headers.values())
         #: The straight-line path when the handler's shape allows one (see ``fast_call``).
@@ -66,6 +72,7 @@ class CallPlan:
             self.path_group,
             needs_tasks=self.needs_tasks,
             needs_stack=self.needs_stack,
+            path_from_body=self.path_from_body,
         )
 
     def _build(
@@ -90,6 +97,7 @@ class CallPlan:
             replacement = self._overrides.get(sub.call)
             if replacement is not None:
                 sub = analyse_override(sub, replacement, path=self.path)
+            self._dep_keys.update(f.name for f in sub.query)
             child = self._build(sub, data, headers, path_fields)
             node.subs.append((sub.name, child))
         node.seal()

@@ -7,6 +7,7 @@ headers or path parameters, several body keys, ``Request``, background tasks,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import KW_ONLY, dataclass
 from typing import Any
@@ -34,6 +35,9 @@ class TreeRunner:
     _: KW_ONLY
     needs_tasks: bool
     needs_stack: bool
+    #: Some ``Path()`` parameter names no ``{part}`` of the subscription: it is read
+    #: from the body's key of that name, as FastStream 0.5 did.
+    path_from_body: bool = False
 
     async def run(self, message: StreamMessage, env: RunEnv) -> tuple[Any, BackgroundTasks | None]:
         run = MessageRun(message, env)
@@ -41,7 +45,7 @@ class TreeRunner:
         if self.header_group.model is not None:
             self.header_group.validate(message.headers.as_dict(), run.headers)
         if self.path_group.model is not None:
-            self.path_group.validate(message.path, run.path)
+            self.path_group.validate(self._path_values(message), run.path)
         if self.needs_tasks:
             run.tasks = BackgroundTasks()
         if self.needs_stack:
@@ -51,6 +55,15 @@ class TreeRunner:
         else:
             result = await solve(self.root, run)
         return result, run.tasks
+
+    def _path_values(self, message: StreamMessage) -> Mapping[str, Any]:
+        if not self.path_from_body or not message.body:
+            return message.path
+        try:
+            decoded = message.decode()
+        except Exception:  # not JSON: only the subscription's parts are known
+            return message.path
+        return {**decoded, **message.path} if isinstance(decoded, dict) else message.path
 
 
 async def solve(node: Node, run: MessageRun) -> Any:

@@ -1,0 +1,55 @@
+"""FastStream 0.5's broker keywords never reach the client library (issue #15, section 2)."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from faststream_fastapi.core.broker import Broker
+
+BROKERS = [
+    ("kafka", "KafkaBroker"),
+    ("confluent", "KafkaBroker"),
+    ("nats", "NatsBroker"),
+    ("rabbit", "RabbitBroker"),
+    ("redis", "RedisBroker"),
+]
+
+
+@pytest.fixture(params=BROKERS, ids=[b for b, _ in BROKERS])
+def cls(request: pytest.FixtureRequest) -> type[Broker]:
+    package, name = request.param
+    broker_class: type[Broker] = getattr(
+        importlib.import_module(f"faststream_fastapi.{package}"), name
+    )
+    return broker_class
+
+
+def test_apply_types_and_validate_true_are_accepted(cls: type[Broker]) -> None:
+    broker = cls(apply_types=True, validate=True)  # type: ignore[call-arg]
+    assert "apply_types" not in repr(broker.transport.__dict__)
+
+
+def test_apply_types_false_warns_that_it_has_no_effect(cls: type[Broker]) -> None:
+    with pytest.warns(UserWarning, match=r"apply_types=False\) has no effect"):
+        cls(apply_types=False)  # type: ignore[call-arg]
+
+
+def test_description_is_kept_for_the_document(cls: type[Broker]) -> None:
+    broker = cls(description="the orders cluster")  # type: ignore[call-arg]
+    assert broker.description == "the orders cluster"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("keyword", ["decoder", "parser", "log_fmt", "asyncapi_url"])
+def test_unsupported_keywords_are_refused_by_name(cls: type[Broker], keyword: str) -> None:
+    with pytest.raises(TypeError, match=rf"{cls.__name__}\(\) does not support {keyword}="):
+        cls(**{keyword: "x"})
+
+
+def test_redis_protocol_number_is_the_clients() -> None:
+    from faststream_fastapi.redis import RedisBroker
+
+    RedisBroker(protocol=3)
+    with pytest.raises(TypeError, match="protocol="):
+        RedisBroker(protocol="redis")
