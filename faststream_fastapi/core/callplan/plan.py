@@ -116,8 +116,7 @@ class CallPlan:
                 f"handler {self.name}: parameter {analysed.cookies[0].name!r} of "
                 f"{where} is a Cookie, which a message does not have"
             )
-        query, path = [f.name for f in analysed.query], [f.alias for f in analysed.path]
-        refused = refusals(analysed.call, query, path, self.path)
+        refused = refusals(analysed.call, [f.name for f in analysed.query])
         if refused is not None:
             inside = "" if where == self.name else f" (in {where})"
             raise SetupError(f"handler {self.name}: {refused}{inside}")

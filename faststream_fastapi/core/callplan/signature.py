@@ -16,7 +16,6 @@ from fastapi import params
 from ..context import Context
 from ..fastapi_compat import typed_signature
 from ..message import StreamMessage
-from ..paths import PathPattern
 
 
 def framework_typed(call: Callable[..., Any]) -> Any:
@@ -55,14 +54,13 @@ def _framework_name(annotation: Any) -> str | None:
     return None
 
 
-def refusals(
-    call: Callable[..., Any], query: list[str], path: list[str], pattern: str
-) -> str | None:
+def refusals(call: Callable[..., Any], query: list[str]) -> str | None:
     """What makes ``call`` unusable for a message, if anything: a ``*args`` or
     ``**kwargs`` parameter, an explicit ``Query()`` (a message has no query
-    string; a plain parameter reads the body), or a ``Path()`` whose name the
-    destination ``pattern`` does not have. ``query``/``path`` are the names
-    FastAPI sorted as such (path ones by alias)."""
+    string; a plain parameter reads the body). A ``Path()`` whose name the
+    destination has no ``{name}`` part for is not refused: it reads the body's
+    key, as the seed promises ("the body fills both the body and the path
+    parameters"). ``query`` are the names FastAPI sorted as such."""
     try:
         parameters = typed_signature(call).parameters.values()
     except (TypeError, ValueError):  # no signature to read: nothing to refuse
@@ -78,14 +76,6 @@ def refusals(
             return (
                 f"parameter {param.name!r} is a Query(), and a message has no query "
                 "string; drop Query() to read it from the body"
-            )
-    names = PathPattern(pattern).names
-    for alias in path:
-        if alias not in names:
-            parts = ", ".join(f"{{{n}}}" for n in names) or "no {name} parts"
-            return (
-                f"parameter {alias!r} is a Path() but the destination {pattern!r} has "
-                f"{parts}; add {{{alias}}} to it or drop Path()"
             )
     return None
 
