@@ -18,11 +18,12 @@ present only when the subscriber needs it:
    rule, and under a test broker raise the error on to ``publish``. A
    ``CancelledError`` that is not the subscriber's own stop is such a failure.
 
-The common shape (no middlewares, size limit, path parameters or settlement
-on receipt, and a handler the call plan runs straight-line, ``plan.fast``)
-compiles into a single coroutine with the call inlined: a consume loop awaits
-two coroutines per message, this one and the handler's. Recording and
-raising under a test broker are plugged into it without a per-message check.
+Every shape compiles into the same coroutine (``_delivery``); a stage a
+subscriber lacks is a ``None`` it skips. The common shape (no middlewares,
+size limit, path parameters or settlement on receipt, and a handler the call
+plan runs straight-line, ``plan.fast``) runs the call inline in it: a consume
+loop awaits two coroutines per message, this one and the handler's. Recording
+and raising under a test broker are plugged into it without a per-message check.
 """
 
 from __future__ import annotations
