@@ -162,8 +162,12 @@ def _delivery(
                     result = await handler(**kwargs)
                     if result is not None or message.reply_to:
                         await publish(message, result)
-                if settlement is not None and not message.settle_now(settlement):
-                    await message.settle(settlement)
+                if settlement is not None and message.settled is None:
+                    # ``message.settle_now``, inlined: bookkeeping settles without an await.
+                    if message.settler.settle_now(message, settlement):
+                        message.settled = settlement
+                    else:
+                        await message.settle(settlement)
             except BaseException as exc:
                 if not failure(exc):
                     raise
