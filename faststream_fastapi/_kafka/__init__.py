@@ -1,1 +1,11 @@
-"""What the aiokafka (``kafka``) and confluent-kafka (``confluent``) packages share."""
+"""What the aiokafka (``kafka``) and confluent-kafka (``confluent``) packages share.
+
+``__all__`` is what both export besides their own broker, router, test broker
+and FastAPI module: the same names, so a service changes client by its imports.
+"""
+
+from ..core.ack import AckPolicy
+from .message import KafkaMessage
+from .specs import KafkaTopic, TopicPartition
+
+__all__ = ["AckPolicy", "KafkaMessage", "KafkaTopic", "TopicPartition"]

@@ -3,20 +3,11 @@
 from ..core.extras import needs
 
 with needs("confluent", "confluent_kafka"):
-    from .._kafka.message import KafkaMessage
-    from .._kafka.specs import KafkaTopic, TopicPartition
-    from ..core.ack import AckPolicy
+    from .. import _kafka
+    from .._kafka import *  # noqa: F403  (what both Kafka packages export: _kafka.__all__)
     from . import fastapi
     from .broker import KafkaBroker, KafkaRouter
     from .testing import TestKafkaBroker
 
-__all__ = [
-    "AckPolicy",
-    "KafkaBroker",
-    "KafkaMessage",
-    "KafkaRouter",
-    "KafkaTopic",
-    "TestKafkaBroker",
-    "TopicPartition",
-    "fastapi",
-]
+__all__ = ["KafkaBroker", "KafkaRouter", "TestKafkaBroker", "fastapi"]
+__all__ += _kafka.__all__

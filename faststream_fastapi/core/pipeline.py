@@ -21,11 +21,12 @@ present only when the subscriber needs it:
    rule, and under a test broker raise the error on to ``publish``. A
    ``CancelledError`` that is not the subscriber's own stop is such a failure.
 
-The common shape (no middlewares, size limit, path parameters or settlement
-on receipt, and a handler the call plan runs straight-line, ``plan.fast``)
-compiles into a single coroutine with the call inlined: a consume loop awaits
-two coroutines per message, this one and the handler's. Recording and
-raising under a test broker are plugged into it without a per-message check.
+Every shape compiles into the same coroutine (``_delivery``); a stage a
+subscriber lacks is a ``None`` it skips. The common shape (no middlewares,
+size limit, path parameters or settlement on receipt, and a handler the call
+plan runs straight-line, ``plan.fast``) runs the call inline in it: a consume
+loop awaits two coroutines per message, this one and the handler's. Recording
+and raising under a test broker are plugged into it without a per-message check.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from .callplan import FastCall, RunEnv
 from .context import current_message
 from .errors import MessageDecodeError, MessageTooLargeError, MessageValidationError
 from .logs import library_logger
-from .message import Deliver, Settlement, StreamMessage
+from .message import Deliver, StreamMessage
 from .middleware import CallNext, SubscriberView, chain_consume
 from .redirect import Redirecting, log_extra, redirect
 from .response import Response
@@ -108,78 +109,31 @@ def compile_delivery(
     fast = sub.plan.fast
     names = sub.pattern is not None and bool(sub.pattern.names)
     if fast is not None and not middlewares and limit is None and not names and not rule.receipt:
-        return _straight(sub, fast, env, call, publish, failed, rule.success, record)
+        return _delivery(sub, rule, env, call, publish, failed, None, limit, fast, record, ())
     body = chain_consume(middlewares, call)
-    return _staged(sub, rule, body, failed, limit, middlewares)
+    return _delivery(sub, rule, env, call, publish, failed, body, limit, None, record, middlewares)
 
 
-def _straight(
+def _delivery(
     sub: Delivering,
-    fast: FastCall,
+    rule: Rule,
     env: RunEnv,
     call: CallNext,
     publish: PublishResult,
     failed: Failed,
-    settlement: Settlement | None,
-    record: Callable[[StreamMessage], None] | None,
-) -> Deliver:
-    """The common shape: ``FastCall.run`` and the settlement inlined in one coroutine."""
-    binding, failure = sub.binding, _is_failure(sub)
-    set_message, reset_message = current_message.set, current_message.reset
-    access, level = _access_log(sub, ())  # no middlewares in this shape
-    arguments, deps, handler = fast.arguments, fast.deps, fast.call
-    if record is not None:
-        arguments = _recording(record, arguments)
-    env_kwargs = fast.env_arguments(env)
-
-    async def deliver(message: StreamMessage) -> None:
-        token = set_message(message)
-        if access is not None:
-            access.log(level, "Received")
-        try:
-            # The app's overrides, looked up without a call once the app is known.
-            app = binding.app if binding is not None else None
-            if binding is not None and (
-                app.dependency_overrides if app is not None else binding.overrides()
-            ):
-                await call(message)  # compiles (once) and runs the overridden plan
-            else:
-                kwargs = env_kwargs.copy()
-                arguments(message, env, kwargs)
-                for name, dep in deps:  # ``FastCall.run``, inlined
-                    value = await dep()
-                    if name is not None:
-                        kwargs[name] = value
-                result = await handler(**kwargs)
-                if result is not None or message.reply_to:
-                    await publish(message, result)
-            if settlement is not None and not message.settle_now(settlement):
-                await message.settle(settlement)
-        except BaseException as exc:
-            if not failure(exc):
-                raise
-            await failed(message, exc)
-        finally:
-            if access is not None:
-                access.log(level, "Processed")
-            reset_message(token)
-
-    return deliver
-
-
-def _staged(
-    sub: Delivering,
-    rule: Rule,
-    body: CallNext,
-    failed: Failed,
+    body: CallNext | None,
     limit: int | None,
+    fast: FastCall | None,
+    record: Callable[[StreamMessage], None] | None,
     middlewares: tuple[Middleware, ...],
 ) -> Deliver:
-    """Any other shape: the stages it has around ``body`` (middlewares and the call)."""
+    """The one delivery coroutine: ``body`` (middlewares and the call) with the stages
+    around it, or, for the common shape (``body`` None), ``FastCall.run`` inlined."""
     match = sub.pattern.match if sub.pattern is not None and sub.pattern.names else None
     receipt = rule.receipt is not None
-    settlement, failure = rule.success, _is_failure(sub)
+    binding, settlement, failure = sub.binding, rule.success, _is_failure(sub)
     set_message, reset_message = current_message.set, current_message.reset
+    arguments, deps, handler, env_kwargs = _inlined(fast, env, call, record)
     access, level = _access_log(sub, middlewares)
 
     async def deliver(message: StreamMessage) -> None:
@@ -192,15 +146,37 @@ def _staged(
             if receipt:
                 await settle_on_receipt(message)  # at-most-once: before the handler runs
             try:
-                if limit is not None and _size(message.body) > limit:
-                    sub.oversized += 1
-                    raise MessageTooLargeError(
-                        f"message of {_size(message.body)} bytes is larger than "
-                        f"max_message_bytes={limit}"
-                    )
-                await body(message)
-                if settlement is not None and not message.settle_now(settlement):
-                    await message.settle(settlement)
+                if body is not None:
+                    if limit is not None and _size(message.body) > limit:
+                        sub.oversized += 1
+                        raise MessageTooLargeError(
+                            f"message of {_size(message.body)} bytes is larger than "
+                            f"max_message_bytes={limit}"
+                        )
+                    await body(message)
+                # The app's overrides, looked up without a call once the app is known.
+                elif binding is not None and (
+                    app.dependency_overrides
+                    if (app := binding.app) is not None
+                    else binding.overrides()
+                ):
+                    await call(message)  # compiles (once) and runs the overridden plan
+                else:
+                    kwargs = env_kwargs.copy()
+                    arguments(message, env, kwargs)
+                    for name, dep in deps:  # ``FastCall.run``, inlined
+                        value = await dep()
+                        if name is not None:
+                            kwargs[name] = value
+                    result = await handler(**kwargs)
+                    if result is not None or message.reply_to:
+                        await publish(message, result)
+                if settlement is not None and message.settled is None:
+                    # ``message.settle_now``, inlined: bookkeeping settles without an await.
+                    if message.settler.settle_now(message, settlement):
+                        message.settled = settlement
+                    else:
+                        await message.settle(settlement)
             except BaseException as exc:
                 if not failure(exc):
                     raise
@@ -231,6 +207,26 @@ def _access_log(
             return None, logging.NOTSET
         level = logging.INFO
     return (logger if logger.isEnabledFor(level) else None), level
+
+
+Arguments = Callable[[StreamMessage, RunEnv, dict[str, Any]], None]
+
+
+def _inlined(
+    fast: FastCall | None,
+    env: RunEnv,
+    call: CallNext,
+    record: Callable[[StreamMessage], None] | None,
+) -> tuple[Arguments, tuple[Any, ...], Callable[..., Awaitable[Any]], dict[str, Any]]:
+    """What the inlined ``FastCall.run`` reads (unread without ``fast``)."""
+    if fast is None:
+        return _no_arguments, (), call, {}
+    arguments = fast.arguments if record is None else _recording(record, fast.arguments)
+    return arguments, fast.deps, fast.call, fast.env_arguments(env)
+
+
+def _no_arguments(message: StreamMessage, env: RunEnv, kwargs: dict[str, Any]) -> None:
+    pass
 
 
 async def settle_on_receipt(message: StreamMessage) -> None:
@@ -268,10 +264,7 @@ def _call_stage(
     return recorded
 
 
-def _recording(
-    record: Callable[[StreamMessage], None],
-    arguments: Callable[[StreamMessage, RunEnv, dict[str, Any]], None],
-) -> Callable[[StreamMessage, RunEnv, dict[str, Any]], None]:
+def _recording(record: Callable[[StreamMessage], None], arguments: Arguments) -> Arguments:
     def recorded(message: StreamMessage, env: RunEnv, kwargs: dict[str, Any]) -> None:
         record(message)
         arguments(message, env, kwargs)
