@@ -14,6 +14,7 @@ from typing_extensions import Unpack
 
 from ..core.ack import AckPolicy
 from ..core.broker import Broker
+from ..core.custom import CUSTOM_KEYWORDS
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
 from ..core.options import (
@@ -89,6 +90,7 @@ class KafkaDeclarations(Registry):
         ``max_records``, waiting at most ``batch_timeout_ms``) with a list body.
         ``consumer_options`` go to the client library's consumer.
         """
+        custom = {k: consumer_options.pop(k) for k in CUSTOM_KEYWORDS if k in consumer_options}
         spec = _subscription(
             topics,
             pattern,
@@ -112,6 +114,7 @@ class KafkaDeclarations(Registry):
             retry_delay=retry_delay,
             dead_letter=dead_letter,
             max_message_bytes=max_message_bytes,
+            **custom,
         )
         return self._add_subscriber(spec, config)
 

@@ -19,6 +19,8 @@ from typing import Any, TypedDict
 from fastapi import params
 
 from .ack import AckPolicy
+from .base_middleware import AnyMiddleware, as_middleware
+from .custom import CustomDecoder, CustomParser, Filter, legacy_settlement
 from .errors import SetupError
 from .middleware import Middleware
 from .ports import Outlet
@@ -28,7 +30,7 @@ class SubscriberOptions(TypedDict, total=False):
     """The keywords of ``SubscriberConfig``, for ``Unpack`` in facade signatures."""
 
     dependencies: Sequence[params.Depends]
-    middlewares: Sequence[Middleware]
+    middlewares: Sequence[AnyMiddleware]
     ack_policy: AckPolicy | None
     no_reply: bool
     title: str | None
@@ -37,6 +39,11 @@ class SubscriberOptions(TypedDict, total=False):
     retry_delay: float
     dead_letter: Outlet | None
     max_message_bytes: int | None
+    filter: Filter | None
+    parser: CustomParser | None
+    decoder: CustomDecoder | None
+    no_ack: bool
+    retry: bool | int
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +60,21 @@ class SubscriberConfig:
     retry_delay: float = 0.0
     dead_letter: Outlet | None = None
     max_message_bytes: int | None = None
+    #: FastStream 0.5's keywords (``custom.py``): ``no_ack`` and ``retry`` become
+    #: ``ack_policy`` and ``max_retries`` here, in ``__post_init__``.
+    filter: Filter | None = None
+    parser: CustomParser | None = None
+    decoder: CustomDecoder | None = None
+    no_ack: bool = False
+    retry: bool | int = False
 
     def __post_init__(self) -> None:
         # Sequences given by the user become tuples: the value stays immutable.
         object.__setattr__(self, "dependencies", tuple(self.dependencies))
-        object.__setattr__(self, "middlewares", tuple(self.middlewares))
+        object.__setattr__(self, "middlewares", tuple(map(as_middleware, self.middlewares)))
+        legacy = legacy_settlement(self.no_ack, self.retry, self.ack_policy, self.max_retries)
+        for name, value in legacy.items():
+            object.__setattr__(self, name, value)
         _check_size(self.max_message_bytes)
         if self.max_retries is not None and self.max_retries < 0:
             raise SetupError(f"max_retries must be 0 or more, not {self.max_retries!r}")
@@ -80,7 +97,7 @@ class BrokerOptions(TypedDict, total=False):
     """The keywords of ``BrokerConfig``, for ``Unpack`` in signatures."""
 
     dependencies: Sequence[params.Depends]
-    middlewares: Sequence[Middleware]
+    middlewares: Sequence[AnyMiddleware]
     graceful_timeout: float
     request_timeout: float
     max_message_bytes: int | None
@@ -96,7 +113,7 @@ class BrokerConfig:
     """
 
     dependencies: Sequence[params.Depends] = ()
-    middlewares: Sequence[Middleware] = ()
+    middlewares: Sequence[AnyMiddleware] = ()
     graceful_timeout: float = 15.0
     request_timeout: float = 10.0
     max_message_bytes: int | None = None
@@ -104,7 +121,7 @@ class BrokerConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dependencies", tuple(self.dependencies))
-        object.__setattr__(self, "middlewares", tuple(self.middlewares))
+        object.__setattr__(self, "middlewares", tuple(map(as_middleware, self.middlewares)))
         _check_size(self.max_message_bytes)
 
 

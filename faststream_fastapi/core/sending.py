@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import codec, logs
+from .base_middleware import AnyMiddleware
 from .errors import NotConnectedError
 from .message import CONTENT_TYPE, Envelope, StreamMessage
 from .middleware import Middleware, PublishNext, chain_publish
@@ -55,6 +56,10 @@ class Sending(Registry):
     @property
     def transport(self) -> Transport:
         return self.root()._transport
+
+    def add_middleware(self, middleware: AnyMiddleware) -> None:
+        super().add_middleware(middleware)
+        self._send_envelope = self._publish_chain()  # subscribers bind theirs at start
 
     def _publish_chain(self) -> PublishNext:
         """The transport's publish inside the publish middlewares, bound to this broker."""

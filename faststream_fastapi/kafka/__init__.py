@@ -1,6 +1,7 @@
 """Kafka through aiokafka: topics, partitions, consumer groups, batches."""
 
 from .._kafka.message import KafkaMessage
+from .._kafka.response import KafkaResponse
 from .._kafka.specs import KafkaTopic, TopicPartition
 from ..core.ack import AckPolicy
 from . import fastapi
@@ -11,6 +12,7 @@ __all__ = [
     "AckPolicy",
     "KafkaBroker",
     "KafkaMessage",
+    "KafkaResponse",
     "KafkaRouter",
     "KafkaTopic",
     "TestKafkaBroker",

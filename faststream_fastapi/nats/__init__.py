@@ -4,6 +4,7 @@ from ..core.ack import AckPolicy
 from ..core.message import StreamMessage as NatsMessage
 from . import fastapi
 from .broker import NatsBroker, NatsRouter
+from .response import NatsResponse
 from .specs import JStream, NatsSub, PullSub
 from .testing import TestNatsBroker
 
@@ -12,6 +13,7 @@ __all__ = [
     "JStream",
     "NatsBroker",
     "NatsMessage",
+    "NatsResponse",
     "NatsRouter",
     "NatsSub",
     "PullSub",

@@ -4,6 +4,7 @@ from ..core.ack import AckPolicy
 from ..core.message import StreamMessage as RabbitMessage
 from . import fastapi
 from .broker import RabbitBroker, RabbitRouter
+from .response import RabbitResponse
 from .specs import ExchangeType, RabbitExchange, RabbitQueue
 from .testing import TestRabbitBroker
 
@@ -14,6 +15,7 @@ __all__ = [
     "RabbitExchange",
     "RabbitMessage",
     "RabbitQueue",
+    "RabbitResponse",
     "RabbitRouter",
     "TestRabbitBroker",
     "fastapi",

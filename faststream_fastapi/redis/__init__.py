@@ -4,6 +4,7 @@ from ..core.ack import AckPolicy
 from ..core.message import StreamMessage as RedisMessage
 from . import fastapi
 from .broker import RedisBroker, RedisRouter
+from .response import RedisResponse
 from .specs import ListSub, PubSub, StreamSub
 from .testing import TestRedisBroker
 
@@ -13,6 +14,7 @@ __all__ = [
     "PubSub",
     "RedisBroker",
     "RedisMessage",
+    "RedisResponse",
     "RedisRouter",
     "StreamSub",
     "TestRedisBroker",
