@@ -244,7 +244,8 @@ class KafkaBrokerBase(KafkaDeclarations, Broker, abstract=True):
         """Publish several messages to ``topic`` together; returns when all are acknowledged."""
         root = self.root()
         extra = _options(key, partition, timestamp_ms)
-        envelopes = self._envelopes(messages, TopicDest(topic), extra, **options)
+        # ``rpc=`` is ``publish()``'s alone: a TypeError here, as any unknown keyword.
+        envelopes = self._envelopes(messages, TopicDest(topic), extra, **options)  # type: ignore[misc]
         transport = root._transport
         if root.all_middlewares() or not hasattr(transport, "publish_batch"):
             return [await root._send_envelope(e) for e in envelopes]

@@ -34,6 +34,9 @@ CustomParser = Callable[..., Any]
 CustomDecoder = Callable[..., Any]
 #: The ``SubscriberConfig`` keywords defined here, for facades that forward the rest.
 CUSTOM_KEYWORDS = ("filter", "parser", "decoder", "no_ack", "retry")
+#: FastStream 0.5 broker keywords accepted and not passed to the client library:
+#: handler arguments are always validated against their annotations here.
+IGNORED_BROKER_OPTIONS = frozenset({"apply_types", "validate"})
 
 
 def legacy_settlement(
@@ -45,6 +48,11 @@ def legacy_settlement(
         if ack_policy not in (None, AckPolicy.ACK_FIRST):
             raise SetupError("give no_ack=True or ack_policy=, not both")
         changes["ack_policy"] = AckPolicy.ACK_FIRST
+    # Equal values are no conflict: ``dataclasses.replace`` runs this again on its result.
+    if retry is True and ack_policy is AckPolicy.NACK_ON_ERROR:
+        ack_policy = None
+    if retry is not True and retry == max_retries:
+        max_retries = None
     if retry is not False:
         if ack_policy is not None or max_retries is not None or no_ack:
             raise SetupError("give retry= or ack_policy=/max_retries=/no_ack=, not both")

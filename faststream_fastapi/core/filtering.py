@@ -2,7 +2,9 @@
 
 A subscriber declared on the same subscription (same broker or router, equal
 spec) as one that has a filter, or declared with a filter itself next to an
-existing one, joins it: the first becomes the *lead*, whose consumption
+existing one, joins it, as does each handler after the first decorated by one
+``subscriber(...)`` result (FastStream 0.5's ``sub = broker.subscriber(...)``,
+``@sub(filter=...)``, ``@sub``): the first becomes the *lead*, whose consumption
 receives the messages, and the others its *members*. Per message, each
 handler's filter is asked in declaration order and the first that accepts the
 message (or has no filter) handles it through its own pipeline. When none
@@ -16,11 +18,14 @@ calls the pipeline directly.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from .ack import RULES
 from .custom import Filter, as_async
+from .handler import Handler
 from .message import Deliver, StreamMessage
+from .options import SubscriberConfig
 from .redirect import log_extra
 
 if TYPE_CHECKING:
@@ -49,8 +54,13 @@ class Grouped(Protocol):
     def prepare(self) -> Deliver: ...
 
 
-def join_group(declared: Sequence[Grouped], sub: Grouped) -> None:
-    """Make ``sub`` a member of the group of its subscription in ``declared``, if any."""
+def join_group(declared: Sequence[Grouped], sub: Grouped, lead: Grouped | None = None) -> None:
+    """Make ``sub`` a member of ``lead``'s group, or of the group of its subscription in
+    ``declared`` if any."""
+    if lead is not None:
+        sub.lead = lead
+        lead.members.append(sub)
+        return
     for other in declared:
         if other.lead is None and other.spec == sub.spec:
             if sub.filter is not None or other.filter is not None or other.members:
@@ -97,3 +107,53 @@ def dispatching(lead: Grouped, deliver: Deliver) -> Deliver:
             await message.settle(settlement)
 
     return dispatch
+
+
+#: What ``@sub(...)`` may set per handler; ``middlewares`` and ``dependencies`` add to
+#: the subscription's.
+HANDLER_KEYWORDS = frozenset({"filter", "parser", "decoder", "middlewares", "dependencies"})
+
+Declare = Callable[[Any, SubscriberConfig, Callable[..., Any], Any], Handler]
+
+
+class SubscriberDecorator:
+    """What ``subscriber(...)`` returns: ``@sub`` or ``@sub(filter=..., ...)`` on a handler.
+
+    Every handler after the first it decorates is another handler of the same
+    subscription, tried in order (see the module).
+    """
+
+    __slots__ = ("_config", "_declare", "_lead", "_spec")
+
+    def __init__(self, declare: Declare, spec: Any, config: SubscriberConfig) -> None:
+        self._declare, self._spec, self._config = declare, spec, config
+        self._lead: Any = None
+
+    @overload
+    def __call__(self, func: Callable[..., Any], /) -> Handler: ...
+
+    @overload
+    def __call__(self, /, **options: Any) -> Callable[[Callable[..., Any]], Handler]: ...
+
+    def __call__(
+        self, func: Callable[..., Any] | None = None, /, **options: Any
+    ) -> Handler | Callable[[Callable[..., Any]], Handler]:
+        if func is not None:
+            return self._add(func, options)
+        unknown = sorted(set(options) - HANDLER_KEYWORDS)
+        if unknown:
+            raise TypeError(f"a subscriber's handler got an unexpected keyword {unknown[0]!r}")
+        return lambda f: self._add(f, options)
+
+    def _add(self, func: Callable[..., Any], options: dict[str, Any]) -> Handler:
+        config = self._config
+        if options:
+            extra: dict[str, Any] = {
+                k: (*getattr(config, k), *v) if k in ("middlewares", "dependencies") else v
+                for k, v in options.items()
+            }
+            config = replace(config, **extra)
+        handler = self._declare(self._spec, config, func, self._lead)
+        if self._lead is None:
+            self._lead = handler.subscribers[-1]
+        return handler

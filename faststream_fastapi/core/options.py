@@ -140,11 +140,18 @@ class PublisherOptions(TypedDict, total=False):
 
 
 class PublishOptions(TypedDict, total=False):
-    """What every broker's ``publish()`` takes besides the message and its destination."""
+    """What every broker's ``publish()`` takes besides the message and its destination.
+
+    ``rpc=True`` is FastStream 0.5's request: wait up to ``rpc_timeout`` seconds for
+    the reply and return its decoded body (``None`` on timeout, unless ``raise_timeout``).
+    """
 
     headers: Mapping[str, str] | None
     correlation_id: str | None
     reply_to: str | None
+    rpc: bool
+    rpc_timeout: float | None
+    raise_timeout: bool
 
 
 class RequestOptions(TypedDict, total=False):

@@ -276,7 +276,10 @@ def _result_publisher(sub: Delivering) -> PublishResult:
         for publisher in publishers:
             await publisher.publish(body, headers=headers, correlation_id=cid, **options)
         if reply_to:
-            await reply(message, body, headers=headers, correlation_id=cid)
+            # A request's own id goes back: it is what the requester matches replies by.
+            await reply(
+                message, body, headers=headers, correlation_id=message.correlation_id or cid
+            )
 
     return publish
 

@@ -16,7 +16,7 @@ from .ack import AckPolicy
 from .base_middleware import AnyMiddleware, as_middleware
 from .descriptor import BrokerDescriptor
 from .errors import SetupError
-from .filtering import join_group
+from .filtering import SubscriberDecorator, join_group
 from .middleware import Middleware
 from .options import PublisherOptions, SubscriberConfig
 from .paths import PathPattern
@@ -122,27 +122,30 @@ class Registry:
         """The path pattern of a subscription; facades with ``{name}`` support override."""
         return None
 
-    def _add_subscriber(
-        self, spec: Spec, config: SubscriberConfig
-    ) -> Callable[[Callable[..., Any]], Handler]:
+    def _add_subscriber(self, spec: Spec, config: SubscriberConfig) -> SubscriberDecorator:
         spec = spec.with_prefix(self.prefix) if self.prefix else spec
+        return SubscriberDecorator(self._declare_subscriber, spec, config)
 
-        def decorator(func: Callable[..., Any]) -> Handler:
-            handler = as_handler(func)
-            sub = Subscriber(
-                self,  # type: ignore[arg-type]  # see ``include_router``
-                spec,
-                handler,
-                config,
-                pattern=self._pattern_for(spec),
-            )
-            handler.subscribers.append(sub)
-            join_group(self.subscribers, sub)  # ``filter=``: one subscription, several handlers
-            self.subscribers.append(sub)
-            self._on_subscriber_added(sub)
-            return handler
-
-        return decorator
+    def _declare_subscriber(
+        self,
+        spec: Spec,
+        config: SubscriberConfig,
+        func: Callable[..., Any],
+        lead: Subscriber | None,
+    ) -> Handler:
+        handler = as_handler(func)
+        sub = Subscriber(
+            self,  # type: ignore[arg-type]  # see ``include_router``
+            spec,
+            handler,
+            config,
+            pattern=self._pattern_for(spec),
+        )
+        handler.subscribers.append(sub)
+        join_group(self.subscribers, sub, lead)  # several handlers on one subscription
+        self.subscribers.append(sub)
+        self._on_subscriber_added(sub)
+        return handler
 
     def _on_subscriber_added(self, sub: Subscriber) -> None:
         return None

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from ..core.broker import Broker
+from ..core.custom import IGNORED_BROKER_OPTIONS
 from ..core.errors import SetupError
 from ..core.transport import Transport
 from .objects import BaseSecurity, SASLExternal
@@ -131,6 +132,7 @@ def init_broker(
 ) -> T:
     """A facade's ``Broker.__init__``: ``security`` applied to ``address`` and the
     client ``options``, then ``transport(url, **options)`` built; returns it."""
+    options = {k: v for k, v in options.items() if k not in IGNORED_BROKER_OPTIONS}
     client = apply(broker.descriptor, address, options, security)
     made = transport(client.url, **client.options)
     Broker.__init__(broker, made, config, security=security, credentials_warning=client.warning)

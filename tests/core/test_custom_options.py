@@ -108,7 +108,7 @@ def test_no_ack_and_retry_spell_our_options(
     [
         {"no_ack": True, "ack_policy": AckPolicy.ACK},
         {"retry": True, "ack_policy": AckPolicy.ACK},
-        {"retry": 2, "max_retries": 2},
+        {"retry": 2, "max_retries": 3},
         {"retry": -1},
     ],
 )
@@ -132,3 +132,21 @@ async def test_retry_count_redelivers_then_gives_up(name: str) -> None:
         with pytest.raises(ValueError, match="again"):  # the last try's, under a test broker
             await br.publish("x", name)
     assert len(tries) == 3
+
+
+def test_faststream_05_broker_keywords_are_accepted() -> None:
+    RedisBroker(apply_types=False, validate=True)
+    KafkaBroker(apply_types=True)
+
+
+def test_topic_partition_takes_a_start_offset() -> None:
+    from faststream_fastapi.kafka import TopicPartition
+
+    tp = TopicPartition("t", 0, offset=5)
+    assert tp.offset == 5
+    broker = KafkaBroker()
+
+    @broker.subscriber(partitions=[tp])
+    async def handle(body: str) -> None: ...
+
+    assert broker.subscribers[0].spec.matches("t", 0)

@@ -138,3 +138,24 @@ async def test_filter_on_other_brokers(
         await br.publish("1", name, headers={"kind": "a"})
         await br.publish("2", name, headers={"kind": "b"})
     assert got == ["a:1", "b:2"]
+
+
+async def test_one_subscriber_decorating_several_handlers(name: str) -> None:
+    got: list[tuple[str, Any]] = []
+    broker = RedisBroker()
+    sub = broker.subscriber(name)
+
+    @sub(filter=lambda m: m.content_type == "application/json")
+    async def as_json(body: dict[str, str]) -> None:
+        got.append(("json", body))
+
+    @sub
+    async def rest(body: str) -> None:
+        got.append(("rest", body))
+
+    async with TestRedisBroker(broker) as br:
+        await br.publish({"msg": "hello"}, name)
+        await br.publish("hello", name)
+    assert got == [("json", {"msg": "hello"}), ("rest", "hello")]
+    with pytest.raises(TypeError, match="unexpected keyword 'group_id'"):
+        sub(group_id="x")

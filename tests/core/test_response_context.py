@@ -39,10 +39,10 @@ async def test_reply_carries_headers_and_correlation_id(name: str) -> None:
         return Response(body.upper(), headers={"x-kind": "upper"}, correlation_id="cid-1")
 
     async with TestRedisBroker(broker) as br:
-        reply = await br.request("abc", name)
+        reply = await br.request("abc", name, correlation_id="req-1")
     assert reply.decode() == "ABC"
     assert reply.headers["x-kind"] == "upper"
-    assert reply.correlation_id == "cid-1"
+    assert reply.correlation_id == "req-1"  # the requester matches replies by its own
 
 
 async def test_broker_response_options_reach_the_publisher(name: str) -> None:
@@ -127,3 +127,34 @@ def test_clear_forgets_globals() -> None:
     repo.set_global("x", 1)
     repo.clear()
     assert repo.get("x") is None
+
+
+async def test_rpc_publish_publisher_request_and_wait_call(name: str) -> None:
+    broker = RedisBroker()
+    out = broker.publisher(name)
+
+    @broker.subscriber(name)
+    async def handle(body: str) -> str:
+        return body + "!"
+
+    @broker.subscriber(name + "-silent", no_reply=True)
+    async def silent(body: str) -> None: ...
+
+    async with TestRedisBroker(broker) as br:
+        assert await br.publish("hi", name, rpc=True, rpc_timeout=3) == "hi!"
+        assert (await out.request("yo", timeout=3)).decode() == "yo!"
+        await handle.wait_call(1)
+        assert await br.publish("x", name + "-silent", rpc=True, rpc_timeout=0) is None
+        with pytest.raises(TimeoutError):
+            await br.publish("x", name + "-silent", rpc=True, rpc_timeout=0, raise_timeout=True)
+
+
+async def test_wait_call_times_out_without_a_message(name: str) -> None:
+    broker = RedisBroker()
+
+    @broker.subscriber(name)
+    async def handle(body: str) -> None: ...
+
+    async with TestRedisBroker(broker):
+        with pytest.raises(TimeoutError):
+            await handle.wait_call(0.01)
