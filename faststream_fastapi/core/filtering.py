@@ -9,10 +9,10 @@ receives the messages, and the others its *members*. Per message, each
 handler's filter is asked in declaration order and the first that accepts the
 message (or has no filter) handles it through its own pipeline. When none
 does, the error is logged once and the message settled as the lead's ack
-policy settles a failure.
+policy settles a failure (acknowledged under ``ACK_FIRST``).
 
-Subscriptions without ``filter=`` never reach this module: their consumption
-calls the pipeline directly.
+Other subscriptions never reach this module: their consumption calls the
+pipeline directly.
 """
 
 from __future__ import annotations
@@ -77,7 +77,8 @@ def dispatching(lead: Grouped, deliver: Deliver) -> Deliver:
     handlers += [
         (as_async(m.filter) if m.filter is not None else None, m.prepare()) for m in lead.members
     ]
-    settlement = RULES[lead.ack_policy].error
+    rule = RULES[lead.ack_policy]
+    settlement = rule.receipt or rule.error  # ``ACK_FIRST``: acked all the same
     name = lead.name
 
     async def dispatch(message: StreamMessage) -> None:

@@ -158,7 +158,9 @@ class Subscriber:
 
     def halt(self) -> None:
         """Stop consuming, as the handler asked by raising ``StopConsume``."""
-        if not self.stopping:
+        if self.lead is not None:  # one handler of several: the subscription stops
+            self.lead.halt()
+        elif not self.stopping:
             self.halted = True
             task = asyncio.get_running_loop().create_task(self.stop())
             _halting.add(task)

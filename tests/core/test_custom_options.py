@@ -150,3 +150,14 @@ def test_topic_partition_takes_a_start_offset() -> None:
     async def handle(body: str) -> None: ...
 
     assert broker.subscribers[0].spec.matches("t", 0)
+
+
+async def test_an_unannotated_parameter_gets_none_for_an_empty_body(name: str) -> None:
+    broker = RedisBroker()
+
+    @broker.subscriber(name)
+    async def handle(msg):  # type: ignore[no-untyped-def]  # 0.5 code often reads so
+        return repr(msg)
+
+    async with TestRedisBroker(broker) as br:
+        assert (await br.request(None, name)).decode() == "None"

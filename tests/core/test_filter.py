@@ -1,5 +1,6 @@
 """``filter=``: handlers sharing one subscription; the first that accepts a message handles it."""
 
+import asyncio
 import logging
 from typing import Any
 
@@ -159,3 +160,39 @@ async def test_one_subscriber_decorating_several_handlers(name: str) -> None:
     assert got == [("json", {"msg": "hello"}), ("rest", "hello")]
     with pytest.raises(TypeError, match="unexpected keyword 'group_id'"):
         sub(group_id="x")
+
+
+async def test_stop_consume_in_any_handler_stops_the_subscription(name: str) -> None:
+    from faststream_fastapi.exceptions import StopConsume
+
+    broker = RedisBroker()
+    sub = broker.subscriber(name)
+
+    @sub(filter=lambda m: False)
+    async def first(body: str) -> None: ...
+
+    @sub
+    async def second(body: str) -> None:
+        raise StopConsume
+
+    async with TestRedisBroker(broker) as br:
+        await br.publish("x", name)
+        lead = broker.subscribers[0]
+        for _ in range(100):
+            if lead.consumption is None:
+                break
+            await asyncio.sleep(0.01)
+        assert lead.halted and lead.consumption is None
+        assert broker.healthy()
+
+
+async def test_no_match_under_ack_first_is_acked(name: str) -> None:
+    seen: list[StreamMessage] = []
+    broker = RedisBroker()
+
+    @broker.subscriber(name, no_ack=True, filter=lambda m: seen.append(m) or False)
+    async def never(body: str) -> None: ...
+
+    async with TestRedisBroker(broker) as br:
+        await br.publish("x", name)
+    assert seen[0].settled == "ack"

@@ -65,7 +65,7 @@ class BodyReader:
         self.handler = handler
         self.whole: str | None = None
         self.adapter: TypeAdapter[Any] | None = None
-        self.raw_bytes = self.raw_text = False
+        self.raw_bytes = self.raw_text = self.untyped = False
         self.group: FieldGroup | None = None
         self.default: Any = None
         self.required = True
@@ -81,6 +81,8 @@ class BodyReader:
             self.adapter = TypeAdapter(annotated(info))
             self.raw_bytes = info.annotation is bytes
             self.raw_text = info.annotation is str
+            #: Unannotated: an empty body (``publish(None)``) is ``None``, as in FastStream 0.5.
+            self.untyped = info.annotation is Any
             self.required = info.is_required()
             if not self.required:
                 self.default = info.get_default(call_default_factory=True)
@@ -108,6 +110,8 @@ class BodyReader:
         if not body and not self.raw_bytes and not self.raw_text:
             if not self.required:
                 return self.default
+            if self.untyped:
+                return None
             raise MessageValidationError(
                 self.handler, [{"type": "missing", "loc": ("body",), "msg": "empty body"}]
             )
