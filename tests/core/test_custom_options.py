@@ -161,3 +161,5 @@ async def test_an_unannotated_parameter_gets_none_for_an_empty_body(name: str) -
 
     async with TestRedisBroker(broker) as br:
         assert (await br.request(None, name)).decode() == "None"
+        assert (await br.request("", name)).decode() == "''"
+        assert (await br.request(b"", name)).decode() == "b''"

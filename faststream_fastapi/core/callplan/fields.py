@@ -81,7 +81,8 @@ class BodyReader:
             self.adapter = TypeAdapter(annotated(info))
             self.raw_bytes = info.annotation is bytes
             self.raw_text = info.annotation is str
-            #: Unannotated: an empty body (``publish(None)``) is ``None``, as in FastStream 0.5.
+            #: Unannotated: an empty body is what was sent (``None``, ``""`` or ``b""``),
+            #: as in FastStream 0.5 (an annotated parameter fails validation on it).
             self.untyped = info.annotation is Any
             self.required = info.is_required()
             if not self.required:
@@ -110,8 +111,10 @@ class BodyReader:
         if not body and not self.raw_bytes and not self.raw_text:
             if not self.required:
                 return self.default
-            if self.untyped:
-                return None
+            if self.untyped:  # what was sent: "" as text, b"" as bytes, else nothing
+                if codec.is_text(content_type):
+                    return ""
+                return body if content_type == codec.BINARY else None
             raise MessageValidationError(
                 self.handler, [{"type": "missing", "loc": ("body",), "msg": "empty body"}]
             )
