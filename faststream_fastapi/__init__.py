@@ -6,6 +6,7 @@ from .app import FastStream
 from .asgi.app import AsgiFastStream
 from .core.ack import AckPolicy
 from .core.backoff import Backoff
+from .core.base_middleware import BaseMiddleware
 from .core.context import Context, Logger, context
 from .core.message import StreamMessage
 from .core.response import Response
@@ -14,6 +15,7 @@ from .testing_app import TestApp
 __all__ = [
     "AckPolicy",
     "Backoff",
+    "BaseMiddleware",
     "Context",
     "Depends",
     "FastStream",

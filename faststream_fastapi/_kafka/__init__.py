@@ -6,6 +6,7 @@ and FastAPI module: the same names, so a service changes client by its imports.
 
 from ..core.ack import AckPolicy
 from .message import KafkaMessage
+from .response import KafkaResponse
 from .specs import KafkaTopic, TopicPartition
 
-__all__ = ["AckPolicy", "KafkaMessage", "KafkaTopic", "TopicPartition"]
+__all__ = ["AckPolicy", "KafkaMessage", "KafkaResponse", "KafkaTopic", "TopicPartition"]

@@ -14,6 +14,7 @@ from typing_extensions import Unpack
 
 from ..core.ack import AckPolicy
 from ..core.broker import Broker
+from ..core.custom import CUSTOM_KEYWORDS
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
 from ..core.options import (
@@ -94,6 +95,7 @@ class KafkaDeclarations(Registry):
         committed only up to the last record settled in order.
         ``consumer_options`` go to the client library's consumer.
         """
+        custom = {k: consumer_options.pop(k) for k in CUSTOM_KEYWORDS if k in consumer_options}
         spec = _subscription(
             topics,
             pattern,
@@ -119,6 +121,7 @@ class KafkaDeclarations(Registry):
             dead_letter=dead_letter,
             max_message_bytes=max_message_bytes,
             max_workers=max_workers,
+            **custom,
         )
         return self._add_subscriber(spec, config)
 
@@ -258,7 +261,8 @@ class KafkaBrokerBase(KafkaDeclarations, Broker, abstract=True):
         """Publish several messages to ``topic`` together; returns when all are acknowledged."""
         root = self.root()
         extra = _options(key, partition, timestamp_ms)
-        envelopes = self._envelopes(messages, TopicDest(topic), extra, **options)
+        # ``rpc=`` is ``publish()``'s alone: a TypeError here, as any unknown keyword.
+        envelopes = self._envelopes(messages, TopicDest(topic), extra, **options)  # type: ignore[misc]
         transport = root._transport
         if root.all_middlewares() or not hasattr(transport, "publish_batch"):
             return [await root._send_envelope(e) for e in envelopes]

@@ -19,10 +19,12 @@ def _one_of(value: str) -> dict[str, Any]:
 
 @dataclass(frozen=True, order=True)
 class TopicPartition:
-    """One partition of a topic, for subscribers that assign partitions themselves."""
+    """One partition of a topic, for subscribers that assign partitions themselves;
+    ``offset``: where reading starts (default: by ``auto_offset_reset``)."""
 
     topic: str
     partition: int
+    offset: int | None = None
 
     def with_prefix(self, prefix: str) -> TopicPartition:
         return replace(self, topic=prefix + self.topic)
@@ -79,7 +81,7 @@ class KafkaTopic:
     def matches(self, topic: str, partition: int) -> bool:
         """Whether a record of ``topic``/``partition`` belongs to this subscription."""
         if self.partitions:
-            return TopicPartition(topic, partition) in self.partitions
+            return any(p.topic == topic and p.partition == partition for p in self.partitions)
         if self.pattern is not None:
             # Anchored at the start only, as aiokafka and librdkafka match.
             return re.match(self.pattern, topic) is not None

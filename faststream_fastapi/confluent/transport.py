@@ -229,6 +229,11 @@ class ConfluentTransport(ProducerTransport[Producer]):
                 tps = [TP(p.topic, p.partition) for p in spec.partitions]
                 if group is None:
                     tps = await source.run(self._fixed_positions, consumer, tps, spec)
+                starts = [p.offset for p in spec.partitions]  # an explicit start wins
+                tps = [
+                    tp if at is None else TP(tp.topic, tp.partition, at)
+                    for tp, at in zip(tps, starts, strict=True)
+                ]
                 consumer.assign(tps)
                 source.assigned.set()
             elif group is not None:

@@ -74,6 +74,44 @@ class ContextRepo:
     def __contains__(self, key: str) -> bool:
         return key in self._scoped.get() or key in self._globals
 
+    # -- FastStream 0.5's names for the same repository -------------------------
+
+    def set_local(self, key: str, value: Any) -> Token[Mapping[str, Any]]:
+        """``key`` reads ``value`` in this task until ``reset_local(key, token)``."""
+        return self._scoped.set({**self._scoped.get(), key: value})
+
+    def reset_local(self, key: str, token: Token[Mapping[str, Any]]) -> None:
+        self._scoped.reset(token)
+
+    def get_local(self, key: str, default: Any = None) -> Any:
+        return self._scoped.get().get(key, default)
+
+    @property
+    def context(self) -> dict[str, Any]:
+        """Every value known here: the globals, then this task's scoped ones."""
+        return {**self._globals, **self._scoped.get()}
+
+    def resolve(self, name: str) -> Any:
+        """The value of a dotted ``name`` (``"app.state"``); ``KeyError`` when unknown."""
+        head, *rest = name.split(".")
+        value = self.get(head, _MISSING)
+        if value is _MISSING:
+            raise ContextKeyError(f"no context value named {head!r}")
+        for part in rest:
+            value = value[part] if isinstance(value, Mapping) else getattr(value, part)
+        return value
+
+    def clear(self) -> None:
+        """Forget every global, and this task's scoped values."""
+        self._globals.clear()
+        self._scoped.set(_NOTHING_SCOPED)
+
+    def __getattr__(self, name: str) -> Any:
+        # ``context.app`` for ``context.get("app")``, as FastStream 0.5 allows.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.get(name)
+
 
 context = ContextRepo()
 
@@ -87,9 +125,16 @@ class ContextField:
         self, name: str, default: Any = _MISSING, initial: Callable[[], Any] | None = None
     ) -> None:
         self.name = name
-        self.parts = tuple(name.split("."))
+        self.parts = tuple((name or "context").split("."))
         self.default = default
+        #: Makes the value, set as a global, when the name is unknown (FastStream 0.5).
         self.initial = initial
+
+    def named(self, parameter: str | None) -> ContextField:
+        """This field, reading the parameter's own name when it was given none."""
+        if self.name:
+            return self
+        return ContextField(parameter or "context", self.default, self.initial)
 
     def resolve(self, locals_: dict[str, Any]) -> Any:
         head, *rest = self.parts
@@ -104,6 +149,10 @@ class ContextField:
             if value is _MISSING:
                 if self.default is not _MISSING:
                     return self.default
+                if self.initial is not None and not rest:
+                    value = self.initial()
+                    context.set_global(head, value)
+                    return value
                 raise ContextKeyError(f"no context value named {self.name!r}")
         for part in rest:
             if isinstance(value, dict):
@@ -126,13 +175,11 @@ class ContextField:
 
 
 def Context(
-    name: str = "context", *, default: Any = _MISSING, initial: Callable[[], Any] | None = None
+    name: str = "", *, default: Any = _MISSING, initial: Callable[[], Any] | None = None
 ) -> Any:
-    """A handler parameter filled from the framework context by name.
-
-    ``initial`` makes the value when the name is unknown (``initial=set``): it is
-    then kept as a global, as FastStream 0.5's ``Context(initial=...)`` does.
-    """
+    """A handler parameter filled from the framework context by ``name`` (by
+    default the parameter's own); ``initial()`` makes (and sets globally) a
+    value the context lacks."""
     return Depends(ContextField(name, default, initial), use_cache=False)
 
 

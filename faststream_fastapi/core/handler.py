@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Callable
 from dataclasses import is_dataclass
@@ -42,6 +43,11 @@ class Handler:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.func(*args, **kwargs)
 
+    async def wait_call(self, timeout: float | None = None) -> None:
+        """Under a test broker, wait until the handler got a message (at once if it has);
+        ``TimeoutError`` after ``timeout`` seconds."""
+        await self._mock.wait(timeout)
+
     def __repr__(self) -> str:
         return f"Handler({self.func!r})"
 
@@ -53,15 +59,29 @@ def as_handler(func: Callable[..., Any]) -> Handler:
 class LazyMock:
     """A MagicMock filled on first look: recording costs a list append."""
 
-    __slots__ = ("_mock", "_name", "_pending")
+    __slots__ = ("_called", "_mock", "_name", "_pending")
 
     def __init__(self, name: str) -> None:
         self._name = name
         self._mock: MagicMock | None = None
         self._pending: list[Any] = []
+        #: Set by ``record`` while ``wait`` waits.
+        self._called: asyncio.Event | None = None
 
     def record(self, item: Any) -> None:
         self._pending.append(item)
+        if self._called is not None:
+            self._called.set()
+
+    async def wait(self, timeout: float | None) -> None:
+        """Return once something was recorded; ``TimeoutError`` after ``timeout`` seconds."""
+        if self._pending or (self._mock is not None and self._mock.called):
+            return
+        called = self._called = asyncio.Event()
+        try:
+            await asyncio.wait_for(called.wait(), timeout)
+        finally:
+            self._called = None
 
     def get(self) -> MagicMock:
         if self._mock is None:

@@ -234,7 +234,7 @@ class Lifecycle(Sending):
     def _stopped_consumer(self) -> Subscriber | None:
         for sub in self.subscribers:
             consumption = sub.consumption
-            if consumption is None or not consumption.alive:
+            if sub.consumes and (consumption is None or not consumption.alive):
                 return sub
         return None
 

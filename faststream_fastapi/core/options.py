@@ -19,6 +19,8 @@ from typing import Any, TypedDict
 from fastapi import params
 
 from .ack import AckPolicy
+from .base_middleware import AnyMiddleware, as_middleware
+from .custom import CustomDecoder, CustomParser, Filter, legacy_settlement
 from .errors import SetupError
 from .middleware import Middleware
 from .ports import Outlet
@@ -28,7 +30,7 @@ class SubscriberOptions(TypedDict, total=False):
     """The keywords of ``SubscriberConfig``, for ``Unpack`` in facade signatures."""
 
     dependencies: Sequence[params.Depends]
-    middlewares: Sequence[Middleware]
+    middlewares: Sequence[AnyMiddleware]
     ack_policy: AckPolicy | None
     no_reply: bool
     title: str | None
@@ -38,6 +40,11 @@ class SubscriberOptions(TypedDict, total=False):
     dead_letter: Outlet | None
     max_message_bytes: int | None
     max_workers: int
+    filter: Filter | None
+    parser: CustomParser | None
+    decoder: CustomDecoder | None
+    no_ack: bool
+    retry: bool | int
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +62,21 @@ class SubscriberConfig:
     dead_letter: Outlet | None = None
     max_message_bytes: int | None = None
     max_workers: int = 1
+    #: FastStream 0.5's keywords (``custom.py``): ``no_ack`` and ``retry`` become
+    #: ``ack_policy`` and ``max_retries`` here, in ``__post_init__``.
+    filter: Filter | None = None
+    parser: CustomParser | None = None
+    decoder: CustomDecoder | None = None
+    no_ack: bool = False
+    retry: bool | int = False
 
     def __post_init__(self) -> None:
         # Sequences given by the user become tuples: the value stays immutable.
         object.__setattr__(self, "dependencies", tuple(self.dependencies))
-        object.__setattr__(self, "middlewares", tuple(self.middlewares))
+        object.__setattr__(self, "middlewares", tuple(map(as_middleware, self.middlewares)))
+        legacy = legacy_settlement(self.no_ack, self.retry, self.ack_policy, self.max_retries)
+        for name, value in legacy.items():
+            object.__setattr__(self, name, value)
         _check_size(self.max_message_bytes)
         if self.max_retries is not None and self.max_retries < 0:
             raise SetupError(f"max_retries must be 0 or more, not {self.max_retries!r}")
@@ -84,7 +101,7 @@ class BrokerOptions(TypedDict, total=False):
     """The keywords of ``BrokerConfig``, for ``Unpack`` in signatures."""
 
     dependencies: Sequence[params.Depends]
-    middlewares: Sequence[Middleware]
+    middlewares: Sequence[AnyMiddleware]
     graceful_timeout: float
     request_timeout: float
     max_message_bytes: int | None
@@ -101,7 +118,7 @@ class BrokerConfig:
     """
 
     dependencies: Sequence[params.Depends] = ()
-    middlewares: Sequence[Middleware] = ()
+    middlewares: Sequence[AnyMiddleware] = ()
     graceful_timeout: float = 15.0
     request_timeout: float = 10.0
     max_message_bytes: int | None = None
@@ -112,7 +129,7 @@ class BrokerConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dependencies", tuple(self.dependencies))
-        object.__setattr__(self, "middlewares", tuple(self.middlewares))
+        object.__setattr__(self, "middlewares", tuple(map(as_middleware, self.middlewares)))
         _check_size(self.max_message_bytes)
 
 
@@ -131,11 +148,18 @@ class PublisherOptions(TypedDict, total=False):
 
 
 class PublishOptions(TypedDict, total=False):
-    """What every broker's ``publish()`` takes besides the message and its destination."""
+    """What every broker's ``publish()`` takes besides the message and its destination.
+
+    ``rpc=True`` is FastStream 0.5's request: wait up to ``rpc_timeout`` seconds for
+    the reply and return its decoded body (``None`` on timeout, unless ``raise_timeout``).
+    """
 
     headers: Mapping[str, str] | None
     correlation_id: str | None
     reply_to: str | None
+    rpc: bool
+    rpc_timeout: float | None
+    raise_timeout: bool
 
 
 class RequestOptions(TypedDict, total=False):

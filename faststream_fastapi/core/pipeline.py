@@ -12,14 +12,20 @@ present only when the subscriber needs it:
 3. receipt: settled on receipt (``ACK_FIRST``, see ``ack.RULES``);
 4. size guard: a body over ``max_message_bytes`` fails undecoded;
 5. middlewares, around the call;
-6. call: the test broker's recording (``handler.mock``), the call plan (the
+6. a custom ``parser=``/``decoder=`` (``custom.py``), around the call;
+7. call: the test broker's recording (``handler.mock``), the call plan (the
    one for the app's dependency overrides when it has any), the result
    published to the ``@publisher`` destinations and the reply-to, background
    tasks handed to the subscriber;
-7. settlement by the policy's rule after success; on failure, the failure
+8. settlement by the policy's rule after success; on failure, the failure
    stage: log (never the payload), retry or dead-letter, else settle by the
    rule, and under a test broker raise the error on to ``publish``. A
    ``CancelledError`` that is not the subscriber's own stop is such a failure.
+   A control exception (``AckMessage``, ``StopConsume``, ... see ``control.py``)
+   is done as it says instead, unlogged.
+
+A subscription whose handlers have ``filter=`` gets one more stage in front,
+choosing the handler (``filtering.py``).
 
 Every shape compiles into the same coroutine (``_delivery``); a stage a
 subscriber lacks is a ``None`` it skips. The common shape (no middlewares,
@@ -39,6 +45,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .ack import RULES, Rule
 from .callplan import FastCall, RunEnv
 from .context import current_message
+from .control import HandlerException, IgnoredException
+from .custom import parsing_stage
 from .errors import MessageDecodeError, MessageTooLargeError, MessageValidationError
 from .logs import library_logger
 from .message import Deliver, StreamMessage
@@ -51,6 +59,7 @@ if TYPE_CHECKING:
     from .callplan import CallPlan
     from .handler import Handler
     from .middleware import Middleware
+    from .options import SubscriberConfig
     from .paths import PathPattern
     from .ports import AppBinding
 
@@ -62,6 +71,9 @@ class Delivering(Redirecting, SubscriberView, Protocol):
 
     @property
     def handler(self) -> Handler: ...
+
+    @property
+    def config(self) -> SubscriberConfig: ...
 
     @property
     def plan(self) -> CallPlan: ...
@@ -82,6 +94,8 @@ class Delivering(Redirecting, SubscriberView, Protocol):
     def stopping(self) -> bool: ...
 
     def plan_for_now(self) -> CallPlan: ...
+
+    def halt(self) -> None: ...
 
 
 Failed = Callable[[StreamMessage, BaseException], Awaitable[None]]
@@ -108,7 +122,10 @@ def compile_delivery(
     failed = _failure_stage(sub, rule, raise_failures=testing)
     fast = sub.plan.fast
     names = sub.pattern is not None and bool(sub.pattern.names)
-    if fast is not None and not middlewares and limit is None and not names and not rule.receipt:
+    parsing = parsing_stage(sub.config.parser, sub.config.decoder)
+    if parsing is not None:
+        call = parsing(call)  # a custom parser/decoder, innermost: see ``custom.py``
+    elif fast is not None and not middlewares and limit is None and not names and not rule.receipt:
         return _delivery(sub, rule, env, call, publish, failed, None, limit, fast, record, ())
     body = chain_consume(middlewares, call)
     return _delivery(sub, rule, env, call, publish, failed, body, limit, None, record, middlewares)
@@ -272,6 +289,9 @@ def _recording(record: Callable[[StreamMessage], None], arguments: Arguments) ->
     return recorded
 
 
+_NO_OPTIONS: dict[str, Any] = {}
+
+
 def _result_publisher(sub: Delivering) -> PublishResult:
     publishers = sub.handler.publishers
     no_reply, reply = sub.no_reply, sub.broker.reply
@@ -282,13 +302,17 @@ def _result_publisher(sub: Delivering) -> PublishResult:
             return
         if isinstance(result, Response):
             body, headers, cid = result.body, result.headers, result.correlation_id
+            options = result.options  # a ``<B>Response``'s, for the publishers
         else:
-            body, headers, cid = result, None, None
+            body, headers, cid, options = result, None, None, _NO_OPTIONS
         cid = cid or message.correlation_id
         for publisher in publishers:
-            await publisher.publish(body, headers=headers, correlation_id=cid)
+            await publisher.publish(body, headers=headers, correlation_id=cid, **options)
         if reply_to:
-            await reply(message, body, headers=headers, correlation_id=cid)
+            # A request's own id goes back: it is what the requester matches replies by.
+            await reply(
+                message, body, headers=headers, correlation_id=message.correlation_id or cid
+            )
 
     return publish
 
@@ -298,6 +322,9 @@ def _failure_stage(sub: Delivering, rule: Rule, *, raise_failures: bool) -> Fail
     ``rule``; with ``raise_failures`` (a test broker) raise it on unless republished."""
 
     async def failed(message: StreamMessage, exc: BaseException) -> None:
+        if isinstance(exc, IgnoredException):
+            await _instructed(sub, rule, message, exc)
+            return
         logger = sub.broker.logger
         invalid = isinstance(exc, MessageDecodeError | MessageValidationError)
         if invalid:
@@ -324,6 +351,21 @@ def _failure_stage(sub: Delivering, rule: Rule, *, raise_failures: bool) -> Fail
             raise exc
 
     return failed
+
+
+async def _instructed(
+    sub: Delivering, rule: Rule, message: StreamMessage, exc: IgnoredException
+) -> None:
+    """Do what a control exception (``control.py``) says; never logged as a failure."""
+    if isinstance(exc, HandlerException):
+        if exc.settlement is not None:
+            await message.settle(exc.settlement)
+        return
+    settlement = rule.after(exc)  # ``StopConsume``: settled as a failure, then the stop
+    if settlement is not None:
+        await message.settle(settlement)
+    sub.broker.logger.info("%s: the handler raised StopConsume; stopping", sub.name)
+    sub.halt()
 
 
 def _is_failure(sub: Delivering) -> Callable[[BaseException], bool]:

@@ -56,6 +56,16 @@ class Sender(Protocol):
 
     def retry_spec(self, spec: Spec, message: StreamMessage) -> Spec: ...
 
+    async def _request(
+        self,
+        message: Any,
+        spec: Spec,
+        *,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+    ) -> StreamMessage: ...
+
 
 class Owner(Protocol):
     """The broker or router a subscriber or publisher was declared on."""

@@ -8,6 +8,7 @@ from unittest.mock import MagicMock
 
 from typing_extensions import Unpack
 
+from .message import StreamMessage
 from .options import PublisherOptions
 from .ports import Owner, Spec
 from .subscriber import Handler, LazyMock, as_handler
@@ -70,6 +71,23 @@ class Publisher:
             headers=merged,
             correlation_id=correlation_id,
             options=options,
+        )
+
+    async def request(
+        self,
+        message: Any = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+        timeout: float | None = None,
+    ) -> StreamMessage:
+        """Publish to this destination and wait for the handler's reply, as ``broker.request``."""
+        broker = self.owner.root()
+        merged = {**self.headers, **(headers or {})} if headers else self.headers
+        if broker.testing:
+            self._mock.record(message)
+        return await broker._request(
+            message, self.spec, headers=merged, correlation_id=correlation_id, timeout=timeout
         )
 
     def __repr__(self) -> str:

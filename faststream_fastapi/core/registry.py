@@ -13,8 +13,10 @@ from fastapi import params
 from typing_extensions import Unpack
 
 from .ack import AckPolicy
+from .base_middleware import AnyMiddleware, as_middleware
 from .descriptor import BrokerDescriptor
 from .errors import SetupError
+from .filtering import SubscriberDecorator, join_group
 from .middleware import Middleware
 from .options import PublisherOptions, SubscriberConfig
 from .paths import PathPattern
@@ -36,11 +38,11 @@ class Registry:
         *,
         prefix: str = "",
         dependencies: Sequence[params.Depends] = (),
-        middlewares: Sequence[Middleware] = (),
+        middlewares: Sequence[AnyMiddleware] = (),
     ) -> None:
         self.prefix = prefix
         self.dependencies = tuple(dependencies)
-        self.middlewares = tuple(middlewares)
+        self.middlewares = tuple(map(as_middleware, middlewares))
         self.subscribers: list[Subscriber] = []
         self.publishers: list[Publisher] = []
         self.parent: Registry | None = None
@@ -69,6 +71,10 @@ class Registry:
             f"{type(self).__name__} is not included in a broker yet; "
             "call broker.include_router(router) first"
         )
+
+    def add_middleware(self, middleware: AnyMiddleware) -> None:
+        """Add ``middleware`` innermost of this broker's or router's own (FastStream 0.5)."""
+        self.middlewares = (*self.middlewares, as_middleware(middleware))
 
     def all_dependencies(self) -> tuple[params.Depends, ...]:
         outer = self.parent.all_dependencies() if self.parent is not None else ()
@@ -118,26 +124,30 @@ class Registry:
         """The path pattern of a subscription; facades with ``{name}`` support override."""
         return None
 
-    def _add_subscriber(
-        self, spec: Spec, config: SubscriberConfig
-    ) -> Callable[[Callable[..., Any]], Handler]:
+    def _add_subscriber(self, spec: Spec, config: SubscriberConfig) -> SubscriberDecorator:
         spec = spec.with_prefix(self.prefix) if self.prefix else spec
+        return SubscriberDecorator(self._declare_subscriber, spec, config)
 
-        def decorator(func: Callable[..., Any]) -> Handler:
-            handler = as_handler(func)
-            sub = Subscriber(
-                self,  # type: ignore[arg-type]  # see ``include_router``
-                spec,
-                handler,
-                config,
-                pattern=self._pattern_for(spec),
-            )
-            handler.subscribers.append(sub)
-            self.subscribers.append(sub)
-            self._on_subscriber_added(sub)
-            return handler
-
-        return decorator
+    def _declare_subscriber(
+        self,
+        spec: Spec,
+        config: SubscriberConfig,
+        func: Callable[..., Any],
+        lead: Subscriber | None,
+    ) -> Handler:
+        handler = as_handler(func)
+        sub = Subscriber(
+            self,  # type: ignore[arg-type]  # see ``include_router``
+            spec,
+            handler,
+            config,
+            pattern=self._pattern_for(spec),
+        )
+        handler.subscribers.append(sub)
+        join_group(self.subscribers, sub, lead)  # several handlers on one subscription
+        self.subscribers.append(sub)
+        self._on_subscriber_added(sub)
+        return handler
 
     def _on_subscriber_added(self, sub: Subscriber) -> None:
         return None

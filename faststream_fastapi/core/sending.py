@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import codec, logs
+from .base_middleware import AnyMiddleware
 from .errors import NotConnectedError
 from .message import CONTENT_TYPE, Envelope, StreamMessage
 from .middleware import Middleware, PublishNext, chain_publish
@@ -71,6 +72,10 @@ class Sending(Registry):
     def transport(self) -> Transport:
         return self.root()._transport
 
+    def add_middleware(self, middleware: AnyMiddleware) -> None:
+        super().add_middleware(middleware)
+        self._send_envelope = self._publish_chain()  # subscribers bind theirs at start
+
     def _publish_chain(self) -> PublishNext:
         """The transport's publish inside the publish middlewares, bound to this broker."""
         return chain_publish(self._publish_middlewares(), self._transport_publish)
@@ -110,9 +115,17 @@ class Sending(Registry):
         correlation_id: str | None = None,
         reply_to: str | None = None,
         options: dict[str, Any] | None = None,
+        rpc: bool = False,
+        rpc_timeout: float | None = 30.0,
+        raise_timeout: bool = False,
     ) -> Any:
         """Encode ``message``, address it to ``spec`` and publish it through the
-        publish middlewares; ``options`` are the facade's, for its transport."""
+        publish middlewares; ``options`` are the facade's, for its transport.
+        ``rpc``: see ``PublishOptions``."""
+        if rpc:
+            return await self._rpc(
+                message, spec, headers, correlation_id, rpc_timeout, raise_timeout
+            )
         envelope = self._envelope(message, spec, headers, correlation_id, reply_to, options)
         return await self.root()._send_envelope(envelope)
 
@@ -165,6 +178,31 @@ class Sending(Registry):
         cid = correlation_id or message.correlation_id
         envelope = self._envelope(body, self.reply_spec(message.reply_to), headers, cid, None, None)
         await self.root()._send_envelope(envelope)
+
+    async def _rpc(
+        self,
+        message: Any,
+        spec: Spec,
+        headers: Mapping[str, str] | None,
+        correlation_id: str | None,
+        timeout: float | None,
+        raise_timeout: bool,
+    ) -> Any:
+        """FastStream 0.5's ``publish(..., rpc=True)``: the reply's decoded body."""
+        try:
+            reply = await self._request(
+                message,
+                spec,
+                # 0 means "already too late" there, not "the default" as ``request``'s does
+                timeout=None if timeout is None else max(timeout, 1e-9),
+                headers=headers,
+                correlation_id=correlation_id,
+            )
+        except TimeoutError:
+            if raise_timeout:
+                raise
+            return None
+        return reply.decode()
 
     async def _request(
         self,

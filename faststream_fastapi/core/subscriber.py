@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from .background import CANCEL_WAIT, Background
 from .callplan import CallPlan, Overrides, RunEnv
+from .filtering import dispatching
 from .handler import Handler, LazyMock, as_handler
+from .message import Deliver
 from .middleware import Middleware
 from .options import SubscriberConfig
 from .paths import PathPattern
@@ -20,7 +22,6 @@ from .ports import AppBinding, Outlet, Spec, SubscriberOwner
 from .redirect import ERROR_HEADER, RETRIES_HEADER
 
 if TYPE_CHECKING:
-    from .message import Deliver
     from .transport import Consumption
 
 __all__ = [
@@ -33,6 +34,10 @@ __all__ = [
     "Subscriber",
     "as_handler",
 ]
+
+
+#: Stops asked for by ``StopConsume``, kept until done (a delivery cannot await its own).
+_halting: set[asyncio.Task[int]] = set()
 
 
 class Subscriber:
@@ -76,6 +81,12 @@ class Subscriber:
         #: True from ``stop`` on: a ``CancelledError`` in a handler is then ours,
         #: and ends the delivery instead of failing the message.
         self.stopping = False
+        #: Set when the handler raised ``StopConsume``: stopped on purpose, still healthy.
+        self.halted = False
+        #: ``filter=`` and the group of handlers on one subscription (``filtering.py``).
+        self.filter = config.filter
+        self.lead: Subscriber | None = None
+        self.members: list[Subscriber] = []
         # Built now so a broken signature fails at registration.
         self.plan = self._compile(None)
         self._middlewares = self._bind_middlewares()
@@ -123,8 +134,21 @@ class Subscriber:
     # -- running ------------------------------------------------------------
 
     async def start(self) -> None:
+        self.stopping = self.halted = False
+        deliver = self.prepare()
+        if self.lead is not None:
+            return  # its lead's consumption delivers to it
+        if self.filter is not None or self.members:
+            deliver = dispatching(self, deliver)
+        transport, workers = self.broker.root().transport, self.config.max_workers
+        if workers == 1:
+            self.consumption = await transport.subscribe(self.spec, deliver)
+        else:
+            self.consumption = await transport.subscribe_workers(self.spec, deliver, workers)
+
+    def prepare(self) -> Deliver:
+        """Compile (again) what is done with each message; see ``pipeline``."""
         root = self.broker.root()
-        self.stopping = False
         self._middlewares = self._bind_middlewares()
         limit = (
             self.max_message_bytes if self.max_message_bytes is not None else root.max_message_bytes
@@ -134,13 +158,22 @@ class Subscriber:
         self.deliver = compile_delivery(
             self, self._middlewares, self._make_env(), limit=limit, testing=root.testing
         )
-        workers = self.config.max_workers
-        if workers == 1:
-            self.consumption = await root.transport.subscribe(self.spec, self.deliver)
-        else:
-            self.consumption = await root.transport.subscribe_workers(
-                self.spec, self.deliver, workers
-            )
+        return self.deliver
+
+    def halt(self) -> None:
+        """Stop consuming, as the handler asked by raising ``StopConsume``."""
+        if self.lead is not None:  # one handler of several: the subscription stops
+            self.lead.halt()
+        elif not self.stopping:
+            self.halted = True
+            task = asyncio.get_running_loop().create_task(self.stop())
+            _halting.add(task)
+            task.add_done_callback(_halting.discard)
+
+    @property
+    def consumes(self) -> bool:
+        """Whether this subscriber should have a live consumption while its broker runs."""
+        return self.lead is None and not self.halted
 
     async def stop(self, timeout: float | None = None) -> int:
         """Stop consuming; handlers in flight get ``timeout`` seconds (``None``: no

@@ -256,6 +256,9 @@ class AiokafkaTransport(ProducerTransport[AIOKafkaProducer]):
         try:
             if spec.partitions:
                 await self._assign(source, [TP(p.topic, p.partition) for p in spec.partitions])
+                for p in spec.partitions:  # an explicit start wins
+                    if p.offset is not None:
+                        source.consumer.seek(TP(p.topic, p.partition), p.offset)
             elif spec.group_id is not None:
                 if spec.pattern is not None:
                     consumer.subscribe(pattern=spec.pattern, listener=_Assigned(source))

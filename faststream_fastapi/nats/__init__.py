@@ -7,6 +7,7 @@ with needs("nats", "nats"):
     from ..core.message import StreamMessage as NatsMessage
     from . import fastapi
     from .broker import NatsBroker, NatsRouter
+    from .response import NatsResponse
     from .specs import JStream, NatsSub, PullSub
     from .testing import TestNatsBroker
 
@@ -15,6 +16,7 @@ __all__ = [
     "JStream",
     "NatsBroker",
     "NatsMessage",
+    "NatsResponse",
     "NatsRouter",
     "NatsSub",
     "PullSub",

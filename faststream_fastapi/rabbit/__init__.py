@@ -7,6 +7,7 @@ with needs("rabbit", "aio_pika", "aiormq"):
     from ..core.message import StreamMessage as RabbitMessage
     from . import fastapi
     from .broker import RabbitBroker, RabbitRouter
+    from .response import RabbitResponse
     from .specs import ExchangeType, RabbitExchange, RabbitQueue
     from .testing import TestRabbitBroker
 
@@ -17,6 +18,7 @@ __all__ = [
     "RabbitExchange",
     "RabbitMessage",
     "RabbitQueue",
+    "RabbitResponse",
     "RabbitRouter",
     "TestRabbitBroker",
     "fastapi",

@@ -7,6 +7,7 @@ with needs("redis", "redis"):
     from ..core.message import StreamMessage as RedisMessage
     from . import fastapi
     from .broker import RedisBroker, RedisRouter
+    from .response import RedisResponse
     from .specs import ListSub, PubSub, StreamSub
     from .testing import TestRedisBroker
 
@@ -16,6 +17,7 @@ __all__ = [
     "PubSub",
     "RedisBroker",
     "RedisMessage",
+    "RedisResponse",
     "RedisRouter",
     "StreamSub",
     "TestRedisBroker",

@@ -70,7 +70,7 @@ class Node:
         self.call: Any = a.call
         self.name = a.name
         self.kind = call_kind(self.call)
-        self.context = self.call if isinstance(self.call, ContextField) else None
+        self.context = self.call.named(a.name) if isinstance(self.call, ContextField) else None
         self.context_getter = context_getter(self.context) if self.context else no_context
         self.scopes = a.scopes
         self.cache_key: Any = (self.call, tuple(sorted(a.scopes))) if a.use_cache else None

@@ -1,0 +1,166 @@
+"""FastStream 0.5's middleware forms, run on the package's own seam (``middleware.py``).
+
+``BaseMiddleware`` is 0.5's class: a broker, router or subscriber given the
+*class* (``middlewares=[MyMiddleware]``) makes one instance per message
+(``MyMiddleware(raw_message)``) and per publish (``MyMiddleware(None)``),
+and calls its hooks: ``on_receive``/``after_processed`` around the whole
+delivery, ``consume_scope`` (``on_consume``, ``after_consume``) around the
+handler, ``publish_scope`` (``on_publish``, ``after_publish``) around each
+publish with the *decoded* body, re-encoded when a hook changed it. A plain
+``async def mw(call_next, message)`` is a consume-only middleware.
+
+``as_middleware`` turns any of these into a ``Middleware``; a ``Middleware``
+instance is used as it is, so none of this runs for the package's own form.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Any
+
+from . import codec
+from .errors import SetupError
+from .message import CONTENT_TYPE, Envelope, StreamMessage
+from .middleware import CallNext, Middleware, PublishNext
+
+#: What ``middlewares=`` takes: ours, a ``BaseMiddleware`` class (or any factory of
+#: one), or an ``async def (call_next, message)`` function.
+AnyMiddleware = Middleware | Callable[..., Any]
+
+
+class BaseMiddleware:
+    """FastStream 0.5's middleware: override the hooks you need."""
+
+    def __init__(self, msg: Any | None = None) -> None:
+        #: The client library's message (``None`` for a publish).
+        self.msg = msg
+
+    async def on_receive(self) -> None:
+        """Called when a message arrives, before anything else."""
+
+    async def after_processed(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_val: BaseException | None = None,
+        exc_tb: TracebackType | None = None,
+    ) -> bool | None:
+        """Called when the delivery ended; returning True swallows its error."""
+        return False
+
+    async def __aenter__(self) -> BaseMiddleware:
+        await self.on_receive()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_val: BaseException | None = None,
+        exc_tb: TracebackType | None = None,
+    ) -> bool | None:
+        return await self.after_processed(exc_type, exc_val, exc_tb)
+
+    async def on_consume(self, msg: StreamMessage) -> StreamMessage:
+        """The message the handler gets (this one, by default)."""
+        return msg
+
+    async def after_consume(self, err: Exception | None) -> None:
+        """Called after the handler; raises ``err`` on by default."""
+        if err is not None:
+            raise err
+
+    async def consume_scope(self, call_next: CallNext, msg: StreamMessage) -> Any:
+        """Around the handler: ``on_consume``, the call, ``after_consume``."""
+        err: Exception | None = None
+        try:
+            return await call_next(await self.on_consume(msg))
+        except Exception as exc:
+            err = exc
+            raise
+        finally:
+            await self.after_consume(err)
+
+    async def on_publish(self, msg: Any, *args: Any, **kwargs: Any) -> Any:
+        """The body to publish (this one, by default); ``kwargs`` say where and how."""
+        return msg
+
+    async def after_publish(self, err: Exception | None) -> None:
+        """Called after a publish; raises ``err`` on by default."""
+        if err is not None:
+            raise err
+
+    async def publish_scope(
+        self, call_next: Callable[..., Awaitable[Any]], msg: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        """Around a publish: ``on_publish``, the publish, ``after_publish``."""
+        err: Exception | None = None
+        try:
+            return await call_next(await self.on_publish(msg, *args, **kwargs), *args, **kwargs)
+        except Exception as exc:
+            err = exc
+            raise
+        finally:
+            await self.after_publish(err)
+
+
+def as_middleware(middleware: AnyMiddleware) -> Middleware:
+    """``middleware`` as the package's ``Middleware`` (see the module)."""
+    if isinstance(middleware, Middleware):
+        return middleware
+    if inspect.iscoroutinefunction(middleware):
+        return _ConsumeFunction(middleware)
+    if callable(middleware):
+        return _PerMessage(middleware)
+    raise SetupError(f"{middleware!r} is not a middleware")
+
+
+class _ConsumeFunction(Middleware):
+    """``async def mw(call_next, message)``: around the handler only."""
+
+    def __init__(self, func: Callable[[CallNext, StreamMessage], Awaitable[Any]]) -> None:
+        self.func = func
+
+    async def consume(self, message: StreamMessage, call_next: CallNext) -> Any:
+        return await self.func(call_next, message)
+
+
+class _PerMessage(Middleware):
+    """A ``BaseMiddleware`` class: an instance per message and per publish."""
+
+    def __init__(self, factory: Callable[[Any], BaseMiddleware]) -> None:
+        self.factory = factory
+
+    async def consume(self, message: StreamMessage, call_next: CallNext) -> Any:
+        mw = self.factory(message.raw if message.raw is not None else message)
+        await mw.__aenter__()
+        try:
+            result = await mw.consume_scope(call_next, message)
+        except BaseException as exc:
+            if not await mw.__aexit__(type(exc), exc, exc.__traceback__):
+                raise
+            return None
+        await mw.__aexit__(None, None, None)
+        return result
+
+    async def publish(self, envelope: Envelope, call_next: PublishNext) -> Any:
+        mw = self.factory(None)
+        body = codec.decode(envelope.body, envelope.headers.get(CONTENT_TYPE))
+
+        async def publish(msg: Any, *args: Any, **kwargs: Any) -> Any:
+            envelope.headers = dict(kwargs.get("headers") or envelope.headers)
+            envelope.correlation_id = kwargs.get("correlation_id", envelope.correlation_id)
+            if msg is not body:  # a hook changed the body: encode it again
+                envelope.body, content_type = codec.encode(msg)
+                if content_type is not None:
+                    envelope.headers[CONTENT_TYPE] = content_type
+            return await call_next(envelope)
+
+        return await mw.publish_scope(
+            publish,
+            body,
+            destination=envelope.destination,
+            headers=dict(envelope.headers),
+            correlation_id=envelope.correlation_id,
+            reply_to=envelope.reply_to,
+        )
