@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import logging
 import platform
 import resource
 import statistics
@@ -22,10 +21,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import case_memory
-
-# The library's Received / Processed line pair per message is a default for people
-# reading a terminal; a production service sets its level. Measured without it.
-logging.getLogger("faststream_fastapi").setLevel(logging.WARNING)
 
 CASES = ["redis", "nats", "rabbit", "kafka", "confluent"]
 
