@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterable
 from types import EllipsisType
 from typing import TextIO
 
@@ -168,3 +169,22 @@ def broker_logger(logger: logging.Logger | EllipsisType | None) -> logging.Logge
     if isinstance(logger, ContextLogger):  # another broker's: already adds the context
         return logger
     return ContextLogger(logger)
+
+
+def access_log(
+    logger: logging.Logger, level: int | None, middlewares: Iterable[object]
+) -> tuple[logging.Logger | None, int]:
+    """The logger and level of a subscriber's ``Received`` / ``Processed`` lines (no
+    logger: none).
+
+    The broker's ``log_level`` (``level``) if it has one; else ``INFO`` on the
+    library's own logger, and none on a logger the user gave or when a middleware
+    logs each message itself (``MessageLogMiddleware``). Decided when the subscriber
+    starts: below the logger's level then, the lines cost nothing per message.
+    """
+    if level is None:
+        chosen = logger is not library_logger
+        if chosen or any(getattr(mw, "logs_each_message", False) for mw in middlewares):
+            return None, logging.NOTSET
+        level = logging.INFO
+    return (logger if logger.isEnabledFor(level) else None), level

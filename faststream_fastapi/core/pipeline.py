@@ -7,7 +7,7 @@ present only when the subscriber needs it:
 1. context: ``current_message`` is set for the delivery (always), and the
    broker's logger told ``Received`` / ``Processed`` at the broker's
    ``log_level`` (unless that level is off for the logger when the
-   subscriber starts, see ``_access_log``);
+   subscriber starts, see ``logs.access_log``);
 2. path match: the destination's ``{name}`` parts into ``message.path``;
 3. receipt: settled on receipt (``ACK_FIRST``, see ``ack.RULES``);
 4. size guard: a body over ``max_message_bytes`` fails undecoded;
@@ -38,7 +38,6 @@ and raising under a test broker are plugged into it without a per-message check.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -48,7 +47,7 @@ from .context import current_message
 from .control import HandlerException, IgnoredException
 from .custom import parsing_stage
 from .errors import MessageDecodeError, MessageTooLargeError, MessageValidationError
-from .logs import library_logger
+from .logs import access_log
 from .message import Deliver, StreamMessage
 from .middleware import CallNext, SubscriberView, chain_consume
 from .redirect import Redirecting, log_extra, redirect
@@ -151,7 +150,8 @@ def _delivery(
     binding, settlement, failure = sub.binding, rule.success, _is_failure(sub)
     set_message, reset_message = current_message.set, current_message.reset
     arguments, deps, handler, env_kwargs = _inlined(fast, env, call, record)
-    access, level = _access_log(sub, middlewares)
+    broker = sub.broker
+    access, level = access_log(broker.logger, getattr(broker, "log_level", None), middlewares)
 
     async def deliver(message: StreamMessage) -> None:
         token = set_message(message)
@@ -204,26 +204,6 @@ def _delivery(
             reset_message(token)
 
     return deliver
-
-
-def _access_log(
-    sub: Delivering, middlewares: tuple[Middleware, ...]
-) -> tuple[logging.Logger | None, int]:
-    """The logger and level of the ``Received`` / ``Processed`` lines (no logger: none).
-
-    The broker's ``log_level`` if it has one; else ``INFO`` on the library's own
-    logger, and none on a logger the user gave or when a middleware logs each
-    message itself (``MessageLogMiddleware``). Decided when the subscriber starts:
-    below the logger's level then, the lines cost nothing per message.
-    """
-    logger = sub.broker.logger
-    level: int | None = getattr(sub.broker, "log_level", None)
-    if level is None:
-        chosen = logger is not library_logger
-        if chosen or any(getattr(mw, "logs_each_message", False) for mw in middlewares):
-            return None, logging.NOTSET
-        level = logging.INFO
-    return (logger if logger.isEnabledFor(level) else None), level
 
 
 Arguments = Callable[[StreamMessage, RunEnv, dict[str, Any]], None]
