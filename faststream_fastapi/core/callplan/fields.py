@@ -136,7 +136,7 @@ class BodyReader:
         except ValidationError as exc:
             if _is_json_syntax_error(exc):
                 raise MessageDecodeError(f"message for {self.handler} is not valid JSON") from None
-            if not self.raw_bytes and not self.raw_text:
+            if not self.raw_bytes and not self.raw_text and _wants_structure(exc):
                 _refuse_non_json(body, content_type, self.handler)
             raise _located(exc, "body", self.handler) from None
 
@@ -163,6 +163,17 @@ def _refuse_non_json(body: bytes, content_type: str | None, handler: str) -> Non
         pydantic_core.from_json(body)
     except ValueError as exc:
         raise MessageDecodeError(f"message for {handler}: body is not valid JSON: {exc}") from None
+
+
+#: What pydantic says when the body as a whole is not an object or array: only then is
+#: "not valid JSON" the useful message ("not a number" for an ``int`` is plain invalid).
+_STRUCTURED = frozenset(
+    {"dict_type", "model_type", "model_attributes_type", "dataclass_type", "list_type"}
+)
+
+
+def _wants_structure(exc: ValidationError) -> bool:
+    return any(e["type"] in _STRUCTURED and not e["loc"] for e in exc.errors(include_input=False))
 
 
 def _is_json_syntax_error(exc: ValidationError) -> bool:
