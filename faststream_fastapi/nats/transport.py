@@ -33,6 +33,36 @@ __all__ = ["CORE_PENDING_BYTES_LIMIT", "CORE_PENDING_MSGS_LIMIT", "NatsTransport
 
 logger = logging.getLogger("faststream_fastapi.nats")
 
+#: JetStream's "consumer name already in use" (a durable created with another config).
+_CONSUMER_NAME_IN_USE = 10013
+
+
+async def _create_queue_durable(
+    js: JetStreamContext, spec: NatsSub, subject: str, config: api.ConsumerConfig
+) -> None:
+    """Create a queue group's durable with ``config`` before ``js.subscribe`` binds to it.
+
+    Replicas starting together then all send the same config, which the server takes
+    as one create; left to nats-py (2.7 to 2.9 give each a random deliver inbox) the
+    configs differ and a replica ends up listening where nothing is delivered. A
+    durable that already exists with another config is kept, as nats-py would.
+    """
+    assert spec.stream is not None
+    config = dataclasses.replace(
+        config,
+        durable_name=config.durable_name or spec.durable or spec.queue,
+        deliver_group=config.deliver_group or spec.queue,
+        filter_subject=config.filter_subject or subject,
+    )
+    if spec.deliver_policy is not None:
+        config.deliver_policy = spec.deliver_policy
+    try:
+        await js.add_consumer(spec.stream.name, config=config)
+    except nats.js.errors.BadRequestError as exc:
+        if exc.err_code != _CONSUMER_NAME_IN_USE:
+            raise
+
+
 #: Defaults for ``nats.connect``; the caller's options win.
 CONNECT_DEFAULTS: dict[str, Any] = {
     # Finite, so a wrong address fails start-up instead of hanging it.
@@ -259,8 +289,7 @@ class NatsTransport(Transport[NatsSub]):
             )
             return pull_loop(psub, spec, deliver, self._client(), max_workers)
         consumer = Push(self._client(), deliver, jetstream=True, max_workers=max_workers)
-        consumer.sub = await js.subscribe(
-            subject,
+        options: dict[str, Any] = dict(
             queue=spec.queue,
             cb=consumer.on_msg,
             durable=spec.durable,
@@ -271,4 +300,7 @@ class NatsTransport(Transport[NatsSub]):
             # Unless set, nats-py's; the consumer's ``max_ack_pending`` bounds it.
             **pending_limits(spec, None, None),
         )
+        if spec.queue and options["config"] is not None:
+            await _create_queue_durable(js, spec, subject, options["config"])
+        consumer.sub = await js.subscribe(subject, **options)
         return consumer
