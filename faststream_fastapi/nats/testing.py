@@ -2,19 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from ..core.message import REPLY_TO, Envelope
+from ..core.message import REPLY_TO, Envelope, StreamMessage
 from ..core.testing import MemoryTransport, TestBroker
 from .broker import NatsBroker
+from .memory_buckets import MemoryKeyValue, MemoryObjectStore
 from .specs import NatsSub, subject_matches
 
 
 class NatsMemoryTransport(MemoryTransport):
-    """Core subscribers and JetStream consumers alike get what matches their subject."""
+    """Core subscribers and JetStream consumers alike get what matches their subject;
+    bucket watchers get the changes of the in-memory buckets they watch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.key_values: dict[str, MemoryKeyValue] = {}
+        self.object_stores: dict[str, MemoryObjectStore] = {}
+
+    async def key_value(self, bucket: str, declare: bool, config: dict[str, Any]) -> Any:
+        kv = self.key_values.get(bucket)
+        if kv is None:
+            kv = self.key_values[bucket] = MemoryKeyValue(bucket, self._notify)
+        return kv
+
+    async def object_storage(self, bucket: str, declare: bool, config: dict[str, Any]) -> Any:
+        store = self.object_stores.get(bucket)
+        if store is None:
+            store = self.object_stores[bucket] = MemoryObjectStore(bucket, self._notify)
+        return store
+
+    async def _notify(
+        self, wants: Callable[[NatsSub], bool], message: Callable[[], StreamMessage]
+    ) -> None:
+        if self.catch_up is not None:
+            await self.catch_up()
+        for spec, deliver in list(self.subscriptions):
+            if isinstance(spec, NatsSub) and wants(spec):
+                await deliver(message())
 
     def routes(self, spec: Any, envelope: Envelope) -> bool:
-        if not isinstance(spec, NatsSub):
+        if not isinstance(spec, NatsSub) or spec.kv_watch or spec.obj_watch:
             return False
         stream = envelope.options.get("stream")
         # Published to a stream: only that stream's subscribers get it (FastStream 0.5).
