@@ -118,6 +118,36 @@ async def _watch(buckets: Buckets, js: JetStreamContext, spec: NatsSub) -> Any:
     return watcher, ObjectInfo, obj_message, ow.timeout
 
 
+class WatchPuller:
+    """``subscriber.get_one(timeout=...)`` on a bucket watch: the next update, or
+    ``None`` after ``timeout`` seconds without one (FastStream 0.5)."""
+
+    def __init__(self, watcher: Any, kind: type, to_message: Any) -> None:
+        self._watcher = watcher
+        self._kind = kind
+        self._to_message = to_message
+
+    async def get_one(self, timeout: float) -> StreamMessage | None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (left := deadline - loop.time()) > 0:
+            try:
+                update = await self._watcher.updates(left)
+            except (nats.errors.TimeoutError, asyncio.TimeoutError):
+                return None
+            if isinstance(update, self._kind):
+                return self._to_message(update)  # type: ignore[no-any-return]
+        return None
+
+    async def close(self) -> None:
+        await self._watcher.stop()
+
+
+async def watch_puller(buckets: Buckets, js: JetStreamContext, spec: NatsSub) -> WatchPuller:
+    watcher, kind, to_message, _ = await _watch(buckets, js, spec)
+    return WatchPuller(watcher, kind, to_message)
+
+
 async def watch_loop(
     buckets: Buckets,
     js: JetStreamContext,

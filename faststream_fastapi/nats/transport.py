@@ -14,11 +14,11 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext, api
 
 from ..core import redact
-from ..core.errors import NotConnectedError, PublishError
+from ..core.errors import NotConnectedError, PublishError, SetupError
 from ..core.message import REPLY_TO, Deliver, Envelope, StreamMessage
 from ..core.probe import Probe
 from ..core.transport import Consumption, Transport
-from .buckets import Buckets, watch_loop
+from .buckets import Buckets, watch_loop, watch_puller
 from .connection import explains, log_reconnected, round_trip
 from .consumers import Push, pull_loop
 from .delivery import (
@@ -188,6 +188,12 @@ class NatsTransport(Transport[NatsSub]):
 
     async def object_storage(self, bucket: str, declare: bool, config: dict[str, Any]) -> Any:
         return await self.buckets.object_store(self._jetstream(), bucket, declare, config)
+
+    async def pull(self, spec: NatsSub) -> Any:
+        """``subscriber.get_one()``'s source for a bucket watch (``buckets.WatchPuller``)."""
+        if spec.kv_watch is None and spec.obj_watch is None:
+            raise SetupError("get_one() on NATS is for kv_watch= and obj_watch= subscribers")
+        return await watch_puller(self.buckets, self._jetstream(), spec)
 
     # -- publishing ---------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from nats.js.kv import KeyValue
 
 from faststream_fastapi import Path
 from faststream_fastapi.core.errors import SetupError
-from faststream_fastapi.nats import KvWatch, NatsBroker, ObjWatch
+from faststream_fastapi.nats import KvWatch, NatsBroker, NatsSub, ObjWatch
 from faststream_fastapi.nats.annotations import NatsMessage, ObjectStorage
 from support import collect
 
@@ -126,3 +126,25 @@ async def test_ack_sync_returns_once_the_server_has_the_ack(cleanup: str) -> Non
         await broker.publish("x", stream, stream=stream)
         # Asked right after ``ack_sync``, with the handler still running: acked.
         assert await collect(1, pending) == [0]
+
+
+async def test_a_watch_pulls_one_update_at_a_time(cleanup: str) -> None:
+    """What ``subscriber.get_one()`` of a watch returns: the next update, or ``None``."""
+    bucket = cleanup
+    broker = NatsBroker(URL)
+    async with broker:
+        await broker.start()
+        transport: Any = broker.transport
+        kv_puller = await transport.pull(NatsSub("k.*", kv_watch=KvWatch(bucket)))
+        obj_puller = await transport.pull(NatsSub(bucket, obj_watch=ObjWatch()))
+        try:
+            assert await kv_puller.get_one(1e-24) is None
+            await (await broker.key_value(bucket)).put("k.1", b"test_message")
+            message = await kv_puller.get_one(5)
+            assert message is not None and message.decode() == b"test_message"
+            await (await broker.object_storage(bucket)).put("f", b"data")
+            message = await obj_puller.get_one(5)
+            assert message is not None and message.decode() == "f"
+        finally:
+            await kv_puller.close()
+            await obj_puller.close()
