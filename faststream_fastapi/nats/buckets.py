@@ -4,7 +4,8 @@ watched by ``kv_watch=`` / ``obj_watch=`` subscribers."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import nats.errors
 import nats.js.errors
@@ -19,6 +20,8 @@ from ..core.errors import SetupError
 from ..core.message import Deliver, StreamMessage
 from .consumers import Loop, Workers
 from .specs import NatsSub
+
+T = TypeVar("T")
 
 
 class Buckets:
@@ -38,36 +41,48 @@ class Buckets:
     async def key_value(
         self, js: JetStreamContext, bucket: str, declare: bool, config: dict[str, Any]
     ) -> KeyValue:
-        kv = self.key_values.get(bucket)
-        if kv is None:
-            try:
-                kv = await js.key_value(bucket)
-            except nats.js.errors.BucketNotFoundError as exc:
-                if not declare:
-                    raise _missing("key-value bucket", bucket) from exc
-                kv = await js.create_key_value(KeyValueConfig(bucket=bucket, **config))
-            self.key_values[bucket] = kv
-        return kv
+        return await _opened(
+            self.key_values,
+            bucket,
+            declare,
+            "key-value bucket",
+            lambda: js.key_value(bucket),
+            lambda: js.create_key_value(KeyValueConfig(bucket=bucket, **config)),
+        )
 
     async def object_store(
         self, js: JetStreamContext, bucket: str, declare: bool, config: dict[str, Any]
     ) -> ObjectStore:
-        store = self.object_stores.get(bucket)
-        if store is None:
-            try:
-                store = await js.object_store(bucket)
-            except nats.js.errors.BucketNotFoundError as exc:
-                if not declare:
-                    raise _missing("object store", bucket) from exc
-                store = await js.create_object_store(
-                    bucket, ObjectStoreConfig(bucket=bucket, **config)
-                )
-            self.object_stores[bucket] = store
-        return store
+        return await _opened(
+            self.object_stores,
+            bucket,
+            declare,
+            "object store",
+            lambda: js.object_store(bucket),
+            lambda: js.create_object_store(bucket, ObjectStoreConfig(bucket=bucket, **config)),
+        )
 
 
-def _missing(what: str, bucket: str) -> SetupError:
-    return SetupError(f"NATS {what} {bucket!r} does not exist (and declare=False)")
+async def _opened(
+    cache: dict[str, T],
+    bucket: str,
+    declare: bool,
+    what: str,
+    open_existing: Callable[[], Awaitable[T]],
+    create: Callable[[], Awaitable[T]],
+) -> T:
+    found = cache.get(bucket)
+    if found is None:
+        try:
+            found = await open_existing()
+        except nats.js.errors.BucketNotFoundError as exc:
+            if not declare:
+                raise SetupError(
+                    f"NATS {what} {bucket!r} does not exist (and declare=False)"
+                ) from exc
+            found = await create()
+        cache[bucket] = found
+    return found
 
 
 def kv_message(entry: KeyValue.Entry) -> StreamMessage:
