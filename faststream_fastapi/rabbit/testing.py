@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import zlib
 from collections.abc import Mapping
@@ -13,8 +14,6 @@ from ..core.testing import MemoryTransport, TestBroker
 from .broker import RabbitBroker
 from .declare import DELAYED_TYPE
 from .specs import ExchangeType, RabbitExchange, Subscription
-
-_HASHED = (ExchangeType.X_CONSISTENT_HASH, ExchangeType.X_MODULUS_HASH)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -102,18 +101,26 @@ class RabbitMemoryTransport(MemoryTransport):
         if bound is None or bound.name != exchange:
             return False
         kind = bound.type
-        if kind is ExchangeType.X_DELAYED_MESSAGE:
-            # Delivered at once (``x-delay`` is not waited for), routed as its type says.
-            kind = ExchangeType((bound.arguments or {}).get(DELAYED_TYPE, "direct"))
-        if kind in _HASHED:
-            return spec.queue.name == self._hashed(bound, key, envelope.headers)
         if kind is ExchangeType.FANOUT:
             return True
         if kind is ExchangeType.TOPIC:
             return topic_matches(spec.queue.binding_pattern, key)
         if kind is ExchangeType.HEADERS:
             return headers_match(spec.binding_arguments(), envelope.headers)
+        if kind is not ExchangeType.DIRECT:
+            return self._plugin_routes(spec, bound, envelope)
         return _binding_key(spec.queue.binding_pattern) == key
+
+    def _plugin_routes(self, spec: Subscription, bound: RabbitExchange, envelope: Envelope) -> bool:
+        if bound.type is ExchangeType.X_DELAYED_MESSAGE:
+            # Delivered at once (``x-delay`` is not waited for), as an exchange of its
+            # ``x-delayed-type`` routes it.
+            delayed = ExchangeType((bound.arguments or {}).get(DELAYED_TYPE, "direct"))
+            as_delayed = dataclasses.replace(
+                spec, exchange=dataclasses.replace(bound, type=delayed)
+            )
+            return self.routes(as_delayed, envelope)
+        return spec.queue.name == self._hashed(bound, envelope.destination, envelope.headers)
 
     def _hashed(self, exchange: RabbitExchange, key: str, headers: Mapping[str, str]) -> str:
         """The one queue bound to a hashing exchange that a message goes to: a stable
