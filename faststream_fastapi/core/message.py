@@ -48,6 +48,11 @@ class Settler(Generic[M]):
         has the ack when this returns, even where acks are otherwise batched."""
         await self.settle(message, "ack")
 
+    async def ack_sync(self, message: M) -> None:
+        """``message.ack_sync()``: acknowledge and return once the broker confirmed
+        it, where it answers acks (NATS JetStream); elsewhere as ``ack_first``."""
+        await self.ack_first(message)
+
 
 class _NoSettler(Settler[Any]):
     """Nothing to tell a broker: every settlement is done on the spot."""
@@ -159,6 +164,14 @@ class StreamMessage:
             self.settled = "ack"
             if self.settler is not NO_SETTLER:
                 await self.settler.settle(self, "ack")
+
+    async def ack_sync(self) -> None:
+        """``ack``, returning once the broker confirmed it (FastStream 0.5's NATS
+        ``ack_sync``; a NATS JetStream ack otherwise goes unanswered)."""
+        if self.settled is None:
+            self.settled = "ack"
+            if self.settler is not NO_SETTLER:
+                await self.settler.ack_sync(self)
 
     async def nack(self) -> None:
         if self.settled is None:

@@ -38,6 +38,7 @@ and raising under a test broker are plugged into it without a per-message check.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -275,6 +276,9 @@ _NO_OPTIONS: dict[str, Any] = {}
 def _result_publisher(sub: Delivering) -> PublishResult:
     publishers = sub.handler.publishers
     no_reply, reply = sub.no_reply, sub.broker.reply
+    reply_options = getattr(sub.spec, "reply_options", None)  # RabbitMQ's ``reply_config=``
+    if reply_options:
+        reply = functools.partial(reply, options=reply_options)
 
     async def publish(message: StreamMessage, result: Any) -> None:
         reply_to = None if no_reply else message.reply_to

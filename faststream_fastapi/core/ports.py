@@ -94,6 +94,7 @@ class SubscriberOwner(Owner, Logs, Protocol):
         *,
         headers: Mapping[str, str] | None = None,
         correlation_id: str | None = None,
+        options: dict[str, Any] | None = None,
     ) -> None: ...
 
 

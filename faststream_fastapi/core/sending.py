@@ -173,10 +173,12 @@ class Sending(Registry):
         *,
         headers: Mapping[str, str] | None = None,
         correlation_id: str | None = None,
+        options: dict[str, Any] | None = None,
     ) -> None:
         assert message.reply_to
         cid = correlation_id or message.correlation_id
-        envelope = self._envelope(body, self.reply_spec(message.reply_to), headers, cid, None, None)
+        spec = self.reply_spec(message.reply_to)
+        envelope = self._envelope(body, spec, headers, cid, None, options)
         await self.root()._send_envelope(envelope)
 
     async def _rpc(

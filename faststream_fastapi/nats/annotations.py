@@ -1,5 +1,5 @@
 """FastStream 0.5's import path for the handler annotations of ``nats.fastapi``."""
 
-from .fastapi import Context, Logger, NatsBroker, NatsMessage
+from .fastapi import Context, Logger, NatsBroker, NatsMessage, ObjectStorage
 
-__all__ = ["Context", "Logger", "NatsBroker", "NatsMessage"]
+__all__ = ["Context", "Logger", "NatsBroker", "NatsMessage", "ObjectStorage"]

@@ -33,6 +33,7 @@ from ..security.objects import BaseSecurity
 from .descriptor import NATS
 from .specs import MSG_ID, JStream, NatsSub, PullSub
 from .transport import NatsTransport
+from .watch import KvWatch, ObjWatch
 
 NatsMessage = StreamMessage
 Stream = str | JStream
@@ -66,6 +67,8 @@ class _NatsDeclarations(Registry):
         config: ConsumerConfig | None = None,
         pending_msgs_limit: int | None = None,
         pending_bytes_limit: int | None = None,
+        kv_watch: str | KvWatch | None = None,
+        obj_watch: bool | ObjWatch = False,
         **options: Unpack[SubscriberOptions],
     ) -> Callable[[Callable[..., Any]], Handler]:
         """Handle messages on ``subject`` (``*``/``>`` wildcards, ``{name}`` parts).
@@ -82,8 +85,16 @@ class _NatsDeclarations(Registry):
         of its batch. ``pending_msgs_limit`` / ``pending_bytes_limit`` bound what
         a push subscription queues in the process (core default: 10,000
         messages / 16 MiB; past them nats-py drops messages as a slow consumer).
+        ``kv_watch`` (a bucket or a ``KvWatch``) watches the keys ``subject``
+        matches in a key-value bucket; ``obj_watch`` (``True`` or an ``ObjWatch``)
+        the object store named ``subject``: see ``watch.py``.
         """
         js = _stream(stream)
+        kv, obj = KvWatch.validate(kv_watch), ObjWatch.validate(obj_watch)
+        if kv is not None or obj is not None:
+            options_given = (queue, durable, pull_sub, deliver_policy, config)
+            limits = (pending_msgs_limit, pending_bytes_limit)
+            _check_watch(subject, kv, obj, js, *options_given, *limits)
         if js is None and (durable or pull_sub or deliver_policy is not None or config):
             raise SetupError(
                 f"subscriber {subject!r}: durable=, pull_sub=, deliver_policy= and "
@@ -112,6 +123,8 @@ class _NatsDeclarations(Registry):
             config=config,
             pending_msgs_limit=pending_msgs_limit,
             pending_bytes_limit=pending_bytes_limit,
+            kv_watch=kv,
+            obj_watch=obj,
         )
         return self._add_subscriber(
             spec, SubscriberConfig.of(options, where=f"{type(self).__name__}.subscriber()")
@@ -126,6 +139,21 @@ class _NatsDeclarations(Registry):
     ) -> Publisher:
         """Publish handlers' return values to ``subject``; through JetStream with ``stream``."""
         return self._add_publisher(NatsSub(subject, stream=_stream(stream)), **options)
+
+
+def _check_watch(
+    subject: str, kv: KvWatch | None, obj: ObjWatch | None, js: JStream | None, *others: Any
+) -> None:
+    """A bucket watch takes none of a subscription's options (FastStream 0.5 ignores
+    some with a warning; here they are an error, not silently without effect)."""
+    if kv is not None and obj is not None:
+        raise SetupError(f"subscriber {subject!r}: kv_watch= and obj_watch= exclude each other")
+    if js is not None or any(o not in (None, False, "") for o in others):
+        raise SetupError(
+            f"subscriber {subject!r}: a kv_watch= or obj_watch= subscriber watches a bucket; "
+            "stream=, queue=, durable=, pull_sub=, deliver_policy=, config= and the "
+            "pending limits are for subscriptions"
+        )
 
 
 class NatsRouter(_NatsDeclarations):
@@ -224,6 +252,20 @@ class NatsBroker(_NatsDeclarations, Broker):
         if message_id is not None:
             extra = {**(extra or {}), "message_id": message_id}
         return await self.send(message, spec, options=extra, **options)
+
+    async def key_value(self, bucket: str, *, declare: bool = True, **config: Any) -> Any:
+        """The nats-py ``KeyValue`` of ``bucket``, opened once per connection.
+
+        A missing bucket is created with ``config`` (``KeyValueConfig`` keywords:
+        ``history``, ``ttl``, ``max_bytes``, ...) unless ``declare=False``; an
+        existing one is opened as it is.
+        """
+        return await self.transport.key_value(bucket, declare, config)  # type: ignore[attr-defined]
+
+    async def object_storage(self, bucket: str, *, declare: bool = True, **config: Any) -> Any:
+        """The nats-py ``ObjectStore`` of ``bucket``, as ``key_value`` opens buckets
+        (``ObjectStoreConfig`` keywords)."""
+        return await self.transport.object_storage(bucket, declare, config)  # type: ignore[attr-defined]
 
     async def request(
         self,

@@ -92,13 +92,13 @@ class Push(Consumption):
                 draining.cancel()
 
 
-class _Loop(TaskLoop):
+class Loop(TaskLoop):
     """A pull loop in a task; ``stop`` lets the message in hand finish, then
     cancels the fetch and runs ``cleanup`` (unsubscribe)."""
 
     def __init__(
         self,
-        run: Callable[[_Loop], Coroutine[Any, Any, None]],
+        run: Callable[[Loop], Coroutine[Any, Any, None]],
         cleanup: Callable[[], Awaitable[None]],
         client: Client,
         max_workers: int = 1,
@@ -116,20 +116,18 @@ class _Loop(TaskLoop):
         return True
 
 
-class _Workers(_Loop):
+class Workers(Loop):
     """A pull loop delivering up to ``max_workers`` messages at once."""
 
     handle = TaskLoop.submit
 
 
-def pull_loop(
-    psub: Any, spec: NatsSub, deliver: Deliver, client: Client, max_workers: int
-) -> _Loop:
+def pull_loop(psub: Any, spec: NatsSub, deliver: Deliver, client: Client, max_workers: int) -> Loop:
     """A JetStream pull consumer's fetch loop, delivering each fetched message."""
     pull = spec.pull_sub
     assert pull is not None
 
-    async def run(loop: _Loop) -> None:
+    async def run(loop: Loop) -> None:
         while not loop.stopping:
             try:
                 batch = await psub.fetch(pull.batch_size, timeout=pull.timeout)
@@ -152,5 +150,5 @@ def pull_loop(
                     with contextlib.suppress(Exception):
                         await msg.nak()
 
-    kind = _Loop if max_workers == 1 else _Workers
+    kind = Loop if max_workers == 1 else Workers
     return kind(run, cleanup=psub.unsubscribe, client=client, max_workers=max_workers)

@@ -35,6 +35,10 @@ class _JsSettler(Settler[StreamMessage]):
         else:
             await msg.term()
 
+    async def ack_sync(self, message: StreamMessage) -> None:
+        # A request to the ack subject: the server answers once it has the ack.
+        await message.raw.ack_sync()
+
 
 _JS_SETTLER = _JsSettler()
 

@@ -10,6 +10,8 @@ from .specs import NatsSub
 
 
 def _fan_out_fix(spec: Any) -> str | None:
+    if isinstance(spec, NatsSub) and (spec.kv_watch or spec.obj_watch):
+        return "a bucket watch cannot be shared: watch it from one process if that matters"
     if isinstance(spec, NatsSub) and spec.queue is None and spec.durable is None:
         return "to share them, give it queue= (a queue group) or a durable JetStream consumer"
     return None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends
 from nats.aio.client import Client as _Client
 from nats.js import JetStreamContext as _JetStreamContext
+from nats.js.object_store import ObjectStore as _ObjectStore
 
 from ..core.context import Context, Logger
 from ..core.message import StreamMessage
@@ -30,6 +31,14 @@ Client = Annotated[_Client, Context("broker.transport.client")]
 JsClient = Annotated[_JetStreamContext, Depends(_jetstream)]
 
 
+async def _object_store(message: NatsMessage, broker: NatsBroker) -> Any:
+    return await broker.object_storage(message.raw.bucket)
+
+
+#: The object store an ``obj_watch=`` subscriber's message came from (FastStream 0.5).
+ObjectStorage = Annotated[_ObjectStore, Depends(_object_store)]
+
+
 class NatsRouter(StreamRouter[_NatsBroker]):
     """An ``APIRouter`` with a ``NatsBroker``: ``NatsRouter("nats://localhost:4222")``."""
 
@@ -47,4 +56,5 @@ __all__ = [
     "NatsMessage",
     "NatsProducer",
     "NatsRouter",
+    "ObjectStorage",
 ]

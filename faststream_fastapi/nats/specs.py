@@ -10,6 +10,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from ..core.paths import PathPattern, has_params
 from ..core.spec import CUSTOM_VERSION, Bindings, Channels, NamedSpec
+from .watch import KvWatch, ObjWatch
 
 #: The version of AsyncAPI's NATS operation binding.
 NATS_BINDING_VERSION = "0.1.0"
@@ -83,6 +84,8 @@ class NatsSub(NamedSpec):
     ``Path()`` parameters. ``pending_msgs_limit`` and ``pending_bytes_limit``
     bound a push subscription's client-side queue (``None``: the transport's
     default; see ``docs/delivery.md``, "Backlogs and memory").
+    With ``kv_watch`` the subject is a key pattern of that key-value bucket, with
+    ``obj_watch`` the name of an object store: either is watched, not subscribed.
     """
 
     named_by = "subject"
@@ -96,6 +99,8 @@ class NatsSub(NamedSpec):
     config: ConsumerConfig | None = field(default=None, compare=False)
     pending_msgs_limit: int | None = None
     pending_bytes_limit: int | None = None
+    kv_watch: KvWatch | None = None
+    obj_watch: ObjWatch | None = None
 
     @property
     def wire_subject(self) -> str:
@@ -107,6 +112,8 @@ class NatsSub(NamedSpec):
     def asyncapi_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
         # The subject and stream are custom channel fields: AsyncAPI's NATS
         # binding describes only an operation's queue.
+        if self.kv_watch is not None or self.obj_watch is not None:
+            return []  # a bucket watch is no channel (as FastStream 0.5 has it)
         channel: dict[str, Any] = {"subject": self.wire_subject}
         if self.stream is not None:
             channel["stream"] = self.stream.name

@@ -2,16 +2,70 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from ..core.message import REPLY_TO, Envelope
+from ..core.message import REPLY_TO, Deliver, Envelope, StreamMessage
 from ..core.testing import MemoryTransport, TestBroker
+from ..core.transport import Consumption
 from .broker import NatsBroker
+from .memory_buckets import MemoryKeyValue, MemoryObjectStore
 from .specs import NatsSub, subject_matches
+
+Watcher = tuple[NatsSub, Deliver]
+
+
+class _Unwatch(Consumption):
+    def __init__(self, watchers: list[Watcher], entry: Watcher) -> None:
+        self._watchers = watchers
+        self._entry = entry
+
+    async def stop(self) -> None:
+        if self._entry in self._watchers:
+            self._watchers.remove(self._entry)
 
 
 class NatsMemoryTransport(MemoryTransport):
-    """Core subscribers and JetStream consumers alike get what matches their subject."""
+    """Core subscribers and JetStream consumers alike get what matches their subject;
+    bucket watchers, kept apart from them, the changes of the in-memory buckets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.watchers: list[Watcher] = []
+        self.key_values: dict[str, MemoryKeyValue] = {}
+        self.object_stores: dict[str, MemoryObjectStore] = {}
+
+    async def key_value(self, bucket: str, declare: bool, config: dict[str, Any]) -> Any:
+        kv = self.key_values.get(bucket)
+        if kv is None:
+            kv = self.key_values[bucket] = MemoryKeyValue(bucket, self._notify)
+        return kv
+
+    async def object_storage(self, bucket: str, declare: bool, config: dict[str, Any]) -> Any:
+        store = self.object_stores.get(bucket)
+        if store is None:
+            store = self.object_stores[bucket] = MemoryObjectStore(bucket, self._notify)
+        return store
+
+    async def subscribe(self, spec: Any, deliver: Deliver) -> Consumption:
+        if isinstance(spec, NatsSub) and (spec.kv_watch or spec.obj_watch):
+            entry = (spec, deliver)
+            self.watchers.append(entry)
+            return _Unwatch(self.watchers, entry)
+        return await super().subscribe(spec, deliver)
+
+    async def close(self) -> None:
+        await super().close()
+        self.watchers.clear()
+
+    async def _notify(
+        self, wants: Callable[[NatsSub], bool], message: Callable[[], StreamMessage]
+    ) -> None:
+        if self.catch_up is not None:
+            await self.catch_up()
+        for spec, deliver in list(self.watchers):
+            if wants(spec):
+                await deliver(message())
 
     def routes(self, spec: Any, envelope: Envelope) -> bool:
         if not isinstance(spec, NatsSub):

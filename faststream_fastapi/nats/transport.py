@@ -14,10 +14,11 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext, api
 
 from ..core import redact
-from ..core.errors import NotConnectedError, PublishError
+from ..core.errors import NotConnectedError, PublishError, SetupError
 from ..core.message import REPLY_TO, Deliver, Envelope, StreamMessage
 from ..core.probe import Probe
 from ..core.transport import Consumption, Transport
+from .buckets import Buckets, watch_loop, watch_puller
 from .connection import explains, log_reconnected, round_trip
 from .consumers import Push, pull_loop
 from .delivery import (
@@ -80,6 +81,7 @@ class NatsTransport(Transport[NatsSub]):
         self.client: Client | None = None
         self._js: JetStreamContext | None = None
         self._declared: set[tuple[str, tuple[str, ...]]] = set()
+        self.buckets = Buckets()
         self._probe = Probe(lambda: round_trip(self._client()))
 
     def _client(self) -> Client:
@@ -137,6 +139,7 @@ class NatsTransport(Transport[NatsSub]):
         self.client = client
         self._js = client.jetstream()
         self._declared.clear()
+        self.buckets.clear()
 
     async def close(self) -> None:
         await self._probe.cancel()
@@ -179,6 +182,18 @@ class NatsTransport(Transport[NatsSub]):
                 )
                 await js.update_stream(config)
         self._declared.add(key)
+
+    async def key_value(self, bucket: str, declare: bool, config: dict[str, Any]) -> Any:
+        return await self.buckets.key_value(self._jetstream(), bucket, declare, config)
+
+    async def object_storage(self, bucket: str, declare: bool, config: dict[str, Any]) -> Any:
+        return await self.buckets.object_store(self._jetstream(), bucket, declare, config)
+
+    async def pull(self, spec: NatsSub) -> Any:
+        """``subscriber.get_one()``'s source for a bucket watch (``buckets.WatchPuller``)."""
+        if spec.kv_watch is None and spec.obj_watch is None:
+            raise SetupError("get_one() on NATS is for kv_watch= and obj_watch= subscribers")
+        return await watch_puller(self.buckets, self._jetstream(), spec)
 
     # -- publishing ---------------------------------------------------------------
 
@@ -267,6 +282,9 @@ class NatsTransport(Transport[NatsSub]):
         self, spec: NatsSub, deliver: Deliver, max_workers: int
     ) -> Consumption:
         subject = spec.wire_subject
+        if spec.kv_watch is not None or spec.obj_watch is not None:
+            js, client = self._jetstream(), self._client()
+            return await watch_loop(self.buckets, js, client, spec, deliver, max_workers)
         if spec.stream is None:
             client = self._client()
             consumer = Push(client, deliver, jetstream=False, max_workers=max_workers)

@@ -7,6 +7,7 @@ with needs("rabbit", "aio_pika", "aiormq"):
     from ..core.message import StreamMessage as RabbitMessage
     from . import fastapi
     from .broker import RabbitBroker, RabbitRouter
+    from .reply import ReplyConfig
     from .response import RabbitResponse
     from .specs import ExchangeType, RabbitExchange, RabbitQueue
     from .testing import TestRabbitBroker
@@ -20,6 +21,7 @@ __all__ = [
     "RabbitQueue",
     "RabbitResponse",
     "RabbitRouter",
+    "ReplyConfig",
     "TestRabbitBroker",
     "fastapi",
 ]

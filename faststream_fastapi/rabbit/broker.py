@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -28,6 +29,7 @@ from ..core.subscriber import Handler
 from ..security.clients import init_broker
 from ..security.objects import BaseSecurity
 from .descriptor import RABBIT
+from .reply import ReplyConfig
 from .specs import (
     Destination,
     Expiration,
@@ -89,15 +91,26 @@ class _RabbitDeclarations(Registry):
         self,
         queue: Queue,
         exchange: Exchange = None,
+        *,
+        reply_config: ReplyConfig | None = None,
         **options: Unpack[SubscriberOptions],
     ) -> Callable[[Callable[..., Any]], Handler]:
         """Consume ``queue``, declared on start and bound to ``exchange`` if given.
 
         The binding key is the queue's ``routing_key`` (default: its name);
         ``"logs.{level}"`` binds as ``logs.*`` and fills ``level: str = Path()``.
+        ``reply_config`` (FastStream 0.5's, deprecated there since 0.5.16) sets
+        ``persist`` / ``mandatory`` of the replies to requests.
         """
+        if reply_config is not None:
+            warnings.warn(
+                "reply_config= is deprecated since FastStream 0.5.16 (removed in 0.6); "
+                "faststream_fastapi keeps it for migration",
+                DeprecationWarning,
+                stacklevel=2,
+            )
         return self._add_subscriber(
-            Subscription(as_queue(queue), as_exchange(exchange)),
+            Subscription(as_queue(queue), as_exchange(exchange), reply_config),
             SubscriberConfig.of(options, where=f"{type(self).__name__}.subscriber()"),
         )
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..core.paths import PathPattern
 from ..core.spec import Bindings, Channels, NamedSpec
+from .reply import ReplyConfig
 
 #: Seconds (or a timedelta / an absolute datetime), as aio-pika takes it.
 Expiration = int | float | datetime.timedelta | datetime.datetime
@@ -26,6 +27,15 @@ class ExchangeType(str, Enum):
     TOPIC = "topic"
     #: Binding arguments matched against headers (``x-match``: ``all`` or ``any``).
     HEADERS = "headers"
+    #: Holds each message for its ``x-delay`` header's milliseconds, then routes it
+    #: as its ``x-delayed-type`` argument says (default here: direct). A plugin's.
+    X_DELAYED_MESSAGE = "x-delayed-message"
+    #: One bound queue per message, by a hash of its routing key (or of the header
+    #: the ``hash-header`` argument names), weighted by binding key. A plugin's.
+    X_CONSISTENT_HASH = "x-consistent-hash"
+    #: One bound queue per message, by its routing key's hash modulo their number
+    #: (the sharding plugin's).
+    X_MODULUS_HASH = "x-modulus-hash"
 
 
 @dataclass(frozen=True)
@@ -92,10 +102,17 @@ class RabbitQueue:
 
 @dataclass(frozen=True)
 class Subscription:
-    """A subscriber's source: a queue, bound to ``exchange`` when one is given."""
+    """A subscriber's source: a queue, bound to ``exchange`` when one is given;
+    ``reply`` sets how its replies are published."""
 
     queue: RabbitQueue
     exchange: RabbitExchange | None = None
+    reply: ReplyConfig | None = field(default=None, compare=False)
+
+    @property
+    def reply_options(self) -> dict[str, Any] | None:
+        """The publish options of replies, if ``reply_config=`` set any (``pipeline``)."""
+        return self.reply.publish_options() if self.reply is not None else None
 
     @property
     def name(self) -> str:

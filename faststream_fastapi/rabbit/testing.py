@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +12,7 @@ from ..core.message import CONTENT_TYPE, Envelope
 from ..core.paths import PathPattern
 from ..core.testing import MemoryTransport, TestBroker
 from .broker import RabbitBroker
+from .declare import DELAYED_TYPE
 from .specs import ExchangeType, RabbitExchange, Subscription
 
 
@@ -104,7 +107,40 @@ class RabbitMemoryTransport(MemoryTransport):
             return topic_matches(spec.queue.binding_pattern, key)
         if kind is ExchangeType.HEADERS:
             return headers_match(spec.binding_arguments(), envelope.headers)
+        if kind is not ExchangeType.DIRECT:
+            return self._plugin_routes(spec, bound, envelope)
         return _binding_key(spec.queue.binding_pattern) == key
+
+    def _plugin_routes(self, spec: Subscription, bound: RabbitExchange, envelope: Envelope) -> bool:
+        if bound.type is ExchangeType.X_DELAYED_MESSAGE:
+            # Delivered at once (``x-delay`` is not waited for), as an exchange of its
+            # ``x-delayed-type`` routes it.
+            delayed = ExchangeType((bound.arguments or {}).get(DELAYED_TYPE, "direct"))
+            as_delayed = dataclasses.replace(
+                spec, exchange=dataclasses.replace(bound, type=delayed)
+            )
+            return self.routes(as_delayed, envelope)
+        return spec.queue.name == self._hashed(bound, envelope.destination, envelope.headers)
+
+    def _hashed(self, exchange: RabbitExchange, key: str, headers: Mapping[str, str]) -> str:
+        """The one queue bound to a hashing exchange that a message goes to: a stable
+        hash of its routing key (or ``hash-header``), over the bound queues weighted
+        by binding key (consistent hash) or not (modulus hash)."""
+        weights: dict[str, int] = {}
+        for spec, _ in self.subscriptions:
+            bound = spec.exchange if isinstance(spec, Subscription) else None
+            if bound is not None and bound.name == exchange.name:
+                weight = spec.queue.binding_key
+                consistent = exchange.type is ExchangeType.X_CONSISTENT_HASH
+                weights[spec.queue.name] = int(weight) if consistent and weight.isdigit() else 1
+        header = (exchange.arguments or {}).get("hash-header")
+        source = headers.get(header, "") if header else key
+        point = zlib.crc32(source.encode()) % max(1, sum(weights.values()))
+        for queue in sorted(weights):
+            point -= weights[queue]
+            if point < 0:
+                return queue
+        return ""
 
     def group_key(self, spec: Any) -> Any:
         # Consumers of one queue compete: each message goes to one of them.

@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Mapping
 from typing import Any
 
 import aio_pika
@@ -38,6 +37,7 @@ from ..core.probe import Probe
 from ..core.replies import ReplyWaiters
 from ..core.transport import Consumption, Transport
 from .connect import DEFAULT_CONNECT_TIMEOUT, open_robust, reopened, round_trip
+from .declare import PluginTypes, declare_exchange, declare_queue
 from .delivery import GONE, message_of, to_message
 from .specs import RabbitExchange, Subscription
 
@@ -162,6 +162,7 @@ class RabbitTransport(Transport[Subscription]):
             options.pop("connect_timeout", options.pop("timeout", DEFAULT_CONNECT_TIMEOUT))
         )
         self.options = options
+        self._plugins = PluginTypes(url, self.connect_timeout, options)
         self._probe = Probe(self._round_trip)
         self.connection: AbstractRobustConnection | None = None
         self._channel: AbstractChannel | None = None
@@ -223,7 +224,9 @@ class RabbitTransport(Transport[Subscription]):
             return await channel.get_exchange(exchange, ensure=False)
         declared = self._exchanges.get(exchange.name)
         if declared is None:
-            declared = self._exchanges[exchange.name] = await declare_exchange(channel, exchange)
+            declared = self._exchanges[exchange.name] = await declare_exchange(
+                channel, exchange, self._plugins
+            )
         return declared
 
     async def publish(self, envelope: Envelope) -> Any:
@@ -309,7 +312,7 @@ class RabbitTransport(Transport[Subscription]):
         try:
             prefetch = self.prefetch_count + (max_workers if max_workers > 1 else 0)
             await channel.set_qos(prefetch_count=prefetch)
-            queue = await declare_queue(channel, spec)
+            queue = await declare_queue(channel, spec, self._plugins)
             consumer = _Consumer(channel, queue, deliver, max_workers)
             await consumer.consume()
             if isinstance(channel, aio_pika.RobustChannel):
@@ -326,43 +329,6 @@ class RabbitTransport(Transport[Subscription]):
                 await channel.close()
             raise
         return consumer
-
-
-async def declare_exchange(channel: AbstractChannel, exchange: RabbitExchange) -> AbstractExchange:
-    if exchange.must_exist:
-        return await channel.declare_exchange(exchange.name, passive=True)
-    return await channel.declare_exchange(
-        exchange.name,
-        aio_pika.ExchangeType(exchange.type.value),
-        durable=exchange.durable,
-        auto_delete=exchange.auto_delete,
-        arguments=_args(exchange.arguments),
-    )
-
-
-async def declare_queue(channel: AbstractChannel, spec: Subscription) -> AbstractQueue:
-    """Declare the queue, and its exchange and binding when it has one."""
-    q = spec.queue
-    if q.passive:
-        queue = await channel.declare_queue(q.name, passive=True)
-    else:
-        queue = await channel.declare_queue(
-            q.name or None,
-            durable=q.durable,
-            exclusive=q.exclusive,
-            auto_delete=q.auto_delete,
-            arguments=_args(q.arguments),
-        )
-    if spec.exchange is not None:
-        exchange = await declare_exchange(channel, spec.exchange)
-        await queue.bind(
-            exchange, routing_key=q.binding_key, arguments=_args(spec.binding_arguments())
-        )
-    return queue
-
-
-def _args(arguments: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    return dict(arguments) if arguments else None
 
 
 def _amqp_message(envelope: Envelope) -> aio_pika.Message:
