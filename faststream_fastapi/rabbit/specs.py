@@ -101,6 +101,12 @@ class Subscription:
     def name(self) -> str:
         return self.queue.name
 
+    @property
+    def asyncapi_prefix(self) -> str:
+        """How FastStream 0.5 began the channel's name: ``queue:exchange``."""
+        exchange = self.exchange.name if self.exchange is not None else ""
+        return f"{self.queue.name}:{exchange or '_'}"
+
     def with_prefix(self, prefix: str) -> Subscription:
         return replace(self, queue=self.queue.with_prefix(prefix))
 
@@ -133,6 +139,14 @@ class Destination(NamedSpec):
 
     def asyncapi_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
         return [(self.name, destination_bindings(self, vhost))]
+
+    @property
+    def asyncapi_prefix(self) -> str:
+        """How FastStream 0.5 began the channel's name: ``routing_key:exchange``."""
+        exchange = self.exchange
+        if exchange is not None and not isinstance(exchange, str):
+            exchange = exchange.name
+        return f"{self.routing_key or '_'}:{exchange or '_'}"
 
     def options(self) -> dict[str, Any]:
         return {
