@@ -153,10 +153,10 @@ def collect(target: Any, *, app: Any = None, legacy: bool = False) -> Collected:
         for pub in broker.publishers:
             if getattr(pub, "include_in_schema", True) is False:
                 continue
-            for entry, body in _publisher_entries(pub, schemas, keys, vhost, legacy):
+            for entry, bodies in _publisher_entries(pub, schemas, keys, vhost, legacy):
                 entry.servers = on
                 entries.append(entry)
-                pending.append((entry.message, [body], None))
+                pending.append((entry.message, bodies, None))
     rendered, components = schemas.render(safe_keys=not legacy)
     for message, bodies, headers in pending:
         payloads = [_payload(rendered, body, legacy and message.receive) for body in bodies]
@@ -213,6 +213,14 @@ def _prefix(spec: Any, address: str) -> str:
     """What a channel's name starts with: the address, or what the spec says (AMQP)."""
     prefix = getattr(spec, "asyncapi_prefix", None)
     return prefix if isinstance(prefix, str) else address
+
+
+def _channels(spec: Any, vhost: str | None, legacy: bool, *, receive: bool) -> Any:
+    """A spec's channels; for ``legacy`` (2.6.0) its FastStream 0.5 form, where it has one."""
+    described = getattr(spec, "asyncapi_legacy_channels", None) if legacy else None
+    if described is None:
+        described = spec.asyncapi_channels
+    return described(receive=receive, vhost=vhost)
 
 
 def _content_type(fields: list[Any], whole: bool) -> str | None:
@@ -279,7 +287,7 @@ def _subscriber_entries(
     """
     plan = sub.plan
     whole = plan.body.whole is not None
-    channels = sub.spec.asyncapi_channels(receive=True, vhost=vhost)
+    channels = _channels(sub.spec, vhost, legacy, receive=True)
     call = _call_name(sub) if legacy else (_func_name(sub) or plan.name)
     bodies: list[str | None] = []
     headers = None
@@ -312,21 +320,32 @@ def _subscriber_entries(
 
 def _publisher_entries(
     pub: Any, schemas: SchemaSet, keys: set[str], vhost: str | None, legacy: bool
-) -> Iterable[tuple[Entry, str | None]]:
-    for address, bindings in pub.spec.asyncapi_channels(receive=False, vhost=vhost):
+) -> Iterable[tuple[Entry, list[str | None]]]:
+    """A publisher's channels, each with its payload: ``schema=``, else what its handlers
+    return (``legacy``: one payload per handler, as FastStream 0.5 wrote them)."""
+    funcs = [h.func for h in getattr(pub, "handlers", []) if hasattr(h, "func")]
+    for address, bindings in _channels(pub.spec, vhost, legacy, receive=False):
         title = pub.title or f"{_prefix(pub.spec, address) if legacy else address}:Publisher"
         key = _unique(title, keys)
         payload = f"{title}:Message:Payload" if legacy else f"{key}:Payload"
-        body: str | None
+        bodies: list[str | None]
         if isinstance(pub.schema, dict):
-            body = schemas.literal(pub.schema)
+            bodies = [schemas.literal(pub.schema)]
         elif pub.schema is not None:
-            body = schemas.annotation(pub.schema, title=payload)
+            bodies = [schemas.annotation(pub.schema, title=payload)]
         else:
-            funcs = [h.func for h in getattr(pub, "handlers", []) if hasattr(h, "func")]
-            returned = return_annotation(funcs)
-            body = None if returned is None else schemas.annotation(returned, title=payload)
-        yield _entry(key, title, address, bindings, pub.description, None, receive=False), body
+            returned = [(f, return_annotation([f])) for f in funcs]
+            typed = [(f, r) for f, r in returned if r is not None]
+            if legacy and len(typed) > 1:
+                bodies = [
+                    schemas.annotation(r, title=f"{camel(f.__name__)}:Publisher:Message:Payload")
+                    for f, r in typed
+                ]
+            else:
+                union = return_annotation(funcs)
+                bodies = [None if union is None else schemas.annotation(union, title=payload)]
+        entry = _entry(key, title, address, bindings, pub.description, None, receive=False)
+        yield entry, bodies
 
 
 def _plain(value: Any) -> Any:

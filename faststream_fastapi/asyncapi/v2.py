@@ -100,9 +100,7 @@ def _legacy(schema: Any) -> Any:
 def _message(entry: Entry, key: str, payload: dict[str, Any]) -> dict[str, Any]:
     message = entry.message
     out = given(
-        {"title": key, "correlationId": dict(_CORRELATION)},
-        contentType=message.content_type,
-        description=message.description,
+        {"title": key, "correlationId": dict(_CORRELATION)}, description=message.description
     )
     out["payload"] = payload
     return given(out, headers=message.headers, bindings=message.bindings)
@@ -151,5 +149,7 @@ def document(c: Collected) -> dict[str, Any]:
         for server in c.servers.values()
         for name, scheme in (server.legacy_security or {}).items()
     }
-    doc["components"] = given({"messages": messages, "schemas": schemas}, securitySchemes=schemes)
+    doc["components"] = {"messages": messages, "schemas": schemas}
+    if any(server.legacy_security is not None for server in c.servers.values()):
+        doc["components"]["securitySchemes"] = schemes
     return given(doc, tags=c.tags, externalDocs=c.external_docs)

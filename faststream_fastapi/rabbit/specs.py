@@ -10,6 +10,7 @@ from typing import Any
 
 from ..core.paths import PathPattern
 from ..core.spec import Bindings, Channels, NamedSpec
+from . import bindings05
 
 #: Seconds (or a timedelta / an absolute datetime), as aio-pika takes it.
 Expiration = int | float | datetime.timedelta | datetime.datetime
@@ -101,6 +102,10 @@ class Subscription:
     def name(self) -> str:
         return self.queue.name
 
+    def asyncapi_legacy_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
+        """The channel as FastStream 0.5 described it (2.6.0 documents)."""
+        return [(self.name, bindings05.subscription(self.queue, self.exchange, vhost or "/"))]
+
     @property
     def asyncapi_prefix(self) -> str:
         """How FastStream 0.5 began the channel's name: ``queue:exchange``."""
@@ -139,6 +144,10 @@ class Destination(NamedSpec):
 
     def asyncapi_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
         return [(self.name, destination_bindings(self, vhost))]
+
+    def asyncapi_legacy_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
+        """The channel as FastStream 0.5 described it (2.6.0 documents)."""
+        return [(self.name, bindings05.destination(self, vhost or "/"))]
 
     @property
     def asyncapi_prefix(self) -> str:
