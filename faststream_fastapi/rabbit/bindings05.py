@@ -20,7 +20,7 @@ from ..core.spec import Bindings
 VERSION = "0.2.0"
 
 
-def _routing(exchange: Any) -> bool:
+def routes_by_key(exchange: Any) -> bool:
     """Whether messages reach the queue by routing key (FastStream 0.5's test)."""
     if exchange is None or isinstance(exchange, str):
         return True
@@ -60,7 +60,7 @@ def _queue(name: str, vhost: str, queue: Any = None) -> dict[str, Any]:
 def subscription(queue: Any, exchange: Any, vhost: str) -> Bindings:
     channel: dict[str, Any] = {"is": "routingKey", "bindingVersion": VERSION}
     operation: dict[str, Any] = {}
-    if _routing(exchange):
+    if routes_by_key(exchange):
         if queue.name:
             channel["queue"] = _queue(queue.name, vhost, queue)
         operation = {"amqp": {"cc": queue.binding_pattern, "ack": True, "bindingVersion": VERSION}}
@@ -71,7 +71,7 @@ def subscription(queue: Any, exchange: Any, vhost: str) -> Bindings:
 def destination(dest: Any, vhost: str) -> Bindings:
     channel: dict[str, Any] = {"is": "routingKey", "bindingVersion": VERSION}
     operation: dict[str, Any] = {}
-    if _routing(dest.exchange):
+    if routes_by_key(dest.exchange):
         if dest.routing_key:
             channel["queue"] = _queue(dest.routing_key, vhost)
         amqp: dict[str, Any] = {"ack": True, "bindingVersion": VERSION}

@@ -151,11 +151,13 @@ class Destination(NamedSpec):
 
     @property
     def asyncapi_prefix(self) -> str:
-        """How FastStream 0.5 began the channel's name: ``routing_key:exchange``."""
+        """How FastStream 0.5 began the channel's name: ``routing_key:exchange`` (the key
+        ``_`` where the exchange routes without one: fanout, headers)."""
         exchange = self.exchange
+        key = self.routing_key if bindings05.routes_by_key(exchange) else ""
         if exchange is not None and not isinstance(exchange, str):
             exchange = exchange.name
-        return f"{self.routing_key or '_'}:{exchange or '_'}"
+        return f"{key or '_'}:{exchange or '_'}"
 
     def options(self) -> dict[str, Any]:
         return {

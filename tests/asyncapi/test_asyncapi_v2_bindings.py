@@ -112,3 +112,14 @@ def test_redis_pattern_and_stream_group() -> None:
         "bindingVersion": "custom",
     }
     assert only_channel(streams, "3.0.0")["bindings"]["redis"]["groupName"] == "g"
+
+
+def test_rabbit_publisher_names_without_a_routing_key_through_fanout() -> None:
+    broker = RabbitBroker()
+    fanout = RabbitExchange("all", type=ExchangeType.FANOUT)
+    broker.publisher("ignored", fanout)
+    broker.publisher("key", RabbitExchange("direct-ex"))
+    channels = get_app_schema(broker)["channels"]
+    assert set(channels) == {"_:all:Publisher", "key:direct-ex:Publisher"}
+    assert "bindings" not in channels["_:all:Publisher"]["publish"]
+    assert channels["key:direct-ex:Publisher"]["publish"]["bindings"]["amqp"]["cc"] == "key"
