@@ -6,17 +6,25 @@ What is read (by duck typing: no broker package is named here):
   else its ``broker`` (a ``StreamRouter``, a ``FastStream`` app, an
   ``AsgiFastStream``) or ``brokers``; for a FastAPI app, the StreamRouters
   whose docs routes it serves;
-- servers: the brokers' ``url`` / ``servers`` / ``bootstrap_servers``, never
-  their credentials, with the protocol of the broker's ``descriptor``;
+- servers: the brokers' ``asyncapi_url`` / ``url`` / ``servers`` /
+  ``bootstrap_servers``, never their credentials, with the protocol of the
+  broker's ``descriptor`` (or its ``protocol`` / ``protocol_version``), its
+  ``description`` and ``tags``;
 - a channel and an operation per channel of each subscriber's (``receive``)
-  and publisher's (``send``) spec, with the bindings the spec gives
-  (``asyncapi_channels``); a message per channel whose payload is the JSON Schema of the
-  handler's body parameters and whose headers come from its ``Header()``
-  parameters, sub-dependencies included; handler docstrings as descriptions;
+  and publisher's (``send``) spec, unless ``include_in_schema`` is false, with
+  the bindings the spec gives (``asyncapi_channels``; for 2.6.0
+  ``asyncapi_legacy_channels`` where a spec has FastStream 0.5's form); a
+  message per channel whose payload is the JSON Schema of the handler's body
+  parameters and whose headers come from its ``Header()`` parameters,
+  sub-dependencies included; handler docstrings as descriptions;
 - info: ``title``, ``version``, ``description``, ``terms_of_service``,
   ``contact``, ``license`` (or FastAPI's ``license_info``), ``asyncapi_tags`` /
   ``tags`` / ``openapi_tags``, ``external_docs`` / ``openapi_external_docs``
   and ``identifier``, from ``app=`` or else ``target``.
+
+The 2.6.0 document names channels, messages and payloads as FastStream 0.5
+did (``test:HandleUserCreated``, see ``v2``); the 3.0.0 one keeps its own
+(``test_handle_user_created``).
 """
 
 from __future__ import annotations
