@@ -326,3 +326,36 @@ def test_stream_router_keywords_reach_its_document() -> None:
     }
     assert list(doc["channels"]) == ["in:HandleIt"]
     assert doc == get_app_schema(router).to_jsonable()
+
+
+def test_routers_left_out_of_the_document() -> None:
+    from faststream_fastapi.redis import RedisRouter
+
+    broker = RedisBroker()
+    hidden = RedisRouter(include_in_schema=False)
+    shown, left_out = RedisRouter(), RedisRouter()
+    inner = RedisRouter()
+
+    @hidden.subscriber("a")
+    @hidden.publisher("a-out")
+    async def in_hidden(x: int) -> int:
+        return x
+
+    @inner.subscriber("b")
+    async def in_inner(x: int) -> None: ...
+
+    @left_out.subscriber("c")
+    async def in_left_out(x: int) -> None: ...
+
+    @shown.subscriber("d")
+    async def in_shown(x: int) -> None: ...
+
+    shown.include_router(hidden)
+    shown.include_router(inner, include_in_schema=False)
+    broker.include_router(shown)
+    broker.include_router(left_out, include_in_schema=False)
+    for version in ("2.6.0", "3.0.0"):
+        channels = get_app_schema(broker, version)["channels"]
+        assert len(channels) == 1, channels
+    assert list(get_app_schema(broker)["channels"]) == ["d:InShown"]
+    assert len(broker.subscribers) == 4  # they still consume
