@@ -19,6 +19,8 @@ class Message:
     content_type: str | None = None
     description: str | None = None
     bindings: dict[str, Any] = field(default_factory=dict)
+    #: A subscriber's message (received), not a publisher's.
+    receive: bool = False
 
 
 @dataclass

@@ -30,6 +30,11 @@ def safe_key(text: str) -> str:
     return _SAFE.sub("_", text.replace("{", "").replace("}", "")) or "_"
 
 
+def pascal(name: str) -> str:
+    """``name``'s words run together, each capitalised (``orders_place``: ``OrdersPlace``)."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name))
+
+
 class _Lenient(GenerateJsonSchema):
     """Types pydantic cannot describe (arbitrary classes) become ``{}``, not errors."""
 
@@ -53,7 +58,7 @@ def _field(info: FieldInfo, *, alias: str | None = None, title: str | None = Non
         kwargs["default"] = info.default
     elif info.default_factory is not None:
         kwargs["default_factory"] = info.default_factory
-    for name in ("description", "examples", "json_schema_extra", "deprecated"):
+    for name in ("description", "examples", "json_schema_extra", "deprecated", "discriminator"):
         value = getattr(info, name, None)
         if value is not None:
             kwargs[name] = value
@@ -64,16 +69,14 @@ def _field(info: FieldInfo, *, alias: str | None = None, title: str | None = Non
     return Field(**kwargs)
 
 
-def _camel(name: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name))
-
-
 class SchemaSet:
     """Collects payload and headers schemas, then renders them all at once."""
 
     def __init__(self) -> None:
         self._fields: dict[str, tuple[Any, Any]] = {}
         self._literal: dict[str, dict[str, Any]] = {}
+        #: Titles of the models made here (payloads and headers of several parameters).
+        self._own: set[str] = set()
 
     def _slot(self, annotation: Any, field: Any) -> str:
         slot = f"s{len(self._fields) + len(self._literal)}"
@@ -86,28 +89,34 @@ class SchemaSet:
         self._literal[slot] = schema
         return slot
 
-    def body(self, fields: Sequence[Any], *, whole: bool, name: str) -> str | None:
-        """The payload of a handler's body parameters (FastAPI ``ModelField``\\ s)."""
+    def body(
+        self, fields: Sequence[Any], *, whole: bool, name: str, one: str | None = None
+    ) -> str | None:
+        """The payload of a handler's body parameters (FastAPI ``ModelField``\\ s).
+
+        ``name`` is the payload's title, unless its one parameter has its own
+        (or ``one`` is given for it).
+        """
         if not fields:
             return None
         if whole:
             info: FieldInfo = fields[0].field_info
-            return self._slot(_annotated(info), _field(info, title=info.title or fields[0].name))
-        model = self._model(f"{_camel(name)}Payload", fields, lower=False)
-        return self._slot(model, Field(title=f"{_camel(name)}Payload"))
+            return self._slot(_annotated(info), _field(info, title=info.title or one or name))
+        model = self._model(name, fields)
+        return self._slot(model, Field(title=name))
 
     def headers(self, fields: Sequence[Any], *, name: str) -> str | None:
-        """An object schema of the ``Header()`` parameters."""
+        """An object schema of the ``Header()`` parameters, titled ``name``."""
         if not fields:
             return None
-        model = self._model(f"{_camel(name)}Headers", fields, lower=True)
-        return self._slot(model, Field(title=f"{_camel(name)}Headers"))
+        return self._slot(self._model(name, fields), Field(title=name))
 
     def annotation(self, annotation: Any, *, title: str) -> str:
         """The payload of a Python type (a publisher's ``schema=`` or return annotation)."""
         return self._slot(annotation, Field(title=title))
 
-    def _model(self, name: str, fields: Sequence[Any], *, lower: bool) -> type[BaseModel]:
+    def _model(self, name: str, fields: Sequence[Any]) -> type[BaseModel]:
+        self._own.add(name)
         definitions: dict[str, Any] = {}
         for f in fields:
             info: FieldInfo = f.field_info
@@ -115,8 +124,13 @@ class SchemaSet:
             definitions[f.name] = (_annotated(info), _field(info, alias=alias))
         return create_model(name, **definitions)
 
-    def render(self) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-        """Each slot's schema, and the shared definitions (``components.schemas``)."""
+    def render(self, *, safe_keys: bool = True) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+        """Each slot's schema, and the shared definitions (``components.schemas``).
+
+        Definitions are keyed by their model's name, made a safe component key
+        unless ``safe_keys`` is false (FastStream 0.5's 2.6 documents: ``/``
+        only becomes ``.``).
+        """
         out: dict[str, dict[str, Any]] = {k: _rewrite(v, {}) for k, v in self._literal.items()}
         if not self._fields:
             return out, {}
@@ -135,6 +149,11 @@ class SchemaSet:
         names: dict[str, str] = {}
         for name in defs:
             key = safe_key(name)
+            if not safe_keys:
+                # pydantic made our models' names safe; FastStream 0.5 keys them by title.
+                title = defs[name].get("title")
+                key = title if title in self._own else name
+                key = key.replace("/", ".")
             while key in names.values():
                 key += "_"
             names[name] = key
@@ -166,11 +185,13 @@ def _generate(fields: dict[str, tuple[Any, Any]]) -> tuple[dict[str, Any], dict[
 def _rewrite(value: Any, names: dict[str, str]) -> Any:
     """A copy of ``value`` with ``#/$defs/X`` references pointing at components."""
     if isinstance(value, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for k, v in value.items():
             if k == "$ref" and isinstance(v, str) and v.startswith(_PREFIX):
                 name = v[len(_PREFIX) :]
                 out[k] = COMPONENTS + names.get(name, safe_key(name))
+            elif k == "mapping" and isinstance(v, dict):  # a discriminator's
+                out[k] = {key: _rewrite({"$ref": ref}, names)["$ref"] for key, ref in v.items()}
             else:
                 out[k] = _rewrite(v, names)
         return out

@@ -6,17 +6,25 @@ What is read (by duck typing: no broker package is named here):
   else its ``broker`` (a ``StreamRouter``, a ``FastStream`` app, an
   ``AsgiFastStream``) or ``brokers``; for a FastAPI app, the StreamRouters
   whose docs routes it serves;
-- servers: the brokers' ``url`` / ``servers`` / ``bootstrap_servers``, never
-  their credentials, with the protocol of the broker's ``descriptor``;
+- servers: the brokers' ``asyncapi_url`` / ``url`` / ``servers`` /
+  ``bootstrap_servers``, never their credentials, with the protocol of the
+  broker's ``descriptor`` (or its ``protocol`` / ``protocol_version``), its
+  ``description`` and ``tags``;
 - a channel and an operation per channel of each subscriber's (``receive``)
-  and publisher's (``send``) spec, with the bindings the spec gives
-  (``asyncapi_channels``); a message per channel whose payload is the JSON Schema of the
-  handler's body parameters and whose headers come from its ``Header()``
-  parameters, sub-dependencies included; handler docstrings as descriptions;
+  and publisher's (``send``) spec, unless ``include_in_schema`` is false, with
+  the bindings the spec gives (``asyncapi_channels``; for 2.6.0
+  ``asyncapi_legacy_channels`` where a spec has FastStream 0.5's form); a
+  message per channel whose payload is the JSON Schema of the handler's body
+  parameters and whose headers come from its ``Header()`` parameters,
+  sub-dependencies included; handler docstrings as descriptions;
 - info: ``title``, ``version``, ``description``, ``terms_of_service``,
   ``contact``, ``license`` (or FastAPI's ``license_info``), ``asyncapi_tags`` /
   ``tags`` / ``openapi_tags``, ``external_docs`` / ``openapi_external_docs``
   and ``identifier``, from ``app=`` or else ``target``.
+
+The 2.6.0 document names channels, messages and payloads as FastStream 0.5
+did (``test:HandleUserCreated``, see ``v2``); the 3.0.0 one keeps its own
+(``test_handle_user_created``).
 """
 
 from __future__ import annotations
@@ -26,11 +34,13 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
-from ..core.fastapi_compat import app_keyword, included_router
+from ..core.fastapi_compat import included_router
 from ..core.spec import Bindings
 from . import v2, v3
 from .entries import Collected, Entry, Message
-from .payloads import SchemaSet, return_annotation, safe_key
+from .info import external_docs_of, identifier_of, info_of, tags_of
+from .objects import AsyncAPISchema, Contact, ExternalDocs, License, Tag
+from .payloads import SchemaSet, pascal, return_annotation, safe_key
 from .servers import Server, servers_of, vhost_of
 
 _PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)}")
@@ -39,20 +49,23 @@ _PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)}")
 #: so the router can be found from the FastAPI app that includes it.
 ROUTER_MARK = "__faststream_fastapi_router__"
 
+__all__ = ["AsyncAPISchema", "Contact", "ExternalDocs", "License", "Tag", "get_app_schema"]
 
-def get_app_schema(target: Any, version: str = "3.0.0", *, app: Any = None) -> dict[str, Any]:
-    """The AsyncAPI document (``"3.0.0"`` or ``"2.6.0"``) of ``target``, as a dict.
+
+def get_app_schema(target: Any, version: str = "2.6.0", *, app: Any = None) -> AsyncAPISchema:
+    """The AsyncAPI document (``"2.6.0"``, as FastStream 0.5 wrote, or ``"3.0.0"``) of ``target``.
 
     ``target`` is a broker, a broker-level router, a ``StreamRouter``, a
     ``FastStream`` / ``AsgiFastStream`` app or a FastAPI app including
     StreamRouters. ``app`` supplies the info block (title, version, ...) when it
     is not ``target`` itself.
     """
-    collected = collect(target, app=app)
     if version.startswith("3"):
-        return _plain(v3.document(collected))  # type: ignore[no-any-return]
+        collected = collect(target, app=app)
+        return AsyncAPISchema(_plain(v3.document(collected)))
     if version.startswith("2"):
-        return _plain(v2.document(collected))  # type: ignore[no-any-return]
+        collected = collect(target, app=app, legacy=True)
+        return AsyncAPISchema(_plain(v2.document(collected)))
     raise ValueError(f"unsupported AsyncAPI version {version!r}: use '3.0.0' or '2.6.0'")
 
 
@@ -114,51 +127,79 @@ def _stream_routers(app: Any) -> list[Any]:
     return found
 
 
-def collect(target: Any, *, app: Any = None) -> Collected:
-    """Everything a document shows, before a version writes it out."""
+def collect(target: Any, *, app: Any = None, legacy: bool = False) -> Collected:
+    """Everything a document shows, before a version writes it out.
+
+    ``legacy``: for the 2.6.0 document, FastStream 0.5's names are kept as
+    written (component keys with ``:``), a handler without a body gets the
+    ``EmptyPayload`` schema and a broker's several URLs are ``Server1``, ...
+    """
     if app is None:
         # A StreamRouter knows the FastAPI app including it, once included.
         find_app = getattr(getattr(target, "binding", None), "find_app", None)
         app = find_app() if callable(find_app) else None
     source = app if app is not None else target
     schemas = SchemaSet()
-    pending: list[tuple[Message, str | None, str | None]] = []
+    pending: list[tuple[Message, list[str | None], str | None]] = []
     entries: list[Entry] = []
     servers: dict[str, Server] = {}
     keys: set[str] = set()
     brokers = brokers_of(target)
     for broker in brokers:
-        names = []
-        for server in servers_of(broker):
-            name = "development" if not servers else f"development-{len(servers)}"
-            servers[name] = server
-            names.append(name)
-        on = tuple(names) if len(brokers) > 1 else ()
+        names = _server_names(servers, servers_of(broker), legacy and len(brokers) == 1)
+        on = tuple(names) if len(brokers) > 1 or legacy else ()
         vhost = vhost_of(broker)
         for sub in broker.subscribers:
-            for entry, body, headers in _subscriber_entries(sub, schemas, keys, vhost):
+            if getattr(sub, "include_in_schema", True) is False:
+                continue
+            if legacy and getattr(sub, "lead", None) is not None:
+                continue  # FastStream 0.5 described a filter group's handlers on its lead
+            for entry, bodies, headers in _subscriber_entries(sub, schemas, keys, vhost, legacy):
                 entry.servers = on
                 entries.append(entry)
-                pending.append((entry.message, body, headers))
+                pending.append((entry.message, bodies, headers))
         for pub in broker.publishers:
-            for entry, body in _publisher_entries(pub, schemas, keys, vhost):
+            if getattr(pub, "include_in_schema", True) is False:
+                continue
+            for entry, bodies in _publisher_entries(pub, schemas, keys, vhost, legacy):
                 entry.servers = on
                 entries.append(entry)
-                pending.append((entry.message, body, None))
-    rendered, components = schemas.render()
-    for message, body, headers in pending:
-        message.payload = rendered[body] if body is not None else {}
+                pending.append((entry.message, bodies, None))
+    rendered, components = schemas.render(safe_keys=not legacy)
+    for message, bodies, headers in pending:
+        payloads = [_payload(rendered, body, legacy and message.receive) for body in bodies]
+        message.payload = payloads[0] if len(payloads) == 1 else {"oneOf": payloads}
         if headers is not None:
             message.headers = rendered[headers]
     return Collected(
-        info=_info(source),
+        info=info_of(source),
         servers=servers,
         entries=entries,
         schemas=components,
-        tags=_tags(source),
-        external_docs=_external_docs(source),
-        identifier=_identifier(source),
+        tags=tags_of(source),
+        external_docs=external_docs_of(source),
+        identifier=identifier_of(source, uri=not legacy),
     )
+
+
+def _payload(rendered: dict[str, Any], body: str | None, empty: bool) -> dict[str, Any]:
+    """A rendered payload; ``empty``: FastStream 0.5's schema of a handler without a body."""
+    if body is not None:
+        return rendered[body]  # type: ignore[no-any-return]
+    return {"title": "EmptyPayload", "type": "null"} if empty else {}
+
+
+def _server_names(servers: dict[str, Server], found: list[Server], numbered: bool) -> list[str]:
+    """Adds ``found`` to ``servers``; FastStream 0.5 numbers a broker's several URLs."""
+    names = []
+    for i, server in enumerate(found, 1):
+        if numbered and len(found) > 1:
+            name = f"Server{i}"
+        else:
+            name = "development" if not servers else f"development-{len(servers)}"
+        servers[name] = server
+        names.append(name)
+    return names
 
 
 def _unique(base: str, keys: set[str]) -> str:
@@ -169,6 +210,25 @@ def _unique(base: str, keys: set[str]) -> str:
         candidate = f"{key}_{n}"
     keys.add(candidate)
     return candidate
+
+
+def camel(name: str) -> str:
+    """A handler's name as FastStream 0.5 writes it: ``handle_user`` is ``HandleUser``."""
+    return name.replace("_", " ").title().replace(" ", "")
+
+
+def _prefix(spec: Any, address: str) -> str:
+    """What a channel's name starts with: the address, or what the spec says (AMQP)."""
+    prefix = getattr(spec, "asyncapi_prefix", None)
+    return prefix if isinstance(prefix, str) else address
+
+
+def _channels(spec: Any, vhost: str | None, legacy: bool, *, receive: bool) -> Any:
+    """A spec's channels; for ``legacy`` (2.6.0) its FastStream 0.5 form, where it has one."""
+    described = getattr(spec, "asyncapi_legacy_channels", None) if legacy else None
+    if described is None:
+        described = spec.asyncapi_channels
+    return described(receive=receive, vhost=vhost)
 
 
 def _content_type(fields: list[Any], whole: bool) -> str | None:
@@ -199,6 +259,7 @@ def _entry(
         payload={},
         content_type=content_type,
         bindings=bindings.message,
+        receive=receive,
     )
     return Entry(
         key=key,
@@ -212,155 +273,87 @@ def _entry(
     )
 
 
+def _func_name(sub: Any) -> str | None:
+    name = getattr(getattr(getattr(sub, "handler", None), "func", None), "__name__", None)
+    return name if isinstance(name, str) and name else None
+
+
+def _call_name(sub: Any) -> str:
+    """A handler's name in FastStream 0.5's documents (``Subscriber`` without one)."""
+    name = _func_name(sub)
+    return camel(name) if name else "Subscriber"
+
+
 def _subscriber_entries(
-    sub: Any, schemas: SchemaSet, keys: set[str], vhost: str | None
-) -> Iterable[tuple[Entry, str | None, str | None]]:
+    sub: Any, schemas: SchemaSet, keys: set[str], vhost: str | None, legacy: bool
+) -> Iterable[tuple[Entry, list[str | None], str | None]]:
+    """A subscriber's channels, each with the payloads of its handlers and its headers.
+
+    ``legacy`` (2.6.0): FastStream 0.5's names (``test:HandleUserCreated``,
+    ``HandleUserCreated:Message:Payload``) and one payload per handler of a
+    filter group; else channels named after the handler's own name.
+    """
     plan = sub.plan
-    handler = getattr(sub, "handler", None)
-    func = getattr(handler, "func", None)
-    fname = str(getattr(func, "__name__", None) or plan.name)
     whole = plan.body.whole is not None
-    channels = sub.spec.asyncapi_channels(receive=True, vhost=vhost)
-    body = headers = None
+    channels = _channels(sub.spec, vhost, legacy, receive=True)
+    call = _call_name(sub) if legacy else (_func_name(sub) or plan.name)
+    bodies: list[str | None] = []
+    headers = None
+    if legacy:
+        group = [sub, *getattr(sub, "members", ())]
+        for s in group:
+            name = (sub.title if len(group) == 1 else None) or _call_name(s)
+            body = s.plan.body
+            bodies.append(
+                schemas.body(
+                    s.plan.body_fields, whole=body.whole is not None, name=f"{name}:Message:Payload"
+                )
+            )
+        headers = schemas.headers(plan.header_fields, name=f"{sub.title or call}:Message:Headers")
     for address, bindings in channels:
-        title = sub.title or f"{address}:{fname}"
+        title = sub.title or f"{_prefix(sub.spec, address) if legacy else address}:{call}"
         if sub.title and len(channels) > 1:
             title = f"{sub.title}:{address}"
         key = _unique(title, keys)
-        if body is None and headers is None:
+        if not bodies:
             # One schema per handler, named after its first channel.
-            body = schemas.body(plan.body_fields, whole=whole, name=key)
-            headers = schemas.headers(plan.header_fields, name=key)
+            fields = plan.body_fields
+            one = fields[0].name if whole and fields else None
+            bodies.append(schemas.body(fields, whole=whole, name=f"{pascal(key)}Payload", one=one))
+            headers = schemas.headers(plan.header_fields, name=f"{pascal(key)}Headers")
         content_type = _content_type(plan.body_fields, whole)
         entry = _entry(key, title, address, bindings, sub.description, content_type, receive=True)
-        yield entry, body, headers
+        yield entry, bodies, headers
 
 
 def _publisher_entries(
-    pub: Any, schemas: SchemaSet, keys: set[str], vhost: str | None
-) -> Iterable[tuple[Entry, str | None]]:
-    for address, bindings in pub.spec.asyncapi_channels(receive=False, vhost=vhost):
-        title = pub.title or f"{address}:Publisher"
+    pub: Any, schemas: SchemaSet, keys: set[str], vhost: str | None, legacy: bool
+) -> Iterable[tuple[Entry, list[str | None]]]:
+    """A publisher's channels, each with its payload: ``schema=``, else what its handlers
+    return (``legacy``: one payload per handler, as FastStream 0.5 wrote them)."""
+    funcs = [h.func for h in getattr(pub, "handlers", []) if hasattr(h, "func")]
+    for address, bindings in _channels(pub.spec, vhost, legacy, receive=False):
+        title = pub.title or f"{_prefix(pub.spec, address) if legacy else address}:Publisher"
         key = _unique(title, keys)
-        body: str | None
+        payload = f"{title}:Message:Payload" if legacy else f"{key}:Payload"
+        bodies: list[str | None]
         if isinstance(pub.schema, dict):
-            body = schemas.literal(pub.schema)
+            bodies = [schemas.literal(pub.schema)]
         elif pub.schema is not None:
-            body = schemas.annotation(pub.schema, title=f"{key}:Payload")
+            bodies = [schemas.annotation(pub.schema, title=payload)]
         else:
-            funcs = [h.func for h in getattr(pub, "handlers", []) if hasattr(h, "func")]
-            returned = return_annotation(funcs)
-            body = (
-                None if returned is None else schemas.annotation(returned, title=f"{key}:Payload")
-            )
-        yield _entry(key, title, address, bindings, pub.description, None, receive=False), body
-
-
-# -- info ------------------------------------------------------------------------
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value)
-    return text or None
-
-
-def _pick(value: Any, keys: dict[str, tuple[str, ...]]) -> dict[str, Any] | None:
-    """``value`` (a dict, a pydantic model or any object) as a dict of ``keys``.
-
-    ``keys`` maps each output key to the names it may go by in the input.
-    """
-    if value is None:
-        return None
-    dump = getattr(value, "model_dump", None)
-    if callable(dump):
-        value = dump(mode="json", exclude_none=True, by_alias=True)
-    out: dict[str, Any] = {}
-    for key, names in keys.items():
-        for name in names:
-            item = value.get(name) if isinstance(value, dict) else getattr(value, name, None)
-            if item is not None and item != "":
-                out[key] = item
-                break
-    return out or None
-
-
-def _external(value: Any) -> dict[str, Any] | None:
-    docs = _pick(value, {"url": ("url",), "description": ("description",)})
-    if docs is None or "url" not in docs:
-        return None
-    docs["url"] = str(docs["url"])
-    return docs
-
-
-def _info(source: Any) -> dict[str, Any]:
-    info: dict[str, Any] = {
-        "title": _text(getattr(source, "title", None)) or "AsyncAPI",
-        "version": _text(getattr(source, "version", None)) or "0.1.0",
-    }
-    description = _text(getattr(source, "description", None))
-    if description:
-        info["description"] = description
-    terms = _text(getattr(source, "terms_of_service", None))
-    if terms:
-        info["termsOfService"] = terms
-    contact = _pick(
-        getattr(source, "contact", None),
-        {"name": ("name",), "url": ("url",), "email": ("email",)},
-    )
-    if contact:
-        info["contact"] = {k: str(v) for k, v in contact.items()}
-    license_ = getattr(source, "license", None) or getattr(source, "license_info", None)
-    picked = _pick(license_, {"name": ("name",), "url": ("url",)})
-    if picked and "name" in picked:
-        info["license"] = {k: str(v) for k, v in picked.items()}
-    return info
-
-
-def _tags(source: Any) -> list[dict[str, Any]]:
-    for attr in ("asyncapi_tags", "tags", "openapi_tags"):
-        value = getattr(source, attr, None)
-        if isinstance(value, list | tuple) and value:
-            break
-    else:
-        return []
-    tags = []
-    for tag in value:
-        if isinstance(tag, str):
-            tags.append({"name": tag})
-            continue
-        picked = _pick(tag, {"name": ("name",), "description": ("description",)})
-        if not picked or "name" not in picked:
-            continue
-        out = {k: str(v) for k, v in picked.items()}
-        raw_docs = (
-            tag.get("externalDocs") or tag.get("external_docs")
-            if isinstance(tag, dict)
-            else getattr(tag, "external_docs", None) or getattr(tag, "externalDocs", None)
-        )
-        docs = _external(raw_docs)
-        tag_out: dict[str, Any] = dict(out)
-        if docs:
-            tag_out["externalDocs"] = docs
-        tags.append(tag_out)
-    return tags
-
-
-def _external_docs(source: Any) -> dict[str, Any] | None:
-    for value in (
-        getattr(source, "external_docs", None),
-        app_keyword(source, "openapi_external_docs"),
-    ):
-        docs = _external(value)
-        if docs:
-            return docs
-    return None
-
-
-def _identifier(source: Any) -> str | None:
-    identifier = getattr(source, "identifier", None)
-    return identifier if isinstance(identifier, str) and ":" in identifier else None
+            returned = [(f, return_annotation([f])) for f in funcs]
+            typed = [(f, r) for f, r in returned if r is not None]
+            if legacy and len(typed) > 1:
+                bodies = [
+                    schemas.annotation(r, title=f"{camel(f.__name__)}:Publisher:Message:Payload")
+                    for f, r in typed
+                ]
+            else:
+                union = return_annotation(funcs)
+                bodies = [None if union is None else schemas.annotation(union, title=payload)]
+        entry = _entry(key, title, address, bindings, pub.description, None, receive=False)
+        yield entry, bodies
 
 
 def _plain(value: Any) -> Any:

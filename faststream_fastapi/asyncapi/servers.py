@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from ..core.descriptor import descriptor_of
+from .info import tags_of
 
 _SECRET = re.compile(
     r"pass|secret|token|key|auth|cred|sig|jwt|nkey|seed|session|cert|private", re.IGNORECASE
@@ -33,13 +34,19 @@ class Server:
     has_scheme: bool
     protocol_version: str | None = None
     description: str | None = None
+    #: The URL's scheme, when ``protocol`` is one the broker was told to show instead.
+    scheme: str | None = None
+    #: The broker's ``tags`` (written in 2.6.0 documents, as FastStream 0.5 did).
+    tags: list[dict[str, Any]] = field(default_factory=list)
     #: Security schemes by name: their type, never a secret.
     security: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The same as FastStream 0.5 named them (2.6.0); ``None`` without ``security=``.
+    legacy_security: dict[str, dict[str, Any]] | None = None
 
     @property
     def url(self) -> str:
         """The 2.6 ``url``: scheme (when the broker was given one), host, path, safe query."""
-        url = f"{self.protocol}://{self.host}" if self.has_scheme else self.host
+        url = f"{self.scheme or self.protocol}://{self.host}" if self.has_scheme else self.host
         url += self.pathname or ""
         return f"{url}?{self.query}" if self.query else url
 
@@ -57,8 +64,8 @@ def _safe_query(query: str) -> str:
 
 
 def broker_urls(broker: Any) -> list[str]:
-    """The connection URLs a broker was configured with, whatever it calls them."""
-    for attr in ("url", "servers", "bootstrap_servers"):
+    """The URLs a broker's document shows (``asyncapi_url``, else those it connects to)."""
+    for attr in ("asyncapi_url", "url", "servers", "bootstrap_servers"):
         value = getattr(broker, attr, None)
         if isinstance(value, str) and value:
             return [u.strip() for u in value.split(",") if u.strip()]
@@ -79,6 +86,10 @@ def servers_of(broker: Any) -> list[Server]:
     description = getattr(broker, "description", None)
     security = getattr(broker, "security", None)
     tls = bool(getattr(security, "tls", False))
+    # FastStream 0.5's broker keywords, shown as given.
+    own_protocol = _given(broker, "protocol")
+    own_version = _given(broker, "protocol_version")
+    tags = tags_of(broker)
     scheme_of = getattr(security, "asyncapi_scheme", None)
     auth = scheme_of(protocol) if callable(scheme_of) else None
     servers = []
@@ -107,17 +118,46 @@ def servers_of(broker: Any) -> list[Server]:
                 version = wire.version
         servers.append(
             Server(
-                protocol=scheme,
+                protocol=own_protocol or scheme,
+                scheme=scheme,
                 host=host,
                 pathname=path,
                 query=_safe_query(parts.query),
                 has_scheme=has_scheme,
-                protocol_version=version,
+                protocol_version=own_version or version,
+                tags=tags,
                 description=description if isinstance(description, str) else None,
                 security=dict([auth]) if auth else {},
+                legacy_security=_legacy_security(security, auth),
             )
         )
     return servers
+
+
+#: FastStream 0.5's scheme of each SASL mechanism, by the name it gave it.
+_LEGACY_SCHEMES: dict[str, tuple[str, dict[str, Any]]] = {
+    "PLAIN": ("user-password", {"type": "userPassword"}),
+    "SCRAM-SHA-256": ("scram256", {"type": "scramSha256"}),
+    "SCRAM-SHA-512": ("scram512", {"type": "scramSha512"}),
+    # 0.5 wrote ``{"type": "oauth2", "$ref": ""}``, which no schema validates.
+    "OAUTHBEARER": ("oauthbearer", {"type": "oauth2", "flows": {}}),
+    "GSSAPI": ("gssapi", {"type": "gssapi"}),
+}
+
+
+def _legacy_security(
+    security: Any, ours: tuple[str, dict[str, Any]] | None
+) -> dict[str, dict[str, Any]] | None:
+    """FastStream 0.5's names for the SASL mechanisms it knew, ours for the others."""
+    if security is None:
+        return None
+    scheme = _LEGACY_SCHEMES.get(str(getattr(security, "mechanism", None))) or ours
+    return dict([scheme]) if scheme else {}
+
+
+def _given(broker: Any, name: str) -> str | None:
+    value = getattr(broker, name, None)
+    return value if isinstance(value, str) and value else None
 
 
 def vhost_of(broker: Any) -> str | None:

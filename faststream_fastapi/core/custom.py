@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 Filter = Callable[[StreamMessage], "bool | Awaitable[bool]"]
 CustomParser = Callable[..., Any]
 CustomDecoder = Callable[..., Any]
-#: The ``SubscriberConfig`` keywords defined here, for facades that forward the rest.
-CUSTOM_KEYWORDS = ("filter", "parser", "decoder", "no_ack", "retry")
+#: FastStream 0.5's ``SubscriberConfig`` keywords, for facades that forward the rest.
+CUSTOM_KEYWORDS = ("filter", "parser", "decoder", "no_ack", "retry", "include_in_schema")
 
 
 def legacy_settlement(

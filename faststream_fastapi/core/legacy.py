@@ -4,12 +4,13 @@ A broker hands the keywords it does not name to its client library. These
 would break the client (or be silently dropped by it), so ``init_broker``
 takes them out first:
 
-- ``description`` is the servers' description in the AsyncAPI document;
+- ``description``, ``asyncapi_url``, ``protocol``, ``protocol_version`` and
+  ``tags`` are what the AsyncAPI document says of the broker's servers (but
+  for a numeric ``protocol``: redis-py's RESP version, the client's);
 - ``apply_types`` and ``validate``: handlers always get FastAPI's typing and
   validation here; ``True`` is accepted, ``False`` too but with a warning that
   it has no effect;
-- the others are refused with a ``TypeError`` naming the keyword (but for a
-  numeric ``protocol``: redis-py's RESP version).
+- the others are refused with a ``TypeError`` naming the keyword.
 """
 
 from __future__ import annotations
@@ -19,12 +20,8 @@ from collections.abc import Mapping
 from typing import Any
 
 _ALWAYS_ON = ("apply_types", "validate")
-_KEPT = ("description",)
+_KEPT = ("description", "asyncapi_url", "protocol", "protocol_version", "tags")
 _REFUSED = (
-    "asyncapi_url",
-    "protocol",
-    "protocol_version",
-    "tags",
     "decoder",
     "parser",
     "log_level",
@@ -36,8 +33,7 @@ def split(owner: str, options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
     """``options`` as (the client library's, attributes to set on the broker)."""
     client = dict(options)
     for key in _REFUSED:
-        # redis-py's own ``protocol`` is the RESP version, a number: the client's.
-        if key in client and not (key == "protocol" and not isinstance(client[key], str)):
+        if key in client:
             raise TypeError(f"{owner}() does not support {key}= (see docs/migrating.md)")
     for key in _ALWAYS_ON:
         if key in client and not client.pop(key):
@@ -47,5 +43,10 @@ def split(owner: str, options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
                 UserWarning,
                 stacklevel=4,
             )
-    attributes = {key: client.pop(key) for key in _KEPT if key in client}
+    # redis-py's own ``protocol`` is the RESP version, a number: the client's.
+    attributes = {
+        key: client.pop(key)
+        for key in _KEPT
+        if key in client and not (key == "protocol" and not isinstance(client[key], str))
+    }
     return client, attributes

@@ -45,6 +45,7 @@ class SubscriberOptions(TypedDict, total=False):
     decoder: CustomDecoder | None
     no_ack: bool
     retry: bool | int
+    include_in_schema: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,8 @@ class SubscriberConfig:
     decoder: CustomDecoder | None = None
     no_ack: bool = False
     retry: bool | int = False
+    #: ``False`` leaves the subscriber out of the AsyncAPI document.
+    include_in_schema: bool = True
 
     def __post_init__(self) -> None:
         # Sequences given by the user become tuples: the value stays immutable.
@@ -145,6 +148,7 @@ class PublisherOptions(TypedDict, total=False):
     title: str | None
     description: str | None
     schema: Any
+    include_in_schema: bool
 
 
 class PublishOptions(TypedDict, total=False):

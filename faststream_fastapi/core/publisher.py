@@ -35,6 +35,7 @@ class Publisher:
         self.title = options.get("title")
         self.description = options.get("description")
         self.schema = options.get("schema")
+        self.include_in_schema = options.get("include_in_schema", True)
         self.handlers: list[Handler] = []
         self._mock = LazyMock(f"publisher:{spec.name}")
 

@@ -39,8 +39,11 @@ class Registry:
         prefix: str = "",
         dependencies: Sequence[params.Depends] = (),
         middlewares: Sequence[AnyMiddleware] = (),
+        include_in_schema: bool = True,
     ) -> None:
         self.prefix = prefix
+        #: ``False``: what this router declares stays out of the AsyncAPI document.
+        self.include_in_schema = include_in_schema
         self.dependencies = tuple(dependencies)
         self.middlewares = tuple(map(as_middleware, middlewares))
         self.subscribers: list[Subscriber] = []
@@ -84,10 +87,14 @@ class Registry:
         outer = self.parent.all_middlewares() if self.parent is not None else ()
         return (*outer, *self.middlewares)
 
-    def include_router(self, router: Registry, *, prefix: str = "") -> None:
+    def include_router(
+        self, router: Registry, *, prefix: str = "", include_in_schema: bool = True
+    ) -> None:
         """Adopt ``router``'s subscribers and publishers, with ``prefix`` on names.
 
-        Each is moved exactly once: including a router twice is an error.
+        Each is moved exactly once: including a router twice is an error. With
+        ``include_in_schema=False`` (or a router made with it) they stay out of
+        the AsyncAPI document, wherever they are included next.
         """
         if router is self:
             raise SetupError("a router cannot include itself")
@@ -98,7 +105,10 @@ class Registry:
         router._check_includable()
         # ``router.prefix`` was applied when its subscribers were declared.
         router.parent = self
+        hidden = not (include_in_schema and router.include_in_schema)
         for sub in router.subscribers:
+            if hidden:
+                sub.include_in_schema = False
             if prefix:
                 sub.spec = sub.spec.with_prefix(prefix)
                 sub.pattern = self._pattern_for(sub.spec)
@@ -107,6 +117,8 @@ class Registry:
             sub.rebuild()
             self.subscribers.append(sub)
         for pub in router.publishers:
+            if hidden:
+                pub.include_in_schema = False
             if prefix:
                 pub.spec = pub.spec.with_prefix(prefix)
             pub.owner = self

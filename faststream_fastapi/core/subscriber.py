@@ -60,6 +60,7 @@ class Subscriber:
         self.middlewares = config.middlewares
         self.no_reply = config.no_reply
         self.title = config.title
+        self.include_in_schema = config.include_in_schema
         self.description = config.description or (handler.func.__doc__ or "").strip() or None
         self.max_retries = config.max_retries
         self.retry_delay = config.retry_delay

@@ -44,7 +44,9 @@ _BROKER_KEYS = {
 }
 
 #: Kept by the router when the broker does not take it (read where the broker's is).
-_KEPT_ON_BROKER = frozenset({"description"})
+_KEPT_ON_BROKER = frozenset(
+    {"description", "asyncapi_tags", "asyncapi_url", "protocol", "protocol_version"}
+)
 
 
 def split(

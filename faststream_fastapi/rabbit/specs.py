@@ -10,6 +10,7 @@ from typing import Any
 
 from ..core.paths import PathPattern
 from ..core.spec import Bindings, Channels, NamedSpec
+from . import bindings05
 from .reply import ReplyConfig
 
 #: Seconds (or a timedelta / an absolute datetime), as aio-pika takes it.
@@ -118,6 +119,16 @@ class Subscription:
     def name(self) -> str:
         return self.queue.name
 
+    def asyncapi_legacy_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
+        """The channel as FastStream 0.5 described it (2.6.0 documents)."""
+        return [(self.name, bindings05.subscription(self.queue, self.exchange, vhost or "/"))]
+
+    @property
+    def asyncapi_prefix(self) -> str:
+        """How FastStream 0.5 began the channel's name: ``queue:exchange``."""
+        exchange = self.exchange.name if self.exchange is not None else ""
+        return f"{self.queue.name}:{exchange or '_'}"
+
     def with_prefix(self, prefix: str) -> Subscription:
         return replace(self, queue=self.queue.with_prefix(prefix))
 
@@ -150,6 +161,20 @@ class Destination(NamedSpec):
 
     def asyncapi_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
         return [(self.name, destination_bindings(self, vhost))]
+
+    def asyncapi_legacy_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
+        """The channel as FastStream 0.5 described it (2.6.0 documents)."""
+        return [(self.name, bindings05.destination(self, vhost or "/"))]
+
+    @property
+    def asyncapi_prefix(self) -> str:
+        """How FastStream 0.5 began the channel's name: ``routing_key:exchange`` (the key
+        ``_`` where the exchange routes without one: fanout, headers)."""
+        exchange = self.exchange
+        key = self.routing_key if bindings05.routes_by_key(exchange) else ""
+        if exchange is not None and not isinstance(exchange, str):
+            exchange = exchange.name
+        return f"{key or '_'}:{exchange or '_'}"
 
     def options(self) -> dict[str, Any]:
         return {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.paths import PathPattern
 from ..core.spec import CUSTOM_VERSION, Bindings, Channels, NamedSpec
 
 # Redis has no official AsyncAPI channel or operation binding yet: the objects
@@ -31,6 +32,12 @@ class PubSub(NamedSpec):
     def asyncapi_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
         method = ("psubscribe" if self.pattern else "subscribe") if receive else "publish"
         return _channels(self.name, {"method": method})
+
+    def asyncapi_legacy_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
+        """FastStream 0.5's form (2.6.0 documents): a pattern as the glob subscribed to."""
+        method = ("psubscribe" if self.pattern else "subscribe") if receive else "publish"
+        name = PathPattern(self.name).subscription if self.pattern else self.name
+        return _channels(name, {"method": method})
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,15 @@ class StreamSub(NamedSpec):
         if self.consumer:
             read["consumerName"] = self.consumer
         return _channels(self.name, read)
+
+    def asyncapi_legacy_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
+        """FastStream 0.5's form (2.6.0 documents): its binding's keys in snake case."""
+        ((name, bindings),) = self.asyncapi_channels(receive=receive, vhost=vhost)
+        binding = bindings.channel["redis"]
+        for camel, snake in (("groupName", "group_name"), ("consumerName", "consumer_name")):
+            if camel in binding:
+                binding[snake] = binding.pop(camel)
+        return [(name, bindings)]
 
 
 RedisSpec = PubSub | ListSub | StreamSub

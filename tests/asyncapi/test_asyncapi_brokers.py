@@ -99,7 +99,7 @@ def test_valid_for_every_broker(kind: str, version: str) -> None:
 
 def test_each_subscriber_and_publisher_is_a_channel(kind: str) -> None:
     broker = build(kind)
-    doc = get_app_schema(broker)
+    doc = get_app_schema(broker, "3.0.0")
     expected = sum(
         len(getattr(s.spec, "topics", ())) if len(getattr(s.spec, "topics", ())) > 1 else 1
         for s in broker.subscribers
@@ -118,7 +118,7 @@ def test_each_subscriber_and_publisher_is_a_channel(kind: str) -> None:
 
 
 def test_servers_for_every_broker(kind: str) -> None:
-    doc = get_app_schema(build(kind))
+    doc = get_app_schema(build(kind), "3.0.0")
     protocol = {"redis": "redis", "nats": "nats", "rabbit": "amqp"}.get(kind, "kafka")
     servers = list(doc["servers"].values())
     assert servers and all(s["protocol"] == protocol for s in servers)
@@ -150,7 +150,7 @@ def test_served_by_every_stream_router(kind: str) -> None:
 
 
 def test_nats_bindings() -> None:
-    doc = get_app_schema(build("nats"))
+    doc = get_app_schema(build("nats"), "3.0.0")
     channels, operations = doc["channels"], doc["operations"]
     core = channels["orders.region__handle"]
     assert core["address"] == "orders.{region}"
@@ -171,7 +171,7 @@ def test_nats_bindings() -> None:
 
 
 def test_rabbit_bindings() -> None:
-    doc = get_app_schema(build("rabbit"))
+    doc = get_app_schema(build("rabbit"), "3.0.0")
     channels, operations = doc["channels"], doc["operations"]
     queue = channels["orders__handle"]["bindings"]["amqp"]
     assert queue == {
@@ -211,7 +211,7 @@ def test_rabbit_bindings() -> None:
 
 @pytest.mark.parametrize("kind", ["kafka", "confluent"])
 def test_kafka_bindings(kind: str) -> None:
-    doc = get_app_schema(build(kind))
+    doc = get_app_schema(build(kind), "3.0.0")
     channels, operations = doc["channels"], doc["operations"]
     assert channels["orders__handle"]["bindings"]["kafka"] == {
         "topic": "orders",

@@ -81,14 +81,14 @@ def test_documents_are_valid(version: str) -> None:
 
 def test_validation_catches_invalid_documents() -> None:
     """The validator is not vacuous: a broken document fails it."""
-    doc = get_app_schema(shop_broker())
+    doc = get_app_schema(shop_broker(), "3.0.0")
     doc["operations"]["orders_place"]["action"] = "consume"
     with pytest.raises(AssertionError, match="action"):
         validate(doc)
 
 
 def test_v3_channels_operations_and_messages() -> None:
-    doc = get_app_schema(shop_broker())
+    doc = get_app_schema(shop_broker(), "3.0.0")
     channels, operations = doc["channels"], doc["operations"]
     assert set(channels) == {
         "orders_place",
@@ -115,7 +115,7 @@ def test_v3_channels_operations_and_messages() -> None:
 
 
 def test_payload_of_a_pydantic_model() -> None:
-    doc = get_app_schema(shop_broker())
+    doc = get_app_schema(shop_broker(), "3.0.0")
     message = doc["components"]["messages"]["orders_place.Message"]
     assert message["payload"] == {"$ref": "#/components/schemas/Order"}
     order = doc["components"]["schemas"]["Order"]
@@ -126,7 +126,7 @@ def test_payload_of_a_pydantic_model() -> None:
 
 
 def test_payload_of_several_scalars_with_defaults_and_unions() -> None:
-    doc = get_app_schema(shop_broker())
+    doc = get_app_schema(shop_broker(), "3.0.0")
     payload = doc["components"]["messages"]["jobs_job.Message"]["payload"]
     schema = doc["components"]["schemas"][payload["$ref"].rsplit("/", 1)[1]]
     assert schema["type"] == "object"
@@ -139,7 +139,7 @@ def test_payload_of_several_scalars_with_defaults_and_unions() -> None:
 
 
 def test_payload_of_bytes_and_text() -> None:
-    messages = get_app_schema(shop_broker())["components"]["messages"]
+    messages = get_app_schema(shop_broker(), "3.0.0")["components"]["messages"]
     raw = messages["events_event.Message"]
     assert raw["payload"]["type"] == "string"
     assert raw["payload"]["format"] == "binary"
@@ -150,7 +150,7 @@ def test_payload_of_bytes_and_text() -> None:
 
 
 def test_headers_come_from_header_params_of_sub_dependencies() -> None:
-    doc = get_app_schema(shop_broker())
+    doc = get_app_schema(shop_broker(), "3.0.0")
     headers = doc["components"]["messages"]["orders_place.Message"]["headers"]
     schema = doc["components"]["schemas"][headers["$ref"].rsplit("/", 1)[1]]
     assert schema["type"] == "object"
@@ -172,7 +172,7 @@ def test_body_field_descriptions_and_embedded_body() -> None:
     @broker.subscriber("embedded")
     async def embedded(order: Annotated[Order, Body(embed=True)]) -> None: ...
 
-    doc = get_app_schema(broker)
+    doc = get_app_schema(broker, "3.0.0")
     validate(doc)
     payload = doc["components"]["messages"]["in_single.Message"]["payload"]
     assert payload["description"] == "A note"
@@ -195,7 +195,7 @@ def test_publisher_payload_from_return_annotation_or_schema() -> None:
         return Order(id=x, item="i")
 
     assert explicit and literal
-    messages = get_app_schema(broker)["components"]["messages"]
+    messages = get_app_schema(broker, "3.0.0")["components"]["messages"]
     assert messages["returned_Publisher.Message"]["payload"] == {
         "$ref": "#/components/schemas/Order"
     }
@@ -228,7 +228,7 @@ def test_models_with_the_same_name_do_not_collide() -> None:
     @broker.subscriber("two")
     async def two(item: SecondItem) -> None: ...
 
-    doc = get_app_schema(broker)
+    doc = get_app_schema(broker, "3.0.0")
     validate(doc)
     messages = doc["components"]["messages"]
     ref_one = messages["one_one.Message"]["payload"]["$ref"]
@@ -245,7 +245,7 @@ def test_generic_model_names_are_safe_component_keys() -> None:
     @broker.subscriber("pages")
     async def pages(page: Page[Order]) -> None: ...
 
-    doc = get_app_schema(broker)
+    doc = get_app_schema(broker, "3.0.0")
     validate(doc)
     for name in doc["components"]["schemas"]:
         assert all(c.isalnum() or c in "._-" for c in name), name
@@ -260,32 +260,35 @@ def test_titles_name_channels() -> None:
     async def handler(x: int) -> None:
         """Docstring loses to the explicit description."""
 
-    doc = get_app_schema(broker)
+    doc = get_app_schema(broker, "3.0.0")
     assert doc["channels"]["Incoming"]["title"] == "Incoming"
     assert doc["channels"]["Incoming"]["description"] == "Explicit description"
     v2 = get_app_schema(broker, "2.6.0")
-    assert v2["channels"]["Incoming"]["publish"]["description"] == "Explicit description"
+    assert v2["channels"]["Incoming"]["description"] == "Explicit description"
 
 
-def test_v2_operations_follow_the_spec_meaning() -> None:
-    """2.x ``publish`` is what the app receives, ``subscribe`` what it sends."""
+def test_v2_operations_as_faststream_05_wrote_them() -> None:
+    """2.6.0 as FastStream 0.5 wrote it: a subscriber's channel has ``subscribe``,
+    a publisher's ``publish`` (the reverse of the 2.x specification's meaning)."""
     doc = get_app_schema(shop_broker(), "2.6.0")
     channels = doc["channels"]
-    assert set(channels["orders:place"]) >= {"publish", "description", "bindings"}
-    assert "subscribe" not in channels["orders:place"]
-    assert set(channels["shipments:Publisher"]) >= {"subscribe"}
-    assert channels["orders:place"]["publish"]["message"] == {
-        "$ref": "#/components/messages/orders_place.Message"
+    assert set(channels["orders:Place"]) >= {"subscribe", "description", "bindings"}
+    assert "publish" not in channels["orders:Place"]
+    assert set(channels["shipments:Publisher"]) >= {"publish"}
+    assert channels["orders:Place"]["subscribe"]["message"] == {
+        "$ref": "#/components/messages/orders:Place:Message"
     }
-    assert channels["logs.{level}:log"]["parameters"]["level"]["schema"] == {"type": "string"}
+    # A pattern is named by the glob subscribed to, as FastStream 0.5 named it.
+    assert channels["logs.*:Log"]["bindings"]["redis"]["channel"] == "logs.*"
     assert doc["servers"]["development"] == {
         "url": "redis://redis.example:6380/2?db=2",
         "protocol": "redis",
+        "protocolVersion": "custom",
     }
 
 
 def test_redis_bindings() -> None:
-    doc = get_app_schema(shop_broker())
+    doc = get_app_schema(shop_broker(), "3.0.0")
     channels = doc["channels"]
     assert channels["orders_place"]["bindings"]["redis"] == {
         "channel": "orders",
@@ -306,7 +309,7 @@ def test_redis_bindings() -> None:
     broker = RedisBroker()
     broker.publisher(list=ListSub("queue"))
     broker.publisher(stream=StreamSub("log", maxlen=10))
-    out = get_app_schema(broker)["channels"]
+    out = get_app_schema(broker, "3.0.0")["channels"]
     assert out["queue_Publisher"]["bindings"]["redis"]["method"] == "rpush"
     assert out["log_Publisher"]["bindings"]["redis"]["method"] == "xadd"
     assert out["log_Publisher"]["bindings"]["redis"]["maxlen"] == 10
@@ -326,7 +329,7 @@ def test_servers_never_show_credentials(url: str) -> None:
         assert "s3cret" not in text
         assert "hunter2" not in text
         assert "user" not in text
-    server = get_app_schema(broker)["servers"]["development"]
+    server = get_app_schema(broker, "3.0.0")["servers"]["development"]
     assert server == {"host": "redis.example:6380", "protocol": "redis", "pathname": "/2"}
 
 
@@ -354,7 +357,7 @@ def test_info_from_a_fastapi_app() -> None:
     )
     app.include_router(router)
     for target, kwargs in ((router, {"app": app}), (app, {})):
-        doc = get_app_schema(target, **kwargs)
+        doc = get_app_schema(target, "3.0.0", **kwargs)
         validate(doc)
         info = doc["info"]
         assert info["title"] == "Shop"
@@ -400,7 +403,7 @@ def test_info_from_an_app_like_object() -> None:
         def __init__(self) -> None:
             self.broker = shop_broker()
 
-    doc = get_app_schema(Service())
+    doc = get_app_schema(Service(), "3.0.0")
     validate(doc)
     assert doc["id"] == "urn:example:billing"
     assert doc["info"]["title"] == "Billing"
@@ -419,7 +422,7 @@ def test_faststream_app_info() -> None:
 
     broker = shop_broker()
     app = FastStream(broker, title="Svc", version="9.9", description="An app")
-    doc = get_app_schema(app)
+    doc = get_app_schema(app, "3.0.0")
     validate(doc)
     assert doc["info"]["title"] == "Svc"
     assert doc["info"]["version"] == "9.9"
@@ -432,7 +435,7 @@ def test_plain_router_and_nested_stream_routers() -> None:
     @plain.subscriber("orders")
     async def handler(order: Order) -> None: ...
 
-    doc = get_app_schema(plain)
+    doc = get_app_schema(plain, "3.0.0")
     assert doc["channels"]["shop.orders_handler"]["address"] == "shop.orders"
     assert "servers" not in doc
     validate(doc)
@@ -449,7 +452,7 @@ def test_plain_router_and_nested_stream_routers() -> None:
     outer.include_router(inner)
     app = FastAPI()
     app.include_router(outer)
-    doc = get_app_schema(app)
+    doc = get_app_schema(app, "3.0.0")
     validate(doc)
     assert set(doc["channels"]) == {"inner_inner_handler", "outer_outer_handler"}
     assert list(doc["servers"]) == ["development"]
@@ -469,14 +472,14 @@ def test_several_brokers_get_their_own_servers() -> None:
     class Multi:
         brokers = [first, second]
 
-    doc = get_app_schema(Multi())
+    doc = get_app_schema(Multi(), "3.0.0")
     validate(doc)
     assert {s["host"] for s in doc["servers"].values()} == {"one:6379", "two:6379"}
     assert doc["channels"]["a_a"]["servers"] == [{"$ref": "#/servers/development"}]
     assert doc["channels"]["b_b"]["servers"] == [{"$ref": "#/servers/development-1"}]
     v2 = get_app_schema(Multi(), "2.6.0")
     validate(v2)
-    assert v2["channels"]["b:b"]["servers"] == ["development-1"]
+    assert v2["channels"]["b:B"]["servers"] == ["development-1"]
 
 
 def test_unknown_version_is_an_error() -> None:
@@ -490,7 +493,7 @@ def test_hostile_names_stay_valid() -> None:
     @broker.subscriber("a b<c>|d\\e", title="t\"'%{x}")
     async def handler(x: int) -> None: ...
 
-    validate(get_app_schema(broker))
+    validate(get_app_schema(broker, "3.0.0"))
     v2 = get_app_schema(broker, "2.6.0")
     validate(v2)
     (key,) = v2["channels"]
@@ -509,7 +512,7 @@ def test_handlers_without_a_body() -> None:
         level: Annotated[str, fastapi.Path()], x_id: Annotated[str, Header()]
     ) -> None: ...
 
-    doc = get_app_schema(broker)
+    doc = get_app_schema(broker, "3.0.0")
     validate(doc)
     messages = doc["components"]["messages"]
     assert messages["ping_ping.Message"]["payload"] == {}
@@ -524,10 +527,10 @@ def test_stream_router_alone_takes_info_from_its_app() -> None:
     @router.subscriber("in")
     async def handler(x: int) -> None: ...
 
-    assert get_app_schema(router)["info"]["title"] == "AsyncAPI"
+    assert get_app_schema(router, "3.0.0")["info"]["title"] == "AsyncAPI"
     app = FastAPI(title="Included")
     app.include_router(router)
-    assert get_app_schema(router)["info"]["title"] == "Included"
+    assert get_app_schema(router, "3.0.0")["info"]["title"] == "Included"
 
 
 class Opaque:
@@ -538,7 +541,7 @@ def test_types_without_a_json_schema_do_not_break_the_document() -> None:
     broker = RedisBroker()
     broker.publisher("opaque", schema=Opaque)
     broker.publisher("typed", schema=Order)
-    doc = get_app_schema(broker)
+    doc = get_app_schema(broker, "3.0.0")
     validate(doc)
     messages = doc["components"]["messages"]
     assert messages["opaque_Publisher.Message"]["payload"] == {"title": "opaque_Publisher:Payload"}

@@ -89,7 +89,7 @@ def test_every_broker_is_named_by_its_descriptor(cls: type[Broker]) -> None:
     broker = cls()
     assert broker_kind(broker) == descriptor.label
     assert messaging_system(broker) == descriptor.system
-    servers = get_app_schema(broker)["servers"]
+    servers = get_app_schema(broker, "3.0.0")["servers"]
     assert servers, f"{cls.__name__} has no server in its AsyncAPI document"
     wire = descriptor.protocol
     assert {s["protocol"] for s in servers.values()} <= {wire.name, wire.tls}
@@ -145,4 +145,4 @@ def test_a_spec_without_bindings_fails_the_document_instead_of_vanishing() -> No
 
     broker.subscribers[0].spec = _Undescribed("orders")  # type: ignore[assignment]
     with pytest.raises(AttributeError, match="asyncapi_channels"):
-        get_app_schema(broker)
+        get_app_schema(broker, "3.0.0")
