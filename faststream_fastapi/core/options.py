@@ -145,6 +145,7 @@ class PublisherOptions(TypedDict, total=False):
     title: str | None
     description: str | None
     schema: Any
+    middlewares: Sequence[AnyMiddleware]
 
 
 class PublishOptions(TypedDict, total=False):
