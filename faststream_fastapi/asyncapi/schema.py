@@ -136,11 +136,15 @@ def collect(target: Any, *, app: Any = None) -> Collected:
         on = tuple(names) if len(brokers) > 1 else ()
         vhost = vhost_of(broker)
         for sub in broker.subscribers:
+            if not sub.include_in_schema:
+                continue
             for entry, body, headers in _subscriber_entries(sub, schemas, keys, vhost):
                 entry.servers = on
                 entries.append(entry)
                 pending.append((entry.message, body, headers))
         for pub in broker.publishers:
+            if not pub.include_in_schema:
+                continue
             for entry, body in _publisher_entries(pub, schemas, keys, vhost):
                 entry.servers = on
                 entries.append(entry)

@@ -6,7 +6,7 @@ with needs("rabbit", "aio_pika", "aiormq"):
     from ..core.ack import AckPolicy
     from ..core.message import StreamMessage as RabbitMessage
     from . import fastapi
-    from .broker import RabbitBroker, RabbitRouter
+    from .broker import RabbitBroker, RabbitPublisher, RabbitRoute, RabbitRouter
     from .response import RabbitResponse
     from .specs import ExchangeType, RabbitExchange, RabbitQueue
     from .testing import TestRabbitBroker
@@ -23,3 +23,4 @@ __all__ = [
     "TestRabbitBroker",
     "fastapi",
 ]
+__all__ += ["RabbitPublisher", "RabbitRoute"]
