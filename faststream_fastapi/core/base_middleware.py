@@ -7,7 +7,9 @@ and calls its hooks: ``on_receive``/``after_processed`` around the whole
 delivery, ``consume_scope`` (``on_consume``, ``after_consume``) around the
 handler, ``publish_scope`` (``on_publish``, ``after_publish``) around each
 publish with the *decoded* body, re-encoded when a hook changed it. A plain
-``async def mw(call_next, message)`` is a consume-only middleware.
+``async def mw(call_next, message)`` is a consume-only middleware; in a
+publisher's ``middlewares=``, ``async def mw(call_next, msg, **kwargs)`` is
+0.5's publish-only form (``as_publish_middleware``).
 
 ``as_middleware`` turns any of these into a ``Middleware``; a ``Middleware``
 instance is used as it is, so none of this runs for the package's own form.

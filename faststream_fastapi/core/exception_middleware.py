@@ -124,8 +124,6 @@ class _Bound(Middleware):
         try:
             try:
                 return await call_next(message)
-            except IgnoredException:
-                raise
             except Exception as exc:
                 handler = _first(self.owner._publish_handlers, exc)
                 if handler is None:
@@ -133,8 +131,6 @@ class _Bound(Middleware):
                 result = await handler(exc, message, self.env)
                 await self.publish_result(message, result)
                 return result
-        except IgnoredException:
-            raise
         except Exception as exc:
             handler = _first(self.owner._handlers, exc)
             if handler is None:
@@ -143,7 +139,10 @@ class _Bound(Middleware):
             return None
 
 
-def _first(handlers: Handlers, exc: BaseException) -> ExceptionHandler | None:
+def _first(handlers: Handlers, exc: Exception) -> ExceptionHandler | None:
+    """The first handler registered for ``exc``; none for an instruction (``SkipMessage``...)."""
+    if isinstance(exc, IgnoredException):
+        return None
     for exc_type, handler in handlers:
         if isinstance(exc, exc_type):
             return handler
