@@ -60,6 +60,8 @@ class Sending(Registry):
         self.max_message_bytes = config.max_message_bytes
         self.testing = False
         self._send_envelope = self._publish_chain()
+        #: Publish chains of publishers with their own middlewares (``_chain_through``).
+        self._chains: dict[int, tuple[tuple[Middleware, ...], PublishNext, PublishNext]] = {}
 
     if TYPE_CHECKING:
         # Found by ``Lifecycle.root``: a broker is always a ``Lifecycle`` too.
@@ -83,6 +85,18 @@ class Sending(Registry):
         if inner:
             bound += tuple(mw.for_broker(self) for mw in inner)
         return chain_publish(bound, self._transport_publish)
+
+    def _chain_through(self, inner: tuple[Middleware, ...]) -> PublishNext:
+        """``_publish_chain(inner)``, built once per publisher's middlewares (by identity)
+        until the broker's own chain changes (``add_middleware``, ``start``)."""
+        cached = self._chains.get(id(inner))
+        if cached is None or cached[0] is not inner or cached[1] is not self._send_envelope:
+            cached = self._chains[id(inner)] = (
+                inner,
+                self._send_envelope,
+                self._publish_chain(inner),
+            )
+        return cached[2]
 
     def _publish_middlewares(self) -> tuple[Middleware, ...]:
         return tuple(mw.for_broker(self) for mw in self.all_middlewares())
@@ -134,7 +148,7 @@ class Sending(Registry):
         envelope = self._envelope(message, spec, headers, correlation_id, reply_to, options)
         root = self.root()
         if middlewares:
-            return await root._publish_chain(middlewares)(envelope)
+            return await root._chain_through(middlewares)(envelope)
         return await root._send_envelope(envelope)
 
     def _envelope(

@@ -8,10 +8,18 @@ from route_scenarios import (
     routes_and_includes,
 )
 
+from faststream_fastapi import Depends
 from faststream_fastapi.asyncapi import get_app_schema
 from faststream_fastapi.core.errors import SetupError
 from faststream_fastapi.middlewares import ExceptionMiddleware
-from faststream_fastapi.redis import RedisBroker, RedisPublisher, RedisRoute, RedisRouter
+from faststream_fastapi.redis import (
+    RedisBroker,
+    RedisPublisher,
+    RedisRoute,
+    RedisRouter,
+    TestRedisBroker,
+)
+from faststream_fastapi.redis.fastapi import RedisRouter as FastAPIRedisRouter
 
 each_kit = pytest.mark.parametrize("kit", list(KITS), ids=list(KITS))
 
@@ -61,3 +69,19 @@ def test_include_in_schema_false_leaves_them_out() -> None:
     broker.include_router(shown)
     channels = get_app_schema(broker)["channels"]
     assert [c["address"] for c in channels.values()] == ["shown-in"]
+
+
+async def test_a_nested_fastapi_router_runs_its_dependencies_once() -> None:
+    calls: list[str] = []
+    core = FastAPIRedisRouter(dependencies=[Depends(lambda: calls.append("core"))])
+    nested = FastAPIRedisRouter(dependencies=[Depends(lambda: calls.append("nested"))])
+
+    @nested.subscriber("in")
+    async def handler(body: str) -> None:
+        calls.append(body)
+
+    core.include_router(nested)
+    async with TestRedisBroker(core.broker) as br:
+        await br.publish("m", "in")
+    # A FastAPI router's dependencies are its own subscribers' (as its HTTP routes').
+    assert calls == ["nested", "m"]
