@@ -1,15 +1,16 @@
 """FastStream 0.5's ``ExceptionMiddleware``: exception handlers registered once, by type.
 
 A *general* handler (``handlers=``, ``@mw.add_handler(Exc)``) gets an error
-raised anywhere in the delivery (custom parser or decoder, dependencies, the
-handler, publishing its result, inner middlewares); once it returns, the
-error is taken as handled: no error log, the message settled as a success.
+raised inside the middleware (by the middlewares after it, a custom parser or
+decoder, dependencies, the handler, publishing its result); once it returns,
+the error is taken as handled: no error log, the message settled as a success.
 A *publishing* handler (``publish_handlers=``, ``@mw.add_handler(Exc,
-publish=True)``) gets an error of the handler or its decoding; what it
-returns is published as the handler's result would have been (to the
-``@publisher`` destinations and the reply-to). The first registered handler
-whose type matches is used; ``faststream_fastapi.exceptions``' instructions
-(``AckMessage``, ``SkipMessage``, ``StopConsume``, ...) always pass through.
+publish=True)``) gets the same errors, first; what it returns is published as
+the handler's result would have been (to the ``@publisher`` destinations and
+the reply-to), and what it raises goes to the general handlers. The first
+registered handler whose type matches is used; ``faststream_fastapi.exceptions``'
+instructions (``AckMessage``, ``SkipMessage``, ``StopConsume``, ...) always
+pass through.
 
 A handler's first parameter gets the exception; others may be ``Context()``
 values (``message=Context()``, ``logger: Logger``), read as a message
