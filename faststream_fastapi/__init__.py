@@ -8,6 +8,7 @@ from .core.ack import AckPolicy
 from .core.backoff import Backoff
 from .core.base_middleware import BaseMiddleware
 from .core.context import Context, Logger, context
+from .core.exception_middleware import ExceptionMiddleware
 from .core.message import StreamMessage
 from .core.response import Response
 from .testing_app import TestApp
@@ -18,6 +19,7 @@ __all__ = [
     "BaseMiddleware",
     "Context",
     "Depends",
+    "ExceptionMiddleware",
     "FastStream",
     "Header",
     "Logger",

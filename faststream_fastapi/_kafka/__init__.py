@@ -7,6 +7,8 @@ and FastAPI module: the same names, so a service changes client by its imports.
 from ..core.ack import AckPolicy
 from .message import KafkaMessage
 from .response import KafkaResponse
+from .routes import KafkaPublisher, KafkaRoute
 from .specs import KafkaTopic, TopicPartition
 
 __all__ = ["AckPolicy", "KafkaMessage", "KafkaResponse", "KafkaTopic", "TopicPartition"]
+__all__ += ["KafkaPublisher", "KafkaRoute"]

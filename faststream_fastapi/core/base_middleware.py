@@ -7,7 +7,9 @@ and calls its hooks: ``on_receive``/``after_processed`` around the whole
 delivery, ``consume_scope`` (``on_consume``, ``after_consume``) around the
 handler, ``publish_scope`` (``on_publish``, ``after_publish``) around each
 publish with the *decoded* body, re-encoded when a hook changed it. A plain
-``async def mw(call_next, message)`` is a consume-only middleware.
+``async def mw(call_next, message)`` is a consume-only middleware; in a
+publisher's ``middlewares=``, ``async def mw(call_next, msg, **kwargs)`` is
+0.5's publish-only form (``as_publish_middleware``).
 
 ``as_middleware`` turns any of these into a ``Middleware``; a ``Middleware``
 instance is used as it is, so none of this runs for the package's own form.
@@ -144,23 +146,52 @@ class _PerMessage(Middleware):
         return result
 
     async def publish(self, envelope: Envelope, call_next: PublishNext) -> Any:
-        mw = self.factory(None)
-        body = codec.decode(envelope.body, envelope.headers.get(CONTENT_TYPE))
+        return await publish_decoded(envelope, call_next, self.factory(None).publish_scope)
 
-        async def publish(msg: Any, *args: Any, **kwargs: Any) -> Any:
-            envelope.headers = dict(kwargs.get("headers") or envelope.headers)
-            envelope.correlation_id = kwargs.get("correlation_id", envelope.correlation_id)
-            if msg is not body:  # a hook changed the body: encode it again
-                envelope.body, content_type = codec.encode(msg)
-                if content_type is not None:
-                    envelope.headers[CONTENT_TYPE] = content_type
-            return await call_next(envelope)
 
-        return await mw.publish_scope(
-            publish,
-            body,
-            destination=envelope.destination,
-            headers=dict(envelope.headers),
-            correlation_id=envelope.correlation_id,
-            reply_to=envelope.reply_to,
-        )
+class _PublishFunction(Middleware):
+    """A publisher's ``async def mw(call_next, msg, **kwargs)``: around its publishes."""
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.func = func
+
+    async def publish(self, envelope: Envelope, call_next: PublishNext) -> Any:
+        return await publish_decoded(envelope, call_next, self.func)
+
+
+def as_publish_middleware(middleware: AnyMiddleware) -> Middleware:
+    """A publisher's ``middlewares=`` item as a ``Middleware``: ours as it is, a
+    ``BaseMiddleware`` class by its ``publish_scope``, a function as one."""
+    if isinstance(middleware, Middleware):
+        return middleware
+    if not callable(middleware):
+        raise SetupError(f"{middleware!r} is not a publisher middleware")
+    if isinstance(middleware, type) and issubclass(middleware, BaseMiddleware):
+        return _PerMessage(middleware)
+    return _PublishFunction(middleware)
+
+
+async def publish_decoded(
+    envelope: Envelope, call_next: PublishNext, scope: Callable[..., Awaitable[Any]]
+) -> Any:
+    """``scope(publish, body, **where)`` with the decoded body (0.5's ``publish_scope``
+    form); ``publish`` encodes the body again if the scope changed it."""
+    body = codec.decode(envelope.body, envelope.headers.get(CONTENT_TYPE))
+
+    async def publish(msg: Any, *args: Any, **kwargs: Any) -> Any:
+        envelope.headers = dict(kwargs.get("headers") or envelope.headers)
+        envelope.correlation_id = kwargs.get("correlation_id", envelope.correlation_id)
+        if msg is not body:  # a hook changed the body: encode it again
+            envelope.body, content_type = codec.encode(msg)
+            if content_type is not None:
+                envelope.headers[CONTENT_TYPE] = content_type
+        return await call_next(envelope)
+
+    return await scope(
+        publish,
+        body,
+        destination=envelope.destination,
+        headers=dict(envelope.headers),
+        correlation_id=envelope.correlation_id,
+        reply_to=envelope.reply_to,
+    )

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from .ack import RULES
 from .custom import Filter, as_async
+from .errors import SetupError
 from .handler import Handler
 from .message import Deliver, StreamMessage
 from .options import SubscriberConfig
@@ -145,6 +146,22 @@ class SubscriberDecorator:
         if unknown:
             raise TypeError(f"a subscriber's handler got an unexpected keyword {unknown[0]!r}")
         return lambda f: self._add(f, options)
+
+    @property
+    def subscriber(self) -> Any:
+        """The subscription's (lead) subscriber, once a handler was decorated."""
+        if self._lead is None:
+            raise SetupError("this subscriber has no handler yet: decorate one first")
+        return self._lead
+
+    async def start(self) -> None:
+        """Start consuming now: a subscriber declared on a running broker (0.5's
+        ``broker.setup_subscriber(sub)``, then ``await sub.start()``)."""
+        await self.subscriber.start()
+
+    async def close(self) -> None:
+        """Stop consuming (the broker's ``close`` would too)."""
+        await self.subscriber.stop()
 
     def _add(self, func: Callable[..., Any], options: dict[str, Any]) -> Handler:
         config = self._config

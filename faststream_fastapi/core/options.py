@@ -149,6 +149,7 @@ class PublisherOptions(TypedDict, total=False):
     description: str | None
     schema: Any
     include_in_schema: bool
+    middlewares: Sequence[AnyMiddleware]
 
 
 class PublishOptions(TypedDict, total=False):

@@ -117,7 +117,7 @@ def compile_delivery(
     """
     rule = RULES[sub.ack_policy]
     record = sub.handler._mock.record if testing else None
-    publish = _result_publisher(sub)
+    publish = result_publisher(sub)
     call = _call_stage(sub, env, publish, record)
     failed = _failure_stage(sub, rule, raise_failures=testing)
     fast = sub.plan.fast
@@ -273,7 +273,8 @@ def _recording(record: Callable[[StreamMessage], None], arguments: Arguments) ->
 _NO_OPTIONS: dict[str, Any] = {}
 
 
-def _result_publisher(sub: Delivering) -> PublishResult:
+def result_publisher(sub: Delivering) -> PublishResult:
+    """What publishes a handler's result: to its ``@publisher`` destinations and reply-to."""
     publishers = sub.handler.publishers
     no_reply, reply = sub.no_reply, sub.broker.reply
     reply_options = getattr(sub.spec, "reply_options", None)  # RabbitMQ's ``reply_config=``

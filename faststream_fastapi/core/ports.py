@@ -52,6 +52,7 @@ class Sender(Protocol):
         correlation_id: str | None = None,
         reply_to: str | None = None,
         options: dict[str, Any] | None = None,
+        middlewares: tuple[Middleware, ...] = (),
     ) -> Any: ...
 
     def retry_spec(self, spec: Spec, message: StreamMessage) -> Spec: ...

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 from unittest.mock import MagicMock
 
 from typing_extensions import Unpack
 
+from .base_middleware import as_publish_middleware
 from .message import StreamMessage
+from .middleware import Middleware
 from .options import PublisherOptions
 from .ports import Owner, Spec
+from .spec import NamedSpec
 from .subscriber import Handler, LazyMock, as_handler
 
 
 class Publisher:
     """``@broker.publisher("out")`` publishes the handler's return value to ``out``.
 
-    Also usable directly: ``await publisher.publish(value)``.
+    Also usable directly: ``await publisher.publish(value)``. Its own
+    ``middlewares=`` wrap its publishes inside the broker's (FastStream 0.5's order).
     """
+
+    #: Whether AsyncAPI documents it (``include_router(..., include_in_schema=False)``).
+    include_in_schema = True
 
     def __init__(
         self,
@@ -36,6 +44,9 @@ class Publisher:
         self.description = options.get("description")
         self.schema = options.get("schema")
         self.include_in_schema = options.get("include_in_schema", True)
+        self.middlewares: tuple[Middleware, ...] = tuple(
+            map(as_publish_middleware, options.get("middlewares") or ())
+        )
         self.handlers: list[Handler] = []
         self._mock = LazyMock(f"publisher:{spec.name}")
 
@@ -57,21 +68,25 @@ class Publisher:
     async def publish(
         self,
         message: Any = None,
+        destination: str | None = None,
         *,
         headers: Mapping[str, str] | None = None,
         correlation_id: str | None = None,
         **options: Any,
     ) -> Any:
+        """Publish ``message`` here, or (0.5's second argument) to ``destination``
+        with this publisher's other options."""
         broker = self.owner.root()
         merged = {**self.headers, **(headers or {})} if headers else self.headers
         if broker.testing:
             self._mock.record(message)
         return await broker.send(
             message,
-            self.spec,
+            self.spec if destination is None else _renamed(self.spec, destination),
             headers=merged,
             correlation_id=correlation_id,
             options=options,
+            middlewares=self.middlewares,
         )
 
     async def request(
@@ -93,6 +108,14 @@ class Publisher:
 
     def __repr__(self) -> str:
         return f"Publisher({self.spec.name!r})"
+
+
+def _renamed(spec: Spec, destination: str) -> Spec:
+    """``spec`` naming ``destination`` instead (its other options kept)."""
+    if not isinstance(spec, NamedSpec):
+        raise TypeError(f"{spec!r} cannot be published to another destination")
+    renamed: Spec = dataclasses.replace(spec, **{spec.named_by: destination})
+    return renamed
 
 
 _KEYWORDS = PublisherOptions.__optional_keys__ | PublisherOptions.__required_keys__

@@ -6,7 +6,7 @@ a router gives its subscribers and publishers to the including registry, once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
 from fastapi import params
@@ -22,6 +22,7 @@ from .options import PublisherOptions, SubscriberConfig
 from .paths import PathPattern
 from .ports import Sender, Spec
 from .publisher import Publisher
+from .routes import SubscriberRoute, declare_routes
 from .subscriber import Handler, Subscriber, as_handler
 
 
@@ -40,6 +41,7 @@ class Registry:
         dependencies: Sequence[params.Depends] = (),
         middlewares: Sequence[AnyMiddleware] = (),
         include_in_schema: bool = True,
+        handlers: Iterable[SubscriberRoute] = (),
     ) -> None:
         self.prefix = prefix
         #: ``False``: what this router declares stays out of the AsyncAPI document.
@@ -49,6 +51,7 @@ class Registry:
         self.subscribers: list[Subscriber] = []
         self.publishers: list[Publisher] = []
         self.parent: Registry | None = None
+        declare_routes(self, handlers)  # type: ignore[arg-type]  # facades add the decorators
 
     # -- structure ------------------------------------------------------------
 
@@ -88,13 +91,22 @@ class Registry:
         return (*outer, *self.middlewares)
 
     def include_router(
-        self, router: Registry, *, prefix: str = "", include_in_schema: bool = True
+        self,
+        router: Registry,
+        *,
+        prefix: str = "",
+        dependencies: Sequence[params.Depends] = (),
+        middlewares: Sequence[AnyMiddleware] = (),
+        include_in_schema: bool = True,
     ) -> None:
-        """Adopt ``router``'s subscribers and publishers, with ``prefix`` on names.
+        """Adopt ``router``'s subscribers and publishers, with this registry's prefix
+        and ``prefix`` on names (FastStream 0.5's ``include_router``).
 
-        Each is moved exactly once: including a router twice is an error. With
-        ``include_in_schema=False`` (or a router made with it) they stay out of
-        the AsyncAPI document, wherever they are included next.
+        They keep the router's dependencies and middlewares, after ``dependencies``
+        and ``middlewares`` given here, which come after this registry's own;
+        With ``include_in_schema=False`` (or a router made with it) they stay out
+        of the AsyncAPI document, wherever they are included next. Each is moved
+        exactly once: including a router twice is an error.
         """
         if router is self:
             raise SetupError("a router cannot include itself")
@@ -104,6 +116,10 @@ class Registry:
             )
         router._check_includable()
         # ``router.prefix`` was applied when its subscribers were declared.
+        prefix = self.prefix + prefix
+        deps = (*dependencies, *router.dependencies)
+        consume = (*map(as_middleware, middlewares), *router.middlewares)
+        publish = tuple(mw for mw in consume if type(mw).publish is not Middleware.publish)
         router.parent = self
         hidden = not (include_in_schema and router.include_in_schema)
         for sub in router.subscribers:
@@ -112,6 +128,8 @@ class Registry:
             if prefix:
                 sub.spec = sub.spec.with_prefix(prefix)
                 sub.pattern = self._pattern_for(sub.spec)
+            sub.dependencies = (*deps, *sub.dependencies)
+            sub.middlewares = (*consume, *sub.middlewares)
             # A router's subscribers run only once they reach a broker this way.
             sub.broker = self  # type: ignore[assignment]
             sub.rebuild()
@@ -121,10 +139,30 @@ class Registry:
                 pub.include_in_schema = False
             if prefix:
                 pub.spec = pub.spec.with_prefix(prefix)
+            pub.middlewares = (*publish, *pub.middlewares)
             pub.owner = self
             self.publishers.append(pub)
         router.subscribers = []
         router.publishers = []
+
+    def include_routers(self, *routers: Registry) -> None:
+        """``include_router`` each of ``routers``, in order."""
+        for router in routers:
+            self.include_router(router)
+
+    def setup_subscriber(self, subscriber: Any) -> None:
+        """FastStream 0.5's step before ``await subscriber.start()`` for a subscriber
+        declared on a running broker: checks it is this broker's (its pipeline is
+        compiled when it starts). Takes what ``subscriber(...)`` returned."""
+        sub = getattr(subscriber, "subscriber", subscriber)
+        if not isinstance(sub, Subscriber) or sub.broker.root() is not self.root():
+            raise SetupError(f"{subscriber!r} is not a subscriber of {described(self)}")
+
+    def setup_publisher(self, publisher: Publisher) -> None:
+        """FastStream 0.5's step for a publisher declared on a running broker: checks it
+        is this broker's (a publisher needs nothing more to publish)."""
+        if publisher.owner.root() is not self.root():
+            raise SetupError(f"{publisher!r} is not a publisher of {described(self)}")
 
     def _check_includable(self) -> None:
         """Raise if this registry cannot be included now; brokers refuse while running."""

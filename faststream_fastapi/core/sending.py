@@ -60,6 +60,8 @@ class Sending(Registry):
         self.max_message_bytes = config.max_message_bytes
         self.testing = False
         self._send_envelope = self._publish_chain()
+        #: Publish chains of publishers with their own middlewares (``_chain_through``).
+        self._chains: dict[int, tuple[tuple[Middleware, ...], PublishNext, PublishNext]] = {}
 
     if TYPE_CHECKING:
         # Found by ``Lifecycle.root``: a broker is always a ``Lifecycle`` too.
@@ -76,9 +78,25 @@ class Sending(Registry):
         super().add_middleware(middleware)
         self._send_envelope = self._publish_chain()  # subscribers bind theirs at start
 
-    def _publish_chain(self) -> PublishNext:
-        """The transport's publish inside the publish middlewares, bound to this broker."""
-        return chain_publish(self._publish_middlewares(), self._transport_publish)
+    def _publish_chain(self, inner: tuple[Middleware, ...] = ()) -> PublishNext:
+        """The transport's publish inside the publish middlewares (then ``inner``),
+        bound to this broker."""
+        bound = self._publish_middlewares()
+        if inner:
+            bound += tuple(mw.for_broker(self) for mw in inner)
+        return chain_publish(bound, self._transport_publish)
+
+    def _chain_through(self, inner: tuple[Middleware, ...]) -> PublishNext:
+        """``_publish_chain(inner)``, built once per publisher's middlewares (by identity)
+        until the broker's own chain changes (``add_middleware``, ``start``)."""
+        cached = self._chains.get(id(inner))
+        if cached is None or cached[0] is not inner or cached[1] is not self._send_envelope:
+            cached = self._chains[id(inner)] = (
+                inner,
+                self._send_envelope,
+                self._publish_chain(inner),
+            )
+        return cached[2]
 
     def _publish_middlewares(self) -> tuple[Middleware, ...]:
         return tuple(mw.for_broker(self) for mw in self.all_middlewares())
@@ -118,16 +136,20 @@ class Sending(Registry):
         rpc: bool = False,
         rpc_timeout: float | None = 30.0,
         raise_timeout: bool = False,
+        middlewares: tuple[Middleware, ...] = (),
     ) -> Any:
         """Encode ``message``, address it to ``spec`` and publish it through the
-        publish middlewares; ``options`` are the facade's, for its transport.
-        ``rpc``: see ``PublishOptions``."""
+        publish middlewares, then ``middlewares`` (a publisher's own, innermost);
+        ``options`` are the facade's, for its transport. ``rpc``: see ``PublishOptions``."""
         if rpc:
             return await self._rpc(
                 message, spec, headers, correlation_id, rpc_timeout, raise_timeout
             )
         envelope = self._envelope(message, spec, headers, correlation_id, reply_to, options)
-        return await self.root()._send_envelope(envelope)
+        root = self.root()
+        if middlewares:
+            return await root._chain_through(middlewares)(envelope)
+        return await root._send_envelope(envelope)
 
     def _envelope(
         self,

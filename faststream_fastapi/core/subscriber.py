@@ -41,6 +41,9 @@ _halting: set[asyncio.Task[int]] = set()
 
 
 class Subscriber:
+    #: Whether AsyncAPI documents it (``include_router(..., include_in_schema=False)``).
+    include_in_schema = True
+
     def __init__(
         self,
         broker: SubscriberOwner,
@@ -135,6 +138,8 @@ class Subscriber:
     # -- running ------------------------------------------------------------
 
     async def start(self) -> None:
+        if self.consumption is not None:
+            return  # already consuming (started by ``broker.setup_subscriber`` users too)
         self.stopping = self.halted = False
         deliver = self.prepare()
         if self.lead is not None:

@@ -21,7 +21,7 @@ with needs("nats", "nats"):
     from ..core.ack import AckPolicy
     from ..core.message import StreamMessage as NatsMessage
     from . import fastapi
-    from .broker import NatsBroker, NatsRouter
+    from .broker import NatsBroker, NatsPublisher, NatsRoute, NatsRouter
     from .response import NatsResponse
     from .specs import JStream, NatsSub, PullSub
     from .testing import TestNatsBroker
@@ -52,3 +52,4 @@ __all__ = [
     "TestNatsBroker",
     "fastapi",
 ]
+__all__ += ["NatsPublisher", "NatsRoute"]

@@ -6,7 +6,7 @@ with needs("rabbit", "aio_pika", "aiormq"):
     from ..core.ack import AckPolicy
     from ..core.message import StreamMessage as RabbitMessage
     from . import fastapi
-    from .broker import RabbitBroker, RabbitRouter
+    from .broker import RabbitBroker, RabbitPublisher, RabbitRoute, RabbitRouter
     from .reply import ReplyConfig
     from .response import RabbitResponse
     from .specs import ExchangeType, RabbitExchange, RabbitQueue
@@ -25,3 +25,4 @@ __all__ = [
     "TestRabbitBroker",
     "fastapi",
 ]
+__all__ += ["RabbitPublisher", "RabbitRoute"]

@@ -25,6 +25,7 @@ from ..core.paths import PathPattern, has_params
 from ..core.ports import Spec
 from ..core.publisher import Publisher
 from ..core.registry import Registry
+from ..core.routes import PublisherRoute, SubscriberRoute
 from ..core.subscriber import Handler
 from ..security.clients import init_broker
 from ..security.objects import BaseSecurity
@@ -273,3 +274,12 @@ class RabbitBroker(_RabbitDeclarations, Broker):
             queue, exchange, routing_key, persist=persist, priority=priority, expiration=expiration
         )
         return await self._request(message, spec, **options)
+
+
+class RabbitRoute(SubscriberRoute):
+    """A handler for ``RabbitRouter(handlers=[...])``: ``RabbitRoute(handler, "queue", ...,
+    publishers=[RabbitPublisher(...)])`` takes what ``subscriber()`` takes (FastStream 0.5)."""
+
+
+class RabbitPublisher(PublisherRoute):
+    """One of a ``RabbitRoute``'s ``publishers=``: what ``publisher()`` takes."""

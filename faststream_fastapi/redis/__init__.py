@@ -6,7 +6,7 @@ with needs("redis", "redis"):
     from ..core.ack import AckPolicy
     from ..core.message import StreamMessage as RedisMessage
     from . import fastapi
-    from .broker import RedisBroker, RedisRouter
+    from .broker import RedisBroker, RedisPublisher, RedisRoute, RedisRouter
     from .response import RedisResponse
     from .specs import ListSub, PubSub, StreamSub
     from .testing import TestRedisBroker
@@ -23,3 +23,4 @@ __all__ = [
     "TestRedisBroker",
     "fastapi",
 ]
+__all__ += ["RedisPublisher", "RedisRoute"]

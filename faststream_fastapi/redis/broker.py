@@ -23,6 +23,7 @@ from ..core.paths import PathPattern, has_params
 from ..core.ports import Spec
 from ..core.publisher import Publisher
 from ..core.registry import Registry
+from ..core.routes import PublisherRoute, SubscriberRoute
 from ..core.subscriber import Handler
 from ..security.clients import init_broker
 from ..security.objects import BaseSecurity
@@ -163,3 +164,12 @@ class RedisBroker(_RedisDeclarations, Broker):
     ) -> StreamMessage:
         """Publish and wait for the handler's reply (via a private inbox channel)."""
         return await self._request(message, _spec(channel, list, stream), **options)
+
+
+class RedisRoute(SubscriberRoute):
+    """A handler for ``RedisRouter(handlers=[...])``: ``RedisRoute(handler, "channel", ...,
+    publishers=[RedisPublisher(...)])`` takes what ``subscriber()`` takes (FastStream 0.5)."""
+
+
+class RedisPublisher(PublisherRoute):
+    """One of a ``RedisRoute``'s ``publishers=``: what ``publisher()`` takes."""

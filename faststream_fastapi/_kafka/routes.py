@@ -1,0 +1,12 @@
+"""The declarative forms of both Kafka packages (``core/routes.py``)."""
+
+from ..core.routes import PublisherRoute, SubscriberRoute
+
+
+class KafkaRoute(SubscriberRoute):
+    """A handler for ``KafkaRouter(handlers=[...])``: ``KafkaRoute(handler, "topic", ...,
+    publishers=[KafkaPublisher(...)])`` takes what ``subscriber()`` takes (FastStream 0.5)."""
+
+
+class KafkaPublisher(PublisherRoute):
+    """One of a ``KafkaRoute``'s ``publishers=``: what ``publisher()`` takes."""

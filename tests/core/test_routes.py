@@ -1,0 +1,87 @@
+"""FastStream 0.5's routing API under each test broker (scenarios: ``route_scenarios``)."""
+
+import pytest
+from route_scenarios import (
+    KITS,
+    exceptions_and_publisher_middlewares,
+    late_subscriber,
+    routes_and_includes,
+)
+
+from faststream_fastapi import Depends
+from faststream_fastapi.asyncapi import get_app_schema
+from faststream_fastapi.core.errors import SetupError
+from faststream_fastapi.middlewares import ExceptionMiddleware
+from faststream_fastapi.redis import (
+    RedisBroker,
+    RedisPublisher,
+    RedisRoute,
+    RedisRouter,
+    TestRedisBroker,
+)
+from faststream_fastapi.redis.fastapi import RedisRouter as FastAPIRedisRouter
+
+each_kit = pytest.mark.parametrize("kit", list(KITS), ids=list(KITS))
+
+
+@each_kit
+async def test_routes_and_includes(kit: str, name: str) -> None:
+    await routes_and_includes(KITS[kit], False, name)
+
+
+@each_kit
+async def test_late_subscriber(kit: str, name: str) -> None:
+    await late_subscriber(KITS[kit], False, name)
+
+
+@each_kit
+async def test_exceptions_and_publisher_middlewares(kit: str, name: str) -> None:
+    await exceptions_and_publisher_middlewares(KITS[kit], False, name)
+
+
+def test_declarations_are_checked() -> None:
+    other = RedisBroker()
+    sub = other.subscriber("x")
+    with pytest.raises(SetupError, match="no handler yet"):
+        sub.subscriber  # noqa: B018
+    sub(lambda body: None)
+    with pytest.raises(SetupError, match="is not a subscriber of"):
+        RedisBroker().setup_subscriber(sub)
+    with pytest.raises(SetupError, match="is not a publisher of"):
+        RedisBroker().setup_publisher(other.publisher("y"))
+    with pytest.raises(TypeError, match="exactly one of channel"):
+        RedisRouter(handlers=[RedisRoute(lambda body: None)])
+    with pytest.raises(SetupError, match="neither the exception nor a Context"):
+        ExceptionMiddleware(handlers={ValueError: lambda exc, other: None})
+    route = RedisRoute(print, "in", publishers=[RedisPublisher("out")], no_ack=True)
+    assert (route.args, route.kwargs, route.publishers[0].args) == (
+        ("in",),
+        {"no_ack": True},
+        ("out",),
+    )
+
+
+def test_include_in_schema_false_leaves_them_out() -> None:
+    broker, hidden, shown = RedisBroker(), RedisRouter(), RedisRouter()
+    hidden.publisher("hidden-out")(hidden.subscriber("hidden-in")(lambda body: None))
+    shown.subscriber("shown-in")(lambda body: None)
+    broker.include_router(hidden, include_in_schema=False)
+    broker.include_router(shown)
+    channels = get_app_schema(broker)["channels"]
+    assert [c["address"] for c in channels.values()] == ["shown-in"]
+
+
+async def test_a_nested_fastapi_router_runs_its_dependencies_once() -> None:
+    calls: list[str] = []
+    core = FastAPIRedisRouter(dependencies=[Depends(lambda: calls.append("core"))])
+    nested = FastAPIRedisRouter(dependencies=[Depends(lambda: calls.append("nested"))])
+
+    @nested.subscriber("in")
+    async def handler(body: str) -> None:
+        calls.append(body)
+
+    core.include_router(nested)
+    async with TestRedisBroker(core.broker) as br:
+        await br.publish("m", "in")
+    # A FastAPI router's dependencies are its own subscribers' (as its HTTP routes').
+    assert calls == ["nested", "m"]
