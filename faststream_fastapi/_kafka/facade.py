@@ -13,7 +13,6 @@ from fastapi import params
 from typing_extensions import Unpack
 
 from ..core.ack import AckPolicy
-from ..core.broker import Broker
 from ..core.custom import CUSTOM_KEYWORDS
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
@@ -28,7 +27,9 @@ from ..core.ports import Spec
 from ..core.publisher import Publisher
 from ..core.registry import Registry
 from ..core.subscriber import Handler
+from ..core.transport import Transport
 from ..security.clients import init_broker
+from ..security.facade import FacadeBroker
 from ..security.objects import BaseSecurity
 from .specs import KafkaTopic, OffsetReset, TopicDest, TopicPartition
 from .transport import REQUEST_REFUSED, KafkaTransport
@@ -141,7 +142,7 @@ class KafkaRouterBase(KafkaDeclarations):
     """Groups Kafka subscribers and publishers, optionally under a topic ``prefix``."""
 
 
-class KafkaBrokerBase(KafkaDeclarations, Broker, abstract=True):
+class KafkaBrokerBase(KafkaDeclarations, FacadeBroker, abstract=True):
     """A Kafka cluster connection: one producer, one consumer per subscriber.
 
     Delivery, per subscriber:
@@ -170,34 +171,18 @@ class KafkaBrokerBase(KafkaDeclarations, Broker, abstract=True):
     ``reply_to`` header, by publishing the result to the topic it names.
     """
 
+    default_address = "localhost:9092"
     transport_class: ClassVar[Callable[..., KafkaTransport]]
 
-    def __init__(
+    def _build(
         self,
-        bootstrap_servers: str | Sequence[str] = "localhost:9092",
-        *,
-        dependencies: Sequence[params.Depends] = (),
-        middlewares: Sequence[Middleware] = (),
-        graceful_timeout: float = 15.0,
-        request_timeout: float = 10.0,
-        max_message_bytes: int | None = None,
-        logger: Any = ...,
-        log_level: int | None = None,
-        security: BaseSecurity | None = None,
-        **client_options: Any,
-    ) -> None:
-        servers = (
-            bootstrap_servers if isinstance(bootstrap_servers, str) else ",".join(bootstrap_servers)
-        )
-        config = BrokerConfig(
-            dependencies,
-            middlewares,
-            graceful_timeout,
-            request_timeout,
-            max_message_bytes,
-            logger,
-            log_level,
-        )
+        address: Any,
+        client_options: dict[str, Any],
+        security: BaseSecurity | None,
+        config: BrokerConfig,
+    ) -> Transport[Any]:
+        # Several servers are one comma-separated string, as both clients take them.
+        servers = address if isinstance(address, str) else ",".join(address)
         transport_class = type(self).transport_class
         transport = init_broker(
             self,
@@ -210,6 +195,7 @@ class KafkaBrokerBase(KafkaDeclarations, Broker, abstract=True):
         self.bootstrap_servers = servers
         self.url = servers
         transport.logger = self.logger
+        return transport
 
     def envelope_for(
         self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]

@@ -82,7 +82,7 @@ def router_signature(init: Callable[..., Any], broker_class: type[Any]) -> inspe
     ``init`` is ``StreamRouter.__init__``; its ``*args, **kwargs`` stand for the
     broker's parameters and ``APIRouter``'s, which this spells out.
     """
-    broker_params = list(inspect.signature(broker_class.__init__).parameters.values())[1:]
+    broker_params = list(inspect.signature(broker_class).parameters.values())
     own = [
         p
         for p in inspect.signature(init).parameters.values()
