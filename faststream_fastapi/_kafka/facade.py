@@ -17,7 +17,6 @@ from ..core.custom import CUSTOM_KEYWORDS
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
 from ..core.options import (
-    BrokerConfig,
     PublisherOptions,
     PublishOptions,
     RequestOptions,
@@ -27,10 +26,7 @@ from ..core.ports import Spec
 from ..core.publisher import Publisher
 from ..core.registry import Registry
 from ..core.subscriber import Handler
-from ..core.transport import Transport
-from ..security.clients import init_broker
-from ..security.facade import FacadeBroker
-from ..security.objects import BaseSecurity
+from ..security.facade import FacadeBroker, Factory
 from .specs import KafkaTopic, OffsetReset, TopicDest, TopicPartition
 from .transport import REQUEST_REFUSED, KafkaTransport
 
@@ -174,28 +170,15 @@ class KafkaBrokerBase(KafkaDeclarations, FacadeBroker, abstract=True):
     default_address = "localhost:9092"
     transport_class: ClassVar[Callable[..., KafkaTransport]]
 
-    def _build(
-        self,
-        address: Any,
-        client_options: dict[str, Any],
-        security: BaseSecurity | None,
-        config: BrokerConfig,
-    ) -> Transport[Any]:
+    def _client(self, address: Any, options: dict[str, Any]) -> tuple[Any, Factory]:
         # Several servers are one comma-separated string, as both clients take them.
         servers = address if isinstance(address, str) else ",".join(address)
+        self.bootstrap_servers = self.url = servers
         transport_class = type(self).transport_class
-        transport = init_broker(
-            self,
-            servers,
-            client_options,
-            security,
-            config,
-            lambda _, **o: transport_class(servers, **o),
-        )
-        self.bootstrap_servers = servers
-        self.url = servers
+        return servers, lambda _, **o: transport_class(servers, **o)
+
+    def _built(self, transport: Any) -> None:
         transport.logger = self.logger
-        return transport
 
     def envelope_for(
         self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]

@@ -12,7 +12,6 @@ from typing_extensions import Unpack
 
 from ..core.message import Envelope, StreamMessage
 from ..core.options import (
-    BrokerConfig,
     PublisherOptions,
     PublishOptions,
     RequestOptions,
@@ -24,10 +23,7 @@ from ..core.ports import Spec
 from ..core.publisher import Publisher
 from ..core.registry import Registry
 from ..core.subscriber import Handler
-from ..core.transport import Transport
-from ..security.clients import init_broker
-from ..security.facade import FacadeBroker, keywords_of, own
-from ..security.objects import BaseSecurity
+from ..security.facade import FacadeBroker, Factory, keywords_of, own
 from .connect import DEFAULT_CONNECT_TIMEOUT, with_address
 from .descriptor import RABBIT
 from .specs import (
@@ -173,28 +169,17 @@ class RabbitBroker(_RabbitDeclarations, FacadeBroker):
     #: Whether ``publish`` raises for a message RabbitMQ returns (no queue took it).
     on_return_raises: bool
 
-    def _build(
-        self,
-        address: Any,
-        client_options: dict[str, Any],
-        security: BaseSecurity | None,
-        config: BrokerConfig,
-    ) -> Transport[Any]:
-        self.on_return_raises = bool(client_options.pop("on_return_raises", False))
-        prefetch_count = client_options.pop("prefetch_count", DEFAULT_PREFETCH)
-        where = {k: client_options.pop(k) for k in _ADDRESS_PARTS if k in client_options}
-        url = with_address(address, **where)
-        transport = init_broker(
-            self,
-            url,
-            client_options,
-            security,
-            config,
-            partial(RabbitTransport, prefetch_count=prefetch_count),
+    def _client(self, address: Any, options: dict[str, Any]) -> tuple[Any, Factory]:
+        self.on_return_raises = bool(options.pop("on_return_raises", False))
+        prefetch_count = options.pop("prefetch_count", DEFAULT_PREFETCH)
+        where = {k: options.pop(k) for k in _ADDRESS_PARTS if k in options}
+        return with_address(address, **where), partial(
+            RabbitTransport, prefetch_count=prefetch_count
         )
+
+    def _built(self, transport: Any) -> None:
         # As FastStream 0.5 builds it: host, port, virtual host and security applied.
         self.url: str = transport.url
-        return transport
 
     def envelope_for(
         self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]

@@ -31,6 +31,8 @@ from .objects import BaseSecurity
 
 _KEYWORD = inspect.Parameter.KEYWORD_ONLY
 
+Factory = Callable[..., Transport[Any]]
+
 #: FastStream 0.5's keywords a broker accepts and does not hand to its client (``legacy.py``).
 _LEGACY = (
     inspect.Parameter("description", _KEYWORD, default=None, annotation="str | None"),
@@ -65,7 +67,7 @@ class FacadeBroker(Broker, abstract=True):
     #: The address when none is given.
     default_address: ClassVar[Any]
     #: Builds the transport: ``transport_class(url, **client_options)``.
-    transport_class: ClassVar[Callable[..., Transport[Any]]]
+    transport_class: ClassVar[Factory]
     #: What the client library (and the broker itself) takes besides the address.
     client_keywords: ClassVar[tuple[inspect.Parameter, ...]] = ()
     #: Whether any other keyword goes to the client unchecked (librdkafka's open
@@ -108,21 +110,17 @@ class FacadeBroker(Broker, abstract=True):
             log_level,
         )
         address = cls.default_address if address is None else address
-        self._build(address, client_options, security, config)
+        address, make = self._client(address, client_options)
+        self._built(init_broker(self, address, client_options, security, config, make))
 
-    def _build(
-        self,
-        address: Any,
-        client_options: dict[str, Any],
-        security: BaseSecurity | None,
-        config: BrokerConfig,
-    ) -> Transport[Any]:
-        """Build the transport (``init_broker``) and keep the address under its keyword."""
-        transport = init_broker(
-            self, address, client_options, security, config, type(self).transport_class
-        )
+    def _client(self, address: Any, options: dict[str, Any]) -> tuple[Any, Factory]:
+        """The address the client gets, and what builds the transport from it; takes
+        the broker's own keywords out of ``options``."""
         setattr(self, self.descriptor.protocol.address_keyword, address)
-        return transport
+        return address, type(self).transport_class
+
+    def _built(self, transport: Any) -> None:
+        """Called with the transport once it is built."""
 
 
 def _refuse_unknown(cls: type[FacadeBroker], options: Mapping[str, Any]) -> None:
