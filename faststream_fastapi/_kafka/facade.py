@@ -180,6 +180,9 @@ class KafkaBrokerBase(KafkaDeclarations, FacadeBroker, abstract=True):
     def _built(self, transport: Any) -> None:
         transport.logger = self.logger
 
+    def reply_spec(self, reply_to: str) -> Spec:
+        return TopicDest(reply_to)
+
     def envelope_for(
         self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]
     ) -> Envelope:
@@ -194,9 +197,6 @@ class KafkaBrokerBase(KafkaDeclarations, FacadeBroker, abstract=True):
         # The record's own topic, with its key: a retry lands on the key's partition.
         key = getattr(message, "key", None)
         return TopicDest(message.destination or spec.name, key=key)
-
-    def reply_spec(self, reply_to: str) -> Spec:
-        return TopicDest(reply_to)
 
     async def publish(
         self,

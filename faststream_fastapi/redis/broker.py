@@ -52,11 +52,6 @@ class _RedisDeclarations(Registry):
 
     descriptor = REDIS
 
-    def _pattern_for(self, spec: Spec) -> PathPattern | None:
-        if isinstance(spec, PubSub) and has_params(spec.channel):
-            return PathPattern(spec.channel, wildcard="*", token=r".+?")
-        return None
-
     def subscriber(
         self,
         channel: Channel | None = None,
@@ -79,6 +74,11 @@ class _RedisDeclarations(Registry):
         **options: Unpack[PublisherOptions],
     ) -> Publisher:
         return self._add_publisher(_spec(channel, list, stream), **options)
+
+    def _pattern_for(self, spec: Spec) -> PathPattern | None:
+        if isinstance(spec, PubSub) and has_params(spec.channel):
+            return PathPattern(spec.channel, wildcard="*", token=r".+?")
+        return None
 
 
 class RedisRouter(_RedisDeclarations):
