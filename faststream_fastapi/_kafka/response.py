@@ -7,10 +7,12 @@ from typing import Any
 from typing_extensions import Unpack
 
 from ..core.response import Response, ResponseOptions, given
+from .facade import Key
 
 
 class KafkaResponse(Response):
-    """A ``Response`` with a record ``key``, ``partition`` and ``timestamp_ms``."""
+    """A ``Response`` with a record ``key``, ``partition`` and ``timestamp_ms``: where
+    it goes to a ``@publisher`` topic, the record is published with them."""
 
     __slots__ = ()
 
@@ -18,7 +20,7 @@ class KafkaResponse(Response):
         self,
         body: Any = None,
         *,
-        key: bytes | str | None = None,
+        key: Key = None,
         partition: int | None = None,
         timestamp_ms: int | None = None,
         **shared: Unpack[ResponseOptions],

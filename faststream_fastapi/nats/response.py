@@ -13,8 +13,6 @@ from .specs import JStream
 class NatsResponse(Response):
     """A ``Response`` published to a JetStream ``stream`` (checked by its ack) when given."""
 
-    __slots__ = ()
-
     def __init__(
         self,
         body: Any = None,
@@ -26,3 +24,5 @@ class NatsResponse(Response):
         if isinstance(stream, str):
             stream = JStream(stream)
         self.options = given(stream=stream)
+
+    __slots__ = ()

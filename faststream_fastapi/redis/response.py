@@ -12,8 +12,6 @@ from ..core.response import Response, ResponseOptions, given
 class RedisResponse(Response):
     """A ``Response`` with ``maxlen`` (a stream destination's length cap)."""
 
-    __slots__ = ()
-
     def __init__(
         self,
         body: Any = None,
@@ -23,3 +21,5 @@ class RedisResponse(Response):
     ) -> None:
         super().__init__(body, **shared)
         self.options = given(maxlen=maxlen)
+
+    __slots__ = ()
