@@ -33,3 +33,5 @@ def wrongly_typed() -> None:
     KafkaBroker(request_timeout="2s")  # type: ignore[arg-type]
     KafkaRouter(schema_url=1)  # type: ignore[arg-type]
     RabbitRouter(setup_state="yes")  # type: ignore[arg-type]
+    RabbitRouter(graceful_timeout="soon")  # type: ignore[arg-type]
+    KafkaRouter(prefix=1)  # type: ignore[arg-type]
