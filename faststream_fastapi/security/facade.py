@@ -76,7 +76,9 @@ class FacadeBroker(Broker, abstract=True):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if hasattr(cls, "default_address") and hasattr(cls, "descriptor"):
+        if "__init__" in vars(cls):  # a subclass with a constructor of its own shows that
+            cls.__signature__ = None  # type: ignore[attr-defined]
+        elif hasattr(cls, "default_address") and hasattr(cls, "descriptor"):
             cls.__signature__ = _signature(cls)  # type: ignore[attr-defined]
 
     def __init__(

@@ -94,3 +94,19 @@ def test_client_keywords_reach_the_client_options() -> None:
 
     assert NatsBroker(user="u", name="svc").transport.options == {"user": "u", "name": "svc"}  # type: ignore[attr-defined]
     assert RedisBroker(max_connections=5).transport.options == {"max_connections": 5}  # type: ignore[attr-defined]
+
+
+def test_a_subclass_with_its_own_constructor_shows_its_own_signature() -> None:
+    from faststream_fastapi.nats import NatsBroker
+
+    class Custom(NatsBroker):
+        def __init__(self, name: str, **options: Any) -> None:
+            super().__init__(**options)
+            self.name = name
+
+    class Plain(NatsBroker):
+        pass
+
+    assert list(inspect.signature(Custom).parameters) == ["name", "options"]
+    assert inspect.signature(Plain) == inspect.signature(NatsBroker)
+    assert Custom("n", servers="nats://n:4222").servers == "nats://n:4222"
