@@ -161,6 +161,7 @@ class RabbitBroker(_RabbitDeclarations, FacadeBroker):
     transport_class = RabbitTransport
     client_keywords = (
         own("prefetch_count", DEFAULT_PREFETCH, "int"),
+        own("max_consumers", None, "int | None"),
         own("on_return_raises", False, "bool"),
         own("connect_timeout", DEFAULT_CONNECT_TIMEOUT, "float"),
         *keywords_of(aio_pika.connect_robust, skip=["url", "loop", "connection_class"]),
@@ -171,7 +172,9 @@ class RabbitBroker(_RabbitDeclarations, FacadeBroker):
 
     def _client(self, address: Any, options: dict[str, Any]) -> tuple[Any, Factory]:
         self.on_return_raises = bool(options.pop("on_return_raises", False))
-        prefetch_count = options.pop("prefetch_count", DEFAULT_PREFETCH)
+        # FastStream 0.5's ``max_consumers`` (its channel's prefetch) is ``prefetch_count``.
+        legacy = options.pop("max_consumers", None)
+        prefetch_count = options.pop("prefetch_count", legacy or DEFAULT_PREFETCH)
         where = {k: options.pop(k) for k in _ADDRESS_PARTS if k in options}
         return with_address(address, **where), partial(
             RabbitTransport, prefetch_count=prefetch_count

@@ -74,3 +74,8 @@ def test_url_reflects_security() -> None:
     assert tls.url == "amqps://guest:guest@localhost:5672/"
     plain = RabbitBroker(security=SASLPlaintext(username="admin", password="s3cret"))
     assert plain.url == "amqp://admin:s3cret@localhost:5672/"
+
+
+def test_max_consumers_is_the_prefetch_count() -> None:
+    assert RabbitBroker(max_consumers=3).transport.prefetch_count == 3  # type: ignore[attr-defined]
+    assert RabbitBroker(prefetch_count=4, max_consumers=3).transport.prefetch_count == 4  # type: ignore[attr-defined]
