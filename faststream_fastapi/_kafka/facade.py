@@ -13,12 +13,10 @@ from fastapi import params
 from typing_extensions import Unpack
 
 from ..core.ack import AckPolicy
-from ..core.broker import Broker
 from ..core.custom import CUSTOM_KEYWORDS
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
 from ..core.options import (
-    BrokerConfig,
     PublisherOptions,
     PublishOptions,
     RequestOptions,
@@ -28,8 +26,7 @@ from ..core.ports import Spec
 from ..core.publisher import Publisher
 from ..core.registry import Registry
 from ..core.subscriber import Handler
-from ..security.clients import init_broker
-from ..security.objects import BaseSecurity
+from ..security.facade import FacadeBroker, Factory
 from .specs import KafkaTopic, OffsetReset, TopicDest, TopicPartition
 from .transport import REQUEST_REFUSED, KafkaTransport
 
@@ -141,7 +138,7 @@ class KafkaRouterBase(KafkaDeclarations):
     """Groups Kafka subscribers and publishers, optionally under a topic ``prefix``."""
 
 
-class KafkaBrokerBase(KafkaDeclarations, Broker, abstract=True):
+class KafkaBrokerBase(KafkaDeclarations, FacadeBroker, abstract=True):
     """A Kafka cluster connection: one producer, one consumer per subscriber.
 
     Delivery, per subscriber:
@@ -170,46 +167,21 @@ class KafkaBrokerBase(KafkaDeclarations, Broker, abstract=True):
     ``reply_to`` header, by publishing the result to the topic it names.
     """
 
+    default_address = "localhost:9092"
     transport_class: ClassVar[Callable[..., KafkaTransport]]
 
-    def __init__(
-        self,
-        bootstrap_servers: str | Sequence[str] = "localhost:9092",
-        *,
-        dependencies: Sequence[params.Depends] = (),
-        middlewares: Sequence[Middleware] = (),
-        graceful_timeout: float = 15.0,
-        request_timeout: float = 10.0,
-        max_message_bytes: int | None = None,
-        logger: Any = ...,
-        log_level: int | None = None,
-        security: BaseSecurity | None = None,
-        **client_options: Any,
-    ) -> None:
-        servers = (
-            bootstrap_servers if isinstance(bootstrap_servers, str) else ",".join(bootstrap_servers)
-        )
-        config = BrokerConfig(
-            dependencies,
-            middlewares,
-            graceful_timeout,
-            request_timeout,
-            max_message_bytes,
-            logger,
-            log_level,
-        )
+    def _client(self, address: Any, options: dict[str, Any]) -> tuple[Any, Factory]:
+        # Several servers are one comma-separated string, as both clients take them.
+        servers = address if isinstance(address, str) else ",".join(address)
+        self.bootstrap_servers = self.url = servers
         transport_class = type(self).transport_class
-        transport = init_broker(
-            self,
-            servers,
-            client_options,
-            security,
-            config,
-            lambda _, **o: transport_class(servers, **o),
-        )
-        self.bootstrap_servers = servers
-        self.url = servers
+        return servers, lambda _, **o: transport_class(servers, **o)
+
+    def _built(self, transport: Any) -> None:
         transport.logger = self.logger
+
+    def reply_spec(self, reply_to: str) -> Spec:
+        return TopicDest(reply_to)
 
     def envelope_for(
         self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]
@@ -225,9 +197,6 @@ class KafkaBrokerBase(KafkaDeclarations, Broker, abstract=True):
         # The record's own topic, with its key: a retry lands on the key's partition.
         key = getattr(message, "key", None)
         return TopicDest(message.destination or spec.name, key=key)
-
-    def reply_spec(self, reply_to: str) -> Spec:
-        return TopicDest(reply_to)
 
     async def publish(
         self,

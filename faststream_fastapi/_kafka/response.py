@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from ..core.response import Response, given
+from typing_extensions import Unpack
+
+from ..core.response import Response, ResponseOptions, given
+from .facade import Key
 
 
 class KafkaResponse(Response):
-    """A ``Response`` with a record ``key``, ``partition`` and ``timestamp_ms``."""
+    """A ``Response`` with a record ``key``, ``partition`` and ``timestamp_ms``: where
+    it goes to a ``@publisher`` topic, the record is published with them."""
 
     __slots__ = ()
 
@@ -17,11 +20,10 @@ class KafkaResponse(Response):
         self,
         body: Any = None,
         *,
-        headers: Mapping[str, Any] | None = None,
-        correlation_id: str | None = None,
-        key: bytes | str | None = None,
+        key: Key = None,
         partition: int | None = None,
         timestamp_ms: int | None = None,
+        **shared: Unpack[ResponseOptions],
     ) -> None:
-        super().__init__(body, headers=headers, correlation_id=correlation_id)
+        super().__init__(body, **shared)
         self.options = given(key=key, partition=partition, timestamp_ms=timestamp_ms)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 
 from .._kafka.facade import KafkaBrokerBase, KafkaRouterBase
+from ..security.facade import own
 from .descriptor import CONFLUENT
 from .transport import ConfluentTransport
 
@@ -18,6 +19,9 @@ class KafkaRouter(KafkaRouterBase):
 class KafkaBroker(KafkaBrokerBase):
     transport_class = ConfluentTransport
     descriptor = CONFLUENT
+    # librdkafka's configuration has hundreds of names, checked when a client starts.
+    open_keywords = True
+    client_keywords = (own("connect_timeout", 10.0, "float"),)
 
 
 KafkaBroker.__doc__ = (

@@ -13,21 +13,15 @@ from .broker import KafkaBroker as _KafkaBroker
 KafkaMessage = Annotated[_KafkaMessage, Context("message")]
 KafkaBroker = Annotated[_KafkaBroker, Context("broker")]
 #: FastStream 0.5's producer annotations: the broker, whose ``publish`` it was.
-KafkaProducer = Annotated[_KafkaBroker, Context("broker")]
+KafkaProducer = KafkaBroker
 
 
 class KafkaRouter(StreamRouter[_KafkaBroker]):
-    """An ``APIRouter`` with a ``KafkaBroker``: ``KafkaRouter("localhost:9092")``."""
+    """An ``APIRouter`` with a ``KafkaBroker``: ``KafkaRouter("localhost:9092")``;
+    the broker's keywords besides its own are librdkafka configuration."""
 
     broker_class = _KafkaBroker
 
 
-__all__ = [
-    "Context",
-    "ContextRepo",
-    "KafkaBroker",
-    "KafkaMessage",
-    "KafkaProducer",
-    "KafkaRouter",
-    "Logger",
-]
+__all__ = ["Context", "ContextRepo", "Logger"]
+__all__ += ["KafkaBroker", "KafkaMessage", "KafkaProducer", "KafkaRouter"]

@@ -38,43 +38,40 @@ class HandlerException(IgnoredException):
     #: How the message is settled; ``None``: it is left as it is.
     settlement: Settlement | None = None
 
+    #: What ``str()`` of it says: "the message was <done>".
+    done = "skipped"
+
     def __init__(self, **extra_options: Any) -> None:
         super().__init__()
         self.extra_options = extra_options
 
+    def __str__(self) -> str:
+        return f"the message was {self.done}"
+
 
 class SkipMessage(HandlerException):
     """Leave the message unsettled and end the delivery."""
-
-    def __str__(self) -> str:
-        return "the message was skipped"
 
 
 class AckMessage(HandlerException):
     """Acknowledge the message now and end the delivery."""
 
     settlement = "ack"
-
-    def __str__(self) -> str:
-        return "the message was acknowledged"
+    done = "acknowledged"
 
 
 class NackMessage(HandlerException):
     """Negatively acknowledge (redeliver) the message now and end the delivery."""
 
     settlement = "nack"
-
-    def __str__(self) -> str:
-        return "the message was nacked"
+    done = "nacked"
 
 
 class RejectMessage(HandlerException):
     """Reject (drop or dead-letter) the message now and end the delivery."""
 
     settlement = "reject"
-
-    def __str__(self) -> str:
-        return "the message was rejected"
+    done = "rejected"
 
 
 class SubscriberNotFound(FastStreamError):

@@ -27,6 +27,8 @@ _REFUSED = (
     "log_level",
     "log_fmt",
 )
+#: Every keyword handled here, kept, dropped or refused.
+KNOWN = frozenset((*_ALWAYS_ON, *_KEPT, *_REFUSED))
 
 
 def split(owner: str, options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -68,30 +68,14 @@ class Delivering(Redirecting, SubscriberView, Protocol):
     """What the compiled pipeline reads (and counts) of its subscriber."""
 
     oversized: int
-
-    @property
-    def handler(self) -> Handler: ...
-
-    @property
-    def config(self) -> SubscriberConfig: ...
-
-    @property
-    def plan(self) -> CallPlan: ...
-
-    @property
-    def pattern(self) -> PathPattern | None: ...
-
-    @property
-    def binding(self) -> AppBinding | None: ...
-
-    @property
-    def no_reply(self) -> bool: ...
-
-    @property
-    def background(self) -> Background: ...
-
-    @property
-    def stopping(self) -> bool: ...
+    handler: Handler
+    config: SubscriberConfig
+    plan: CallPlan
+    pattern: PathPattern | None
+    binding: AppBinding | None
+    no_reply: bool
+    background: Background
+    stopping: bool
 
     def plan_for_now(self) -> CallPlan: ...
 

@@ -93,13 +93,13 @@ class Publisher:
         self,
         message: Any = None,
         *,
+        timeout: float | None = None,
         headers: Mapping[str, str] | None = None,
         correlation_id: str | None = None,
-        timeout: float | None = None,
     ) -> StreamMessage:
         """Publish to this destination and wait for the handler's reply, as ``broker.request``."""
-        broker = self.owner.root()
         merged = {**self.headers, **(headers or {})} if headers else self.headers
+        broker = self.owner.root()
         if broker.testing:
             self._mock.record(message)
         return await broker._request(

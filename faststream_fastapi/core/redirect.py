@@ -17,21 +17,13 @@ class Redirecting(Named, Protocol):
 
     retried: int
     dead_lettered: int
-
-    @property
-    def spec(self) -> Spec: ...
+    spec: Spec
+    max_retries: int | None
+    retry_delay: float
+    dead_letter: Outlet | None
 
     @property
     def broker(self) -> SubscriberOwner: ...
-
-    @property
-    def max_retries(self) -> int | None: ...
-
-    @property
-    def retry_delay(self) -> float: ...
-
-    @property
-    def dead_letter(self) -> Outlet | None: ...
 
 
 #: How many times a message was retried (``max_retries``), and why it was dead-lettered.

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
+
+
+class ResponseOptions(TypedDict, total=False):
+    """What every ``<B>Response`` takes besides its body and its broker's options."""
+
+    headers: Mapping[str, Any] | None
+    correlation_id: str | None
 
 
 class Response:

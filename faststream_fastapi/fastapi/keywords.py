@@ -8,7 +8,9 @@ Each keyword goes to exactly one place:
   ``asyncapi_tags``, ``log_level``, ...) go to the broker when its class takes
   them, and are refused with a ``TypeError`` naming them otherwise: they never
   reach the client library;
-- everything else is the broker's (its address and its client library's options).
+- the broker's own keywords and its client library's (read from the broker class's
+  signature) go to the broker;
+- any other keyword is a ``TypeError`` naming the router class and the keyword.
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ def split(
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """``kwargs`` as (``APIRouter``'s, the broker's, attributes to set on the broker)."""
     takes = _named_parameters(broker_class.__init__)
+    broker_keywords = inspect.signature(broker_class).parameters.values()
+    open_keywords = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in broker_keywords)
+    known = {p.name for p in broker_keywords}
     router: dict[str, Any] = {}
     broker: dict[str, Any] = {}
     attributes: dict[str, Any] = {}
@@ -66,8 +71,10 @@ def split(
                     f"{owner}() does not support {key}= (see docs/migrating.md, 'Router keywords')"
                 )
             attributes[_BROKER_KEYS[key]] = value
-        else:
+        elif key in _BROKER_KEYS or key in known or open_keywords:
             broker[_BROKER_KEYS.get(key, key)] = value
+        else:
+            raise TypeError(f"{owner}() got an unexpected keyword argument {key!r}")
     return router, broker, attributes
 
 
@@ -84,7 +91,7 @@ def router_signature(init: Callable[..., Any], broker_class: type[Any]) -> inspe
     ``init`` is ``StreamRouter.__init__``; its ``*args, **kwargs`` stand for the
     broker's parameters and ``APIRouter``'s, which this spells out.
     """
-    broker_params = list(inspect.signature(broker_class.__init__).parameters.values())[1:]
+    broker_params = list(inspect.signature(broker_class).parameters.values())
     own = [
         p
         for p in inspect.signature(init).parameters.values()

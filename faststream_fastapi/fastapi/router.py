@@ -9,17 +9,19 @@ may enter it twice: once as ``lifespan=`` and once merged from
 
 from __future__ import annotations
 
-import asyncio
 import inspect
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from enum import Enum
+from types import EllipsisType
 from typing import Any, ClassVar, Generic, TypeVar
 
 from fastapi import APIRouter, params
-from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
 from ..core.backoff import Backoff
+from ..core.base_middleware import AnyMiddleware
 from ..core.broker import Broker, Registry
 from ..core.callplan import Overrides
 from ..core.errors import FastStreamError, SetupError
@@ -27,10 +29,12 @@ from ..core.fastapi_compat import IncludeAware
 from ..core.publisher import Publisher
 from ..core.subscriber import Handler
 from ..hooks import call_hook
+from ..security.objects import BaseSecurity
 from . import shaping
 from .binding import AppBinding
 from .docs import add_docs_routes
 from .keywords import router_signature, split
+from .ready import add_ready_route
 
 B = TypeVar("B", bound=Broker)
 
@@ -55,10 +59,19 @@ class StreamRouter(IncludeAware, Generic[B]):
         schema_url: str | None = "/asyncapi",
         include_in_schema: bool = True,
         setup_state: bool = True,
+        prefix: str = "",
+        tags: list[str | Enum] | None = None,
         dependencies: Sequence[params.Depends] | None = None,
+        middlewares: Sequence[AnyMiddleware] = (),
         lifespan: Lifespan | None = None,
         on_startup: Sequence[Hook] | None = None,
         on_shutdown: Sequence[Hook] | None = None,
+        graceful_timeout: float = 15.0,
+        security: BaseSecurity | None = None,
+        request_timeout: float = 10.0,
+        log_level: int | None = None,
+        logger: logging.Logger | EllipsisType | None = ...,
+        max_message_bytes: int | None = None,
         asyncapi_version: str = "3.0.0",
         asyncapi_cdn: bool | str | None = None,
         docs_dependencies: Sequence[params.Depends] = (),
@@ -69,13 +82,25 @@ class StreamRouter(IncludeAware, Generic[B]):
             type(self).__name__, self.broker_class, kwargs
         )
         super().__init__(
+            prefix=prefix,
+            tags=tags,
             dependencies=list(dependencies or ()),
             include_in_schema=include_in_schema,
             **router_kwargs,
         )
         # ``Router(..., schema_url=...)`` as the docs write it: ``...`` means "the default".
         args = tuple(arg for arg in args if arg is not Ellipsis)
-        self.broker: B = self.broker_class(*args, **kwargs)  # type: ignore[assignment]
+        self.broker: B = self.broker_class(  # type: ignore[assignment]
+            *args,
+            middlewares=middlewares,
+            graceful_timeout=graceful_timeout,
+            security=security,
+            request_timeout=request_timeout,
+            log_level=log_level,
+            logger=logger,
+            max_message_bytes=max_message_bytes,
+            **kwargs,
+        )
         for name, value in broker_attributes.items():
             setattr(self.broker, name, value)
         #: Run when the lifespan starts, before the broker; and after it closes.
@@ -142,38 +167,8 @@ class StreamRouter(IncludeAware, Generic[B]):
         publisher: Publisher = self.broker.publisher(*args, **kwargs)  # type: ignore[attr-defined]
         return publisher
 
-    def add_ready_route(
-        self,
-        path: str = "/ready",
-        *,
-        timeout: float = 5.0,
-        include_in_schema: bool = False,
-        dependencies: Sequence[params.Depends] = (),
-    ) -> None:
-        """``GET path``: 204 when ``broker.ready(timeout)``, else 503 with no body.
-
-        Not ready when the broker is unreachable or a subscriber's consume task
-        died; the answer never says why (no exception text, host or version).
-        ``dependencies`` run first, as on any FastAPI route (e.g. to require
-        credentials). Call it before ``app.include_router(router)``.
-        """
-        broker = self.broker
-
-        async def ready() -> Response:
-            try:
-                ok = await asyncio.wait_for(broker.ready(timeout), timeout)
-            except Exception:  # a timeout or a broken connection: not ready
-                ok = False
-            return Response(status_code=204 if ok else 503)
-
-        self.add_api_route(
-            path,
-            ready,
-            methods=["GET"],
-            include_in_schema=include_in_schema,
-            name="ready",
-            dependencies=list(dependencies),
-        )
+    #: ``router.add_ready_route("/ready", timeout=2.0)``: a readiness route (``ready.py``).
+    add_ready_route = add_ready_route
 
     def after_startup(self, func: Hook) -> Hook:
         """Run ``func(app)`` once the broker is started; a returned mapping joins the state."""

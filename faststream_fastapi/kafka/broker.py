@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import inspect
 
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
 from .._kafka.facade import KafkaBrokerBase, KafkaRouterBase
+from ..security.facade import keywords_of, own
 from .descriptor import AIOKAFKA
 from .transport import AiokafkaTransport
 
@@ -16,8 +19,17 @@ class KafkaRouter(KafkaRouterBase):
 
 
 class KafkaBroker(KafkaBrokerBase):
-    transport_class = AiokafkaTransport
     descriptor = AIOKAFKA
+    transport_class = AiokafkaTransport
+    #: aiokafka's producer and consumer keywords: each client takes the ones it knows.
+    client_keywords = (
+        own("connect_timeout", 10.0, "float"),
+        *keywords_of(
+            AIOKafkaProducer.__init__,
+            AIOKafkaConsumer.__init__,
+            skip=["loop", "bootstrap_servers", "topics"],
+        ),
+    )
 
 
 KafkaBroker.__doc__ = (

@@ -13,7 +13,7 @@ from .broker import KafkaBroker as _KafkaBroker
 KafkaMessage = Annotated[_KafkaMessage, Context("message")]
 KafkaBroker = Annotated[_KafkaBroker, Context("broker")]
 #: FastStream 0.5's producer annotations: the broker, whose ``publish`` it was.
-KafkaProducer = Annotated[_KafkaBroker, Context("broker")]
+KafkaProducer = KafkaBroker
 
 
 class KafkaRouter(StreamRouter[_KafkaBroker]):
@@ -22,12 +22,5 @@ class KafkaRouter(StreamRouter[_KafkaBroker]):
     broker_class = _KafkaBroker
 
 
-__all__ = [
-    "Context",
-    "ContextRepo",
-    "KafkaBroker",
-    "KafkaMessage",
-    "KafkaProducer",
-    "KafkaRouter",
-    "Logger",
-]
+__all__ = ["Context", "ContextRepo", "Logger"]
+__all__ += ["KafkaBroker", "KafkaMessage", "KafkaProducer", "KafkaRouter"]

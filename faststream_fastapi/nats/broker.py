@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import params
+from nats.aio.client import Client
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from typing_extensions import Unpack
 
-from ..core.broker import Broker
 from ..core.errors import SetupError
 from ..core.message import Envelope, StreamMessage
-from ..core.middleware import Middleware
 from ..core.options import (
-    BrokerConfig,
     PublisherOptions,
     PublishOptions,
     RequestOptions,
@@ -29,8 +26,7 @@ from ..core.registry import Registry
 from ..core.routes import PublisherRoute, SubscriberRoute
 from ..core.sending import new_id
 from ..core.subscriber import Handler
-from ..security.clients import init_broker
-from ..security.objects import BaseSecurity
+from ..security.facade import FacadeBroker, keywords_of
 from .descriptor import NATS
 from .specs import MSG_ID, JStream, NatsSub, PullSub
 from .transport import NatsTransport
@@ -161,10 +157,10 @@ class NatsRouter(_NatsDeclarations):
     """Groups NATS subscribers and publishers, optionally under a subject ``prefix``."""
 
 
-class NatsBroker(_NatsDeclarations, Broker):
+class NatsBroker(_NatsDeclarations, FacadeBroker):
     """A NATS connection: core subjects, queue groups and JetStream streams.
 
-    ``connection_options`` go to ``nats.connect`` (``user``, ``password``,
+    nats-py's keywords go to ``nats.connect`` (``user``, ``password``,
     ``token``, ``tls``, ``name``, ...); ``security=`` (``faststream_fastapi.security``)
     sets TLS and credentials. Defaults differ from nats-py's in one
     way: after the first connection the client reconnects for ever
@@ -178,31 +174,9 @@ class NatsBroker(_NatsDeclarations, Broker):
     failures, ideally with ``max_deliver`` in the consumer ``config``.
     """
 
-    def __init__(
-        self,
-        servers: str | list[str] = "nats://localhost:4222",
-        *,
-        dependencies: Sequence[params.Depends] = (),
-        middlewares: Sequence[Middleware] = (),
-        graceful_timeout: float = 15.0,
-        request_timeout: float = 10.0,
-        max_message_bytes: int | None = None,
-        logger: Any = ...,
-        log_level: int | None = None,
-        security: BaseSecurity | None = None,
-        **connection_options: Any,
-    ) -> None:
-        config = BrokerConfig(
-            dependencies,
-            middlewares,
-            graceful_timeout,
-            request_timeout,
-            max_message_bytes,
-            logger,
-            log_level,
-        )
-        init_broker(self, servers, connection_options, security, config, NatsTransport)
-        self.servers = servers
+    default_address = "nats://localhost:4222"
+    transport_class = NatsTransport
+    client_keywords = keywords_of(Client.connect, skip=["servers"])
 
     def envelope_for(
         self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]

@@ -69,9 +69,9 @@ def to_message(msg: Msg, *, jetstream: bool) -> StreamMessage:
     return StreamMessage(
         msg.data,
         headers,
+        raw=msg,
         destination=msg.subject,
         message_id=message_id,
-        raw=msg,
         settler=_JS_SETTLER,
     )
 

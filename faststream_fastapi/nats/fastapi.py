@@ -18,8 +18,7 @@ from .broker import NatsBroker as _NatsBroker
 NatsMessage = Annotated[StreamMessage, Context("message")]
 NatsBroker = Annotated[_NatsBroker, Context("broker")]
 #: FastStream 0.5's producer annotations: the broker, whose ``publish`` it was.
-NatsProducer = Annotated[_NatsBroker, Context("broker")]
-NatsJsProducer = Annotated[_NatsBroker, Context("broker")]
+NatsProducer = NatsJsProducer = NatsBroker
 
 
 def _jetstream(broker: NatsBroker) -> _JetStreamContext:
@@ -45,12 +44,10 @@ class NatsRouter(StreamRouter[_NatsBroker]):
     broker_class = _NatsBroker
 
 
-__all__ = [
+__all__ = ["Context", "ContextRepo", "Logger"]
+__all__ += [
     "Client",
-    "Context",
-    "ContextRepo",
     "JsClient",
-    "Logger",
     "NatsBroker",
     "NatsJsProducer",
     "NatsMessage",

@@ -222,13 +222,14 @@ class _PublishTracing(Middleware):
         self.owner.inject(envelope.headers, span, context)
         token = otel_context.attach(context)
         try:
-            return await call_next(envelope)
+            result = await call_next(envelope)
         except Exception as exc:
             _record_error(span, exc)
             raise
         finally:
-            otel_context.detach(token)
             span.end()
+            otel_context.detach(token)
+        return result
 
 
 _REPLY_NAME = f"publish {REPLY}"

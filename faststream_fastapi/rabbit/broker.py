@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from fastapi import params
+import aio_pika
+from aio_pika.robust_connection import RobustConnection
 from typing_extensions import Unpack
 
-from ..core.broker import Broker
 from ..core.message import Envelope, StreamMessage
-from ..core.middleware import Middleware
 from ..core.options import (
-    BrokerConfig,
     PublisherOptions,
     PublishOptions,
     RequestOptions,
@@ -27,8 +25,8 @@ from ..core.publisher import Publisher
 from ..core.registry import Registry
 from ..core.routes import PublisherRoute, SubscriberRoute
 from ..core.subscriber import Handler
-from ..security.clients import init_broker
-from ..security.objects import BaseSecurity
+from ..security.facade import FacadeBroker, Factory, keywords_of, own
+from .connect import DEFAULT_CONNECT_TIMEOUT, with_address
 from .descriptor import RABBIT
 from .reply import ReplyConfig
 from .specs import (
@@ -43,6 +41,8 @@ from .specs import (
 from .transport import DEFAULT_PREFETCH, RabbitTransport
 
 RabbitMessage = StreamMessage
+#: Keywords that rewrite the broker's URL, as in FastStream 0.5.
+_ADDRESS_PARTS = ("host", "port", "virtualhost")
 Queue = str | RabbitQueue
 Exchange = str | RabbitExchange | None
 
@@ -153,52 +153,50 @@ class RabbitRouter(_RabbitDeclarations):
     """
 
 
-class RabbitBroker(_RabbitDeclarations, Broker):
+class RabbitBroker(_RabbitDeclarations, FacadeBroker):
     """A RabbitMQ connection (aio-pika, robust: it reconnects and re-creates consumers).
 
     ``prefetch_count`` (default 10) bounds the unacknowledged messages each
     subscriber holds, which is also how many of its handler calls run at
     once: enough to hide the network round trip, few enough that a slow
     handler does not hoard messages other consumers could take, and that a
-    crash redelivers little. ``connection_options`` go to
-    ``aio_pika.connect_robust``; ``connect_timeout`` (default 10 s, aio-pika's
-    ``timeout`` too) bounds connecting, so an address that accepts TCP and never
-    answers fails start-up instead of hanging it.
+    crash redelivers little. ``host=``, ``port=`` and ``virtualhost=`` rewrite
+    the URL (``broker.url`` is the URL connected to, ``security=`` applied);
+    aio-pika's keywords go to ``aio_pika.connect_robust``. ``connect_timeout``
+    (default 10 s, aio-pika's ``timeout`` too) bounds connecting, so an address
+    that accepts TCP and never answers fails start-up instead of hanging it.
+
+    A message ``publish`` sends that no queue takes is dropped, as in FastStream
+    0.5; ``on_return_raises=True`` makes it a ``PublishError`` (for ``mandatory``
+    publishes, the default).
     """
 
-    def __init__(
-        self,
-        url: str = "amqp://guest:guest@localhost:5672/",
-        *,
-        prefetch_count: int = DEFAULT_PREFETCH,
-        dependencies: Sequence[params.Depends] = (),
-        middlewares: Sequence[Middleware] = (),
-        graceful_timeout: float = 15.0,
-        request_timeout: float = 10.0,
-        max_message_bytes: int | None = None,
-        logger: Any = ...,
-        log_level: int | None = None,
-        security: BaseSecurity | None = None,
-        **connection_options: Any,
-    ) -> None:
-        config = BrokerConfig(
-            dependencies,
-            middlewares,
-            graceful_timeout,
-            request_timeout,
-            max_message_bytes,
-            logger,
-            log_level,
+    default_address = "amqp://guest:guest@localhost:5672/"
+    transport_class = RabbitTransport
+    client_keywords = (
+        own("prefetch_count", DEFAULT_PREFETCH, "int"),
+        own("max_consumers", None, "int | None"),
+        own("on_return_raises", False, "bool"),
+        own("connect_timeout", DEFAULT_CONNECT_TIMEOUT, "float"),
+        *keywords_of(aio_pika.connect_robust, skip=["url", "loop", "connection_class"]),
+        *(own(p.name, None, "Any") for p in RobustConnection.PARAMETERS),
+    )
+    #: Whether ``publish`` raises for a message RabbitMQ returns (no queue took it).
+    on_return_raises: bool
+
+    def _client(self, address: Any, options: dict[str, Any]) -> tuple[Any, Factory]:
+        self.on_return_raises = bool(options.pop("on_return_raises", False))
+        # FastStream 0.5's ``max_consumers`` (its channel's prefetch) is ``prefetch_count``.
+        legacy = options.pop("max_consumers", None)
+        prefetch_count = options.pop("prefetch_count", legacy or DEFAULT_PREFETCH)
+        where = {k: options.pop(k) for k in _ADDRESS_PARTS if k in options}
+        return with_address(address, **where), partial(
+            RabbitTransport, prefetch_count=prefetch_count
         )
-        init_broker(
-            self,
-            url,
-            connection_options,
-            security,
-            config,
-            partial(RabbitTransport, prefetch_count=prefetch_count),
-        )
-        self.url = url
+
+    def _built(self, transport: Any) -> None:
+        # As FastStream 0.5 builds it: host, port, virtual host and security applied.
+        self.url: str = transport.url
 
     def envelope_for(
         self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]
@@ -237,9 +235,10 @@ class RabbitBroker(_RabbitDeclarations, Broker):
         (default: the queue name), waiting for the broker's confirm.
 
         ``expiration`` is in seconds; ``persist`` makes the message survive a
-        broker restart on a durable queue. A ``mandatory`` message no queue
-        takes raises ``PublishError``. An exchange given by name must exist; a
-        ``RabbitExchange`` is declared first.
+        broker restart on a durable queue. A message no queue takes is dropped,
+        as in FastStream 0.5; with ``RabbitBroker(on_return_raises=True)`` a
+        ``mandatory`` one (the default) raises ``PublishError`` instead. An
+        exchange given by name must exist; a ``RabbitExchange`` is declared first.
         """
         spec = _destination(
             queue,
@@ -248,7 +247,7 @@ class RabbitBroker(_RabbitDeclarations, Broker):
             persist=persist,
             priority=priority,
             expiration=expiration,
-            mandatory=mandatory,
+            mandatory=mandatory and self.on_return_raises,
         )
         extra: dict[str, Any] = {}
         if message_id is not None:

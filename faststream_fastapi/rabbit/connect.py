@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any, cast
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractRobustConnection
@@ -19,6 +20,26 @@ from ..core import redact
 
 #: How long connecting (TCP, TLS, the AMQP handshake, the first channel) may take.
 DEFAULT_CONNECT_TIMEOUT = 10.0
+
+
+def with_address(
+    url: str, *, host: str | None = None, port: int | None = None, virtualhost: str | None = None
+) -> str:
+    """``url`` with ``host``, ``port`` and ``virtualhost`` put in where given, as
+    FastStream 0.5's ``RabbitBroker(url, host=..., port=..., virtualhost=...)`` builds it."""
+    if host is None and port is None and virtualhost is None:
+        return url
+    parts = urlsplit(url)
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = host or parts.hostname or "localhost"
+    if ":" in netloc:  # an IPv6 address
+        netloc = f"[{netloc}]"
+    if port or parts.port:
+        netloc = f"{netloc}:{port or parts.port}"
+    if userinfo:
+        netloc = f"{userinfo}@{netloc}"
+    path = parts.path if virtualhost is None else "/" + quote(virtualhost.lstrip("/"), safe="")
+    return urlunsplit((parts.scheme, netloc, path, parts.query, parts.fragment))
 
 
 async def open_robust(

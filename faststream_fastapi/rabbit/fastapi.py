@@ -13,21 +13,17 @@ from .broker import RabbitBroker as _RabbitBroker
 RabbitMessage = Annotated[StreamMessage, Context("message")]
 RabbitBroker = Annotated[_RabbitBroker, Context("broker")]
 #: FastStream 0.5's producer annotations: the broker, whose ``publish`` it was.
-RabbitProducer = Annotated[_RabbitBroker, Context("broker")]
+RabbitProducer = RabbitBroker
 
 
 class RabbitRouter(StreamRouter[_RabbitBroker]):
-    """An ``APIRouter`` with a ``RabbitBroker``: ``RabbitRouter("amqp://guest:guest@localhost:5672/")``."""
+    """An ``APIRouter`` with a ``RabbitBroker``: ``RabbitRouter("amqp://guest:guest@localhost:5672/")``.
+
+    It takes the broker's keywords too: ``prefetch_count``, ``on_return_raises``, ``host``, ...
+    """
 
     broker_class = _RabbitBroker
 
 
-__all__ = [
-    "Context",
-    "ContextRepo",
-    "Logger",
-    "RabbitBroker",
-    "RabbitMessage",
-    "RabbitProducer",
-    "RabbitRouter",
-]
+__all__ = ["Context", "ContextRepo", "Logger"]
+__all__ += ["RabbitBroker", "RabbitMessage", "RabbitProducer", "RabbitRouter"]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from ..core.response import Response, given
+from typing_extensions import Unpack
+
+from ..core.response import Response, ResponseOptions, given
 
 
 class RabbitResponse(Response):
@@ -17,16 +18,15 @@ class RabbitResponse(Response):
         self,
         body: Any = None,
         *,
-        headers: Mapping[str, Any] | None = None,
-        correlation_id: str | None = None,
         message_id: str | None = None,
         priority: int | None = None,
         expiration: float | None = None,
         persist: bool | None = None,
         mandatory: bool | None = None,
         timeout: float | None = None,
+        **shared: Unpack[ResponseOptions],
     ) -> None:
-        super().__init__(body, headers=headers, correlation_id=correlation_id)
+        super().__init__(body, **shared)
         self.options = given(
             message_id=message_id,
             priority=priority,

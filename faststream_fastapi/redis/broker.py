@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import params
+from redis.asyncio import Redis
 from typing_extensions import Unpack
 
-from ..core.broker import Broker
 from ..core.message import Envelope, StreamMessage
-from ..core.middleware import Middleware
 from ..core.options import (
-    BrokerConfig,
     PublisherOptions,
     PublishOptions,
     RequestOptions,
@@ -25,9 +22,9 @@ from ..core.publisher import Publisher
 from ..core.registry import Registry
 from ..core.routes import PublisherRoute, SubscriberRoute
 from ..core.subscriber import Handler
-from ..security.clients import init_broker
-from ..security.objects import BaseSecurity
+from ..security.facade import FacadeBroker, keywords_of, own
 from .descriptor import REDIS
+from .pool import DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_TIMEOUT
 from .specs import ListSub, PubSub, RedisSpec, StreamSub
 from .transport import RedisTransport
 
@@ -56,11 +53,6 @@ class _RedisDeclarations(Registry):
 
     descriptor = REDIS
 
-    def _pattern_for(self, spec: Spec) -> PathPattern | None:
-        if isinstance(spec, PubSub) and has_params(spec.channel):
-            return PathPattern(spec.channel, wildcard="*", token=r".+?")
-        return None
-
     def subscriber(
         self,
         channel: Channel | None = None,
@@ -84,44 +76,31 @@ class _RedisDeclarations(Registry):
     ) -> Publisher:
         return self._add_publisher(_spec(channel, list, stream), **options)
 
+    def _pattern_for(self, spec: Spec) -> PathPattern | None:
+        if isinstance(spec, PubSub) and has_params(spec.channel):
+            return PathPattern(spec.channel, wildcard="*", token=r".+?")
+        return None
+
 
 class RedisRouter(_RedisDeclarations):
     """Groups Redis subscribers and publishers, optionally under a name ``prefix``."""
 
 
-class RedisBroker(_RedisDeclarations, Broker):
+class RedisBroker(_RedisDeclarations, FacadeBroker):
     """A Redis connection with pub/sub channels, lists and streams.
 
-    ``connection_options`` go to redis-py's client. ``max_connections`` (default
+    redis-py's keywords go to its client. ``max_connections`` (default
     100) bounds its connection pool; a command finding every connection in use
     waits for one up to ``pool_timeout`` seconds (default 10), then fails.
     """
 
-    def __init__(
-        self,
-        url: str = "redis://localhost:6379",
-        *,
-        dependencies: Sequence[params.Depends] = (),
-        middlewares: Sequence[Middleware] = (),
-        graceful_timeout: float = 15.0,
-        request_timeout: float = 10.0,
-        max_message_bytes: int | None = None,
-        logger: Any = ...,
-        log_level: int | None = None,
-        security: BaseSecurity | None = None,
-        **connection_options: Any,
-    ) -> None:
-        config = BrokerConfig(
-            dependencies,
-            middlewares,
-            graceful_timeout,
-            request_timeout,
-            max_message_bytes,
-            logger,
-            log_level,
-        )
-        init_broker(self, url, connection_options, security, config, RedisTransport)
-        self.url = url
+    default_address = "redis://localhost:6379"
+    transport_class = RedisTransport
+    client_keywords = (
+        own("max_connections", DEFAULT_MAX_CONNECTIONS, "int"),
+        own("pool_timeout", DEFAULT_POOL_TIMEOUT, "float"),
+        *keywords_of(Redis.__init__, skip=["connection_pool", "single_connection_client"]),
+    )
 
     def envelope_for(
         self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]

@@ -24,12 +24,5 @@ class RedisRouter(StreamRouter[_RedisBroker]):
     broker_class = _RedisBroker
 
 
-__all__ = [
-    "Context",
-    "ContextRepo",
-    "Logger",
-    "Redis",
-    "RedisBroker",
-    "RedisMessage",
-    "RedisRouter",
-]
+__all__ = ["Context", "ContextRepo", "Logger"]
+__all__ += ["Redis", "RedisBroker", "RedisMessage", "RedisRouter"]

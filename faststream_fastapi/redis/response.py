@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from ..core.response import Response, given
+from typing_extensions import Unpack
+
+from ..core.response import Response, ResponseOptions, given
 
 
 class RedisResponse(Response):
     """A ``Response`` with ``maxlen`` (a stream destination's length cap)."""
 
-    __slots__ = ()
-
     def __init__(
         self,
         body: Any = None,
         *,
-        headers: Mapping[str, Any] | None = None,
-        correlation_id: str | None = None,
         maxlen: int | None = None,
+        **shared: Unpack[ResponseOptions],
     ) -> None:
-        super().__init__(body, headers=headers, correlation_id=correlation_id)
+        super().__init__(body, **shared)
         self.options = given(maxlen=maxlen)
+
+    __slots__ = ()

@@ -64,7 +64,7 @@ async def test_model_round_trip_and_case_insensitive_header(name: str) -> None:
 
 
 async def test_topic_exchange_feeds_path_params(name: str) -> None:
-    broker = RabbitBroker(URL)
+    broker = RabbitBroker(URL, on_return_raises=True)
     logs = RabbitExchange(f"{name}-logs", type=ExchangeType.TOPIC, auto_delete=True)
     got: asyncio.Queue[Any] = asyncio.Queue()
 
@@ -163,7 +163,7 @@ async def test_properties_are_native_and_visible(name: str) -> None:
 
 
 async def test_unroutable_mandatory_publish_raises(name: str) -> None:
-    broker = RabbitBroker(URL)
+    broker = RabbitBroker(URL, on_return_raises=True)
     async with broker:
         with pytest.raises(PublishError, match=r"returned.*NO_ROUTE.*mandatory=False"):
             await broker.publish("lost", f"{name}-nobody")

@@ -145,7 +145,8 @@ def test_rabbit_user_over_tls_rewrites_the_url(context: ssl.SSLContext) -> None:
     )
     assert broker._transport.url == "amqps://al%20ice:p%40ss%2Fw0rd@rabbit:5671/shop?heartbeat=30"
     assert options(broker) == {"ssl_context": context}
-    assert broker.url == "amqp://rabbit:5671/shop?heartbeat=30"  # as given: no password
+    # As FastStream 0.5 builds it: the URL the client connects to (issue #15, section 5).
+    assert broker.url == broker._transport.url
 
 
 def test_rabbit_default_guest_is_replaced_and_exempt_from_the_warning() -> None:

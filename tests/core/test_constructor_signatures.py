@@ -1,0 +1,112 @@
+"""Brokers and routers show their real parameters, and refuse a keyword nobody knows
+(issue #15, section 2): ``inspect.signature``/``help()`` list the shared broker keywords
+and the client library's, not ``*args, **kwargs``."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pydoc
+from typing import Any
+
+import pytest
+
+from faststream_fastapi.core.fastapi_compat import API_ROUTER_PARAMETERS
+
+#: package, broker class, its address keyword, a keyword its client library takes
+KINDS = [
+    ("kafka", "KafkaBroker", "KafkaRouter", "bootstrap_servers", "group_id"),
+    ("confluent", "KafkaBroker", "KafkaRouter", "bootstrap_servers", "connect_timeout"),
+    ("nats", "NatsBroker", "NatsRouter", "servers", "user"),
+    ("rabbit", "RabbitBroker", "RabbitRouter", "url", "prefetch_count"),
+    ("redis", "RedisBroker", "RedisRouter", "url", "max_connections"),
+]
+SHARED = ("dependencies", "middlewares", "graceful_timeout", "logger", "log_level", "security")
+
+
+@pytest.fixture(params=KINDS, ids=[k[0] for k in KINDS])
+def kind(request: pytest.FixtureRequest) -> tuple[Any, Any, str, str]:
+    package, broker, router, address, client = request.param
+    broker_class = getattr(importlib.import_module(f"faststream_fastapi.{package}"), broker)
+    router_module = importlib.import_module(f"faststream_fastapi.{package}.fastapi")
+    return broker_class, getattr(router_module, router), address, client
+
+
+def test_broker_signature_names_its_parameters(kind: tuple[Any, Any, str, str]) -> None:
+    broker_class, _, address, client = kind
+    params = inspect.signature(broker_class).parameters
+    first = next(iter(params.values()))
+    assert (first.name, first.kind) == (address, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    for name in (*SHARED, "description", client):
+        assert params[name].kind is inspect.Parameter.KEYWORD_ONLY, name
+    # Only confluent-kafka's open librdkafka configuration stays a ``**config``.
+    rest = [p.name for p in params.values() if p.kind is inspect.Parameter.VAR_KEYWORD]
+    assert rest == (
+        ["config"] if broker_class.__module__.startswith("faststream_fastapi.conf") else []
+    )
+    assert "self" not in params
+
+
+def test_help_shows_the_parameters(kind: tuple[Any, Any, str, str]) -> None:
+    broker_class, router_class, address, client = kind
+    for cls in (broker_class, router_class):
+        text = pydoc.render_doc(cls, renderer=pydoc.plaintext)
+        assert f"{address}=" in text and "graceful_timeout" in text and client in text
+
+
+def test_router_signature_has_broker_router_and_api_router_keywords(
+    kind: tuple[Any, Any, str, str],
+) -> None:
+    _, router_class, address, client = kind
+    params = inspect.signature(router_class).parameters
+    assert next(iter(params)) == address
+    for name in (*SHARED, client, "schema_url", "lifespan", "on_startup"):
+        assert name in params, name
+    assert {p.name for p in API_ROUTER_PARAMETERS} <= set(params)
+
+
+def test_an_unknown_keyword_names_the_class_and_the_keyword(
+    kind: tuple[Any, Any, str, str],
+) -> None:
+    broker_class, router_class, _, _ = kind
+    if broker_class.__module__.startswith("faststream_fastapi.confluent"):
+        pytest.skip("confluent-kafka takes librdkafka's open configuration")
+    for cls in (broker_class, router_class):
+        with pytest.raises(TypeError, match=rf"^{cls.__name__}\(\) .*'no_such_option'"):
+            cls(no_such_option=1)
+
+
+def test_the_address_is_taken_by_its_keyword(kind: tuple[Any, Any, str, str]) -> None:
+    broker_class, router_class, address, _ = kind
+    value = {"bootstrap_servers": "k:9092", "servers": "nats://n:4222"}.get(address)
+    value = value or (
+        "amqp://guest:guest@r:5672/" if "Rabbit" in broker_class.__name__ else "redis://r:6379"
+    )
+    assert getattr(broker_class(**{address: value}), address) == value
+    assert getattr(router_class(**{address: value}).broker, address) == value
+    with pytest.raises(TypeError, match="multiple values"):
+        broker_class(value, **{address: value})
+
+
+def test_client_keywords_reach_the_client_options() -> None:
+    from faststream_fastapi.nats import NatsBroker
+    from faststream_fastapi.redis import RedisBroker
+
+    assert NatsBroker(user="u", name="svc").transport.options == {"user": "u", "name": "svc"}  # type: ignore[attr-defined]
+    assert RedisBroker(max_connections=5).transport.options == {"max_connections": 5}  # type: ignore[attr-defined]
+
+
+def test_a_subclass_with_its_own_constructor_shows_its_own_signature() -> None:
+    from faststream_fastapi.nats import NatsBroker
+
+    class Custom(NatsBroker):
+        def __init__(self, name: str, **options: Any) -> None:
+            super().__init__(**options)
+            self.name = name
+
+    class Plain(NatsBroker):
+        pass
+
+    assert list(inspect.signature(Custom).parameters) == ["name", "options"]
+    assert inspect.signature(Plain) == inspect.signature(NatsBroker)
+    assert Custom("n", servers="nats://n:4222").servers == "nats://n:4222"
