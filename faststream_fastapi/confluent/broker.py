@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
+from typing import Any
 
 from .._kafka.facade import KafkaBrokerBase, KafkaRouterBase
 from ..security.facade import own
+from . import settings
 from .descriptor import CONFLUENT
 from .transport import ConfluentTransport
 
@@ -19,9 +22,13 @@ class KafkaRouter(KafkaRouterBase):
 class KafkaBroker(KafkaBrokerBase):
     transport_class = ConfluentTransport
     descriptor = CONFLUENT
-    # librdkafka's configuration has hundreds of names, checked when a client starts.
+    # librdkafka's configuration has hundreds of names, checked at construction.
     open_keywords = True
     client_keywords = (own("connect_timeout", 10.0, "float"),)
+
+    @classmethod
+    def check_open_keywords(cls, owner: str, options: Mapping[str, Any]) -> None:
+        settings.check(owner, options)
 
 
 KafkaBroker.__doc__ = (

@@ -75,6 +75,10 @@ def split(
             broker[_BROKER_KEYS.get(key, key)] = value
         else:
             raise TypeError(f"{owner}() got an unexpected keyword argument {key!r}")
+    if open_keywords:
+        unnamed = {k: v for k, v in broker.items() if k not in known}
+        if unnamed:
+            broker_class.check_open_keywords(owner, unnamed)
     return router, broker, attributes
 
 

@@ -115,6 +115,11 @@ class FacadeBroker(Broker, abstract=True):
         address, make = self._client(address, client_options)
         self._built(init_broker(self, address, client_options, security, config, make))
 
+    @classmethod
+    def check_open_keywords(cls, owner: str, options: Mapping[str, Any]) -> None:
+        """With ``open_keywords``: refuse, naming ``owner``, what the client's open
+        configuration does not take (``options`` are the keywords not named)."""
+
     def _client(self, address: Any, options: dict[str, Any]) -> tuple[Any, Factory]:
         """The address the client gets, and what builds the transport from it; takes
         the broker's own keywords out of ``options``."""
@@ -126,9 +131,12 @@ class FacadeBroker(Broker, abstract=True):
 
 
 def _refuse_unknown(cls: type[FacadeBroker], options: Mapping[str, Any]) -> None:
-    if cls.open_keywords:
-        return
     known = {p.name for p in cls.client_keywords}
+    if cls.open_keywords:
+        unnamed = {k: v for k, v in options.items() if k not in known and k not in legacy.KNOWN}
+        if unnamed:
+            cls.check_open_keywords(cls.__name__, unnamed)
+        return
     for key in options:
         if key not in known and key not in legacy.KNOWN:
             raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {key!r}")

@@ -69,8 +69,6 @@ def test_an_unknown_keyword_names_the_class_and_the_keyword(
     kind: tuple[Any, Any, str, str],
 ) -> None:
     broker_class, router_class, _, _ = kind
-    if broker_class.__module__.startswith("faststream_fastapi.confluent"):
-        pytest.skip("confluent-kafka takes librdkafka's open configuration")
     for cls in (broker_class, router_class):
         with pytest.raises(TypeError, match=rf"^{cls.__name__}\(\) .*'no_such_option'"):
             cls(no_such_option=1)
@@ -110,3 +108,15 @@ def test_a_subclass_with_its_own_constructor_shows_its_own_signature() -> None:
     assert list(inspect.signature(Custom).parameters) == ["name", "options"]
     assert inspect.signature(Plain) == inspect.signature(NatsBroker)
     assert Custom("n", servers="nats://n:4222").servers == "nats://n:4222"
+
+
+def test_confluent_checks_librdkafka_configuration_at_construction() -> None:
+    from faststream_fastapi.confluent import KafkaBroker
+    from faststream_fastapi.confluent.fastapi import KafkaRouter
+
+    broker = KafkaBroker("k:9092", session_timeout_ms=3000, linger_ms=5, group_instance_id="i")
+    assert broker.bootstrap_servers == "k:9092"
+    with pytest.raises(TypeError, match=r"^KafkaRouter\(\) .*'lingerr_ms'"):
+        KafkaRouter("k:9092", lingerr_ms=5)
+    with pytest.raises(ValueError, match=r"^KafkaBroker\(\): .*acks"):
+        KafkaBroker("k:9092", acks="sometimes")
