@@ -13,6 +13,11 @@ from .specs import NatsSub, subject_matches
 class NatsMemoryTransport(MemoryTransport):
     """Core subscribers and JetStream consumers alike get what matches their subject."""
 
+    def describe(self, envelope: Envelope) -> str:
+        stream = envelope.options.get("stream")
+        where = f" in stream {getattr(stream, 'name', stream)!r}" if stream is not None else ""
+        return f"subject {envelope.destination!r}{where}"
+
     def routes(self, spec: Any, envelope: Envelope) -> bool:
         if not isinstance(spec, NatsSub):
             return False

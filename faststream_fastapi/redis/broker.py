@@ -9,6 +9,7 @@ from fastapi import params
 from typing_extensions import Unpack
 
 from ..core.broker import Broker
+from ..core.errors import SetupError
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
 from ..core.options import (
@@ -39,7 +40,7 @@ def _spec(
 ) -> RedisSpec:
     given = [x for x in (channel, list, stream) if x is not None]
     if len(given) != 1:
-        raise TypeError("give exactly one of channel, list= or stream=")
+        raise SetupError("give exactly one of channel, list= or stream=")
     if channel is not None:
         if isinstance(channel, PubSub):
             return channel
