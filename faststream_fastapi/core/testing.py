@@ -29,6 +29,10 @@ class UnroutedError(PublishError):
     """Under a test broker: a publish reached no subscriber, and no publisher declares
     its destination."""
 
+    def __init__(self, message: str, envelope: Envelope) -> None:
+        super().__init__(message)
+        self.envelope = envelope
+
 
 class _MemoryConsumption(Consumption):
     def __init__(self, transport: MemoryTransport, entry: tuple[Any, Deliver]) -> None:
@@ -78,7 +82,8 @@ class MemoryTransport(Transport):
         raise UnroutedError(
             f"{self.owner}: nothing subscribes to {self.describe(envelope)} and no "
             "publisher declares it, so this message would be lost; subscribe to it, or "
-            "declare broker.publisher(...) for it to publish there on purpose"
+            "declare broker.publisher(...) for it to publish there on purpose",
+            envelope,
         )
 
     def to_message(self, spec: Any, envelope: Envelope) -> StreamMessage:
@@ -151,6 +156,8 @@ class MemoryTransport(Transport):
             # ``timeout=0`` times out at once, as waiting for a real broker would.
             return await asyncio.wait_for(self._publish_and_wait(envelope, future), timeout)
         except UnroutedError as exc:
+            if exc.envelope is not envelope:  # the handler's own publish went nowhere
+                raise
             # No reply can come: the request times out now rather than after waiting
             # (``rpc=True`` without ``raise_timeout`` gives ``None``, as in 0.5).
             raise TimeoutError(

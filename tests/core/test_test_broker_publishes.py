@@ -80,6 +80,21 @@ async def test_a_request_nobody_receives_times_out_at_once(kit: Kit, name: str) 
         assert time.monotonic() - started < 5
 
 
+async def test_a_handler_publishing_nowhere_fails_the_request_with_that_name(
+    kit: Kit, name: str
+) -> None:
+    broker = kit.Broker()
+
+    @broker.subscriber(name)
+    async def handle(msg: str) -> str:
+        await broker.publish(msg, f"{name}-missing")
+        return msg
+
+    async with kit.Test(broker) as br:
+        with pytest.raises(PublishError, match=f"{name}-missing"):
+            await br.request("hi", name, timeout=5)
+
+
 async def test_a_kafka_record_on_an_unread_partition_of_a_read_topic_is_kept(name: str) -> None:
     for package in ("kafka", "confluent"):
         kit = Kit(package)
