@@ -222,8 +222,22 @@ class FastStream:
     ) -> None:
         """Start, wait for SIGINT, SIGTERM or ``exit()``, then stop gracefully.
 
-        ``sleep_time`` is accepted for compatibility; waiting is event-driven.
+        ``workers`` above 1 in ``run_extra_options`` runs the app in that many
+        forked processes, as ``faststream-fastapi run --workers N`` does, until
+        SIGINT or SIGTERM. ``sleep_time`` is accepted for compatibility; waiting
+        is event-driven.
         """
+        options = dict(run_extra_options or {})
+        workers = int(options.pop("workers", 1))
+        if workers > 1:
+            from .cli.processes import run_forked
+
+            def one() -> None:
+                asyncio.run(self.run(log_level, options))
+
+            if run_forked(one, workers):
+                raise RuntimeError(f"a worker of {self.title} failed; see the log above")
+            return
         if self.logger is not None:
             self.logger.setLevel(log_level)
         self._loop = asyncio.get_running_loop()
@@ -233,7 +247,7 @@ class FastStream:
         installed = self._install_signal_handlers()
         try:
             self._log("%s starting", self.title)
-            async with self.running(**dict(run_extra_options or {})):
+            async with self.running(**options):
                 self._log("%s started; waiting for messages", self.title)
                 await self._exit_event.wait()
                 self._log("%s shutting down", self.title)

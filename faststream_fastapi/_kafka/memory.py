@@ -26,6 +26,9 @@ class KafkaMemoryTransport(MemoryTransport):
         self.partitions = partitions
         self._next_offset: dict[tuple[str, int], int] = {}
 
+    def describe(self, envelope: Envelope) -> str:
+        return f"topic {envelope.destination!r}"
+
     def _place(self, envelope: Envelope) -> _Record:
         opts = envelope.options
         key = as_key(opts.get("key"))
@@ -42,6 +45,21 @@ class KafkaMemoryTransport(MemoryTransport):
             headers[REPLY_TO] = envelope.reply_to
         timestamp = opts.get("timestamp_ms") or int(time.time() * 1000)
         return (envelope, partition, offset, key, timestamp, headers)
+
+    def _unread(self, envelope: Envelope) -> None:
+        """A record nobody got: lost only if nothing reads its topic (a record on
+        another partition of a read topic stays in the log, as on a cluster)."""
+        topic = envelope.destination
+        if not any(
+            isinstance(spec, KafkaTopic)
+            and (
+                topic in spec.topics
+                or any(p.topic == topic for p in spec.partitions)
+                or (spec.pattern is not None and spec.matches(topic, 0))
+            )
+            for spec, _ in self.subscriptions
+        ):
+            self.unrouted(envelope)
 
     def _targets(
         self, topic: str, partition: int, *, placed: bool = True
@@ -70,7 +88,10 @@ class KafkaMemoryTransport(MemoryTransport):
             return None
         record = self._place(envelope)
         placed = "partition" in envelope.options or record[3] is not None
-        for spec, deliver in self._targets(envelope.destination, record[1], placed=placed):
+        targets = self._targets(envelope.destination, record[1], placed=placed)
+        if not targets:
+            self._unread(envelope)
+        for spec, deliver in targets:
             msg = _message(record)
             await deliver(batch_message([msg], NO_SETTLER) if spec.batch else msg)
         return None
@@ -82,7 +103,10 @@ class KafkaMemoryTransport(MemoryTransport):
         # Per subscriber, one batch call or one call per record, in publish order.
         plan: dict[int, tuple[KafkaTopic, Deliver, list[KafkaMessage]]] = {}
         for record in records:
-            for spec, deliver in self._targets(record[0].destination, record[1]):
+            targets = self._targets(record[0].destination, record[1])
+            if not targets:
+                self._unread(record[0])
+            for spec, deliver in targets:
                 plan.setdefault(id(deliver), (spec, deliver, []))[2].append(_message(record))
         for spec, deliver, messages in plan.values():
             if spec.batch:

@@ -138,7 +138,9 @@ class AsgiFastStream:
         """Serve over HTTP with uvicorn until SIGINT or SIGTERM.
 
         ``host``, ``port`` and ``bind`` in ``run_extra_options`` choose the
-        addresses (default ``127.0.0.1:8000``); the other options go to the
+        addresses (default ``127.0.0.1:8000``); ``workers`` above 1 serves them
+        with gunicorn and that many uvicorn workers, as ``faststream-fastapi run
+        --workers N`` does, until SIGINT or SIGTERM; the other options go to the
         ``on_startup`` hooks.
         """
         from .server import resolve_binds, serve
@@ -147,7 +149,14 @@ class AsgiFastStream:
         binds = resolve_binds(
             options.pop("host", None), options.pop("port", None), options.pop("bind", None)
         )
+        workers = int(options.pop("workers", 1))
         self.app._run_options.update(options)
+        if workers > 1:
+            from ..cli.gunicorn_runner import run_gunicorn
+
+            if run_gunicorn(self, binds, workers, log_level, options):
+                raise RuntimeError(f"{self.app.title} workers ended with a failure; see the log")
+            return
         if self.app.logger is not None:
             self.app.logger.setLevel(log_level)
         try:

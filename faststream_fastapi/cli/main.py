@@ -20,7 +20,7 @@ from ..asgi.app import AsgiFastStream
 from ..asgi.server import parse_bind, resolve_binds, serve
 from ..core.errors import FastStreamError
 from ..core.logs import ContextFormatter
-from .lifespan import short_startup_failure
+from ..core.startup_failure import short_startup_failure
 from .loader import AppNotFoundError, describe, import_app, is_app
 from .options import parse_extra_options
 from .parser import EXIT_USAGE, UsageError, parser

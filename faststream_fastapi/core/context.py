@@ -69,10 +69,19 @@ class ContextRepo:
         scoped = self._scoped.get()
         if key in scoped:
             return scoped[key]
-        return self._globals.get(key, default)
+        value = self._globals.get(key, _MISSING)
+        if value is _MISSING:
+            # In a handler's task, as in FastStream 0.5: ``context.resolve("message")``.
+            value = current_message.get() if key == "message" else None
+            return default if value is None else value
+        return value
 
     def __contains__(self, key: str) -> bool:
-        return key in self._scoped.get() or key in self._globals
+        return (
+            key in self._scoped.get()
+            or key in self._globals
+            or (key == "message" and current_message.get() is not None)
+        )
 
     # -- FastStream 0.5's names for the same repository -------------------------
 

@@ -12,8 +12,11 @@ class FastStreamError(Exception):
     """Base class of this library's errors."""
 
 
-class SetupError(FastStreamError, TypeError):
-    """A handler or option cannot work; raised at registration, not per message."""
+class SetupError(FastStreamError, TypeError, ValueError):
+    """A handler or option cannot work; raised at registration, not per message.
+
+    Both a ``TypeError`` and (as FastStream 0.5's was) a ``ValueError``.
+    """
 
 
 class ContextKeyError(FastStreamError, KeyError):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import codec, logs
 from .base_middleware import AnyMiddleware
-from .errors import NotConnectedError
+from .errors import NotConnectedError, SetupError
 from .message import CONTENT_TYPE, Envelope, StreamMessage
 from .middleware import Middleware, PublishNext, chain_publish
 from .options import BrokerConfig
@@ -142,6 +142,10 @@ class Sending(Registry):
         publish middlewares, then ``middlewares`` (a publisher's own, innermost);
         ``options`` are the facade's, for its transport. ``rpc``: see ``PublishOptions``."""
         if rpc:
+            if reply_to is not None:
+                raise SetupError(
+                    "give rpc=True or reply_to=, not both: rpc waits for the reply itself"
+                )
             return await self._rpc(
                 message, spec, headers, correlation_id, rpc_timeout, raise_timeout
             )

@@ -3,7 +3,9 @@
 The memory transport is a real transport: messages go through the same
 encoding, middlewares, subscriber pipeline and replies as on a real broker.
 Delivery is immediate, so after ``await br.publish(...)`` the handlers ran;
-their exceptions and validation errors raise from ``publish``.
+their exceptions and validation errors raise from ``publish``. A publish that
+reaches no subscriber raises too, unless a declared publisher names its
+destination (``unrouted``): in memory nothing would ever see it.
 """
 
 from __future__ import annotations
@@ -14,12 +16,22 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 from .broker import Broker
+from .errors import PublishError
 from .message import CONTENT_TYPE, Deliver, Envelope, StreamMessage
 from .transport import Consumption, Transport
 
 B = TypeVar("B", bound=Broker)
 
 _ids = itertools.count(1)
+
+
+class UnroutedError(PublishError):
+    """Under a test broker: a publish reached no subscriber, and no publisher declares
+    its destination."""
+
+    def __init__(self, message: str, envelope: Envelope) -> None:
+        super().__init__(message)
+        self.envelope = envelope
 
 
 class _MemoryConsumption(Consumption):
@@ -40,6 +52,11 @@ class MemoryTransport(Transport):
         self._inboxes: dict[str, asyncio.Future[StreamMessage]] = {}
         #: Called before each publish: starts subscribers declared since the start.
         self.catch_up: Callable[[], Awaitable[None]] | None = None
+        #: True when a declared publisher names an envelope's destination: a publish
+        #: to it that no subscriber takes is meant (its ``mock`` records it).
+        self.declared: Callable[[Envelope], bool] = lambda envelope: False
+        #: Who is publishing, for the error a lost publish raises.
+        self.owner = type(self).__name__
 
     # Broker-specific routing, overridden per broker.
     def routes(self, spec: Any, envelope: Envelope) -> bool:
@@ -53,6 +70,21 @@ class MemoryTransport(Transport):
         """The headers a consumer of the real broker would see; overridden per broker
         where its transport adds (or moves out) keys on the wire."""
         return envelope.headers
+
+    def describe(self, envelope: Envelope) -> str:
+        """The destination as a user wrote it; overridden where a name alone is ambiguous."""
+        return repr(envelope.destination)
+
+    def unrouted(self, envelope: Envelope) -> None:
+        """``envelope`` reached no subscriber: an error unless a publisher declares it."""
+        if self.declared(envelope):
+            return
+        raise UnroutedError(
+            f"{self.owner}: nothing subscribes to {self.describe(envelope)} and no "
+            "publisher declares it, so this message would be lost; subscribe to it, or "
+            "declare broker.publisher(...) for it to publish there on purpose",
+            envelope,
+        )
 
     def to_message(self, spec: Any, envelope: Envelope) -> StreamMessage:
         return StreamMessage(
@@ -99,15 +131,19 @@ class MemoryTransport(Transport):
         if await self.arrived(envelope):
             return None
         served: set[Any] = set()
+        routed = False
         for spec, deliver in list(self.subscriptions):
             if not self.routes(spec, envelope):
                 continue
+            routed = True
             key = self.group_key(spec)
             if key is not None:
                 if key in served:
                     continue
                 served.add(key)
             await deliver(self.to_message(spec, envelope))
+        if not routed:
+            self.unrouted(envelope)
         return None
 
     async def request(self, envelope: Envelope, timeout: float) -> StreamMessage:
@@ -119,6 +155,15 @@ class MemoryTransport(Transport):
             # Delivery is immediate: the handler runs within the timeout too, and
             # ``timeout=0`` times out at once, as waiting for a real broker would.
             return await asyncio.wait_for(self._publish_and_wait(envelope, future), timeout)
+        except UnroutedError as exc:
+            if exc.envelope is not envelope:  # the handler's own publish went nowhere
+                raise
+            # No reply can come: the request times out now rather than after waiting
+            # (``rpc=True`` without ``raise_timeout`` gives ``None``, as in 0.5).
+            raise TimeoutError(
+                f"{self.owner}: nothing subscribes to {self.describe(envelope)}, "
+                "so no reply can come"
+            ) from exc
         finally:
             del self._inboxes[inbox]
 
@@ -143,6 +188,8 @@ class TestBroker(Generic[B]):
         self._saved = (root._transport, root.connected, root.running)
         transport = type(self).transport_factory()
         transport.catch_up = self._start_late
+        transport.declared = self._declared
+        transport.owner = type(self).__name__
         root._transport = transport
         root.connected = root.running = False
         root.testing = True
@@ -158,6 +205,9 @@ class TestBroker(Generic[B]):
             for sub in root.subscribers:
                 if sub.consumption is None:
                     await sub.start()
+
+    def _declared(self, envelope: Envelope) -> bool:
+        return any(p.spec.name == envelope.destination for p in self.broker.root().publishers)
 
     async def __aexit__(self, *exc: object) -> None:
         root = self.broker.root()

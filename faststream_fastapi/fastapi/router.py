@@ -27,6 +27,7 @@ from ..core.callplan import Overrides
 from ..core.errors import FastStreamError, SetupError
 from ..core.fastapi_compat import IncludeAware
 from ..core.publisher import Publisher
+from ..core.startup_failure import shorten_startup_failures
 from ..core.subscriber import Handler
 from ..hooks import call_hook
 from ..security.objects import BaseSecurity
@@ -133,8 +134,10 @@ class StreamRouter(IncludeAware, Generic[B]):
             )
 
     def included_into(self, provider: Any) -> None:
-        # An app including us, directly or not: its overrides reach our subscribers.
+        # An app including us, directly or not: its overrides reach our subscribers,
+        # and a broker unreachable at its startup is one line under any server.
         self.binding.note_provider(provider)
+        shorten_startup_failures(getattr(provider, "router", None))
 
     # -- declarations --------------------------------------------------------------
 

@@ -67,6 +67,11 @@ class NatsMemoryTransport(MemoryTransport):
             if wants(spec):
                 await deliver(message())
 
+    def describe(self, envelope: Envelope) -> str:
+        stream = envelope.options.get("stream")
+        where = f" in stream {getattr(stream, 'name', stream)!r}" if stream is not None else ""
+        return f"subject {envelope.destination!r}{where}"
+
     def routes(self, spec: Any, envelope: Envelope) -> bool:
         if not isinstance(spec, NatsSub):
             return False

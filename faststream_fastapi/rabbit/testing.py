@@ -90,6 +90,12 @@ class RabbitMemoryTransport(MemoryTransport):
             return {k: v for k, v in headers.items() if k != CONTENT_TYPE}
         return headers
 
+    def describe(self, envelope: Envelope) -> str:
+        exchange = _exchange_name(envelope.options.get("exchange"))
+        if not exchange:
+            return f"queue {envelope.destination!r}"
+        return f"exchange {exchange!r} with routing key {envelope.destination!r}"
+
     def routes(self, spec: Any, envelope: Envelope) -> bool:
         if not isinstance(spec, Subscription):
             return False

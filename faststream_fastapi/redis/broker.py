@@ -8,6 +8,7 @@ from typing import Any
 from redis.asyncio import Redis
 from typing_extensions import Unpack
 
+from ..core.errors import SetupError
 from ..core.message import Envelope, StreamMessage
 from ..core.options import (
     PublisherOptions,
@@ -37,7 +38,7 @@ def _spec(
 ) -> RedisSpec:
     given = [x for x in (channel, list, stream) if x is not None]
     if len(given) != 1:
-        raise TypeError("give exactly one of channel, list= or stream=")
+        raise SetupError("give exactly one of channel, list= or stream=")
     if channel is not None:
         if isinstance(channel, PubSub):
             return channel

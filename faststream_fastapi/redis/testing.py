@@ -13,6 +13,9 @@ from .specs import ListSub, PubSub, StreamSub
 
 
 class RedisMemoryTransport(MemoryTransport):
+    def describe(self, envelope: Envelope) -> str:
+        return f"{envelope.options.get('kind', 'channel')} {envelope.destination!r}"
+
     def routes(self, spec: Any, envelope: Envelope) -> bool:
         kind = envelope.options.get("kind", "channel")
         if isinstance(spec, PubSub):

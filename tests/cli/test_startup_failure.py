@@ -1,9 +1,9 @@
 """A broker unreachable at startup: one line naming it and its address, then the server's
 own failure, for a FastAPI app with a ``StreamRouter`` as for an ``AsgiFastStream``.
 
-Under ``faststream-fastapi run`` the two print the same three lines. Under plain
-``uvicorn`` Starlette reports the router's error with its own short traceback (it
-formats what a lifespan raises), but never the client library's cause chain.
+Under ``faststream-fastapi run`` the two print the same three lines, and so does a
+FastAPI app under plain ``uvicorn``: the router, when included, has the app's router
+report our error as its one line instead of Starlette's formatted traceback.
 """
 
 from __future__ import annotations
@@ -117,3 +117,25 @@ def test_under_plain_uvicorn_the_router_names_broker_and_address_first(apps: Pat
     assert "During handling of the above exception" not in done.stderr
     assert "redis/asyncio" not in done.stderr
     assert len(lines) < 25, done.stderr
+
+
+def test_under_plain_uvicorn_the_same_three_lines_as_under_the_cli(apps: Path) -> None:
+    done = run(apps, "uvicorn", "router_app:app", "--port", free_port())
+    assert done.returncode != 0
+    cli = run(apps, "faststream-fastapi", "run", "router_app:app", "--port", free_port())
+    assert after_startup(done.stderr) == after_startup(cli.stderr), done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_router_included_twice_or_nested_shortens_once(apps: Path) -> None:
+    source = (apps / "router_app.py").read_text()
+    source = source.replace(
+        "app.include_router(router)",
+        "from fastapi import APIRouter\n"
+        "outer = APIRouter()\nouter.include_router(router)\n"
+        "app.include_router(outer)\napp.include_router(router, prefix='/again')",
+    )
+    (apps / "nested_app.py").write_text(source)
+    lines = after_startup(run(apps, "uvicorn", "nested_app:app", "--port", free_port()).stderr)
+    assert len(lines) == 3, lines
+    assert lines[1].startswith(f"ERROR:    {REASON}")

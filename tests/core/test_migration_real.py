@@ -19,7 +19,7 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from redis.asyncio import Redis
 
-from faststream_fastapi import nats, rabbit, redis
+from faststream_fastapi import context, nats, rabbit, redis
 from faststream_fastapi.nats import fastapi as nats_fastapi
 from faststream_fastapi.redis import fastapi as redis_fastapi
 from support import wait_for
@@ -121,3 +121,18 @@ def test_router_hooks_and_an_included_broker_router_on_the_real_broker(name: str
         assert calls == ["start"]
         client.portal.call(router.broker.publish, 3, name)  # type: ignore[union-attr]
         wait_for(lambda: received == [3], timeout=10)
+
+
+@pytest.mark.redis
+async def test_the_context_resolves_the_message_on_the_real_broker(name: str) -> None:
+    broker = redis.RedisBroker(REDIS_URL)
+    got: asyncio.Queue[Any] = asyncio.Queue()
+
+    @broker.subscriber(name)
+    async def handle(msg: str) -> None:
+        await got.put(context.resolve("message.headers")["x-k"])
+
+    async with broker:
+        await broker.start()
+        await broker.publish("hi", name, headers={"x-k": "v"})
+        assert await asyncio.wait_for(got.get(), 10) == "v"

@@ -6,7 +6,7 @@ import pytest
 from pydantic import BaseModel
 
 from faststream_fastapi import Path
-from faststream_fastapi.core.errors import SetupError
+from faststream_fastapi.core.errors import PublishError, SetupError
 from faststream_fastapi.nats import (
     JStream,
     NatsBroker,
@@ -79,7 +79,8 @@ async def test_wildcards_route_like_nats(name: str) -> None:
     async with TestNatsBroker(broker) as br:
         await br.publish("one", f"{name}.a")
         await br.publish("two", f"{name}.b.c")
-        await br.publish("none", f"{name}")
+        with pytest.raises(PublishError, match=f"subject '{name}'"):
+            await br.publish("none", f"{name}")
 
     assert seen == {"star": ["one"], "tail": ["one", "two"], "exact": ["one"]}
 
@@ -94,7 +95,8 @@ async def test_path_params_from_subject(name: str) -> None:
 
     async with TestNatsBroker(broker) as br:
         await br.publish(Order(id=1), f"{name}.error")
-        await br.publish(Order(id=2), f"{name}.error.deep")  # two tokens: no match
+        with pytest.raises(PublishError, match="nothing subscribes"):  # two tokens: no match
+            await br.publish(Order(id=2), f"{name}.error.deep")
 
     assert got == [("error", Order(id=1))]
 

@@ -107,6 +107,7 @@ def test_same_exposition_for_the_same_updates(
 async def run_messages(mw: PrometheusMiddleware) -> None:
     """A mix of outcomes through an in-memory broker."""
     broker = RedisBroker(middlewares=[mw], logger=None)
+    broker.publisher("nowhere")  # nothing subscribes: published there on purpose
 
     @broker.subscriber("ok")
     async def ok(n: int) -> int:

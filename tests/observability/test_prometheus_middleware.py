@@ -178,6 +178,9 @@ async def test_publish_labels_are_capped_or_mapped() -> None:
         ],
         logger=None,
     )
+    for i in range(5):  # nothing subscribes: published there on purpose
+        broker.publisher(f"user.{i}")
+        other.publisher(f"user.{i}")
     async with TestRedisBroker(broker) as br, TestRedisBroker(other) as ob:
         for i in range(5):
             await br.publish(i, f"user.{i}")

@@ -9,7 +9,7 @@ from fastapi import Header, Path
 from pydantic import BaseModel
 
 from faststream_fastapi import AckPolicy
-from faststream_fastapi.core.errors import MessageValidationError
+from faststream_fastapi.core.errors import MessageValidationError, PublishError
 from faststream_fastapi.rabbit import (
     ExchangeType,
     RabbitBroker,
@@ -112,7 +112,8 @@ async def test_direct_exchange_matches_binding_key() -> None:
     async with TestRabbitBroker(broker) as br:
         await br.publish("r", exchange=ex, routing_key="red")
         await br.publish("b", exchange="direct-ex", routing_key="blue")
-        await br.publish("none", exchange=ex, routing_key="green")
+        with pytest.raises(PublishError, match="exchange 'direct-ex' with routing key 'green'"):
+            await br.publish("none", exchange=ex, routing_key="green")
         await br.publish("q", "q-red")  # default exchange still routes by queue name
     assert got == {"red": ["r", "q"], "blue": ["b"]}
 
@@ -149,7 +150,8 @@ async def test_topic_exchange_with_path_params() -> None:
     async with TestRabbitBroker(broker) as br:
         await br.publish("disk full", exchange=ex, routing_key="logs.error")
         await br.publish("deep", exchange=ex, routing_key="logs.a.b")
-        await br.publish("other", exchange=ex, routing_key="metrics.cpu")
+        with pytest.raises(PublishError, match="nothing subscribes"):
+            await br.publish("other", exchange=ex, routing_key="metrics.cpu")
     assert got == {
         "level": [("error", "disk full")],
         "all": ["logs.error", "logs.a.b"],
@@ -175,7 +177,8 @@ async def test_headers_exchange_all_and_any() -> None:
     async with TestRabbitBroker(broker) as br:
         await br.publish("both", exchange=ex, headers={"kind": "pdf", "size": "big"})
         await br.publish("one", exchange=ex, headers={"size": "big"})
-        await br.publish("none", exchange=ex, headers={"kind": "png"})
+        with pytest.raises(PublishError, match="nothing subscribes"):
+            await br.publish("none", exchange=ex, headers={"kind": "png"})
     assert got == {"all": ["both"], "any": ["both", "one"]}
 
 

@@ -1,16 +1,18 @@
 """A failed startup, reported by the server as one line when our error says what is wrong.
 
-Starlette reports an exception in a lifespan as its formatted traceback. Under
-``faststream-fastapi run`` a FastAPI app whose ``StreamRouter`` cannot reach
-its broker has logged the reason already (one line naming broker and address);
-the server is then told the error's one line too, as ``AsgiFastStream`` does.
+Starlette reports an exception in a lifespan as its formatted traceback. A FastAPI
+app whose ``StreamRouter`` cannot reach its broker has logged the reason already
+(one line naming broker and address); the server is then told the error's one
+line too, as ``AsgiFastStream`` does: under ``faststream-fastapi run`` (which
+wraps the app) and under any other server (the router, when included, wraps
+the lifespan of the app's router).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..core.errors import FastStreamError
+from .errors import FastStreamError
 
 Message = dict[str, Any]
 
@@ -42,3 +44,20 @@ def short_startup_failure(app: Any) -> Any:
                 await send(held[0])
 
     return wrapped
+
+
+_SHORTENED = "__faststream_fastapi_short_startup_failure__"
+
+
+def shorten_startup_failures(router: Any) -> None:
+    """Make a Starlette ``router``'s lifespan report our startup errors as one line.
+
+    Starlette's router runs the lifespan through its ``lifespan`` method; this
+    sets an instance attribute in its place, once. HTTP requests do not pass here.
+    """
+    lifespan = getattr(router, "lifespan", None)
+    if lifespan is None or getattr(lifespan, _SHORTENED, False):
+        return
+    shortened = short_startup_failure(lifespan)
+    setattr(shortened, _SHORTENED, True)
+    router.lifespan = shortened
