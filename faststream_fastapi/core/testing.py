@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
+from .batch import BatchMessage, batch_of
 from .broker import Broker
 from .message import CONTENT_TYPE, Deliver, Envelope, StreamMessage
+from .pulling import Puller
 from .transport import Consumption, Transport
 
 B = TypeVar("B", bound=Broker)
@@ -74,10 +76,22 @@ class MemoryTransport(Transport):
     async def ping(self, timeout: float) -> bool:
         return True
 
+    def batched(self, spec: Any) -> bool:
+        """Whether ``spec`` is a batch subscription (``batch=True``); per broker."""
+        return False
+
     async def subscribe(self, spec: Any, deliver: Deliver) -> Consumption:
+        if self.batched(spec):
+            deliver = _InBatches(deliver)
         entry = (spec, deliver)
         self.subscriptions.append(entry)
         return _MemoryConsumption(self, entry)
+
+    async def pull(self, spec: Any) -> Puller:
+        """``get_one``'s source: what is published to ``spec`` from now on, queued."""
+        puller = _MemoryPuller()
+        puller.consumption = await self.subscribe(spec, puller.put)
+        return puller
 
     async def subscribe_workers(self, spec: Any, deliver: Deliver, max_workers: int) -> Consumption:
         # Delivered inside ``publish``, as at 1: concurrent publishes run at once.
@@ -110,6 +124,29 @@ class MemoryTransport(Transport):
             await deliver(self.to_message(spec, envelope))
         return None
 
+    async def publish_batch(self, envelopes: Sequence[Envelope]) -> list[Any]:
+        """As ``publish`` for each, except that a batch subscriber gets them in one call."""
+        if self.catch_up is not None:
+            await self.catch_up()
+        plan: dict[int, tuple[Deliver, list[StreamMessage]]] = {}
+        for envelope in envelopes:
+            served: set[Any] = set()
+            for spec, deliver in self.subscriptions:
+                key = self.group_key(spec)
+                if not self.routes(spec, envelope) or (key is not None and key in served):
+                    continue
+                served.add(key)
+                plan.setdefault(id(deliver), (deliver, []))[1].append(
+                    self.to_message(spec, envelope)
+                )
+        for deliver, messages in plan.values():
+            if isinstance(deliver, _InBatches):
+                await deliver(batch_of(messages))
+            else:
+                for message in messages:
+                    await deliver(message)
+        return [None] * len(envelopes)
+
     async def request(self, envelope: Envelope, timeout: float) -> StreamMessage:
         inbox = f"_INBOX.memory.{next(_ids)}"
         future: asyncio.Future[StreamMessage] = asyncio.get_running_loop().create_future()
@@ -127,6 +164,41 @@ class MemoryTransport(Transport):
     ) -> StreamMessage:
         await self.publish(envelope)
         return await reply
+
+
+class _MemoryPuller(Puller):
+    consumption: Consumption
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[StreamMessage] = asyncio.Queue()
+
+    async def put(self, message: StreamMessage) -> None:
+        self.queue.put_nowait(message)
+
+    async def get_one(self, timeout: float) -> StreamMessage | None:
+        if not self.queue.empty():
+            return self.queue.get_nowait()
+        try:
+            return await asyncio.wait_for(self.queue.get(), timeout)
+        except asyncio.TimeoutError:
+            return None
+
+    async def close(self) -> None:
+        await self.consumption.stop()
+
+
+class _InBatches:
+    """A batch subscriber's deliver: one message becomes a batch of one."""
+
+    __slots__ = ("deliver",)
+
+    def __init__(self, deliver: Deliver) -> None:
+        self.deliver = deliver
+
+    async def __call__(self, message: StreamMessage) -> None:
+        if not isinstance(message, BatchMessage):
+            message = batch_of([message])
+        await self.deliver(message)
 
 
 class TestBroker(Generic[B]):
