@@ -17,7 +17,9 @@ from ..core import redact
 from ..core.errors import NotConnectedError, PublishError
 from ..core.message import REPLY_TO, Deliver, Envelope, StreamMessage
 from ..core.probe import Probe
+from ..core.pulling import Puller
 from ..core.transport import Consumption, Transport
+from . import pullers
 from .connection import explains, log_reconnected, round_trip
 from .consumers import Push, pull_loop
 from .delivery import (
@@ -259,6 +261,12 @@ class NatsTransport(Transport[NatsSub]):
                 await sub.unsubscribe()
 
     # -- consuming ----------------------------------------------------------------
+
+    async def pull(self, spec: NatsSub) -> Puller:
+        """``get_one``'s source for ``spec`` (see ``core.pulling``)."""
+        if spec.stream is not None:
+            await self.ensure_stream(spec.stream, spec.wire_subject)
+        return await pullers.open_puller(self._client(), self._jetstream(), spec)
 
     async def subscribe(self, spec: NatsSub, deliver: Deliver) -> Consumption:
         return await self.subscribe_workers(spec, deliver, 1)
