@@ -263,3 +263,15 @@ async def test_get_one_refuses_a_subscriber_with_a_handler(name: str, mode: str)
     async with running(broker, mode):
         with pytest.raises(AssertionError):
             await sub.get_one(timeout=1e-24)
+
+
+async def test_get_one_through_a_fastapi_router(name: str, mode: str) -> None:
+    from faststream_fastapi.redis.fastapi import RedisRouter
+
+    router = RedisRouter(URL)
+    sub = router.subscriber(list=name)
+
+    async with running(router.broker, mode) as br:
+        await br.publish("x", list=name)
+        msg = await sub.get_one(timeout=3)  # type: ignore[attr-defined]
+        assert msg is not None and msg.decode() == "x"
