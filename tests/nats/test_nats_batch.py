@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from faststream_fastapi import AckPolicy
 from faststream_fastapi.nats import JStream, NatsBroker, PullSub, TestNatsBroker
 from faststream_fastapi.nats.fastapi import NatsMessage
-from support import collect, until
+from support import collect, memory_and_real, running, until
 
 URL = "nats://127.0.0.1:4222"
 
@@ -24,9 +24,7 @@ class Item(BaseModel):
     n: int
 
 
-@pytest.fixture(params=["memory", pytest.param("real", marks=pytest.mark.nats)])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+mode = memory_and_real(pytest.mark.nats)
 
 
 @pytest.fixture
@@ -41,17 +39,6 @@ async def stream(name: str) -> AsyncIterator[JStream]:
         await nc.close()
 
 
-@contextlib.asynccontextmanager
-async def running(broker: NatsBroker, mode: str) -> AsyncIterator[NatsBroker]:
-    if mode == "memory":
-        async with TestNatsBroker(broker) as br:
-            yield br
-    else:
-        async with broker:
-            await broker.start()
-            yield broker
-
-
 async def test_pull_batch_gets_each_fetch_as_a_list(name: str, stream: JStream, mode: str) -> None:
     broker = NatsBroker(URL)
     got: asyncio.Queue[Any] = asyncio.Queue()
@@ -63,7 +50,7 @@ async def test_pull_batch_gets_each_fetch_as_a_list(name: str, stream: JStream, 
     async def handle(items: list[Item], msg: NatsMessage) -> None:
         await got.put((items, [h.get("x") for h in msg.batch_headers]))
 
-    async with running(broker, mode) as br:
+    async with running(broker, mode, TestNatsBroker) as br:
         await br.publish(Item(n=1), subject, stream=stream.name, headers={"x": "a"})
         (items, headers), *_ = await collect(1, got)
         assert (items, headers) == ([Item(n=1)], ["a"])
@@ -134,7 +121,7 @@ async def test_get_one_pulls_one_message_or_times_out(
     sub = broker.subscriber(subject, **options)
     publish = {} if kind == "core" else {"stream": stream.name}
 
-    async with running(broker, mode) as br:
+    async with running(broker, mode, TestNatsBroker) as br:
         assert await sub.get_one(timeout=1e-24) is None
         await br.publish(Item(n=1), subject, **publish)
         await br.publish(Item(n=2), subject, **publish)
@@ -152,7 +139,7 @@ async def test_get_one_of_a_pull_batch(name: str, stream: JStream, mode: str) ->
     subject = f"{name}.s"
     sub = broker.subscriber(subject, stream=stream, pull_sub=PullSub(5, batch=True))
 
-    async with running(broker, mode) as br:
+    async with running(broker, mode, TestNatsBroker) as br:
         await br.publish(1, subject, stream=stream.name)
         msg = await sub.get_one(timeout=3)
         assert msg is not None and msg.decode() == [1]
@@ -166,6 +153,6 @@ async def test_get_one_refuses_a_subscriber_with_a_handler(name: str, mode: str)
     @sub
     async def handle(body: str) -> None: ...
 
-    async with running(broker, mode):
+    async with running(broker, mode, TestNatsBroker):
         with pytest.raises(AssertionError):
             await sub.get_one(timeout=1e-24)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 
 import pytest
 from pydantic import BaseModel
 
 from faststream_fastapi.rabbit import RabbitBroker, RabbitExchange, RabbitQueue, TestRabbitBroker
+from support import memory_and_real, running
 
 URL = "amqp://guest:guest@127.0.0.1:5672/"
 
@@ -18,27 +17,14 @@ class Item(BaseModel):
     n: int
 
 
-@pytest.fixture(params=["memory", pytest.param("real", marks=pytest.mark.rabbit)])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@contextlib.asynccontextmanager
-async def running(broker: RabbitBroker, mode: str) -> AsyncIterator[RabbitBroker]:
-    if mode == "memory":
-        async with TestRabbitBroker(broker) as br:
-            yield br
-    else:
-        async with broker:
-            await broker.start()
-            yield broker
+mode = memory_and_real(pytest.mark.rabbit)
 
 
 async def test_get_one_takes_one_message_or_times_out(name: str, mode: str) -> None:
     broker = RabbitBroker(URL)
     sub = broker.subscriber(RabbitQueue(name, auto_delete=True))
 
-    async with running(broker, mode) as br:
+    async with running(broker, mode, TestRabbitBroker) as br:
         assert await sub.get_one(timeout=1e-24) is None
         await br.publish(Item(n=1), name)
         await br.publish(Item(n=2), name)
@@ -54,7 +40,7 @@ async def test_get_one_waits_for_a_message_published_meanwhile(name: str, mode: 
     exchange = RabbitExchange(f"{name}-x", auto_delete=True)
     sub = broker.subscriber(RabbitQueue(name, auto_delete=True), exchange)
 
-    async with running(broker, mode) as br:
+    async with running(broker, mode, TestRabbitBroker) as br:
 
         async def later() -> None:
             await asyncio.sleep(0.1)
@@ -73,6 +59,6 @@ async def test_get_one_refuses_a_subscriber_with_a_handler(name: str, mode: str)
     @sub
     async def handle(body: str) -> None: ...
 
-    async with running(broker, mode):
+    async with running(broker, mode, TestRabbitBroker):
         with pytest.raises(AssertionError):
             await sub.get_one(timeout=1e-24)

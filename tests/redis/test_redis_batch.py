@@ -4,8 +4,6 @@ publishers and ``get_one``: on the server and under ``TestRedisBroker``."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -14,7 +12,7 @@ from redis.asyncio import Redis
 
 from faststream_fastapi import AckPolicy
 from faststream_fastapi.redis import ListSub, RedisBroker, RedisMessage, StreamSub, TestRedisBroker
-from support import collect, until
+from support import collect, memory_and_real, running, until
 
 URL = "redis://127.0.0.1:6379"
 
@@ -23,20 +21,7 @@ class Item(BaseModel):
     n: int
 
 
-@pytest.fixture(params=["memory", pytest.param("real", marks=pytest.mark.redis)])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@contextlib.asynccontextmanager
-async def running(broker: RedisBroker, mode: str) -> AsyncIterator[RedisBroker]:
-    if mode == "memory":
-        async with TestRedisBroker(broker) as br:
-            yield br
-    else:
-        async with broker:
-            await broker.start()
-            yield broker
+mode = memory_and_real(pytest.mark.redis)
 
 
 async def test_list_batch_gets_what_publish_batch_pushed(name: str, mode: str) -> None:
@@ -47,7 +32,7 @@ async def test_list_batch_gets_what_publish_batch_pushed(name: str, mode: str) -
     async def handle(items: list[Item]) -> None:
         await got.put(items)
 
-    async with running(broker, mode) as br:
+    async with running(broker, mode, TestRedisBroker) as br:
         await br.publish_batch(Item(n=1), Item(n=2), Item(n=3), list=name)
         assert await collect(1, got) == [[Item(n=1), Item(n=2), Item(n=3)]]
         await br.publish(Item(n=4), list=name)  # one message: a batch of one
@@ -63,7 +48,7 @@ async def test_list_batch_is_capped_by_max_records(name: str) -> None:
     async def handle(items: list[int]) -> None:
         await got.put(items)
 
-    async with running(broker, "real"):
+    async with running(broker, "real", TestRedisBroker):
         await broker.publish_batch(*range(10), list=name)
         assert await collect(3, got) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
 
@@ -78,11 +63,11 @@ async def test_batch_headers_and_foreign_values(name: str, mode: str) -> None:
             (body, msg.headers.get("custom"), [h.get("custom") for h in msg.batch_headers])
         )
 
-    async with running(broker, mode) as br:
+    async with running(broker, mode, TestRedisBroker) as br:
         await br.publish_batch("a", 2, list=name, headers={"custom": "1"})
         assert await collect(1, got) == [(["a", 2], "1", ["1", "1"])]
     if mode == "real":  # values pushed by another client: no headers, no content type
-        async with running(broker, mode):
+        async with running(broker, mode, TestRedisBroker):
             client = Redis.from_url(URL)
             await client.rpush(name, b"1", b"hi")
             await client.aclose()
@@ -99,7 +84,7 @@ async def test_stream_batch_without_a_group(name: str) -> None:
         await got.put(items)
 
     client = Redis.from_url(URL)
-    async with running(broker, "real"):
+    async with running(broker, "real", TestRedisBroker):
         # Written in one pipeline: one read takes them all.
         async with client.pipeline(transaction=True) as pipe:
             for i in range(3):
@@ -130,7 +115,7 @@ async def test_stream_group_batch_is_settled_as_a_whole(
     client = Redis.from_url(URL)
     for i in range(3):
         await broker_publish(client, name, i)
-    async with running(broker, "real"):
+    async with running(broker, "real", TestRedisBroker):
         await until(lambda: calls, 5, "the batch")
         await asyncio.sleep(0.2)  # the acks go before the next read
     info: Any = await client.xpending(name, "g")
@@ -152,7 +137,7 @@ async def test_stream_group_batch_acked_on_success(name: str, mode: str) -> None
     async def handle(items: list[int]) -> None:
         await got.put(items)
 
-    async with running(broker, mode) as br:
+    async with running(broker, mode, TestRedisBroker) as br:
         await br.publish(1, stream=name)
         assert await collect(1, got) == [[1]]
     if mode == "real":
@@ -177,7 +162,7 @@ async def test_batch_list_publisher_pushes_each_item(name: str, mode: str) -> No
     async def gather(items: list[int]) -> None:
         await got.put(items)
 
-    async with running(broker, mode) as br:
+    async with running(broker, mode, TestRedisBroker) as br:
         await br.publish(3, list=name)
         assert await collect(1, got) == [[0, 1, 2]]
 
@@ -200,7 +185,7 @@ async def test_list_batches_count_against_max_workers(name: str) -> None:
         await release.wait()
         running_now -= 1
 
-    async with running(broker, "real"):
+    async with running(broker, "real", TestRedisBroker):
         await broker.publish_batch(*range(6), list=name)
         await until(lambda: len(seen) == 2, 5, "two batches in hand")
         await asyncio.sleep(0.2)
@@ -224,7 +209,7 @@ async def test_get_one_pulls_one_message_or_times_out(name: str, mode: str, kind
     }[kind]
     sub = broker.subscriber(**where)
 
-    async with running(broker, mode) as br:
+    async with running(broker, mode, TestRedisBroker) as br:
         assert await sub.get_one(timeout=1e-24) is None
         publish_to = {"stream": name} if kind == "group" else where
         await br.publish(Item(n=1), **publish_to)
@@ -247,7 +232,7 @@ async def test_get_one_of_a_batch_list(name: str, mode: str) -> None:
     broker = RedisBroker(URL)
     sub = broker.subscriber(list=ListSub(name, batch=True))
 
-    async with running(broker, mode) as br:
+    async with running(broker, mode, TestRedisBroker) as br:
         await br.publish_batch(1, 2, list=name)
         msg = await sub.get_one(timeout=3)
         assert msg is not None and msg.decode() == [1, 2]
@@ -260,7 +245,7 @@ async def test_get_one_refuses_a_subscriber_with_a_handler(name: str, mode: str)
     @sub
     async def handle(body: str) -> None: ...
 
-    async with running(broker, mode):
+    async with running(broker, mode, TestRedisBroker):
         with pytest.raises(AssertionError):
             await sub.get_one(timeout=1e-24)
 
@@ -271,7 +256,7 @@ async def test_get_one_through_a_fastapi_router(name: str, mode: str) -> None:
     router = RedisRouter(URL)
     sub = router.subscriber(list=name)
 
-    async with running(router.broker, mode) as br:
+    async with running(router.broker, mode, TestRedisBroker) as br:
         await br.publish("x", list=name)
         msg = await sub.get_one(timeout=3)  # type: ignore[attr-defined]
         assert msg is not None and msg.decode() == "x"
