@@ -5,19 +5,22 @@ that has no handler, as FastStream 0.5 does.
 subscription when the broker starts (or at its first ``get_one``, for one
 declared on a router or after the start); ``await sub.get_one(timeout=5)``
 returns the next message, or ``None`` when none came in ``timeout`` seconds.
-The message is returned unsettled, as it arrived: ``await msg.ack()`` (where
-the broker has acks) is the caller's. The broker's close closes its pullers.
+A transport with a ``pull(spec)`` method fetches on demand and returns the message
+unsettled: ``await msg.ack()`` (where the broker has acks) is the caller's. Any
+other transport (RabbitMQ, the test brokers) is subscribed to as a handler would
+be, its messages queued until taken and acknowledged as they are taken (as 0.5's
+RabbitMQ ``get_one`` did, with ``no_ack``). The broker's close closes its pullers.
 """
 
 from __future__ import annotations
 
 import abc
+import asyncio
 from typing import TYPE_CHECKING, Any, Protocol
-
-from .errors import SetupError
 
 if TYPE_CHECKING:
     from .message import StreamMessage
+    from .transport import Consumption
 
 
 class Puller(abc.ABC):
@@ -29,6 +32,33 @@ class Puller(abc.ABC):
 
     async def close(self) -> None:
         return None
+
+
+class _Subscribed(Puller):
+    """A subscription delivering into a queue; a message is acked as it is taken."""
+
+    consumption: Consumption
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[StreamMessage] = asyncio.Queue()
+
+    async def put(self, message: StreamMessage) -> None:
+        self.queue.put_nowait(message)
+
+    async def get_one(self, timeout: float) -> StreamMessage | None:
+        queue = self.queue
+        if queue.empty():
+            try:
+                message = await asyncio.wait_for(queue.get(), timeout)
+            except asyncio.TimeoutError:
+                return None
+        else:
+            message = queue.get_nowait()
+        await message.ack()
+        return message
+
+    async def close(self) -> None:
+        await self.consumption.stop()
 
 
 class Pullable(Protocol):
@@ -55,16 +85,19 @@ class Pulls:
     async def open(self, sub: Pullable, transport: Any) -> Puller:
         if sub.puller is None:
             pull = getattr(transport, "pull", None)
-            if pull is None:
-                raise SetupError(f"{type(transport).__name__} has no get_one()")
-            sub.puller = await pull(sub.spec)
+            if pull is not None:
+                sub.puller = await pull(sub.spec)
+            else:
+                puller = _Subscribed()
+                puller.consumption = await transport.subscribe(sub.spec, puller.put)
+                sub.puller = puller
             self.opened.append(sub)
         return sub.puller
 
     async def start(self, transport: Any) -> None:
         """Open a puller for each declaration still without a handler."""
         for sub in self.declared:
-            if not sub.handled and getattr(transport, "pull", None) is not None:
+            if not sub.handled:
                 await self.open(sub, transport)
 
     async def close(self) -> None:

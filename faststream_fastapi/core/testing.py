@@ -16,7 +16,6 @@ from typing import Any, Generic, TypeVar
 from .batch import BatchMessage, batch_of
 from .broker import Broker
 from .message import CONTENT_TYPE, Deliver, Envelope, StreamMessage
-from .pulling import Puller
 from .transport import Consumption, Transport
 
 B = TypeVar("B", bound=Broker)
@@ -86,12 +85,6 @@ class MemoryTransport(Transport):
         entry = (spec, deliver)
         self.subscriptions.append(entry)
         return _MemoryConsumption(self, entry)
-
-    async def pull(self, spec: Any) -> Puller:
-        """``get_one``'s source: what is published to ``spec`` from now on, queued."""
-        puller = _MemoryPuller()
-        puller.consumption = await self.subscribe(spec, puller.put)
-        return puller
 
     async def subscribe_workers(self, spec: Any, deliver: Deliver, max_workers: int) -> Consumption:
         # Delivered inside ``publish``, as at 1: concurrent publishes run at once.
@@ -164,27 +157,6 @@ class MemoryTransport(Transport):
     ) -> StreamMessage:
         await self.publish(envelope)
         return await reply
-
-
-class _MemoryPuller(Puller):
-    consumption: Consumption
-
-    def __init__(self) -> None:
-        self.queue: asyncio.Queue[StreamMessage] = asyncio.Queue()
-
-    async def put(self, message: StreamMessage) -> None:
-        self.queue.put_nowait(message)
-
-    async def get_one(self, timeout: float) -> StreamMessage | None:
-        if not self.queue.empty():
-            return self.queue.get_nowait()
-        try:
-            return await asyncio.wait_for(self.queue.get(), timeout)
-        except asyncio.TimeoutError:
-            return None
-
-    async def close(self) -> None:
-        await self.consumption.stop()
 
 
 class _InBatches:

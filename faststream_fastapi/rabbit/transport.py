@@ -1,12 +1,13 @@
 """The RabbitMQ transport on aio-pika.
 
-One robust connection; a publishing channel with publisher confirms (an unroutable
-mandatory publish comes back as an error); one channel per subscriber with its own
-prefetch. aio-pika's robust objects re-declare exchanges, queues and bindings after
-a reconnection; each subscriber consumes on the channel aio-pika keeps underneath
-(aiormq's) and consumes again when aio-pika reopens it. Deliveries so skip aio-pika's
-``IncomingMessage`` and its task per message, two fifths of a delivery's cost;
-``message.raw`` still is one, made when asked. ``get_one`` is in ``pullers``.
+One robust connection; a publishing channel with publisher confirms (an
+unroutable mandatory publish comes back as an error); one channel per
+subscriber with its own prefetch. aio-pika's robust objects re-declare
+exchanges, queues and bindings after a reconnection; each subscriber consumes
+on the channel aio-pika keeps underneath (aiormq's) and consumes again when
+aio-pika reopens it. Deliveries so skip aio-pika's ``IncomingMessage`` and its
+task per message, two fifths of a delivery's cost; ``message.raw`` still is
+one, made when asked.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from ..core.replies import ReplyWaiters
 from ..core.transport import Consumption, Transport
 from .connect import DEFAULT_CONNECT_TIMEOUT, open_robust, reopened, round_trip
 from .delivery import GONE, message_of, to_message
-from .pullers import PullFromQueue
 from .specs import RabbitExchange, Subscription
 
 #: RabbitMQ's pseudo-queue for replies without declaring a queue.
@@ -147,7 +147,7 @@ class _Consumer(Consumption):
             await self.channel.close()
 
 
-class RabbitTransport(PullFromQueue, Transport[Subscription]):
+class RabbitTransport(Transport[Subscription]):
     def __init__(
         self,
         url: str = "amqp://guest:guest@localhost:5672/",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aio_pika
 import pytest
 from pydantic import BaseModel
 
@@ -62,3 +63,25 @@ async def test_get_one_refuses_a_subscriber_with_a_handler(name: str, mode: str)
     async with running(broker, mode, TestRabbitBroker):
         with pytest.raises(AssertionError):
             await sub.get_one(timeout=1e-24)
+
+
+@pytest.mark.rabbit
+async def test_a_taken_message_is_acked_and_the_rest_requeued_at_close(name: str) -> None:
+    queue = RabbitQueue(name, durable=False)
+    broker = RabbitBroker(URL)
+    sub = broker.subscriber(queue)
+    async with running(broker, "real", TestRabbitBroker) as br:
+        await br.publish(1, name)
+        await br.publish(2, name)
+        first = await sub.get_one(timeout=3)
+        assert first is not None and first.decode() == 1
+
+    again = RabbitBroker(URL)
+    sub = again.subscriber(queue)
+    async with running(again, "real", TestRabbitBroker):
+        second = await sub.get_one(timeout=3)
+        assert second is not None and second.decode() == 2  # 1 was acked when taken
+        assert await sub.get_one(timeout=0.2) is None
+    connection = await aio_pika.connect(URL)
+    async with connection:
+        await (await connection.channel()).queue_delete(name)
