@@ -52,8 +52,8 @@ async def test_get_one_without_a_group(pkg: ModuleType, name: str) -> None:
     async with broker:
         await broker.start()
         assert await sub.get_one(timeout=1e-24) is None
-        await broker.publish(Item(x=1), name)
-        await broker.publish(Item(x=2), name)
+        await broker.publish(Item(x=1), name, partition=0)  # one partition: in order
+        await broker.publish(Item(x=2), name, partition=0)
         first = await sub.get_one(timeout=WAIT)
         second = await sub.get_one(timeout=WAIT)
         assert first is not None and second is not None
