@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
-import os
-import socket
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..core.batch import batch_of
@@ -24,47 +20,16 @@ from ..core.paths import PathPattern
 from ..core.probe import Probe
 from ..core.pulling import Puller
 from ..core.replies import ReplyWaiters
-from ..core.taskloop import TaskLoop
 from ..core.transport import Consumption, Transport
 from . import pullers, wire
-from .groupacks import GroupAcks, GroupMessage, create_group, first_id
+from .loops import RETRY_DELAY, Loop, make_loop
 from .pool import make_client
-from .specs import ListSub, PubSub, RedisSpec, StreamSub
+from .specs import ListSub, PubSub, RedisSpec
+from .streams import stream_loop
 from .wire import DATA_FIELD
 from .wire import to_message as _message
 
 logger = logging.getLogger("faststream_fastapi.redis")
-
-_RETRY_DELAY = 1.0
-
-
-class _Loop(TaskLoop):
-    """A consume loop in a task; ``stop`` lets the current message finish and
-    starts no other (a stream group's unstarted entries stay pending)."""
-
-    async def handle(self, deliver: Deliver, message: StreamMessage) -> bool:
-        """Deliver ``message``; False (not delivered) once stopping."""
-        if self.stopping:
-            return False
-        await self._inflight.deliver(deliver, message, self.task)
-        return True
-
-
-class _Workers(_Loop):
-    """A consume loop delivering up to ``max_workers`` messages at once, each in a
-    task of its own; it takes the next message once one of them ends."""
-
-    handle = TaskLoop.submit
-
-
-def _loop(
-    run: Callable[[_Loop], Coroutine[Any, Any, None]],
-    cleanup: Callable[[], Awaitable[Any]] | None,
-    max_workers: int,
-) -> _Loop:
-    if max_workers == 1:
-        return _Loop(run, cleanup)
-    return _Workers(run, cleanup, max_workers)
 
 
 def _wire_headers(envelope: Envelope) -> dict[str, str]:
@@ -84,7 +49,7 @@ class RedisTransport(Transport[RedisSpec]):
         self.options = options
         self.client: Redis | None = None
         self._inbox: str | None = None
-        self._inbox_loop: _Loop | None = None
+        self._inbox_loop: Loop | None = None
         self._waiters = ReplyWaiters()
         self._consumer_ids = itertools.count(1)
         self._probe = Probe(lambda: self._client().ping())
@@ -193,21 +158,21 @@ class RedisTransport(Transport[RedisSpec]):
             return await self._pubsub(spec, deliver, max_workers)
         if isinstance(spec, ListSub):
             return self._list(spec, deliver, max_workers)
-        return await self._stream(spec, deliver, max_workers)
+        return await stream_loop(self._client(), spec, deliver, max_workers, self._consumer_ids)
 
-    async def _pubsub(self, spec: PubSub, deliver: Deliver, max_workers: int = 1) -> _Loop:
+    async def _pubsub(self, spec: PubSub, deliver: Deliver, max_workers: int = 1) -> Loop:
         pubsub = self._client().pubsub(ignore_subscribe_messages=True)
         if spec.pattern:
             await pubsub.psubscribe(PathPattern(spec.channel).subscription)
         else:
             await pubsub.subscribe(spec.channel)
 
-        async def run(loop: _Loop) -> None:
+        async def run(loop: Loop) -> None:
             while not loop.stopping:
                 try:
                     raw = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                 except (RedisConnectionError, RedisTimeoutError, OSError):
-                    await asyncio.sleep(_RETRY_DELAY)
+                    await asyncio.sleep(RETRY_DELAY)
                     continue
                 if raw is None or loop.stopping:
                     continue
@@ -215,13 +180,13 @@ class RedisTransport(Transport[RedisSpec]):
                 destination = channel.decode() if isinstance(channel, bytes) else str(channel)
                 await loop.handle(deliver, _message(raw["data"], destination, raw))
 
-        return _loop(run, pubsub.aclose, max_workers)
+        return make_loop(run, pubsub.aclose, max_workers)
 
-    def _list(self, spec: ListSub, deliver: Deliver, max_workers: int) -> _Loop:
+    def _list(self, spec: ListSub, deliver: Deliver, max_workers: int) -> Loop:
         client = self._client()
         key, batch = spec.list, spec.batch
 
-        async def run(loop: _Loop) -> None:
+        async def run(loop: Loop) -> None:
             while not loop.stopping:
                 try:
                     # Drain what waits in one round trip, block only when empty.
@@ -233,7 +198,7 @@ class RedisTransport(Transport[RedisSpec]):
                             # A batch takes what arrived with the first, in the same call.
                             items.extend(await client.lpop(key, spec.max_records - 1) or ())
                 except (RedisConnectionError, RedisTimeoutError, OSError):
-                    await asyncio.sleep(_RETRY_DELAY)
+                    await asyncio.sleep(RETRY_DELAY)
                     continue
                 if batch:
                     if items and not await loop.handle(
@@ -258,108 +223,4 @@ class RedisTransport(Transport[RedisSpec]):
                     raise
 
         unstarted: list[bytes] = []
-        return _loop(run, push_back, max_workers)
-
-    async def _stream(self, spec: StreamSub, deliver: Deliver, max_workers: int) -> _Loop:
-        client = self._client()
-        stream, group = spec.stream, spec.group
-        block = max(1, int(spec.polling_interval * 1000))
-        if group is None:
-            last_id = await first_id(client, spec)
-
-            async def run_plain(loop: _Loop) -> None:
-                nonlocal last_id
-                while not loop.stopping:
-                    try:
-                        reply: Any = await client.xread(
-                            {stream: last_id}, count=spec.max_records, block=block
-                        )
-                    except (RedisConnectionError, RedisTimeoutError, OSError):
-                        await asyncio.sleep(_RETRY_DELAY)
-                        continue
-                    for _, entries in reply or ():
-                        if spec.batch and entries:
-                            last_id = entries[-1][0]
-                            messages = [
-                                _message(fields.get(DATA_FIELD, b""), stream, fields)
-                                for _, fields in entries
-                            ]
-                            await loop.handle(deliver, batch_of(messages))
-                            continue
-                        for entry_id, fields in entries:
-                            last_id = entry_id
-                            await loop.handle(
-                                deliver, _message(fields.get(DATA_FIELD, b""), stream, fields)
-                            )
-
-            return _loop(run_plain, None, max_workers)
-
-        consumer = (
-            spec.consumer or f"{socket.gethostname()}-{os.getpid()}-{next(self._consumer_ids)}"
-        )
-        await create_group(client, spec)
-
-        acks = GroupAcks(client, stream, group)
-
-        def entry(entry_id: bytes, fields: Any) -> GroupMessage:
-            body, headers = wire.unpack(fields.get(DATA_FIELD, b""))
-            message = GroupMessage(body, headers, destination=stream, raw=fields, settler=acks)
-            message.entry_id = entry_id
-            return message
-
-        async def handle_entries(loop: _Loop, entries: Any) -> None:
-            acks.collecting = True
-            if spec.batch:
-                acks.ids.extend(entry_id for entry_id, fields in entries if fields is None)
-                batch = [entry(entry_id, fields) for entry_id, fields in entries if fields]
-                if batch:  # stopping: it stays pending for another consumer
-                    await loop.handle(deliver, batch_of(batch))
-                return
-            for entry_id, fields in entries:
-                if fields is None:  # deleted while pending
-                    acks.ids.append(entry_id)
-                    continue
-                body, headers = wire.unpack(fields.get(DATA_FIELD, b""))
-                message = GroupMessage(body, headers, destination=stream, raw=fields, settler=acks)
-                message.entry_id = entry_id
-                if not await loop.handle(deliver, message):
-                    return  # stopping: the rest stays pending for another consumer
-
-        async def run_group(loop: _Loop) -> None:
-            claim_at = 0.0
-            clock = asyncio.get_running_loop().time
-            while not loop.stopping:
-                try:
-                    if clock() >= claim_at:
-                        # Entries still in hand are ours: not claimed back from under them.
-                        await loop.drained()
-                        claim_at = clock() + spec.min_idle_time / 2000
-                        await acks.flush()
-                        claimed: Any = await client.xautoclaim(
-                            stream,
-                            group,
-                            consumer,
-                            spec.min_idle_time,
-                            "0-0",
-                            count=spec.max_records,
-                        )
-                        await handle_entries(loop, claimed[1])
-                    # The batch's acks, in one round trip, before reading the next.
-                    await acks.flush()
-                    reply: Any = await client.xreadgroup(
-                        group, consumer, {stream: ">"}, count=spec.max_records, block=block
-                    )
-                except (RedisConnectionError, RedisTimeoutError, OSError):
-                    await asyncio.sleep(_RETRY_DELAY)
-                    continue
-                except ResponseError as exc:
-                    if "NOGROUP" in str(exc):
-                        with contextlib.suppress(ResponseError):
-                            await client.xgroup_create(stream, group, id="0", mkstream=True)
-                        continue
-                    raise
-                for _, entries in reply or ():
-                    await handle_entries(loop, entries)
-
-        # At stop the loop's acks are flushed after its handlers ended (``_Loop.stop``).
-        return _loop(run_group, acks.flush_at_stop, max_workers)
+        return make_loop(run, push_back, max_workers)
