@@ -8,12 +8,13 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from faststream_fastapi.core.message import Deliver, Envelope, StreamMessage
 from faststream_fastapi.core.transport import Consumption, Transport
@@ -176,3 +177,26 @@ def spawn(
         # workers of a group leader that already exited
         with suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def memory_and_real(marker: pytest.MarkDecorator) -> Any:
+    """A ``mode`` fixture: each test runs under the test broker ("memory") and on the
+    real server ("real", marked with ``marker``); see ``running``."""
+
+    @pytest.fixture(params=["memory", pytest.param("real", marks=marker)])
+    def mode(request: pytest.FixtureRequest) -> str:
+        return str(request.param)
+
+    return mode
+
+
+@asynccontextmanager
+async def running(broker: Any, mode: str, test_broker: Any) -> AsyncIterator[Any]:
+    """``broker`` started: inside ``test_broker(broker)`` for "memory", else for real."""
+    if mode == "memory":
+        async with test_broker(broker) as br:
+            yield br
+    else:
+        async with broker:
+            await broker.start()
+            yield broker

@@ -6,13 +6,14 @@ Each library's package names its transport class; everything users call —
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from fastapi import params
 from typing_extensions import Unpack
 
 from ..core.ack import AckPolicy
+from ..core.batchpub import BatchPublisher
 from ..core.custom import CUSTOM_KEYWORDS
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import Middleware
@@ -128,10 +129,13 @@ class KafkaDeclarations(Registry):
         *,
         key: Key = None,
         partition: int | None = None,
+        batch: bool = False,
         **options: Unpack[PublisherOptions],
     ) -> Publisher:
-        """Publish the decorated handler's return value to ``topic``."""
-        return self._add_publisher(TopicDest(topic, key=key, partition=partition), **options)
+        """Publish the decorated handler's return value to ``topic``; with
+        ``batch=True`` each item of a returned list or tuple (``BatchPublisher``)."""
+        spec = TopicDest(topic, key=key, partition=partition)
+        return self._add_publisher(spec, BatchPublisher if batch else Publisher, **options)
 
 
 class KafkaRouterBase(KafkaDeclarations):
@@ -228,27 +232,9 @@ class KafkaBrokerBase(KafkaDeclarations, FacadeBroker, abstract=True):
         **options: Unpack[PublishOptions],
     ) -> list[Any]:
         """Publish several messages to ``topic`` together; returns when all are acknowledged."""
-        root = self.root()
         extra = _options(key, partition, timestamp_ms)
         # ``rpc=`` is ``publish()``'s alone: a TypeError here, as any unknown keyword.
-        envelopes = self._envelopes(messages, TopicDest(topic), extra, **options)  # type: ignore[misc]
-        transport = root._transport
-        if root.all_middlewares() or not hasattr(transport, "publish_batch"):
-            return [await root._send_envelope(e) for e in envelopes]
-        result: list[Any] = await transport.publish_batch(envelopes)
-        return result
-
-    def _envelopes(
-        self,
-        messages: tuple[Any, ...],
-        spec: Spec,
-        extra: dict[str, Any],
-        *,
-        headers: Mapping[str, str] | None = None,
-        correlation_id: str | None = None,
-        reply_to: str | None = None,
-    ) -> list[Envelope]:
-        return [self._envelope(m, spec, headers, correlation_id, reply_to, extra) for m in messages]
+        return await self.send_batch(messages, TopicDest(topic), extra, **options)  # type: ignore[misc]
 
     async def request(
         self, message: Any = None, topic: str = "", **options: Unpack[RequestOptions]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import pydantic_core
-
 from ..core import codec
+from ..core.batch import json_array
 from ..core.headers import Headers
 from ..core.message import (
     _UNSET,
@@ -107,6 +106,11 @@ class KafkaMessage(StreamMessage):
         return self
 
     @property
+    def batch_headers(self) -> list[Headers]:
+        """Each record's headers, for a batch; empty for one record."""
+        return [m.headers for m in self.batch] if self.batch is not None else []
+
+    @property
     def key(self) -> bytes | None:
         return self._key
 
@@ -160,16 +164,13 @@ def as_key(key: bytes | str | None) -> bytes | None:
 
 
 def batch_message(items: list[KafkaMessage], settler: Settler[Any]) -> KafkaMessage:
-    """One message whose body is the JSON array of the items' decoded bodies.
-
-    JSON items are spliced in as they are (no decode and re-encode); others
-    are decoded by their content type first. A malformed item makes the
-    whole array malformed: the batch is then settled as one bad message.
-    """
+    """One message whose body is the JSON array of the items' decoded bodies
+    (``core.batch.json_array``); its headers and record fields are the first
+    item's, ``batch_headers`` every item's."""
     first = items[0]
     msg = KafkaMessage(
-        _json_array(items),
-        {CONTENT_TYPE: codec.JSON},
+        json_array(items),
+        first.headers._data,
         topic=first.topic,
         partition=first.partition,
         offset=first.offset,
@@ -178,23 +179,7 @@ def batch_message(items: list[KafkaMessage], settler: Settler[Any]) -> KafkaMess
         raw=[m.raw for m in items],
         settler=settler,
         batch=items,
+        lowered=True,
     )
+    msg.content_type = codec.JSON
     return msg
-
-
-def _json_array(items: Iterable[StreamMessage]) -> bytes:
-    parts: list[bytes] = []
-    for m in items:
-        if not m.body:
-            parts.append(b"null")
-        elif codec.is_json(m.content_type):
-            parts.append(m.body)
-        else:
-            try:
-                value = m.decode()
-            except codec.DecodeError:
-                value = m.body.decode(errors="replace")
-            if isinstance(value, bytes):
-                value = value.decode(errors="replace")
-            parts.append(pydantic_core.to_json(value))
-    return b"[" + b",".join(parts) + b"]"

@@ -11,7 +11,11 @@ from typing import Any, Generic, TypeVar
 
 from ..core.errors import NotConnectedError
 from ..core.message import Deliver, Envelope, StreamMessage
+from ..core.pulling import Puller
 from ..core.transport import Consumption, Transport
+from .consume import RecordSource
+from .lanes import consume_loop
+from .pullers import KafkaPuller
 from .specs import KafkaTopic
 
 REQUEST_REFUSED = (
@@ -34,6 +38,17 @@ class KafkaTransport(Transport[KafkaTopic]):
 
     async def request(self, envelope: Envelope, timeout: float) -> StreamMessage:
         raise NotImplementedError(REQUEST_REFUSED)
+
+    @abc.abstractmethod
+    async def open_source(self, spec: KafkaTopic) -> RecordSource:
+        """A started consumer for ``spec``, reading where the subscription says."""
+
+    async def subscribe(self, spec: KafkaTopic, deliver: Deliver) -> Consumption:
+        return consume_loop(await self.open_source(spec), spec, deliver, self.logger)
+
+    async def pull(self, spec: KafkaTopic) -> Puller:
+        """``get_one``'s source for ``spec`` (see ``core.pulling``)."""
+        return KafkaPuller(await self.open_source(spec), spec)
 
     async def subscribe_workers(
         self, spec: KafkaTopic, deliver: Deliver, max_workers: int

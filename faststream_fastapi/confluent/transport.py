@@ -25,14 +25,12 @@ from confluent_kafka import (
 from confluent_kafka import TopicPartition as TP
 
 from .._kafka.idempotence import librdkafka_idempotent
-from .._kafka.lanes import consume_loop
 from .._kafka.message import as_key, encode_headers
 from .._kafka.specs import KafkaTopic
 from .._kafka.transport import ProducerTransport
 from ..core.errors import PublishError
-from ..core.message import Deliver, Envelope
+from ..core.message import Envelope
 from ..core.probe import Probe
-from ..core.transport import Consumption
 from .source import ConfluentSource, client_log
 
 _POLL_INTERVAL = 0.1
@@ -206,7 +204,7 @@ class ConfluentTransport(ProducerTransport[Producer]):
 
     # -- consuming ------------------------------------------------------------------
 
-    async def subscribe(self, spec: KafkaTopic, deliver: Deliver) -> Consumption:
+    async def open_source(self, spec: KafkaTopic) -> ConfluentSource:
         producer = self._producer()
         group = spec.group_id
         consumer = Consumer(
@@ -248,7 +246,7 @@ class ConfluentTransport(ProducerTransport[Producer]):
         except BaseException:
             await source.close()
             raise
-        return consume_loop(source, spec, deliver, self.logger)
+        return source
 
     def _all_partitions(self, producer: Producer, consumer: Consumer, spec: KafkaTopic) -> list[TP]:
         """Every partition of the subscribed topics at fixed positions, in one thread hop."""

@@ -27,6 +27,7 @@ from .errors import SetupError
 from .handler import Handler
 from .message import Deliver, StreamMessage
 from .options import SubscriberConfig
+from .pulling import Puller
 from .redirect import log_extra
 
 if TYPE_CHECKING:
@@ -122,14 +123,39 @@ class SubscriberDecorator:
     """What ``subscriber(...)`` returns: ``@sub`` or ``@sub(filter=..., ...)`` on a handler.
 
     Every handler after the first it decorates is another handler of the same
-    subscription, tried in order (see the module).
+    subscription, tried in order (see the module). Left without a handler, it
+    pulls: ``await sub.get_one(timeout=...)`` (see ``pulling``).
     """
 
-    __slots__ = ("_config", "_declare", "_lead", "_spec")
+    __slots__ = ("_config", "_declare", "_lead", "_owner", "_spec", "puller")
 
-    def __init__(self, declare: Declare, spec: Any, config: SubscriberConfig) -> None:
+    def __init__(
+        self, declare: Declare, spec: Any, config: SubscriberConfig, owner: Any = None
+    ) -> None:
         self._declare, self._spec, self._config = declare, spec, config
         self._lead: Any = None
+        #: The broker or router it was declared on, and its ``get_one`` source.
+        self._owner = owner
+        self.puller: Puller | None = None
+
+    @property
+    def spec(self) -> Any:
+        return self._spec
+
+    @property
+    def handled(self) -> bool:
+        return self._lead is not None
+
+    async def get_one(self, *, timeout: float = 5.0) -> StreamMessage | None:
+        """The next message of this handler-less subscription, or ``None`` when none
+        came within ``timeout`` seconds; returned unsettled (see ``pulling``)."""
+        assert self._lead is None, "get_one() is for a subscriber without handlers"
+        puller = self.puller
+        if puller is None:
+            root = self._owner.root()
+            assert root.running, "start the broker before get_one()"
+            puller = await root.pulls.open(self, root.transport)
+        return await puller.get_one(timeout)
 
     @overload
     def __call__(self, func: Callable[..., Any], /) -> Handler: ...

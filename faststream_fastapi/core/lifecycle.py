@@ -8,7 +8,9 @@ import warnings
 from . import redact
 from .backoff import Backoff
 from .errors import BrokerConnectionError, InsecureCredentialsWarning, SetupError
+from .filtering import SubscriberDecorator
 from .options import BrokerConfig
+from .pulling import Pulls
 from .registry import Registry
 from .sending import Sending
 from .subscriber import Subscriber
@@ -36,6 +38,11 @@ class Lifecycle(Sending):
         self.start_failure: str | None = None
         self._retrying: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        #: Subscribers declared here without a handler, for ``get_one``.
+        self.pulls = Pulls()
+
+    def _on_decorator(self, decorator: SubscriberDecorator) -> None:
+        self.pulls.declared.append(decorator)
 
     def root(self) -> Lifecycle:
         node: Registry = self
@@ -95,6 +102,7 @@ class Lifecycle(Sending):
                 for sub in started:
                     await sub.stop()
                 raise
+            await self.pulls.start(self._transport)
             self.running = True
 
     async def start_or_retry(self, backoff: Backoff) -> bool:
@@ -180,6 +188,7 @@ class Lifecycle(Sending):
             if self.running:
                 self.running = False
                 await self._stop_subscribers()
+                await self.pulls.close()
             if self.connected:
                 self.connected = False
                 await self._transport.close()

@@ -137,6 +137,11 @@ class StreamMessage:
     def headers(self, value: Mapping[str, str]) -> None:
         self._headers = value if isinstance(value, Headers) else Headers(value)
 
+    @property
+    def batch_headers(self) -> list[Headers]:
+        """Each item's headers, for a batch (``core.batch``); empty for one message."""
+        return []
+
     def decode(self) -> Any:
         """The body as plain Python (JSON value, str or bytes), decoded once."""
         if self._decoded is _UNSET:

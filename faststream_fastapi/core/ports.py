@@ -55,6 +55,16 @@ class Sender(Protocol):
         middlewares: tuple[Middleware, ...] = (),
     ) -> Any: ...
 
+    async def send_batch(
+        self,
+        messages: tuple[Any, ...],
+        spec: Spec,
+        extra: dict[str, Any],
+        *,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+    ) -> list[Any]: ...
+
     def retry_spec(self, spec: Spec, message: StreamMessage) -> Spec: ...
 
     async def _request(

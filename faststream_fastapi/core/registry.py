@@ -176,7 +176,13 @@ class Registry:
 
     def _add_subscriber(self, spec: Spec, config: SubscriberConfig) -> SubscriberDecorator:
         spec = spec.with_prefix(self.prefix) if self.prefix else spec
-        return SubscriberDecorator(self._declare_subscriber, spec, config)
+        decorator = SubscriberDecorator(self._declare_subscriber, spec, config, self)
+        self._on_decorator(decorator)
+        return decorator
+
+    def _on_decorator(self, decorator: SubscriberDecorator) -> None:
+        """A broker keeps its declarations, to pull from those left without a handler."""
+        return None
 
     def _declare_subscriber(
         self,
@@ -202,9 +208,14 @@ class Registry:
     def _on_subscriber_added(self, sub: Subscriber) -> None:
         return None
 
-    def _add_publisher(self, spec: Spec, **options: Unpack[PublisherOptions]) -> Publisher:
+    def _add_publisher(
+        self,
+        spec: Spec,
+        publisher_class: type[Publisher] = Publisher,
+        **options: Unpack[PublisherOptions],
+    ) -> Publisher:
         spec = spec.with_prefix(self.prefix) if self.prefix else spec
-        pub = Publisher(self, spec, **options)
+        pub = publisher_class(self, spec, **options)
         self.publishers.append(pub)
         return pub
 

@@ -155,6 +155,28 @@ class Sending(Registry):
             return await root._chain_through(middlewares)(envelope)
         return await root._send_envelope(envelope)
 
+    async def send_batch(
+        self,
+        messages: tuple[Any, ...],
+        spec: Spec,
+        extra: dict[str, Any],
+        *,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
+    ) -> list[Any]:
+        """Publish ``messages`` to ``spec`` together where the transport can (its
+        ``publish_batch``); one by one through the publish middlewares if any."""
+        envelopes = [
+            self._envelope(m, spec, headers, correlation_id, reply_to, extra) for m in messages
+        ]
+        root = self.root()
+        transport = root._transport
+        if root.all_middlewares() or not hasattr(transport, "publish_batch"):
+            return [await root._send_envelope(e) for e in envelopes]
+        result: list[Any] = await transport.publish_batch(envelopes)
+        return result
+
     def _envelope(
         self,
         message: Any,

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
+from .batch import BatchMessage, batch_of
 from .broker import Broker
 from .errors import PublishError
 from .message import CONTENT_TYPE, Deliver, Envelope, StreamMessage
@@ -106,7 +107,13 @@ class MemoryTransport(Transport):
     async def ping(self, timeout: float) -> bool:
         return True
 
+    def batched(self, spec: Any) -> bool:
+        """Whether ``spec`` is a batch subscription (``batch=True``); per broker."""
+        return False
+
     async def subscribe(self, spec: Any, deliver: Deliver) -> Consumption:
+        if self.batched(spec):
+            deliver = _InBatches(deliver)
         entry = (spec, deliver)
         self.subscriptions.append(entry)
         return _MemoryConsumption(self, entry)
@@ -146,6 +153,29 @@ class MemoryTransport(Transport):
             self.unrouted(envelope)
         return None
 
+    async def publish_batch(self, envelopes: Sequence[Envelope]) -> list[Any]:
+        """As ``publish`` for each, except that a batch subscriber gets them in one call."""
+        if self.catch_up is not None:
+            await self.catch_up()
+        plan: dict[int, tuple[Deliver, list[StreamMessage]]] = {}
+        for envelope in envelopes:
+            served: set[Any] = set()
+            for spec, deliver in self.subscriptions:
+                key = self.group_key(spec)
+                if not self.routes(spec, envelope) or (key is not None and key in served):
+                    continue
+                served.add(key)
+                plan.setdefault(id(deliver), (deliver, []))[1].append(
+                    self.to_message(spec, envelope)
+                )
+        for deliver, messages in plan.values():
+            if isinstance(deliver, _InBatches):
+                await deliver(batch_of(messages))
+            else:
+                for message in messages:
+                    await deliver(message)
+        return [None] * len(envelopes)
+
     async def request(self, envelope: Envelope, timeout: float) -> StreamMessage:
         inbox = f"_INBOX.memory.{next(_ids)}"
         future: asyncio.Future[StreamMessage] = asyncio.get_running_loop().create_future()
@@ -172,6 +202,20 @@ class MemoryTransport(Transport):
     ) -> StreamMessage:
         await self.publish(envelope)
         return await reply
+
+
+class _InBatches:
+    """A batch subscriber's deliver: one message becomes a batch of one."""
+
+    __slots__ = ("deliver",)
+
+    def __init__(self, deliver: Deliver) -> None:
+        self.deliver = deliver
+
+    async def __call__(self, message: StreamMessage) -> None:
+        if not isinstance(message, BatchMessage):
+            message = batch_of([message])
+        await self.deliver(message)
 
 
 class TestBroker(Generic[B]):

@@ -163,6 +163,7 @@ class StreamRouter(IncludeAware, Generic[B]):
             handler.subscribers[-1].binding = self.binding
             return handler
 
+        register.get_one = decorator.get_one  # type: ignore[attr-defined]  # left undecorated
         return register
 
     def publisher(self, *args: Any, **kwargs: Any) -> Publisher:

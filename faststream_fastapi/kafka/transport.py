@@ -21,14 +21,12 @@ from aiokafka.errors import (
 
 from .._kafka.consume import Position, RecordSource
 from .._kafka.idempotence import aiokafka_idempotent
-from .._kafka.lanes import consume_loop
 from .._kafka.message import KafkaMessage, as_key, encode_headers
 from .._kafka.specs import KafkaTopic
 from .._kafka.transport import ProducerTransport
 from ..core.errors import PublishError
-from ..core.message import Deliver, Envelope, Settler
+from ..core.message import Envelope, Settler
 from ..core.probe import Probe
-from ..core.transport import Consumption
 
 logger = logging.getLogger("faststream_fastapi")
 #: How a cluster refuses an idempotent producer's ``InitProducerId``: no such request
@@ -238,7 +236,7 @@ class AiokafkaTransport(ProducerTransport[AIOKafkaProducer]):
 
     # -- consuming ------------------------------------------------------------------
 
-    async def subscribe(self, spec: KafkaTopic, deliver: Deliver) -> Consumption:
+    async def open_source(self, spec: KafkaTopic) -> _AiokafkaSource:
         producer = self._producer()
         consumer = AIOKafkaConsumer(
             **{
@@ -279,7 +277,7 @@ class AiokafkaTransport(ProducerTransport[AIOKafkaProducer]):
         except BaseException:
             await consumer.stop()
             raise
-        return consume_loop(source, spec, deliver, self.logger)
+        return source
 
     async def _assign(self, source: _AiokafkaSource, tps: list[TP]) -> None:
         source.consumer.assign(tps)

@@ -18,6 +18,7 @@ from nats.js.object_store import ObjectStore
 from ..core import codec
 from ..core.errors import SetupError
 from ..core.message import Deliver, StreamMessage
+from ..core.pulling import Puller
 from .consumers import Loop, Workers
 from .specs import NatsSub
 
@@ -133,7 +134,7 @@ async def _watch(buckets: Buckets, js: JetStreamContext, spec: NatsSub) -> Any:
     return watcher, ObjectInfo, obj_message, ow.timeout
 
 
-class WatchPuller:
+class WatchPuller(Puller):
     """``subscriber.get_one(timeout=...)`` on a bucket watch: the next update, or
     ``None`` after ``timeout`` seconds without one (FastStream 0.5)."""
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any
 
 import nats.errors
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
+from ..core.batch import batch_of
 from ..core.inflight import InFlight
 from ..core.message import Deliver, StreamMessage
 from ..core.taskloop import TaskLoop
@@ -122,6 +123,13 @@ class Workers(Loop):
     handle = TaskLoop.submit
 
 
+async def _hand_back(msgs: Iterable[Msg]) -> None:
+    """Fetched but not started: back to JetStream (``nak``)."""
+    for msg in msgs:
+        with contextlib.suppress(Exception):
+            await msg.nak()
+
+
 def pull_loop(psub: Any, spec: NatsSub, deliver: Deliver, client: Client, max_workers: int) -> Loop:
     """A JetStream pull consumer's fetch loop, delivering each fetched message."""
     pull = spec.pull_sub
@@ -138,6 +146,14 @@ def pull_loop(psub: Any, spec: NatsSub, deliver: Deliver, client: Client, max_wo
                 continue
             except nats.errors.ConnectionClosedError:
                 return  # for good: the consumption is no longer alive
+            if pull.batch:
+                if not batch:
+                    continue
+                if not await loop.handle(
+                    deliver, batch_of([to_message(msg, jetstream=True) for msg in batch])
+                ):
+                    await _hand_back(batch)
+                continue
             waiting = list(reversed(batch))
             try:
                 while waiting and not loop.stopping:
@@ -146,9 +162,7 @@ def pull_loop(psub: Any, spec: NatsSub, deliver: Deliver, client: Client, max_wo
                         waiting.append(msg)  # stopping: not started
             finally:
                 # Stopped mid-batch: the rest goes back to JetStream now.
-                for msg in reversed(waiting):
-                    with contextlib.suppress(Exception):
-                        await msg.nak()
+                await _hand_back(reversed(waiting))
 
     kind = Loop if max_workers == 1 else Workers
     return kind(run, cleanup=psub.unsubscribe, client=client, max_workers=max_workers)

@@ -64,11 +64,14 @@ class JStream:
 class PullSub:
     """Consume a JetStream subject by pulling: fetch up to ``batch_size`` messages
     per request, waiting at most ``timeout`` seconds for the first one.
-    Messages of a batch are handled one after another, each settled on its own.
+    Messages of a batch are handled one after another, each settled on its own;
+    with ``batch=True`` the handler gets each fetched batch as one list, and
+    the whole batch is settled together.
     """
 
     batch_size: int = 1
     timeout: float = 5.0
+    batch: bool = False
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,9 @@ class NatsMemoryTransport(MemoryTransport):
                 headers[REPLY_TO] = envelope.reply_to
         return headers
 
+    def batched(self, spec: Any) -> bool:
+        return isinstance(spec, NatsSub) and spec.pull_sub is not None and spec.pull_sub.batch
+
     def group_key(self, spec: Any) -> Any:
         if not isinstance(spec, NatsSub):
             return None

@@ -14,10 +14,12 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext, api
 
 from ..core import redact
-from ..core.errors import NotConnectedError, PublishError, SetupError
+from ..core.errors import NotConnectedError, PublishError
 from ..core.message import REPLY_TO, Deliver, Envelope, StreamMessage
 from ..core.probe import Probe
+from ..core.pulling import Puller
 from ..core.transport import Consumption, Transport
+from . import pullers
 from .buckets import Buckets, watch_loop, watch_puller
 from .connection import explains, log_reconnected, round_trip
 from .consumers import Push, pull_loop
@@ -189,12 +191,6 @@ class NatsTransport(Transport[NatsSub]):
     async def object_storage(self, bucket: str, declare: bool, config: dict[str, Any]) -> Any:
         return await self.buckets.object_store(self._jetstream(), bucket, declare, config)
 
-    async def pull(self, spec: NatsSub) -> Any:
-        """``subscriber.get_one()``'s source for a bucket watch (``buckets.WatchPuller``)."""
-        if spec.kv_watch is None and spec.obj_watch is None:
-            raise SetupError("get_one() on NATS is for kv_watch= and obj_watch= subscribers")
-        return await watch_puller(self.buckets, self._jetstream(), spec)
-
     # -- publishing ---------------------------------------------------------------
 
     def _wire_headers(self, envelope: Envelope) -> dict[str, str]:
@@ -274,6 +270,15 @@ class NatsTransport(Transport[NatsSub]):
                 await sub.unsubscribe()
 
     # -- consuming ----------------------------------------------------------------
+
+    async def pull(self, spec: NatsSub) -> Puller:
+        """``get_one``'s source for ``spec`` (see ``core.pulling``); a bucket watch's
+        is ``buckets.WatchPuller``."""
+        if spec.kv_watch is not None or spec.obj_watch is not None:
+            return await watch_puller(self.buckets, self._jetstream(), spec)
+        if spec.stream is not None:
+            await self.ensure_stream(spec.stream, spec.wire_subject)
+        return await pullers.open_puller(self._client(), self._jetstream(), spec)
 
     async def subscribe(self, spec: NatsSub, deliver: Deliver) -> Consumption:
         return await self.subscribe_workers(spec, deliver, 1)

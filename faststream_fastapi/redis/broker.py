@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from redis.asyncio import Redis
 from typing_extensions import Unpack
 
+from ..core.batchpub import BatchPublisher
 from ..core.errors import SetupError
 from ..core.message import Envelope, StreamMessage
 from ..core.options import (
@@ -75,7 +76,11 @@ class _RedisDeclarations(Registry):
         stream: str | StreamSub | None = None,
         **options: Unpack[PublisherOptions],
     ) -> Publisher:
-        return self._add_publisher(_spec(channel, list, stream), **options)
+        """Publish handlers' return values; to a ``ListSub(..., batch=True)`` each
+        item of a returned list or tuple is its own list element."""
+        spec = _spec(channel, list, stream)
+        batch = isinstance(spec, ListSub) and spec.batch
+        return self._add_publisher(spec, BatchPublisher if batch else Publisher, **options)
 
     def _pattern_for(self, spec: Spec) -> PathPattern | None:
         if isinstance(spec, PubSub) and has_params(spec.channel):
@@ -132,6 +137,20 @@ class RedisBroker(_RedisDeclarations, FacadeBroker):
         return await self.send(
             message, spec, options={"maxlen": maxlen} if maxlen is not None else None, **options
         )
+
+    async def publish_batch(
+        self,
+        *messages: Any,
+        list: str | ListSub,
+        headers: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+    ) -> Any:
+        """Append ``messages`` to ``list`` in one ``RPUSH``; returns the list's length."""
+        spec = _spec(None, list, None)
+        result = await self.send_batch(
+            messages, spec, {}, headers=headers, correlation_id=correlation_id
+        )
+        return result[-1] if result else 0
 
     async def request(
         self,

@@ -44,7 +44,8 @@ class PubSub(NamedSpec):
 class ListSub(NamedSpec):
     """A list used as a queue: ``RPUSH`` to publish, ``LPOP``/``BLPOP`` to consume.
 
-    Up to ``max_records`` waiting messages are fetched per round trip.
+    Up to ``max_records`` waiting messages are fetched per round trip;
+    ``batch=True`` hands them to the handler as one list.
     At-most-once: a popped message is gone from Redis.
     """
 
@@ -53,6 +54,7 @@ class ListSub(NamedSpec):
     list: str
     max_records: int = 100
     polling_interval: float = 1.0
+    batch: bool = False
 
     def asyncapi_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
         return _channels(self.name, {"method": "lpop" if receive else "rpush"})
@@ -63,6 +65,8 @@ class StreamSub(NamedSpec):
     """A stream. With ``group``, a consumer group: ``XACK`` after success,
     pending entries idle for ``min_idle_time`` ms re-claimed (at-least-once).
     Without a group, new entries are read from ``last_id`` (default: new only).
+    ``batch=True`` hands each read's entries (up to ``max_records``) to the
+    handler as one list, settled together.
     """
 
     named_by = "stream"
@@ -75,6 +79,7 @@ class StreamSub(NamedSpec):
     last_id: str = "$"
     min_idle_time: int = 30_000
     maxlen: int | None = None
+    batch: bool = False
 
     def asyncapi_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
         if not receive:

@@ -42,6 +42,9 @@ class RedisMemoryTransport(MemoryTransport):
                 headers["reply_to"] = envelope.reply_to
         return headers
 
+    def batched(self, spec: Any) -> bool:
+        return isinstance(spec, ListSub | StreamSub) and spec.batch
+
     def group_key(self, spec: Any) -> Any:
         if isinstance(spec, ListSub):
             return ("list", spec.list)

@@ -3,135 +3,44 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
-import os
-import socket
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Sequence
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from ..core.batch import batch_of
 from ..core.errors import NotConnectedError, PublishError
-from ..core.message import Deliver, Envelope, Settlement, Settler, StreamMessage
+from ..core.message import Deliver, Envelope, StreamMessage
 from ..core.paths import PathPattern
 from ..core.probe import Probe
+from ..core.pulling import Puller
 from ..core.replies import ReplyWaiters
-from ..core.taskloop import TaskLoop
 from ..core.transport import Consumption, Transport
-from . import wire
+from . import pullers, wire
+from .loops import RETRY_DELAY, Loop, make_loop
 from .pool import make_client
-from .specs import ListSub, PubSub, RedisSpec, StreamSub
+from .specs import ListSub, PubSub, RedisSpec
+from .streams import stream_loop
+from .wire import DATA_FIELD
+from .wire import to_message as _message
 
 logger = logging.getLogger("faststream_fastapi.redis")
 
-DATA_FIELD = b"__data__"
-_RETRY_DELAY = 1.0
 
-
-class _Loop(TaskLoop):
-    """A consume loop in a task; ``stop`` lets the current message finish and
-    starts no other (a stream group's unstarted entries stay pending)."""
-
-    async def handle(self, deliver: Deliver, message: StreamMessage) -> bool:
-        """Deliver ``message``; False (not delivered) once stopping."""
-        if self.stopping:
-            return False
-        await self._inflight.deliver(deliver, message, self.task)
-        return True
-
-
-class _Workers(_Loop):
-    """A consume loop delivering up to ``max_workers`` messages at once, each in a
-    task of its own; it takes the next message once one of them ends."""
-
-    handle = TaskLoop.submit
-
-
-def _loop(
-    run: Callable[[_Loop], Coroutine[Any, Any, None]],
-    cleanup: Callable[[], Awaitable[Any]] | None,
-    max_workers: int,
-) -> _Loop:
-    if max_workers == 1:
-        return _Loop(run, cleanup)
-    return _Workers(run, cleanup, max_workers)
-
-
-class _GroupAcks(Settler["_GroupMessage"]):
-    """The settler of one group consumer's entries: ``XACK``s sent as one command
-    per read batch.
-
-    While a batch is handled (``collecting``), acks and rejects (both ``XACK``)
-    only add the entry id; ``flush`` sends them before the next read and at stop.
-    A settle outside a batch (a handler acking after it returned) and an
-    ``ACK_FIRST`` ack send their own ``XACK``. A nack leaves the entry pending
-    (re-claimed once idle). A crash before the flush leaves the entries pending:
-    delivered again (at-least-once).
-    """
-
-    __slots__ = ("_client", "_group", "_stream", "collecting", "ids")
-
-    def __init__(self, client: Redis, stream: str, group: str) -> None:
-        self._client = client
-        self._stream = stream
-        self._group = group
-        self.collecting = False
-        self.ids: list[bytes] = []
-
-    def settle_now(self, message: _GroupMessage, settlement: Settlement) -> bool:
-        if settlement == "nack" or not self.collecting:
-            return False
-        self.ids.append(message.entry_id)
-        return True
-
-    async def settle(self, message: _GroupMessage, settlement: Settlement) -> None:
-        if settlement != "nack" and not self.settle_now(message, settlement):
-            await self.ack_first(message)
-
-    async def ack_first(self, message: _GroupMessage) -> None:
-        await self._client.xack(self._stream, self._group, message.entry_id)
-
-    async def flush(self) -> None:
-        self.collecting = False
-        ids = self.ids
-        if ids:
-            count = len(ids)
-            await self._client.xack(self._stream, self._group, *ids)
-            # Only now: a flush cancelled or failed mid-way is sent again by the next one.
-            del ids[:count]
-
-    async def flush_at_stop(self) -> None:
-        try:
-            await self.flush()
-        except Exception as exc:
-            logger.warning(
-                "stream %r group %r: %d acks not sent at stop, the entries will be "
-                "delivered again: %s",
-                self._stream,
-                self._group,
-                len(self.ids),
-                exc,
-            )
-            raise
-
-
-class _GroupMessage(StreamMessage):
-    """An entry read through a consumer group, settled by its ``_GroupAcks``."""
-
-    __slots__ = ("entry_id",)
-
-    entry_id: bytes
-
-
-def _message(data: bytes, destination: str, raw: Any) -> StreamMessage:
-    body, headers = wire.unpack(data)
-    return StreamMessage(body, headers, destination=destination, raw=raw)
+def _wire_headers(envelope: Envelope) -> dict[str, str]:
+    """The headers framed into the value: the envelope's, with its ids (as
+    ``publish`` does inline)."""
+    headers = envelope.headers
+    if envelope.correlation_id:
+        headers["correlation_id"] = envelope.correlation_id
+    if envelope.reply_to:
+        headers["reply_to"] = envelope.reply_to
+    return headers
 
 
 class RedisTransport(Transport[RedisSpec]):
@@ -140,7 +49,7 @@ class RedisTransport(Transport[RedisSpec]):
         self.options = options
         self.client: Redis | None = None
         self._inbox: str | None = None
-        self._inbox_loop: _Loop | None = None
+        self._inbox_loop: Loop | None = None
         self._waiters = ReplyWaiters()
         self._consumer_ids = itertools.count(1)
         self._probe = Probe(lambda: self._client().ping())
@@ -200,6 +109,24 @@ class RedisTransport(Transport[RedisSpec]):
                 f"publish to Redis {kind} {envelope.destination!r} failed: {exc}"
             ) from exc
 
+    async def publish_batch(self, envelopes: Sequence[Envelope]) -> list[Any]:
+        """Envelopes for one list, appended in one ``RPUSH``; its reply (the
+        list's length) stands for each of them."""
+        if not envelopes:
+            return []
+        client = self._client()
+        values = [wire.pack(e.body, _wire_headers(e)) for e in envelopes]
+        destination = envelopes[0].destination
+        try:
+            length = await client.rpush(destination, *values)
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            raise PublishError(f"publish to Redis list {destination!r} failed: {exc}") from exc
+        return [length] * len(envelopes)
+
+    async def pull(self, spec: RedisSpec) -> Puller:
+        """``get_one``'s source for ``spec`` (see ``core.pulling``)."""
+        return await pullers.open_puller(self._client(), spec)
+
     async def request(self, envelope: Envelope, timeout: float) -> StreamMessage:
         cid, future = self._waiters.expect(envelope, await self._ensure_inbox())
         try:
@@ -231,21 +158,21 @@ class RedisTransport(Transport[RedisSpec]):
             return await self._pubsub(spec, deliver, max_workers)
         if isinstance(spec, ListSub):
             return self._list(spec, deliver, max_workers)
-        return await self._stream(spec, deliver, max_workers)
+        return await stream_loop(self._client(), spec, deliver, max_workers, self._consumer_ids)
 
-    async def _pubsub(self, spec: PubSub, deliver: Deliver, max_workers: int = 1) -> _Loop:
+    async def _pubsub(self, spec: PubSub, deliver: Deliver, max_workers: int = 1) -> Loop:
         pubsub = self._client().pubsub(ignore_subscribe_messages=True)
         if spec.pattern:
             await pubsub.psubscribe(PathPattern(spec.channel).subscription)
         else:
             await pubsub.subscribe(spec.channel)
 
-        async def run(loop: _Loop) -> None:
+        async def run(loop: Loop) -> None:
             while not loop.stopping:
                 try:
                     raw = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                 except (RedisConnectionError, RedisTimeoutError, OSError):
-                    await asyncio.sleep(_RETRY_DELAY)
+                    await asyncio.sleep(RETRY_DELAY)
                     continue
                 if raw is None or loop.stopping:
                     continue
@@ -253,13 +180,13 @@ class RedisTransport(Transport[RedisSpec]):
                 destination = channel.decode() if isinstance(channel, bytes) else str(channel)
                 await loop.handle(deliver, _message(raw["data"], destination, raw))
 
-        return _loop(run, pubsub.aclose, max_workers)
+        return make_loop(run, pubsub.aclose, max_workers)
 
-    def _list(self, spec: ListSub, deliver: Deliver, max_workers: int) -> _Loop:
+    def _list(self, spec: ListSub, deliver: Deliver, max_workers: int) -> Loop:
         client = self._client()
-        key = spec.list
+        key, batch = spec.list, spec.batch
 
-        async def run(loop: _Loop) -> None:
+        async def run(loop: Loop) -> None:
             while not loop.stopping:
                 try:
                     # Drain what waits in one round trip, block only when empty.
@@ -267,8 +194,18 @@ class RedisTransport(Transport[RedisSpec]):
                     if not items:
                         popped = await client.blpop([key], timeout=spec.polling_interval)
                         items = [popped[1]] if popped else []
+                        if items and batch and spec.max_records > 1:
+                            # A batch takes what arrived with the first, in the same call.
+                            items.extend(await client.lpop(key, spec.max_records - 1) or ())
                 except (RedisConnectionError, RedisTimeoutError, OSError):
-                    await asyncio.sleep(_RETRY_DELAY)
+                    await asyncio.sleep(RETRY_DELAY)
+                    continue
+                if batch:
+                    if items and not await loop.handle(
+                        deliver, batch_of([_message(item, key, item) for item in items])
+                    ):
+                        unstarted.extend(items)
+                        return
                     continue
                 for index, item in enumerate(items):
                     if not await loop.handle(deliver, _message(item, key, item)):
@@ -286,97 +223,4 @@ class RedisTransport(Transport[RedisSpec]):
                     raise
 
         unstarted: list[bytes] = []
-        return _loop(run, push_back, max_workers)
-
-    async def _stream(self, spec: StreamSub, deliver: Deliver, max_workers: int) -> _Loop:
-        client = self._client()
-        stream, group = spec.stream, spec.group
-        block = max(1, int(spec.polling_interval * 1000))
-        if group is None:
-            last_id = spec.last_id
-            if last_id == "$":
-                # Pin "new entries" to now, so nothing between two reads is skipped.
-                info = await client.xinfo_stream(stream) if await client.exists(stream) else None
-                last_id = info["last-generated-id"] if info else "0-0"
-                if isinstance(last_id, bytes):
-                    last_id = last_id.decode()
-
-            async def run_plain(loop: _Loop) -> None:
-                nonlocal last_id
-                while not loop.stopping:
-                    try:
-                        reply: Any = await client.xread(
-                            {stream: last_id}, count=spec.max_records, block=block
-                        )
-                    except (RedisConnectionError, RedisTimeoutError, OSError):
-                        await asyncio.sleep(_RETRY_DELAY)
-                        continue
-                    for _, entries in reply or ():
-                        for entry_id, fields in entries:
-                            last_id = entry_id
-                            await loop.handle(
-                                deliver, _message(fields.get(DATA_FIELD, b""), stream, fields)
-                            )
-
-            return _loop(run_plain, None, max_workers)
-
-        consumer = (
-            spec.consumer or f"{socket.gethostname()}-{os.getpid()}-{next(self._consumer_ids)}"
-        )
-        with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists already
-            await client.xgroup_create(
-                stream, group, id="0" if spec.last_id == "0" else "$", mkstream=True
-            )
-
-        acks = _GroupAcks(client, stream, group)
-
-        async def handle_entries(loop: _Loop, entries: Any) -> None:
-            acks.collecting = True
-            for entry_id, fields in entries:
-                if fields is None:  # deleted while pending
-                    acks.ids.append(entry_id)
-                    continue
-                body, headers = wire.unpack(fields.get(DATA_FIELD, b""))
-                message = _GroupMessage(body, headers, destination=stream, raw=fields, settler=acks)
-                message.entry_id = entry_id
-                if not await loop.handle(deliver, message):
-                    return  # stopping: the rest stays pending for another consumer
-
-        async def run_group(loop: _Loop) -> None:
-            claim_at = 0.0
-            clock = asyncio.get_running_loop().time
-            while not loop.stopping:
-                try:
-                    if clock() >= claim_at:
-                        # Entries still in hand are ours: not claimed back from under them.
-                        await loop.drained()
-                        claim_at = clock() + spec.min_idle_time / 2000
-                        await acks.flush()
-                        claimed: Any = await client.xautoclaim(
-                            stream,
-                            group,
-                            consumer,
-                            spec.min_idle_time,
-                            "0-0",
-                            count=spec.max_records,
-                        )
-                        await handle_entries(loop, claimed[1])
-                    # The batch's acks, in one round trip, before reading the next.
-                    await acks.flush()
-                    reply: Any = await client.xreadgroup(
-                        group, consumer, {stream: ">"}, count=spec.max_records, block=block
-                    )
-                except (RedisConnectionError, RedisTimeoutError, OSError):
-                    await asyncio.sleep(_RETRY_DELAY)
-                    continue
-                except ResponseError as exc:
-                    if "NOGROUP" in str(exc):
-                        with contextlib.suppress(ResponseError):
-                            await client.xgroup_create(stream, group, id="0", mkstream=True)
-                        continue
-                    raise
-                for _, entries in reply or ():
-                    await handle_entries(loop, entries)
-
-        # At stop the loop's acks are flushed after its handlers ended (``_Loop.stop``).
-        return _loop(run_group, acks.flush_at_stop, max_workers)
+        return make_loop(run, push_back, max_workers)

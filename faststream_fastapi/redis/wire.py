@@ -8,10 +8,15 @@ the prefix (a foreign producer) is a body with no headers.
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 import pydantic_core
 
+from ..core.message import StreamMessage
+
 MAGIC = b"\x00FSF\x01"
+#: The stream entry field holding the framed value.
+DATA_FIELD = b"__data__"
 _LEN = struct.Struct(">I")
 _HEAD = len(MAGIC) + _LEN.size
 
@@ -36,3 +41,9 @@ def unpack(data: bytes) -> tuple[bytes, dict[str, str]]:
         return data, {}
     # JSON object keys are strings; values are ours (strings) or validated later.
     return data[end:], headers
+
+
+def to_message(data: bytes, destination: str, raw: Any) -> StreamMessage:
+    """A framed value as a message."""
+    body, headers = unpack(data)
+    return StreamMessage(body, headers, destination=destination, raw=raw)

@@ -6,6 +6,7 @@ import asyncio
 from types import ModuleType
 
 import pytest
+from kafka_batch_scenarios import *  # noqa: F403
 from kafka_scenarios import *  # noqa: F403  (the shared scenarios, collected here)
 from kafka_workers_scenarios import *  # noqa: F403
 
