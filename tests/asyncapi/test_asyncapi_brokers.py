@@ -78,7 +78,9 @@ def build(kind: str) -> Any:
         )(_handle)
         broker.publisher("plain-out")
     else:
-        broker = m.KafkaBroker(["k1:9092", "k2:9092"], sasl_plain_password="pw-secret")
+        # Each client's own name for the SASL password (librdkafka's is ``sasl.password``).
+        secret = "sasl_password" if kind == "confluent" else "sasl_plain_password"
+        broker = m.KafkaBroker(["k1:9092", "k2:9092"], **{secret: "pw-secret"})
         broker.subscriber("orders", group_id="billing")(_handle)
         broker.subscriber("a", "b")(_handle)
         broker.publisher("out", key="k")(_handle)

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 import pytest
 
-from faststream_fastapi.core.errors import SetupError
+from faststream_fastapi.core.errors import PublishError, SetupError
 from faststream_fastapi.core.message import Envelope
 from faststream_fastapi.rabbit import (
     ExchangeType,
@@ -47,7 +48,12 @@ async def test_delayed_exchange_routes_as_its_delayed_type(name: str, delayed_ty
 
     async with TestRabbitBroker(broker) as br:
         # Delivered at once: the test broker does not wait for ``x-delay``.
-        await br.publish("x", exchange=exchange, routing_key="logs.info", headers={"x-delay": "5"})
+        # A direct exchange matches no binding: a lost publish under a test broker raises.
+        lost = pytest.raises(PublishError) if delayed_type in (None, "direct") else nullcontext()
+        with lost:
+            await br.publish(
+                "x", exchange=exchange, routing_key="logs.info", headers={"x-delay": "5"}
+            )
         await br.publish("y", exchange=exchange, routing_key="logs.*")
         got = [call.args[0] for call in handle.mock.call_args_list]
     expected = {None: ["y"], "direct": ["y"], "topic": ["x", "y"], "fanout": ["x", "y"]}
