@@ -45,7 +45,7 @@ def _kafka_consumed(message: StreamMessage, attributes: dict[str, Any]) -> None:
         attributes[KAFKA_OFFSET] = getattr(message, "offset", -1)
     key = getattr(message, "key", None)
     if key is not None:
-        attributes[KAFKA_KEY] = key
+        attributes[KAFKA_KEY] = _text(key)
 
 
 def _kafka_published(envelope: Envelope, attributes: dict[str, Any]) -> None:
@@ -55,7 +55,12 @@ def _kafka_published(envelope: Envelope, attributes: dict[str, Any]) -> None:
         attributes[KAFKA_PARTITION] = partition
     key = options.get("key")
     if key is not None:
-        attributes[KAFKA_KEY] = key
+        attributes[KAFKA_KEY] = _text(key)
+
+
+def _text(key: Any) -> str:
+    # An attribute is text, not bytes (OpenTelemetry's attribute types).
+    return key.decode(errors="replace") if isinstance(key, bytes) else str(key)
 
 
 def _rabbit_consumed(message: StreamMessage, attributes: dict[str, Any]) -> None:
