@@ -326,7 +326,12 @@ class _MeteredPublish(_PublishTracing):
 
     async def publish(self, envelope: Envelope, call_next: PublishNext) -> Any:
         meters = self._meters
-        label = REPLY if is_reply(envelope) else self._name(envelope)[: -len(" publish")]
+        if is_reply(envelope):
+            label = REPLY
+        elif self._system == RABBITMQ:
+            label = self._label.of_exchange(envelope.options.get("exchange"), envelope.destination)
+        else:
+            label = self._label.of_destination(envelope.destination)
         attributes = {SYSTEM: self._system, DESTINATION: label}
         timing = Timing(meters.publish_duration, meters.publish_messages, attributes)
         error: BaseException | None = None

@@ -17,6 +17,7 @@ from typing import Any
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from ..core.ack import AckPolicy
+from ..core.control import IgnoredException
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import BrokerView, CallNext, Middleware, PublishNext, SubscriberView
 from ..observability.labels import (
@@ -162,7 +163,8 @@ class _SubscriberMetrics(Middleware):
             result = await call_next(message)
         except Exception as exc:
             elapsed = perf_counter() - start
-            series.exception(type(exc).__name__)
+            if not isinstance(exc, IgnoredException):  # Ack/Nack/Reject/SkipMessage: no error
+                series.exception(type(exc).__name__)
             series.finish(status_of(message, self.sub.ack_policy, exc), elapsed)
             raise
         except BaseException as exc:  # cancelled (shutdown): the broker keeps the message

@@ -168,3 +168,24 @@ def test_both_kafka_clients_are_the_kafka_system(module: str) -> None:
     assert KINDS[module].system == "kafka"
     middleware = KINDS[module].prometheus(registry=CollectorRegistry())
     assert type(middleware).__name__ == "KafkaPrometheusMiddleware"
+
+
+async def test_steering_a_message_by_exception_is_no_error(name: str) -> None:
+    from faststream_fastapi.exceptions import RejectMessage
+
+    kind = KINDS["redis"]
+    registry = CollectorRegistry()
+    broker = kind.broker(kind.prometheus(registry=registry))
+
+    @broker.subscriber(name)
+    async def handle(n: int) -> None:
+        raise RejectMessage
+
+    async with kind.tester(broker) as br:
+        with contextlib.suppress(RejectMessage):
+            await br.publish(1, name)
+    consume = {"broker": "redis", "handler": name}
+    processed = "faststream_received_processed_messages_total"
+    assert sample(registry, processed, status="rejected", **consume) == 1
+    exceptions = "faststream_received_processed_messages_exceptions_total"
+    assert sample(registry, exceptions, exception_type="RejectMessage", **consume) is None
