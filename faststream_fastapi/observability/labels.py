@@ -44,6 +44,28 @@ def messaging_system(owner: Any) -> str:
     return _named(owner, attrgetter("system"))
 
 
+#: ``messaging_system`` of RabbitMQ, whose destinations are named with their exchange.
+RABBITMQ = "rabbitmq"
+
+
+def exchange_name(exchange: Any) -> str:
+    """A RabbitMQ exchange (object, name or ``None``) as labels name it: ``default`` if nameless."""
+    return str(getattr(exchange, "name", exchange) or "default")
+
+
+def handler_label(subscriber: Any) -> str:
+    """A subscriber's ``handler`` label and span destination, as FastStream 0.5 names it.
+
+    Its declared name (a pattern stays a pattern); a RabbitMQ subscriber's is
+    ``<exchange>.<binding key>``, the exchange ``default`` when it has none.
+    """
+    spec = getattr(subscriber, "spec", None)
+    queue = getattr(spec, "queue", None)
+    if queue is not None and hasattr(spec, "exchange"):
+        return f"{exchange_name(getattr(spec, 'exchange', None))}.{queue.binding_pattern}"
+    return str(subscriber.name)
+
+
 def is_reply(envelope: Envelope) -> bool:
     """True when ``envelope`` answers the message being handled in this task."""
     message = current_message.get()
@@ -98,6 +120,7 @@ class PublishLabels:
         self.limit = limit
         self._cache: dict[str, str] = {}
         self._free: set[str] = set()
+        self._exchanges: dict[str, dict[str, str]] = {}
 
     def __call__(self, envelope: Envelope) -> str:
         if is_reply(envelope):
@@ -111,6 +134,19 @@ class PublishLabels:
             label = self._resolve(destination)
             if len(self._cache) < _CACHE_LIMIT:
                 self._cache[destination] = label
+        return label
+
+    def of_exchange(self, exchange: Any, routing_key: str) -> str:
+        """RabbitMQ's label of a publish, not a reply: ``<exchange>.<routing key's label>``."""
+        name = exchange_name(exchange)
+        by_key = self._exchanges.get(name)
+        if by_key is None:
+            by_key = self._exchanges.setdefault(name, {})
+        label = by_key.get(routing_key)
+        if label is None:
+            label = f"{name}.{self.of_destination(routing_key)}"
+            if len(by_key) < _CACHE_LIMIT:
+                by_key[routing_key] = label
         return label
 
     def _resolve(self, destination: str) -> str:

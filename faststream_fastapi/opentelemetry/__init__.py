@@ -1,6 +1,8 @@
-"""OpenTelemetry tracing (extra ``otel``): ``TelemetryMiddleware``, ``TraceContextFilter``."""
+"""OpenTelemetry tracing (extra ``otel``): ``TelemetryMiddleware``, ``TraceContextFilter``,
+and for handlers ``CurrentSpan``, ``CurrentBaggage`` (``Baggage``)."""
 
+from .baggage import Baggage, CurrentBaggage, CurrentSpan
 from .logs import TraceContextFilter
 from .middleware import TelemetryMiddleware
 
-__all__ = ["TelemetryMiddleware", "TraceContextFilter"]
+__all__ = ["Baggage", "CurrentBaggage", "CurrentSpan", "TelemetryMiddleware", "TraceContextFilter"]

@@ -3,7 +3,7 @@
 ``prometheus_client``'s metrics take a lock and walk the buckets in Python on
 every update, six times per consumed message: most of the middleware's cost.
 Here a message adds to a few numbers on objects the middleware holds already
-(``received``, ``processed`` and in flight are histogram counts; see
+(``received``, ``processed`` and in process are histogram counts; see
 ``_Histogram`` for how a bucket is found). No lock: the updates run in the
 middleware's coroutines, on the broker's event loop, one at a time; a handler
 run in a thread pool is awaited there too. Brokers running on event loops in
@@ -20,7 +20,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from time import time
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from prometheus_client import metrics as client_metrics
 from prometheus_client.core import (
@@ -102,6 +102,14 @@ def _small_table(search: tuple[float, ...]) -> Sequence[int]:
     return bytes(table) if len(search) < 256 else tuple(table)
 
 
+class _Summed(NamedTuple):
+    """Histograms added up: what ``_Families.histogram`` reads of one."""
+
+    bounds: tuple[float, ...]
+    sum: float
+    created: float
+
+
 class _Count:
     __slots__ = ("created", "value")
 
@@ -112,7 +120,7 @@ class _Count:
 
 class _Consume:
     """A subscriber's series. ``received`` is the size histogram's count,
-    ``processed`` the duration histograms'; in flight, the difference."""
+    ``processed`` the duration histograms'; in process, the difference."""
 
     __slots__ = ("by_status", "labels", "size", "store")
 
@@ -129,7 +137,7 @@ class _Consume:
         self.by_status[status].add_time(elapsed)
 
     def exception(self, name: str) -> None:
-        self.store.count_exception((*self.labels, "process", name))
+        self.store.count_exception(self.store.process_exceptions, (*self.labels, name))
 
 
 class _Publish:
@@ -153,7 +161,7 @@ class _Publish:
     def failed(self, elapsed: float, name: str) -> None:
         self.duration.add_time(elapsed)
         self.errors += 1
-        self.store.count_exception((*self.labels, "publish", name))
+        self.store.count_exception(self.store.publish_exceptions, (*self.labels, name))
 
 
 class InProcessMetrics(Collector):
@@ -169,13 +177,14 @@ class InProcessMetrics(Collector):
         self._lock = threading.Lock()
         self._consume: dict[Labels, _Consume] = {}
         self._publish: dict[Labels, _Publish] = {}
-        self._exceptions: dict[Labels, _Count] = {}
+        self.process_exceptions: dict[Labels, _Count] = {}
+        self.publish_exceptions: dict[Labels, _Count] = {}
 
-    def consume_series(self, broker: str, destination: str) -> _Consume:
-        return self._series(self._consume, _Consume, (broker, destination))
+    def consume_series(self, app_name: str, broker: str, handler: str) -> _Consume:
+        return self._series(self._consume, _Consume, (app_name, broker, handler))
 
-    def publish_series(self, broker: str, destination: str) -> _Publish:
-        return self._series(self._publish, _Publish, (broker, destination))
+    def publish_series(self, app_name: str, broker: str, destination: str) -> _Publish:
+        return self._series(self._publish, _Publish, (app_name, broker, destination))
 
     def _series(
         self, table: dict[Labels, S], make: Callable[[InProcessMetrics, Labels], S], labels: Labels
@@ -187,11 +196,11 @@ class InProcessMetrics(Collector):
                 series = table[labels] = make(self, labels)
             return series
 
-    def count_exception(self, labels: Labels) -> None:
-        count = self._exceptions.get(labels)
+    def count_exception(self, table: dict[Labels, _Count], labels: Labels) -> None:
+        count = table.get(labels)
         if count is None:
             with self._lock:
-                count = self._exceptions.setdefault(labels, _Count())
+                count = table.setdefault(labels, _Count())
         count.value += 1
 
     def describe(self) -> Iterator[Metric]:
@@ -202,25 +211,29 @@ class InProcessMetrics(Collector):
         with self._lock:
             consume = list(self._consume.values())
             publish = list(self._publish.values())
-            exceptions = list(self._exceptions.items())
+            process_exceptions = list(self.process_exceptions.items())
+            publish_exceptions = list(self.publish_exceptions.items())
         # prometheus_client's own switch (PROMETHEUS_DISABLE_CREATED_SERIES).
         out = _Families(self.prefix, created=client_metrics._use_created)
         for c in consume:
             # Finished copied before received: a scrape from another thread
-            # never sees more finished than received, nor a negative in flight.
+            # never sees more finished than received, nor a negative number in process.
             by_status = [(status, list(h.counts), h) for status, h in c.by_status.items()]
             received = list(c.size.counts)
             out.counter(out.received, c.labels, sum(received), c.size.created)
             out.histogram(out.received_size, c.labels, c.size, received)
-            finished = 0
+            # One duration histogram: the per-status ones added up.
+            durations, total = [0] * len(self.duration_bounds), 0.0
             for status, counts, histogram in by_status:
-                finished += sum(counts)
-                labels = (*c.labels, status)
-                out.counter(out.processed, labels, sum(counts), histogram.created)
-                out.histogram(out.duration, labels, histogram, counts)
-            out.in_flight.add_metric(c.labels, float(sum(received) - finished))
-        for labels, count in exceptions:
-            out.counter(out.exceptions, labels, count.value, count.created)
+                out.counter(out.processed, (*c.labels, status), sum(counts), histogram.created)
+                for i, count in enumerate(counts):
+                    durations[i] += count
+                total += histogram.sum
+            duration = _Summed(self.duration_bounds, total, c.size.created)
+            out.histogram(out.duration, c.labels, duration, durations)
+            out.in_process.add_metric(c.labels, float(sum(received) - sum(durations)))
+        for labels, exc in process_exceptions:
+            out.counter(out.process_exceptions, labels, exc.value, exc.created)
         for p in publish:
             errors = p.errors  # before the durations, which count it first
             counts = list(p.duration.counts)
@@ -229,11 +242,13 @@ class InProcessMetrics(Collector):
             out.counter(out.published, (*p.labels, "error"), errors, created)
             out.histogram(out.publish_duration, p.labels, p.duration, counts)
             out.histogram(out.published_size, p.labels, p.size, list(p.size.counts))
+        for labels, exc in publish_exceptions:
+            out.counter(out.publish_exceptions, labels, exc.value, exc.created)
         return iter(out.all())
 
 
 class _Families:
-    """One scrape's families, in the order the metric objects were registered before."""
+    """One scrape's families, in the order of ``families.py`` (and of the multiprocess metrics)."""
 
     def __init__(self, prefix: str, *, created: bool) -> None:
         self.prefix = prefix
@@ -241,28 +256,30 @@ class _Families:
         self._label_names: dict[str, tuple[str, ...]] = {}
         self.received = self._new(families.RECEIVED)
         self.received_size = self._new(families.RECEIVED_SIZE)
+        self.in_process = GaugeMetricFamily(
+            f"{prefix}_{families.IN_PROCESS.name}",
+            families.IN_PROCESS.help,
+            labels=families.IN_PROCESS.labels,
+        )
         self.processed = self._new(families.PROCESSED)
         self.duration = self._new(families.DURATION)
-        self.in_flight = GaugeMetricFamily(
-            f"{prefix}_{families.IN_FLIGHT.name}",
-            families.IN_FLIGHT.help,
-            labels=families.IN_FLIGHT.labels,
-        )
-        self.exceptions = self._new(families.EXCEPTIONS)
+        self.process_exceptions = self._new(families.PROCESS_EXCEPTIONS)
         self.published = self._new(families.PUBLISHED)
         self.publish_duration = self._new(families.PUBLISH_DURATION)
+        self.publish_exceptions = self._new(families.PUBLISH_EXCEPTIONS)
         self.published_size = self._new(families.PUBLISHED_SIZE)
 
     def all(self) -> list[Metric]:
         return [
             self.received,
             self.received_size,
+            self.in_process,
             self.processed,
             self.duration,
-            self.in_flight,
-            self.exceptions,
+            self.process_exceptions,
             self.published,
             self.publish_duration,
+            self.publish_exceptions,
             self.published_size,
         ]
 
@@ -278,7 +295,7 @@ class _Families:
         metric.add_metric(labels, float(value), created if self.created else None)
 
     def histogram(
-        self, metric: Metric, labels: Labels, histogram: _Histogram, counts: list[int]
+        self, metric: Metric, labels: Labels, histogram: _Histogram | _Summed, counts: list[int]
     ) -> None:
         assert isinstance(metric, HistogramMetricFamily)
         cumulative, buckets = 0.0, []

@@ -1,8 +1,9 @@
 """Prometheus metrics for every message consumed and published.
 
-Labels stay bounded: the broker kind, the destination *as declared* (a
-subscriber's name or pattern, never the concrete subject), a status and an
-exception type. Message ids never become labels.
+The families and labels are FastStream 0.5's (``families.py``). Labels stay
+bounded: the application, the broker's messaging system, the handler or
+destination *as declared* (a subscriber's name or pattern, never the concrete
+subject), a status and an exception type. Message ids never become labels.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ from typing import Any
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from ..core.ack import AckPolicy
+from ..core.control import IgnoredException
 from ..core.message import Envelope, StreamMessage
 from ..core.middleware import BrokerView, CallNext, Middleware, PublishNext, SubscriberView
 from ..observability.labels import (
+    RABBITMQ,
     REPLY,
     SETTLED_STATUS,
     PublishLabels,
-    broker_kind,
+    handler_label,
     is_reply,
+    messaging_system,
     status_of,
 )
 from .inprocess import InProcessMetrics
@@ -85,7 +89,11 @@ class PrometheusMiddleware(Middleware):
     """Counts, sizes and times every message a broker consumes and publishes.
 
     ``RedisBroker(middlewares=[PrometheusMiddleware(registry=registry)])``, then
-    serve ``prometheus_client.make_asgi_app(registry)`` at ``/metrics``.
+    serve ``prometheus_client.make_asgi_app(registry)`` at ``/metrics``. The
+    families are ``<prefix>_received_messages_total`` and the others of
+    FastStream 0.5, labelled ``app_name`` (default: the prefix), ``broker``
+    (the messaging system: ``kafka``, ``rabbitmq``, ``nats``, ``redis``) and
+    ``handler`` or ``destination``.
 
     A publish is labelled with the declared pattern of a subscriber of the
     broker its destination matches (``orders.123`` → ``orders.{id}``), else
@@ -104,6 +112,7 @@ class PrometheusMiddleware(Middleware):
         *,
         registry: CollectorRegistry | None = None,
         prefix: str = "faststream",
+        app_name: str | None = None,
         duration_buckets: Sequence[float] = DURATION_BUCKETS,
         size_buckets: Sequence[float] = SIZE_BUCKETS,
         destination_label: Callable[[str], str] | None = None,
@@ -113,11 +122,12 @@ class PrometheusMiddleware(Middleware):
         check_not_merging(self.registry)
         # Chosen once: plain counts in one process, file-backed metrics in several.
         self.metrics = _store_for(self.registry, prefix, duration_buckets, size_buckets)
+        self.app_name = prefix if app_name is None else app_name
         self.destination_label = destination_label
         self.max_destinations = max_destinations
 
     def for_subscriber(self, subscriber: SubscriberView) -> Middleware:
-        return _SubscriberMetrics(self.metrics, subscriber)
+        return _SubscriberMetrics(self.metrics, self.app_name, subscriber)
 
     def for_broker(self, broker: BrokerView) -> Middleware:
         return _PublishMetrics(self, broker)
@@ -126,10 +136,11 @@ class PrometheusMiddleware(Middleware):
 class _SubscriberMetrics(Middleware):
     """Bound to one subscriber: its series is looked up once."""
 
-    __slots__ = ("_done", "_series", "store", "sub")
+    __slots__ = ("_done", "_series", "app_name", "store", "sub")
 
-    def __init__(self, store: Store, subscriber: SubscriberView) -> None:
+    def __init__(self, store: Store, app_name: str, subscriber: SubscriberView) -> None:
         self.store = store
+        self.app_name = app_name
         self.sub = subscriber
         # Bound on the first message: a pipeline is also built at registration,
         # before a router include may still rename the subscriber.
@@ -140,7 +151,8 @@ class _SubscriberMetrics(Middleware):
         sub = self.sub
         # The status of a message that succeeded without settling itself.
         self._done = "unsettled" if sub.ack_policy is AckPolicy.MANUAL else "acked"
-        series = self._series = self.store.consume_series(broker_kind(sub.broker), sub.name)
+        system = messaging_system(sub.broker)
+        series = self._series = self.store.consume_series(self.app_name, system, handler_label(sub))
         return series
 
     async def consume(self, message: StreamMessage, call_next: CallNext) -> Any:
@@ -151,7 +163,8 @@ class _SubscriberMetrics(Middleware):
             result = await call_next(message)
         except Exception as exc:
             elapsed = perf_counter() - start
-            series.exception(type(exc).__name__)
+            if not isinstance(exc, IgnoredException):  # Ack/Nack/Reject/SkipMessage: no error
+                series.exception(type(exc).__name__)
             series.finish(status_of(message, self.sub.ack_policy, exc), elapsed)
             raise
         except BaseException as exc:  # cancelled (shutdown): the broker keeps the message
@@ -170,22 +183,31 @@ _CACHE_LIMIT = 10_000
 class _PublishMetrics(Middleware):
     """Bound to one broker: series cached per destination."""
 
-    __slots__ = ("_by_destination", "_by_label", "_kind", "_label", "store")
+    __slots__ = ("_app", "_by_destination", "_by_label", "_for", "_kind", "_label", "store")
 
     def __init__(self, owner: PrometheusMiddleware, broker: BrokerView) -> None:
         self.store = owner.metrics
-        self._kind = broker_kind(broker)
+        self._app = owner.app_name
+        self._kind = messaging_system(broker)
         self._label = PublishLabels(broker, owner.destination_label, owner.max_destinations)
         self._by_label: dict[str, PublishSeries] = {}
         self._by_destination: dict[str, PublishSeries] = {}
+        # Chosen once: RabbitMQ's label names the exchange too (``default.orders``).
+        self._for = self._for_exchange if self._kind == RABBITMQ else self._for_destination
 
     def _for_label(self, label: str) -> PublishSeries:
         series = self._by_label.get(label)
         if series is None:
-            series = self._by_label[label] = self.store.publish_series(self._kind, label)
+            series = self._by_label[label] = self.store.publish_series(self._app, self._kind, label)
         return series
 
-    def _for(self, envelope: Envelope) -> PublishSeries:
+    def _for_exchange(self, envelope: Envelope) -> PublishSeries:
+        if is_reply(envelope):
+            return self._for_label(REPLY)
+        exchange = envelope.options.get("exchange")
+        return self._for_label(self._label.of_exchange(exchange, envelope.destination))
+
+    def _for_destination(self, envelope: Envelope) -> PublishSeries:
         if is_reply(envelope):  # before the cache: reply-to inboxes are per requester
             return self._for_label(REPLY)
         destination = envelope.destination

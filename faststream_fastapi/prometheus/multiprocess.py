@@ -79,61 +79,68 @@ class ClientMetrics:
         self.received_size: Histogram = make(
             families.RECEIVED_SIZE, Histogram, buckets=size_buckets
         )
+        # One series, the sum over live workers.
+        self.in_process: Gauge = make(families.IN_PROCESS, Gauge, multiprocess_mode="livesum")
         self.processed: Counter = make(families.PROCESSED, Counter)
         self.duration: Histogram = make(families.DURATION, Histogram, buckets=duration_buckets)
-        # One series, the sum over live workers.
-        self.in_flight: Gauge = make(families.IN_FLIGHT, Gauge, multiprocess_mode="livesum")
-        self.exceptions: Counter = make(families.EXCEPTIONS, Counter)
+        self.process_exceptions: Counter = make(families.PROCESS_EXCEPTIONS, Counter)
         self.published: Counter = make(families.PUBLISHED, Counter)
         self.publish_duration: Histogram = make(
             families.PUBLISH_DURATION, Histogram, buckets=duration_buckets
         )
+        self.publish_exceptions: Counter = make(families.PUBLISH_EXCEPTIONS, Counter)
         self.published_size: Histogram = make(
             families.PUBLISHED_SIZE, Histogram, buckets=size_buckets
         )
 
-    def consume_series(self, broker: str, destination: str) -> _ClientConsume:
-        return _ClientConsume(self, (broker, destination))
+    def consume_series(self, app_name: str, broker: str, handler: str) -> _ClientConsume:
+        return _ClientConsume(self, (app_name, broker, handler))
 
-    def publish_series(self, broker: str, destination: str) -> _ClientPublish:
-        return _ClientPublish(self, (broker, destination))
+    def publish_series(self, app_name: str, broker: str, destination: str) -> _ClientPublish:
+        return _ClientPublish(self, (app_name, broker, destination))
+
+
+Labels = tuple[str, ...]
 
 
 class _ClientConsume:
     """A subscriber's label children, looked up once."""
 
-    __slots__ = ("by_status", "exceptions", "in_flight", "labels", "m", "received", "size")
+    __slots__ = (
+        "duration",
+        "exceptions",
+        "in_process",
+        "labels",
+        "m",
+        "processed",
+        "received",
+        "size",
+    )
 
-    def __init__(self, metrics: ClientMetrics, labels: tuple[str, str]) -> None:
+    def __init__(self, metrics: ClientMetrics, labels: Labels) -> None:
         self.m = metrics
         self.labels = labels
-        self.by_status = {
-            status: (
-                metrics.processed.labels(*labels, status),
-                metrics.duration.labels(*labels, status),
-            )
-            for status in STATUSES
-        }
+        self.processed = {status: metrics.processed.labels(*labels, status) for status in STATUSES}
+        self.duration = metrics.duration.labels(*labels)
         self.received = metrics.received.labels(*labels)
         self.size = metrics.received_size.labels(*labels)
-        self.in_flight = metrics.in_flight.labels(*labels)
+        self.in_process = metrics.in_process.labels(*labels)
         self.exceptions: dict[str, Counter] = {}
 
     def receive(self, size: int) -> None:
         self.received.inc()
         self.size.observe(size)
-        self.in_flight.inc()
+        self.in_process.inc()
 
     def finish(self, status: str, elapsed: float) -> None:
-        self.in_flight.dec()
-        counter, histogram = self.by_status[status]
-        counter.inc()
-        histogram.observe(elapsed)
+        self.in_process.dec()
+        self.processed[status].inc()
+        self.duration.observe(elapsed)
 
     def exception(self, name: str) -> None:
         child = self.exceptions.get(name)
         if child is None:
-            child = self.exceptions[name] = self.m.exceptions.labels(*self.labels, "process", name)
+            child = self.exceptions[name] = self.m.process_exceptions.labels(*self.labels, name)
         child.inc()
 
 
@@ -142,7 +149,7 @@ class _ClientPublish:
 
     __slots__ = ("duration", "error", "labels", "m", "size", "success")
 
-    def __init__(self, metrics: ClientMetrics, labels: tuple[str, str]) -> None:
+    def __init__(self, metrics: ClientMetrics, labels: Labels) -> None:
         self.m = metrics
         self.labels = labels
         self.success = metrics.published.labels(*labels, "success")
@@ -160,4 +167,4 @@ class _ClientPublish:
     def failed(self, elapsed: float, name: str) -> None:
         self.duration.observe(elapsed)
         self.error.inc()
-        self.m.exceptions.labels(*self.labels, "publish", name).inc()
+        self.m.publish_exceptions.labels(*self.labels, name).inc()

@@ -11,13 +11,13 @@ from typing import Protocol
 
 
 class ConsumeSeries(Protocol):
-    """One subscriber's series: ``received``, sizes, in flight, outcomes, exceptions."""
+    """One subscriber's series: ``received``, sizes, in process, outcomes, exceptions."""
 
     def receive(self, size: int) -> None:
-        """A message of ``size`` bytes arrived: counted, sized, now in flight."""
+        """A message of ``size`` bytes arrived: counted, sized, now in process."""
 
     def finish(self, status: str, elapsed: float) -> None:
-        """It left: out of flight, processed with ``status`` in ``elapsed`` seconds."""
+        """It left: out of process, processed with ``status`` in ``elapsed`` seconds."""
 
     def exception(self, name: str) -> None:
         """Its handling raised an exception of the type named ``name``."""
@@ -39,8 +39,8 @@ class PublishSeries(Protocol):
 class Store(Protocol):
     """Every series of one (registry, prefix); shared by the brokers using both."""
 
-    def consume_series(self, broker: str, destination: str) -> ConsumeSeries:
+    def consume_series(self, app_name: str, broker: str, handler: str) -> ConsumeSeries:
         """The series of a subscriber; its per-status series all exist from now on."""
 
-    def publish_series(self, broker: str, destination: str) -> PublishSeries:
+    def publish_series(self, app_name: str, broker: str, destination: str) -> PublishSeries:
         """The series of a publish label; its success and error series exist from now on."""

@@ -55,9 +55,11 @@ async def test_metrics_fastapi_example_counts_by_pattern() -> None:
             assert (await client.post("/orders/eu", json=order)).json() == "queued"
             assert (await client.post("/orders/us", json=order)).json() == "queued"
             text = (await client.get("/metrics")).text
-    assert 'faststream_processed_messages_total{broker="redis",' in text
-    assert 'destination="orders.{region}",status="acked"} 2.0' in text
-    assert 'faststream_published_messages_total{broker="redis",destination="invoices"' in text
+    processed = 'faststream_received_processed_messages_total{app_name="faststream",broker="redis",'
+    assert processed in text
+    assert 'handler="orders.{region}",status="acked"} 2.0' in text
+    published = 'faststream_published_messages_total{app_name="faststream",broker="redis",'
+    assert published + 'destination="invoices"' in text
 
 
 async def test_metrics_asgi_example_serves_metrics_and_health() -> None:
@@ -68,7 +70,8 @@ async def test_metrics_asgi_example_serves_metrics_and_health() -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             text = (await client.get("/metrics")).text
             health = await client.get("/health")
-    assert 'faststream_received_messages_total{broker="redis",destination="jobs"} 1.0' in text
+    received = 'faststream_received_messages_total{app_name="faststream",broker="redis",'
+    assert received + 'handler="jobs"} 1.0' in text
     assert health.status_code == 204  # healthy: the ping succeeded
 
 
@@ -125,7 +128,7 @@ def test_tracing_example_puts_http_publish_and_consume_in_one_trace() -> None:
         assert "SpanKind.SERVER" in kinds
     trace_ids = {kinds[k]["context"]["trace_id"] for k in kinds if k != "SpanKind.INTERNAL"}
     assert len(trace_ids) == 1
-    assert kinds["SpanKind.CONSUMER"]["name"] == "process orders"
+    assert kinds["SpanKind.CONSUMER"]["name"] == "orders process"
 
 
 def _json_objects(text: str) -> list[dict[str, Any]]:

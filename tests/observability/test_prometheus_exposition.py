@@ -58,8 +58,8 @@ def exposition(registry: CollectorRegistry) -> str:
 def feed(mw: PrometheusMiddleware) -> None:
     """Every kind of update, with the same values, straight to the store."""
     for broker, destination in (("redis", "a"), ("nats", "a"), ("redis", "b.{id}")):
-        consume = mw.metrics.consume_series(broker, destination)
-        publish = mw.metrics.publish_series(broker, destination)
+        consume = mw.metrics.consume_series("app", broker, destination)
+        publish = mw.metrics.publish_series("app", broker, destination)
         for size, elapsed in zip(SIZES, ELAPSED, strict=True):
             consume.receive(size)
             consume.finish("acked", elapsed)
@@ -71,7 +71,7 @@ def feed(mw: PrometheusMiddleware) -> None:
         consume.finish("rejected", 0.002)
         publish.failed(0.01, "TimeoutError")
     # A label set asked for twice is one series.
-    mw.metrics.consume_series("redis", "a").receive(1)
+    mw.metrics.consume_series("app", "redis", "a").receive(1)
 
 
 @pytest.fixture(params=[True, False], ids=["created", "no created"])
@@ -97,11 +97,16 @@ def test_same_exposition_for_the_same_updates(
     assert "faststream_published_messages_size_bytes_bucket" in text
     if buckets:
         return
-    assert 'faststream_received_messages_total{broker="redis",destination="a"} 13.0' in text
-    bucket = "faststream_processing_duration_seconds_bucket"
-    labels = 'broker="nats",destination="a",le="0.0005",status="acked"'
+    assert (
+        'faststream_received_messages_total{app_name="app",broker="redis",handler="a"} 13.0' in text
+    )
+    bucket = "faststream_received_processed_messages_duration_seconds_bucket"
+    labels = 'app_name="app",broker="nats",handler="a",le="0.0005"'
     assert f"{bucket}{{{labels}}} 3.0" in text  # 0.0, 0.0004 and 0.0005 itself
-    assert 'faststream_messages_in_flight{broker="redis",destination="a"} 2.0' in text
+    in_process = (
+        'faststream_received_messages_in_process{app_name="app",broker="redis",handler="a"}'
+    )
+    assert f"{in_process} 2.0" in text
 
 
 async def run_messages(mw: PrometheusMiddleware) -> None:
@@ -157,11 +162,15 @@ async def test_same_samples_for_the_same_messages(monkeypatch: pytest.MonkeyPatc
     assert families(after.registry) == families(before.registry)
     got = samples(after.registry)
     assert got == samples(before.registry)
-    count = "faststream_processing_duration_seconds_count"
-    assert got[count, (("broker", "redis"), ("destination", "ok"), ("status", "acked"))] == 6
-    manual = (("broker", "redis"), ("destination", "manual"))
-    assert got["faststream_processed_messages_total", (*manual, ("status", "nacked"))] == 1
-    assert got["faststream_processed_messages_total", (*manual, ("status", "unsettled"))] == 1
+    app = ("app_name", "faststream")
+    count = "faststream_received_processed_messages_duration_seconds_count"
+    processed = "faststream_received_processed_messages_total"
+    ok = (app, ("broker", "redis"), ("handler", "ok"))
+    assert got[processed, (*ok, ("status", "acked"))] == 6
+    assert got[count, ok] == 7  # and the one rejected, not valid
+    manual = (app, ("broker", "redis"), ("handler", "manual"))
+    assert got[processed, (*manual, ("status", "nacked"))] == 1
+    assert got[processed, (*manual, ("status", "unsettled"))] == 1
 
 
 async def test_a_scrape_during_handling_sees_the_message_in_flight() -> None:
@@ -176,7 +185,8 @@ async def test_a_scrape_during_handling_sees_the_message_in_flight() -> None:
 
     async with TestRedisBroker(broker) as br:
         await br.publish(1, "slow")
-    line = 'faststream_messages_in_flight{broker="redis",destination="slow"}'
+    labels = 'app_name="faststream",broker="redis",handler="slow"'
+    line = f"faststream_received_messages_in_process{{{labels}}}"
     assert f"{line} 1.0" in seen[0]
     assert f"{line} 0.0" in generate_latest(registry).decode()
 

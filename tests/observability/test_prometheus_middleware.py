@@ -26,7 +26,7 @@ class Item(BaseModel):
 
 
 def value(registry: CollectorRegistry, metric: str, **labels: str) -> float:
-    got = registry.get_sample_value(metric, labels)
+    got = registry.get_sample_value(metric, {"app_name": P, **labels})
     return 0.0 if got is None else got
 
 
@@ -67,27 +67,25 @@ async def test_counts_each_outcome_by_settlement_status() -> None:
         await br.publish(Item(name="keep"), "manual")
 
     def processed(dest: str, status: str) -> float:
-        labels = {"broker": "redis", "destination": dest, "status": status}
-        return value(registry, f"{P}_processed_messages_total", **labels)
+        labels = {"broker": "redis", "handler": dest, "status": status}
+        return value(registry, f"{P}_received_processed_messages_total", **labels)
 
-    assert value(registry, f"{P}_received_messages_total", broker="redis", destination="ok") == 3
+    assert value(registry, f"{P}_received_messages_total", broker="redis", handler="ok") == 3
     assert processed("ok", "acked") == 2
     assert processed("ok", "rejected") == 1
     assert processed("boom", "rejected") == 1
     assert processed("retry", "nacked") == 1
     assert processed("manual", "acked") == 1
     assert processed("manual", "unsettled") == 1
-    exc = f"{P}_exceptions_total"
-    base = {"broker": "redis", "operation": "process"}
-    assert value(registry, exc, destination="boom", exception_type="KeyError", **base) == 1
-    assert value(registry, exc, destination="retry", exception_type="ValueError", **base) == 1
-    assert (
-        value(registry, exc, destination="ok", exception_type="MessageValidationError", **base) == 1
-    )
-    hist = f"{P}_processing_duration_seconds_count"
-    assert value(registry, hist, broker="redis", destination="ok", status="acked") == 2
+    exc = f"{P}_received_processed_messages_exceptions_total"
+    base = {"broker": "redis"}
+    assert value(registry, exc, handler="boom", exception_type="KeyError", **base) == 1
+    assert value(registry, exc, handler="retry", exception_type="ValueError", **base) == 1
+    assert value(registry, exc, handler="ok", exception_type="MessageValidationError", **base) == 1
+    hist = f"{P}_received_processed_messages_duration_seconds_count"
+    assert value(registry, hist, broker="redis", handler="ok") == 3
     size = f"{P}_received_messages_size_bytes_sum"
-    assert value(registry, size, broker="redis", destination="ok") == (
+    assert value(registry, size, broker="redis", handler="ok") == (
         2 * len(b'{"name":"a"}') + len(b'{"nope":1}')
     )
     published = f"{P}_published_messages_total"
@@ -104,12 +102,14 @@ async def test_in_flight_gauge_rises_while_the_handler_runs() -> None:
 
     @broker.subscriber("slow")
     async def slow(n: int) -> None:
-        seen.append(value(registry, f"{P}_messages_in_flight", broker="redis", destination="slow"))
+        seen.append(
+            value(registry, f"{P}_received_messages_in_process", broker="redis", handler="slow")
+        )
 
     async with TestRedisBroker(broker) as br:
         await br.publish(1, "slow")
     assert seen == [1.0]
-    assert value(registry, f"{P}_messages_in_flight", broker="redis", destination="slow") == 0
+    assert value(registry, f"{P}_received_messages_in_process", broker="redis", handler="slow") == 0
 
 
 async def test_a_cancelled_handler_counts_as_unsettled_and_leaves_flight() -> None:
@@ -122,16 +122,16 @@ async def test_a_cancelled_handler_counts_as_unsettled_and_leaves_flight() -> No
         started.set()
         await asyncio.Event().wait()
 
-    labels = {"broker": "redis", "destination": "stuck"}
+    labels = {"broker": "redis", "handler": "stuck"}
     async with TestRedisBroker(broker) as br:
         task = asyncio.create_task(br.publish(1, "stuck"))
         await asyncio.wait_for(started.wait(), 5)
-        assert value(registry, f"{P}_messages_in_flight", **labels) == 1
+        assert value(registry, f"{P}_received_messages_in_process", **labels) == 1
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-    assert value(registry, f"{P}_messages_in_flight", **labels) == 0
-    processed = f"{P}_processed_messages_total"
+    assert value(registry, f"{P}_received_messages_in_process", **labels) == 0
+    processed = f"{P}_received_processed_messages_total"
     assert value(registry, processed, status="unsettled", **labels) == 1
     assert value(registry, processed, status="acked", **labels) == 0
 
@@ -153,8 +153,8 @@ async def test_labels_are_the_declared_pattern_and_never_ids() -> None:
         reply = await br.request(41, "orders.id99")
         assert reply.decode() == 42
 
-    processed = f"{P}_processed_messages_total"
-    labels = {"broker": "redis", "destination": "orders.{order_id}", "status": "acked"}
+    processed = f"{P}_received_processed_messages_total"
+    labels = {"broker": "redis", "handler": "orders.{order_id}", "status": "acked"}
     assert value(registry, processed, **labels) == 6
     published = f"{P}_published_messages_total"
     assert value(registry, published, broker="redis", destination="reply", status="success") == 1
@@ -206,8 +206,8 @@ async def test_two_brokers_share_one_registry() -> None:
         await n.publish(1, "in")
         await n.publish(2, "in")
     received = f"{P}_received_messages_total"
-    assert value(registry, received, broker="redis", destination="in") == 1
-    assert value(registry, received, broker="nats", destination="in") == 2
+    assert value(registry, received, broker="redis", handler="in") == 1
+    assert value(registry, received, broker="nats", handler="in") == 2
 
 
 def test_metrics_mount_on_the_fastapi_app() -> None:
@@ -235,8 +235,9 @@ def test_metrics_mount_on_the_fastapi_app() -> None:
     asyncio.run(exercise())
     with TestClient(app) as client:
         text = client.get("/metrics").text
-    assert 'faststream_received_messages_total{broker="redis",destination="hits"} 1.0' in text
-    assert "faststream_processing_duration_seconds_bucket" in text
+    line = 'faststream_received_messages_total{app_name="faststream",broker="redis",handler="hits"}'
+    assert f"{line} 1.0" in text
+    assert "faststream_received_processed_messages_duration_seconds_bucket" in text
 
 
 async def test_metrics_mount_on_asgi_faststream() -> None:
@@ -256,9 +257,8 @@ async def test_metrics_mount_on_asgi_faststream() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         response = await client.get("/metrics")
     assert response.status_code == 200
-    assert 'faststream_received_messages_total{broker="redis",destination="jobs"} 2.0' in (
-        response.text
-    )
+    line = 'faststream_received_messages_total{app_name="faststream",broker="redis",handler="jobs"}'
+    assert f"{line} 2.0" in (response.text)
 
 
 @pytest.mark.redis
@@ -284,10 +284,10 @@ async def test_real_redis_counts_and_times(name: str) -> None:
         assert sorted([await asyncio.wait_for(done.get(), 5) for _ in range(4)]) == [1, 2, 3, 4]
         await asyncio.sleep(0.05)  # the last message's metrics land after its handler
     dest = name + ".{part}"
-    processed = f"{P}_processed_messages_total"
-    assert value(registry, processed, broker="redis", destination=dest, status="acked") == 3
-    assert value(registry, processed, broker="redis", destination=dest, status="rejected") == 1
-    count = f"{P}_publish_duration_seconds_count"
+    processed = f"{P}_received_processed_messages_total"
+    assert value(registry, processed, broker="redis", handler=dest, status="acked") == 3
+    assert value(registry, processed, broker="redis", handler=dest, status="rejected") == 1
+    count = f"{P}_published_messages_duration_seconds_count"
     assert value(registry, count, broker="redis", destination=dest) == 4
 
 
@@ -305,9 +305,9 @@ async def test_router_included_with_a_prefix_counts_under_the_final_name() -> No
     async with TestRedisBroker(broker) as br:
         await br.publish(1, "svc.events")
     received = f"{P}_received_messages_total"
-    assert value(registry, received, broker="redis", destination="svc.events") == 1
+    assert value(registry, received, broker="redis", handler="svc.events") == 1
     destinations = {
-        s.labels["destination"]
+        s.labels["handler"]
         for m in registry.collect()
         for s in m.samples
         if m.name.endswith("received_messages")

@@ -93,7 +93,7 @@ def received_per_process(metrics_dir: Path, subject: str) -> dict[int, float]:
             for s in family.samples:
                 if (
                     s.name == "faststream_received_messages_total"
-                    and s.labels["destination"] == subject
+                    and s.labels["handler"] == subject
                 ):
                     counts[pid] = s.value
     return counts
@@ -112,14 +112,9 @@ def test_two_workers_are_scraped_as_one(tmp_path: Path, name: str) -> None:
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
     port = free_port()
     url = f"http://127.0.0.1:{port}/metrics"
-    received = (
-        "faststream_received_messages_total",
-        (("broker", "nats"), ("destination", subject)),
-    )
-    acked = (
-        "faststream_processed_messages_total",
-        (("broker", "nats"), ("destination", subject), ("status", "acked")),
-    )
+    labels = (("app_name", "faststream"), ("broker", "nats"), ("handler", subject))
+    received = ("faststream_received_messages_total", labels)
+    acked = ("faststream_received_processed_messages_total", (*labels, ("status", "acked")))
 
     async def publish_jobs() -> None:
         async with NatsBroker("nats://127.0.0.1:4222") as broker:
@@ -140,8 +135,8 @@ def test_two_workers_are_scraped_as_one(tmp_path: Path, name: str) -> None:
 
     assert samples[received] == JOBS
     # The in-flight gauge is one series, summed over the live workers (no pid label).
-    in_flight = [k for k in samples if k[0] == "faststream_messages_in_flight"]
-    assert in_flight == [("faststream_messages_in_flight", received[1])]
+    in_flight = [k for k in samples if k[0] == "faststream_received_messages_in_process"]
+    assert in_flight == [("faststream_received_messages_in_process", received[1])]
     assert samples[in_flight[0]] == 0
     # Both workers consumed some; their own counts add up to the scraped total.
     per_process = received_per_process(metrics_dir, subject)

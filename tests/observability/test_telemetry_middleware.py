@@ -124,12 +124,14 @@ def assert_one_trace(kind: str, spans: tuple[ReadableSpan, ...], name: str) -> N
     assert consumer.context.trace_id == trace_id
     assert producer.parent is not None and producer.parent.span_id == server.context.span_id
     assert consumer.parent is not None and consumer.parent.span_id == producer.context.span_id
-    assert producer.name == f"publish {name}"
-    assert consumer.name == f"process {name}"
+    label = f"default.{name}" if kind == "rabbit" else name
+    assert producer.name == f"{label} publish"
+    assert consumer.name == f"{label} process"
     assert producer.attributes is not None and consumer.attributes is not None
     assert producer.attributes["messaging.system"] == SYSTEM[kind]
     assert producer.attributes["messaging.operation"] == "publish"
-    assert producer.attributes["messaging.destination.name"] == name
+    # RabbitMQ's destination is the exchange, the default one here.
+    assert producer.attributes["messaging.destination.name"] == ("" if kind == "rabbit" else name)
     assert producer.attributes["messaging.message.body.size"] == len(b'{"id":7}')
     assert consumer.attributes["messaging.system"] == SYSTEM[kind]
     assert consumer.attributes["messaging.operation"] == "process"
@@ -233,9 +235,9 @@ async def test_request_reply_spans_chain(
     request, answer = sorted(by_kind(spans, SpanKind.PRODUCER), key=lambda s: s.start_time or 0)
     (consumer,) = by_kind(spans, SpanKind.CONSUMER)
     # The span names use the declared pattern; attributes keep the concrete subject.
-    assert request.name == "publish orders.{id}"
-    assert consumer.name == "process orders.{id}"
-    assert answer.name == "publish reply"
+    assert request.name == "orders.{id} publish"
+    assert consumer.name == "orders.{id} process"
+    assert answer.name == "reply publish"
     assert consumer.attributes is not None and answer.attributes is not None
     assert consumer.attributes["messaging.destination.name"] == "orders.21"
     assert consumer.attributes["messaging.destination.template"] == "orders.{id}"
