@@ -54,7 +54,8 @@ class Meters:
 
 
 class Timing:
-    """One operation timed: ``done(error)`` records its duration (and count)."""
+    """One operation timed, as ``with Timing(...):``: its exit records the duration
+    (and count), with the error type of what it raised."""
 
     __slots__ = ("attributes", "counter", "histogram", "start")
 
@@ -66,7 +67,10 @@ class Timing:
         self.attributes = attributes
         self.start = perf_counter()
 
-    def done(self, error: BaseException | None) -> None:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, error: BaseException | None, tb: Any) -> None:
         elapsed = perf_counter() - self.start
         attributes = self.attributes
         if self.counter is not None:

@@ -304,15 +304,8 @@ class _MeteredConsume(_ConsumeTracing):
 
     async def consume(self, message: StreamMessage, call_next: CallNext) -> Any:
         meters = self._meters
-        timing = Timing(meters.process_duration, meters.process_messages, self._metric_attributes)
-        error: BaseException | None = None
-        try:
+        with Timing(meters.process_duration, meters.process_messages, self._metric_attributes):
             return await super().consume(message, call_next)
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            timing.done(error)
 
 
 class _MeteredPublish(_PublishTracing):
@@ -334,15 +327,8 @@ class _MeteredPublish(_PublishTracing):
         else:
             label = self._label.of_destination(envelope.destination)
         attributes = {SYSTEM: self._system, DESTINATION: label}
-        timing = Timing(meters.publish_duration, meters.publish_messages, attributes)
-        error: BaseException | None = None
-        try:
+        with Timing(meters.publish_duration, meters.publish_messages, attributes):
             return await super().publish(envelope, call_next)
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            timing.done(error)
 
 
 def _record_error(span: trace.Span, exc: Exception) -> None:
