@@ -4,12 +4,14 @@ Each assigned partition has a lane: its fetched records (or batches) wait there
 and are handled one at a time, in offset order; lanes run at once, at most
 ``max_workers`` handlers in all. A partition's records are therefore settled in
 order, and the committed offset of a partition (the record after the last one
-settled) never passes a record still in hand.
+settled) never passes a record still in hand. The settled offsets are committed
+between fetches in a task of their own, one commit at a time: the fetch loop
+refills the lanes meanwhile, and a later commit never lands before an earlier one.
 
 Back-pressure: records are fetched ``max_records / max_workers`` at a time (a
-chunk); a partition whose lane holds two chunks is paused in the client until
-it is down to less than one, so a slow partition does not pile up while the
-others run (a lane that keeps up is never paused: pausing costs librdkafka a
+chunk); a partition whose lane holds two chunks is paused (``RecordSource.pause``)
+until it is down to less than one, so a slow partition does not pile up while
+the others run (a lane that keeps up is never paused: pausing costs librdkafka a
 refetch). A lane so holds less than three chunks; nothing is fetched while the
 lanes hold ``3 * max_records`` records or more (N busy lanes never reach it), so
 less than three and a half times ``max_records`` wait in them, whatever N is.
