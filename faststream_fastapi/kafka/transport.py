@@ -59,6 +59,8 @@ class _Assigned(ConsumerRebalanceListener):  # type: ignore[misc]
                 logger.warning("offset commit of revoked partitions failed: %s", exc)
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
+        # A partition given back after a rebalance starts unpaused, as aiokafka's own would.
+        self.source.paused.difference_update(assigned)
         if assigned:
             self.source.assigned.set()
 
