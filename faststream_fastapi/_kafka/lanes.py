@@ -4,12 +4,14 @@ Each assigned partition has a lane: its fetched records (or batches) wait there
 and are handled one at a time, in offset order; lanes run at once, at most
 ``max_workers`` handlers in all. A partition's records are therefore settled in
 order, and the committed offset of a partition (the record after the last one
-settled) never passes a record still in hand.
+settled) never passes a record still in hand. The settled offsets are committed
+between fetches in a task of their own, one commit at a time: the fetch loop
+refills the lanes meanwhile, and a later commit never lands before an earlier one.
 
 Back-pressure: records are fetched ``max_records / max_workers`` at a time (a
-chunk); a partition whose lane holds two chunks is paused in the client until
-it is down to less than one, so a slow partition does not pile up while the
-others run (a lane that keeps up is never paused: pausing costs librdkafka a
+chunk); a partition whose lane holds two chunks is paused (``RecordSource.pause``)
+until it is down to less than one, so a slow partition does not pile up while
+the others run (a lane that keeps up is never paused: pausing costs librdkafka a
 refetch). A lane so holds less than three chunks; nothing is fetched while the
 lanes hold ``3 * max_records`` records or more (N busy lanes never reach it), so
 less than three and a half times ``max_records`` wait in them, whatever N is.
@@ -128,6 +130,8 @@ class LaneLoop(ConsumeLoop):
         self.revoking: set[Position] = set()
         #: Set when a lane takes a record off its queue: the fetch loop may go on.
         self.room = asyncio.Event()
+        #: The commit under way: one at a time, so a later one never lands first.
+        self.committing: asyncio.Task[None] | None = None
         super().__init__(source, spec, deliver, logger)
         source.revoke = self.revoke
 
@@ -140,8 +144,9 @@ class LaneLoop(ConsumeLoop):
         busy_ms = timeout_ms if self.spec.batch else min(timeout_ms, BUSY_FETCH_MS)
         wait = timeout_ms / 1000
         while not self.stopping:
-            if self.offsets.done:
-                await self._commit(final=False)
+            if self.offsets.done and (self.committing is None or self.committing.done()):
+                # Not awaited: a round trip per fetch would hold the lanes' refills back.
+                self.committing = asyncio.get_running_loop().create_task(self._commit(False))
             if self._held() >= 3 * self.max_records:
                 self.room.clear()
                 with contextlib.suppress(asyncio.TimeoutError):
@@ -236,6 +241,7 @@ class LaneLoop(ConsumeLoop):
         settled are returned, to commit before the partitions go. A handler still
         running past the wait is abandoned: what it settles is ignored."""
         lanes = [lane for p in positions if (lane := self.lanes.pop(p, None)) is not None]
+        await self._committed()
         for lane in lanes:
             lane.drop()
         self.paused.difference_update(positions)
@@ -260,6 +266,11 @@ class LaneLoop(ConsumeLoop):
                 cancelled += 1
         return cancelled
 
+    async def _committed(self) -> None:
+        """Until the commit under way is done: the next one carries later offsets."""
+        if self.committing is not None and not self.committing.done():
+            await asyncio.wait({self.committing}, timeout=REVOKE_WAIT)
+
     async def _wind_down(self) -> None:
         self.room.set()
         await super()._wind_down()
@@ -270,6 +281,7 @@ class LaneLoop(ConsumeLoop):
     async def _close(self) -> None:
         for task in list(self.running):
             task.cancel()
+        await self._committed()
         await super()._close()
 
 

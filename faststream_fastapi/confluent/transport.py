@@ -82,6 +82,14 @@ CONSUMER_DEFAULTS: dict[str, Any] = {
 }
 
 
+#: With lanes (``max_workers`` above 1), unless set: a paused partition is resumed
+#: when its lane runs low, and librdkafka, having dropped what it had fetched of it,
+#: fetches it again only once its fetch in flight returns; that fetch waits up to
+#: ``fetch.wait.max.ms`` (librdkafka's 500) on partitions with nothing new, while
+#: the lane's handlers run dry.
+LANE_DEFAULTS: dict[str, Any] = {"fetch.wait.max.ms": 50}
+
+
 def config(options: dict[str, Any]) -> dict[str, Any]:
     """librdkafka names have dots; ``session_timeout_ms=`` spells ``session.timeout.ms``."""
     return {k.replace("_", "."): v for k, v in options.items()}
@@ -207,10 +215,14 @@ class ConfluentTransport(ProducerTransport[Producer]):
     async def open_source(self, spec: KafkaTopic) -> ConfluentSource:
         producer = self._producer()
         group = spec.group_id
+        lanes = LANE_DEFAULTS if spec.max_workers > 1 else {}
         consumer = Consumer(
             self._config(
                 _PRODUCER_ONLY,
-                **config(dict(spec.options)),
+                **{
+                    **{k: v for k, v in lanes.items() if k not in self.options},
+                    **config(dict(spec.options)),
+                },
                 **{
                     # librdkafka wants a group id even to read assigned partitions;
                     # without ``group_id`` it is never used to join or commit.

@@ -57,6 +57,8 @@ class _Assigned(ConsumerRebalanceListener):  # type: ignore[misc]
                 logger.warning("offset commit of revoked partitions failed: %s", exc)
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
+        # A partition given back after a rebalance starts unpaused, as aiokafka's own would.
+        self.source.paused.difference_update(assigned)
         if assigned:
             self.source.assigned.set()
 
@@ -81,11 +83,22 @@ _record = _Record.from_record  # bound once, not per record
 
 
 class _AiokafkaSource(RecordSource):
+    """Pausing a partition leaves it to aiokafka: ``consumer.pause`` would drop the
+    records it has fetched for it, to fetch them again on ``resume``, a broker round
+    trip each time a lane runs low. A paused partition is instead left out of
+    ``getmany``: its one fetched response waits in aiokafka, which fetches no more
+    of that partition until it is read."""
+
     def __init__(self, consumer: AIOKafkaConsumer) -> None:
         super().__init__()
         self.consumer = consumer
+        #: The partitions not to read from (``pause``), and an event ``resume`` sets.
+        self.paused: set[TP] = set()
+        self.resumed = asyncio.Event()
 
     async def fetch(self, max_records: int, timeout_ms: int) -> list[Any]:
+        if self.paused:
+            return await self._fetch_unpaused(max_records, timeout_ms)
         batches = await self.consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
         if len(batches) == 1:
             return next(iter(batches.values()))
@@ -94,15 +107,23 @@ class _AiokafkaSource(RecordSource):
     def where(self, record: Any) -> tuple[str, int, int]:
         return record.topic, record.partition, record.offset
 
+    async def _fetch_unpaused(self, max_records: int, timeout_ms: int) -> list[Any]:
+        paused = self.paused
+        tps = [tp for tp in self.consumer.assignment() if tp not in paused]
+        if not tps:  # every partition paused: until one is resumed
+            self.resumed.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.resumed.wait(), timeout_ms / 1000)
+            return []
+        batches = await self.consumer.getmany(*tps, timeout_ms=timeout_ms, max_records=max_records)
+        return [record for records in batches.values() for record in records]
+
     def pause(self, positions: Iterable[Position]) -> None:
-        for topic, partition in positions:
-            with contextlib.suppress(Exception):  # no longer assigned
-                self.consumer.pause(TP(topic, partition))
+        self.paused.update(TP(topic, partition) for topic, partition in positions)
 
     def resume(self, positions: Iterable[Position]) -> None:
-        for topic, partition in positions:
-            with contextlib.suppress(Exception):
-                self.consumer.resume(TP(topic, partition))
+        self.paused.difference_update(TP(topic, partition) for topic, partition in positions)
+        self.resumed.set()
 
     def build(self, record: Any, offsets: Settler[KafkaMessage]) -> KafkaMessage:
         return _record(
