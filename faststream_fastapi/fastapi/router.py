@@ -25,7 +25,7 @@ from ..core.base_middleware import AnyMiddleware
 from ..core.broker import Broker, Registry
 from ..core.callplan import Overrides
 from ..core.errors import FastStreamError, SetupError
-from ..core.fastapi_compat import IncludeAware
+from ..core.fastapi_compat import IncludeAware, hide_repeated_inclusions
 from ..core.publisher import Publisher
 from ..core.startup_failure import shorten_startup_failures
 from ..core.subscriber import Handler
@@ -231,6 +231,8 @@ class StreamRouter(IncludeAware, Generic[B]):
             return
         self._running += 1
         self.binding.app = app
+        if self._docs_routes and hide_repeated_inclusions(app, self):
+            app.openapi_schema = None  # a schema built before startup is rebuilt
         try:
             async with self._user_context(app) as user_state:
                 state: dict[str, Any] = dict(user_state or {})
