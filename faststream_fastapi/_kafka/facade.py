@@ -23,10 +23,10 @@ from ..core.options import (
     RequestOptions,
     SubscriberConfig,
 )
-from ..core.ports import Spec
 from ..core.publisher import Publisher
 from ..core.registry import Registry
 from ..core.subscriber import Handler
+from ..core.views import Spec
 from ..security.facade import FacadeBroker, Factory
 from .specs import KafkaTopic, OffsetReset, TopicDest, TopicPartition
 from .transport import REQUEST_REFUSED, KafkaTransport

@@ -32,8 +32,7 @@ from .redirect import log_extra
 
 if TYPE_CHECKING:
     from .ack import AckPolicy
-    from .ports import Spec
-    from .views import Logs
+    from .views import Logs, Spec
 
 
 class Grouped(Protocol):

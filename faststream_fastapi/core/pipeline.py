@@ -260,7 +260,7 @@ _NO_OPTIONS: dict[str, Any] = {}
 def result_publisher(sub: Delivering) -> PublishResult:
     """What publishes a handler's result: to its ``@publisher`` destinations and reply-to."""
     publishers = sub.handler.publishers
-    no_reply, reply = sub.no_reply, sub.broker.reply
+    no_reply, reply = sub.no_reply, sub.broker.root().reply
     reply_options = getattr(sub.spec, "reply_options", None)  # RabbitMQ's ``reply_config=``
     if reply_options:
         reply = functools.partial(reply, options=reply_options)

@@ -13,9 +13,10 @@ from .base_middleware import as_publish_middleware
 from .message import StreamMessage
 from .middleware import Middleware
 from .options import PublisherOptions
-from .ports import Owner, Spec
+from .ports import Owner
 from .spec import NamedSpec
 from .subscriber import Handler, LazyMock, as_handler
+from .views import Spec
 
 
 class Publisher:

@@ -20,10 +20,11 @@ from .filtering import SubscriberDecorator, join_group
 from .middleware import Middleware
 from .options import PublisherOptions, SubscriberConfig
 from .paths import PathPattern
-from .ports import Sender, Spec
 from .publisher import Publisher
 from .routes import SubscriberRoute, declare_routes
+from .sender import Sender
 from .subscriber import Handler, Subscriber, as_handler
+from .views import Spec
 
 
 class Registry:

@@ -18,8 +18,9 @@ from .middleware import Middleware
 from .options import SubscriberConfig
 from .paths import PathPattern
 from .pipeline import compile_delivery
-from .ports import AppBinding, Outlet, Spec, SubscriberOwner
+from .ports import AppBinding, Outlet, SubscriberOwner
 from .redirect import ERROR_HEADER, RETRIES_HEADER
+from .views import Spec
 
 if TYPE_CHECKING:
     from .transport import Consumption

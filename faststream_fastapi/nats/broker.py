@@ -20,12 +20,12 @@ from ..core.options import (
     SubscriberOptions,
 )
 from ..core.paths import PathPattern, has_params
-from ..core.ports import Spec
 from ..core.publisher import Publisher
 from ..core.registry import Registry
 from ..core.routes import PublisherRoute, SubscriberRoute
 from ..core.sending import new_id
 from ..core.subscriber import Handler
+from ..core.views import Spec
 from ..security.facade import FacadeBroker, keywords_of
 from .descriptor import NATS
 from .specs import MSG_ID, JStream, NatsSub, PullSub

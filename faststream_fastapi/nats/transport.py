@@ -76,6 +76,23 @@ CONNECT_DEFAULTS: dict[str, Any] = {
 }
 
 
+async def _declare_stream(js: JetStreamContext, stream: JStream, wanted: tuple[str, ...]) -> None:
+    """Create ``stream`` with the ``wanted`` subjects, or add those it lacks."""
+    try:
+        info = await js.stream_info(stream.name)
+    except nats.js.errors.NotFoundError:
+        await js.add_stream(
+            api.StreamConfig(name=stream.name, subjects=list(wanted), **stream.config)
+        )
+        return
+    current = list(info.config.subjects or [])
+    # A subject a wider one already captures must not be added: overlap.
+    missing = [w for w in wanted if not any(subject_matches(c, w) for c in current)]
+    if missing:
+        config = dataclasses.replace(info.config, subjects=current + missing, **stream.config)
+        await js.update_stream(config)
+
+
 class NatsTransport(Transport[NatsSub]):
     def __init__(self, servers: str | list[str] = "nats://localhost:4222", **options: Any) -> None:
         self.servers = servers
@@ -167,22 +184,7 @@ class NatsTransport(Transport[NatsSub]):
         key = (stream.name, wanted)
         if key in self._declared:
             return
-        js = self._jetstream()
-        try:
-            info = await js.stream_info(stream.name)
-        except nats.js.errors.NotFoundError:
-            await js.add_stream(
-                api.StreamConfig(name=stream.name, subjects=list(wanted), **stream.config)
-            )
-        else:
-            current = list(info.config.subjects or [])
-            # A subject a wider one already captures must not be added: overlap.
-            missing = [w for w in wanted if not any(subject_matches(c, w) for c in current)]
-            if missing:
-                config = dataclasses.replace(
-                    info.config, subjects=current + missing, **stream.config
-                )
-                await js.update_stream(config)
+        await _declare_stream(self._jetstream(), stream, wanted)
         self._declared.add(key)
 
     async def key_value(self, bucket: str, declare: bool, config: dict[str, Any]) -> Any:
