@@ -30,6 +30,7 @@ from ..core.publisher import Publisher
 from ..core.startup_failure import shorten_startup_failures
 from ..core.subscriber import Handler
 from ..hooks import call_hook
+from ..security.facade import built_for
 from ..security.objects import BaseSecurity
 from . import shaping
 from .binding import AppBinding
@@ -91,17 +92,18 @@ class StreamRouter(IncludeAware, Generic[B]):
         )
         # ``Router(..., schema_url=...)`` as the docs write it: ``...`` means "the default".
         args = tuple(arg for arg in args if arg is not Ellipsis)
-        self.broker: B = self.broker_class(  # type: ignore[assignment]
-            *args,
-            middlewares=middlewares,
-            graceful_timeout=graceful_timeout,
-            security=security,
-            request_timeout=request_timeout,
-            log_level=log_level,
-            logger=logger,
-            max_message_bytes=max_message_bytes,
-            **kwargs,
-        )
+        with built_for(type(self).__name__):  # a refused keyword names the router
+            self.broker: B = self.broker_class(  # type: ignore[assignment]
+                *args,
+                middlewares=middlewares,
+                graceful_timeout=graceful_timeout,
+                security=security,
+                request_timeout=request_timeout,
+                log_level=log_level,
+                logger=logger,
+                max_message_bytes=max_message_bytes,
+                **kwargs,
+            )
         for name, value in broker_attributes.items():
             setattr(self.broker, name, value)
         #: Run when the lifespan starts, before the broker; and after it closes.
