@@ -171,7 +171,8 @@ class KafkaBrokerBase(KafkaDeclarations, FacadeBroker, abstract=True):
     ``reply_to`` header, by publishing the result to the topic it names.
     """
 
-    default_address = "localhost:9092"
+    #: As FastStream 0.5 (and both clients) default it: port 9092 is implied.
+    default_address = "localhost"
     transport_class: ClassVar[Callable[..., KafkaTransport]]
 
     def _client(self, address: Any, options: dict[str, Any]) -> tuple[Any, Factory]:

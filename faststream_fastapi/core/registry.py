@@ -209,6 +209,16 @@ class Registry:
     def _on_subscriber_added(self, sub: Subscriber) -> None:
         return None
 
+    def place_subscriber(self, sub: Subscriber, order: int) -> None:
+        """Move ``sub`` (just added, last) before the subscribers declared after it."""
+        sub.order = order
+        subs = self.subscribers
+        i = j = subs.index(sub)
+        while j > 0 and subs[j - 1].order > order:
+            j -= 1
+        if j != i:
+            subs.insert(j, subs.pop(i))
+
     def _add_publisher(
         self,
         spec: Spec,

@@ -44,6 +44,8 @@ _halting: set[asyncio.Task[int]] = set()
 class Subscriber:
     #: Whether AsyncAPI documents it (``include_router(..., include_in_schema=False)``).
     include_in_schema = True
+    #: Its declaration's place among all (``SubscriberDecorator.order``); -1 when unknown.
+    order = -1
 
     def __init__(
         self,
