@@ -40,6 +40,10 @@ class Sender(Protocol):
     @property
     def max_message_bytes(self) -> int | None: ...
 
+    #: FastStream 0.5's broker-wide ``parser=``/``decoder=`` (``custom.py``).
+    parser: Any
+    decoder: Any
+
     @property
     def transport(self) -> Transport: ...
 
@@ -85,6 +89,10 @@ class Owner(Protocol):
     def default_ack_policy(self) -> AckPolicy: ...
 
     def root(self) -> Sender: ...
+
+    #: ``parser=``/``decoder=`` of the subscribers declared on it without their own.
+    parser: Any
+    decoder: Any
 
     def all_dependencies(self) -> tuple[params.Depends, ...]: ...
 
