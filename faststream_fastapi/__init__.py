@@ -1,6 +1,6 @@
 """Consume and publish broker messages from FastAPI with the tools it uses for HTTP."""
 
-from fastapi import Depends, Header, Path
+from fastapi import Depends, Header
 
 from .app import FastStream
 from .asgi.app import AsgiFastStream
@@ -10,6 +10,7 @@ from .core.base_middleware import BaseMiddleware
 from .core.context import Context, Logger, context
 from .core.exception_middleware import ExceptionMiddleware
 from .core.message import StreamMessage
+from .core.params import Path
 from .core.response import Response
 from .testing_app import TestApp
 

@@ -20,7 +20,6 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from . import codec
 from .ack import AckPolicy
 from .errors import SetupError
 from .message import StreamMessage
@@ -134,11 +133,8 @@ def _decode(decoder: CustomDecoder) -> Callable[[StreamMessage], Awaitable[None]
         return message.decode()
 
     async def decode(message: StreamMessage) -> None:
-        value = await (run(message, default) if original else run(message))
-        # The handler's parameters are read from the body: the decoded value becomes it.
-        body, content_type = codec.encode(value)
-        message.body = body
-        message.content_type = content_type
-        message._decoded = value
+        # Any value: the handler's parameters are read from it (``CallPlan.run_decoded``),
+        # ``message.decode()`` returns it, and the body stays as it came.
+        message._decoded = await (run(message, default) if original else run(message))
 
     return decode

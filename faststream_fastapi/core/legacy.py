@@ -10,7 +10,9 @@ takes them out first:
 - ``apply_types`` and ``validate``: handlers always get FastAPI's typing and
   validation here; ``True`` is accepted, ``False`` too but with a warning that
   it has no effect;
-- the others are refused with a ``TypeError`` naming the keyword.
+- the others (``log_fmt``) are refused with a ``TypeError`` naming the keyword.
+
+(``parser`` and ``decoder`` are every broker's own keywords: ``custom.py``.)
 """
 
 from __future__ import annotations
@@ -22,8 +24,6 @@ from typing import Any
 _ALWAYS_ON = ("apply_types", "validate")
 _KEPT = ("description", "asyncapi_url", "protocol", "protocol_version", "tags")
 _REFUSED = (
-    "decoder",
-    "parser",
     "log_level",
     "log_fmt",
 )

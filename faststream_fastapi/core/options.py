@@ -110,6 +110,8 @@ class BrokerOptions(TypedDict, total=False):
     max_message_bytes: int | None
     logger: logging.Logger | EllipsisType | None
     log_level: int | None
+    parser: CustomParser | None
+    decoder: CustomDecoder | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,10 @@ class BrokerConfig:
     #: The level of the per-message ``Received`` / ``Processed`` lines; ``None``:
     #: ``INFO`` on the library's logger, none on a given one (see ``pipeline``).
     log_level: int | None = None
+    #: FastStream 0.5's broker-wide ``parser=``/``decoder=``: of every subscriber
+    #: that has none of its own (``custom.py``).
+    parser: CustomParser | None = None
+    decoder: CustomDecoder | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dependencies", tuple(self.dependencies))

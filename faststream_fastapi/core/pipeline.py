@@ -46,7 +46,7 @@ from .ack import RULES, Rule
 from .callplan import FastCall, RunEnv
 from .context import current_message
 from .control import HandlerException, IgnoredException
-from .custom import parsing_stage
+from .custom import CustomDecoder, CustomParser, parsing_stage
 from .errors import MessageDecodeError, MessageTooLargeError, MessageValidationError
 from .logs import access_log
 from .message import Deliver, StreamMessage
@@ -93,20 +93,24 @@ def compile_delivery(
     *,
     limit: int | None,
     testing: bool,
+    custom: tuple[CustomParser | None, CustomDecoder | None] = (None, None),
 ) -> Deliver:
     """The deliver callable of ``sub``: only the stages it needs (see the module).
 
     ``testing``: under a test broker, record each message for ``handler.mock``
     and raise failures (after settling them) out of the transport's ``publish``.
+    ``custom``: the ``parser=`` and ``decoder=`` in effect (the subscriber's,
+    its router's or its broker's).
     """
     rule = RULES[sub.ack_policy]
     record = sub.handler._mock.record if testing else None
     publish = result_publisher(sub)
-    call = _call_stage(sub, env, publish, record)
+    parser, decoder = custom
+    call = _call_stage(sub, env, publish, record, decoded=decoder is not None)
     failed = _failure_stage(sub, rule, raise_failures=testing)
     fast = sub.plan.fast
     names = sub.pattern is not None and bool(sub.pattern.names)
-    parsing = parsing_stage(sub.config.parser, sub.config.decoder)
+    parsing = parsing_stage(parser, decoder)
     if parsing is not None:
         call = parsing(call)  # a custom parser/decoder, innermost: see ``custom.py``
     elif fast is not None and not middlewares and limit is None and not names and not rule.receipt:
@@ -224,12 +228,19 @@ def _call_stage(
     env: RunEnv,
     publish: PublishResult,
     record: Callable[[StreamMessage], None] | None,
+    *,
+    decoded: bool = False,
 ) -> CallNext:
-    """The innermost stage, what middlewares wrap: run the plan, publish, schedule tasks."""
+    """The innermost stage, what middlewares wrap: run the plan, publish, schedule tasks.
+
+    ``decoded``: a custom decoder ran; the handler's parameters are read from what
+    it returned (``message.decode()``), not from the body.
+    """
     plan_for_now, schedule = sub.plan_for_now, sub.background.schedule
 
     async def call(message: StreamMessage) -> Any:
-        result, tasks = await plan_for_now().run(message, env)
+        plan = plan_for_now()
+        result, tasks = await (plan.run_decoded if decoded else plan.run)(message, env)
         if result is not None or message.reply_to:
             await publish(message, result)
         if tasks is not None and tasks.tasks:

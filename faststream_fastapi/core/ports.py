@@ -33,6 +33,10 @@ class Owner(Protocol):
 
     def root(self) -> Sender: ...  # the broker at the top
 
+    #: ``parser=``/``decoder=`` of the subscribers declared on it without their own.
+    parser: Any
+    decoder: Any
+
     def all_dependencies(self) -> tuple[params.Depends, ...]: ...
 
     def all_middlewares(self) -> tuple[Middleware, ...]: ...

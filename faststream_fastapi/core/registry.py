@@ -14,6 +14,7 @@ from typing_extensions import Unpack
 
 from .ack import AckPolicy
 from .base_middleware import AnyMiddleware, as_middleware
+from .custom import CustomDecoder, CustomParser
 from .descriptor import BrokerDescriptor
 from .errors import SetupError
 from .filtering import SubscriberDecorator, join_group
@@ -43,8 +44,14 @@ class Registry:
         middlewares: Sequence[AnyMiddleware] = (),
         include_in_schema: bool = True,
         handlers: Iterable[SubscriberRoute] = (),
+        parser: CustomParser | None = None,
+        decoder: CustomDecoder | None = None,
     ) -> None:
         self.prefix = prefix
+        #: FastStream 0.5's ``parser=``/``decoder=`` of the subscribers declared here
+        #: without their own (a broker's: of every subscriber it runs, see ``Subscriber``).
+        self.parser = parser
+        self.decoder = decoder
         #: ``False``: what this router declares stays out of the AsyncAPI document.
         self.include_in_schema = include_in_schema
         self.dependencies = tuple(dependencies)

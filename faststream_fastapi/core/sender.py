@@ -55,6 +55,9 @@ class Sender:
     testing: bool
     request_timeout: float
     max_message_bytes: int | None
+    #: FastStream 0.5's broker-wide ``parser=``/``decoder=`` (``custom.py``).
+    parser: Any
+    decoder: Any
 
     if TYPE_CHECKING:
         # The registry's: the broker at the top, and the middlewares of the path to it.

@@ -25,7 +25,12 @@ class Sending(Registry, Sender):
     """A registry with a transport: encodes, addresses and sends messages."""
 
     def __init__(self, transport: Transport, config: BrokerConfig) -> None:
-        super().__init__(dependencies=config.dependencies, middlewares=config.middlewares)
+        super().__init__(
+            dependencies=config.dependencies,
+            middlewares=config.middlewares,
+            parser=config.parser,
+            decoder=config.decoder,
+        )
         self._transport = transport
         self.logger: logging.Logger = logs.broker_logger(config.logger)
         #: The level of the per-message ``Received`` / ``Processed`` lines.

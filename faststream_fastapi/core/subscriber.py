@@ -92,6 +92,10 @@ class Subscriber:
         self.halted = False
         #: ``filter=`` and the group of handlers on one subscription (``filtering.py``).
         self.filter = config.filter
+        #: Its own ``parser=``/``decoder=``, else the declaring router's; else, at
+        #: start, the broker's (``custom_parsing``).
+        self.parser = config.parser or broker.parser
+        self.decoder = config.decoder or broker.decoder
         self.lead: Subscriber | None = None
         self.members: list[Subscriber] = []
         # Built now so a broken signature fails at registration.
@@ -165,7 +169,12 @@ class Subscriber:
         # Under a test broker the same pipeline runs, recording for ``handler.mock``
         # and raising failures out of ``publish``; a real consume loop must go on.
         self.deliver = compile_delivery(
-            self, self._middlewares, self._make_env(), limit=limit, testing=root.testing
+            self,
+            self._middlewares,
+            self._make_env(),
+            limit=limit,
+            testing=root.testing,
+            custom=(self.parser or root.parser, self.decoder or root.decoder),
         )
         return self.deliver
 

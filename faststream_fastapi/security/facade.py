@@ -26,6 +26,7 @@ from fastapi import params
 from ..core import legacy
 from ..core.base_middleware import AnyMiddleware
 from ..core.broker import Broker
+from ..core.custom import CustomDecoder, CustomParser
 from ..core.options import BrokerConfig
 from ..core.transport import Transport
 from .clients import init_broker
@@ -109,6 +110,8 @@ class FacadeBroker(Broker, abstract=True):
         logger: logging.Logger | EllipsisType | None = ...,
         log_level: int | None = None,
         security: BaseSecurity | None = None,
+        parser: CustomParser | None = None,
+        decoder: CustomDecoder | None = None,
         **client_options: Any,
     ) -> None:
         cls = type(self)
@@ -126,6 +129,8 @@ class FacadeBroker(Broker, abstract=True):
             max_message_bytes,
             logger,
             log_level,
+            parser,
+            decoder,
         )
         address = cls.default_address if address is None else address
         address, make = self._client(address, client_options)

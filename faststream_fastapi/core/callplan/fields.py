@@ -112,6 +112,32 @@ class BodyReader:
                     )
             self.group.validate(raw, into)
 
+    def read_decoded(self, message: StreamMessage, into: dict[str, Any]) -> None:
+        """``read`` for a custom ``decoder=``: from the value it returned (any value,
+        kept in ``message.decode()``), not from the body's bytes."""
+        value = message.decode()
+        if self.whole is not None:
+            into[self.whole] = self.value_whole(value, message.content_type)
+        elif self.group is not None and self.group.model is not None:
+            if not isinstance(value, Mapping):
+                raise MessageDecodeError(
+                    f"the decoder's value for {self.handler} must be a mapping "
+                    f"with keys {', '.join(self.group.names)}"
+                )
+            self.group.validate(value, into)
+
+    def value_whole(self, value: Any, content_type: str | None) -> Any:
+        """The whole-body parameter from a decoded value; bytes are read as a body."""
+        assert self.adapter is not None
+        if isinstance(value, bytes):
+            return self.read_whole(value, content_type)
+        if self.untyped:
+            return value  # as the decoder made it (a message, an object of its own...)
+        try:
+            return self.adapter.validate_python(value)
+        except ValidationError as exc:
+            raise _located(exc, "body", self.handler) from None
+
     def read_whole(self, body: bytes, content_type: str | None) -> Any:
         assert self.adapter is not None
         if not body and not self.raw_bytes and not self.raw_text:

@@ -63,8 +63,16 @@ class CallPlan:
         self.fast: FastCall | None = fast_call(self)
         #: ``await plan.run(message, env)`` -> (result, background tasks or None)
         self.run: Runner = self.fast.run if self.fast is not None else self._tree_runner().run
+        self._run_decoded: Runner | None = None
 
-    def _tree_runner(self) -> TreeRunner:
+    @property
+    def run_decoded(self) -> Runner:
+        """``run`` after a custom ``decoder=``: parameters read from what it returned."""
+        if self._run_decoded is None:
+            self._run_decoded = self._tree_runner(decoded=True).run
+        return self._run_decoded
+
+    def _tree_runner(self, *, decoded: bool = False) -> TreeRunner:
         return TreeRunner(
             self.root,
             self.body,
@@ -73,6 +81,7 @@ class CallPlan:
             needs_tasks=self.needs_tasks,
             needs_stack=self.needs_stack,
             path_from_body=self.path_from_body,
+            decoded=decoded,
         )
 
     def _build(

@@ -38,10 +38,15 @@ class TreeRunner:
     #: Some ``Path()`` parameter names no ``{part}`` of the subscription: it is read
     #: from the body's key of that name, as FastStream 0.5 did.
     path_from_body: bool = False
+    #: A custom ``decoder=`` ran: parameters come from its value (``read_decoded``).
+    decoded: bool = False
 
     async def run(self, message: StreamMessage, env: RunEnv) -> tuple[Any, BackgroundTasks | None]:
         run = MessageRun(message, env)
-        self.body.read(message, run.data)
+        if self.decoded:
+            self.body.read_decoded(message, run.data)
+        else:
+            self.body.read(message, run.data)
         if self.header_group.model is not None:
             self.header_group.validate(message.headers.as_dict(), run.headers)
         if self.path_group.model is not None:
