@@ -93,14 +93,19 @@ def compile_delivery(
     *,
     limit: int | None,
     testing: bool,
+    recording: bool | None = None,
 ) -> Deliver:
     """The deliver callable of ``sub``: only the stages it needs (see the module).
 
-    ``testing``: under a test broker, record each message for ``handler.mock``
-    and raise failures (after settling them) out of the transport's ``publish``.
+    ``testing``: under an in-memory test broker, raise failures (after settling
+    them) out of the transport's ``publish``. ``recording`` (default: ``testing``):
+    record each message for ``handler.mock``, as a test broker does also with
+    ``with_real=True``, where a real consume loop must go on after a failure.
     """
     rule = RULES[sub.ack_policy]
-    record = sub.handler._mock.record if testing else None
+    if recording is None:
+        recording = testing
+    record = sub.handler._mock.record if recording else None
     publish = result_publisher(sub)
     call = _call_stage(sub, env, publish, record)
     failed = _failure_stage(sub, rule, raise_failures=testing)

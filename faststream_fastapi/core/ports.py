@@ -38,6 +38,9 @@ class Sender(Protocol):
     def testing(self) -> bool: ...
 
     @property
+    def under_test(self) -> bool: ...
+
+    @property
     def max_message_bytes(self) -> int | None: ...
 
     @property

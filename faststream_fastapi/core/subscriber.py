@@ -162,7 +162,12 @@ class Subscriber:
         # Under a test broker the same pipeline runs, recording for ``handler.mock``
         # and raising failures out of ``publish``; a real consume loop must go on.
         self.deliver = compile_delivery(
-            self, self._middlewares, self._make_env(), limit=limit, testing=root.testing
+            self,
+            self._middlewares,
+            self._make_env(),
+            limit=limit,
+            testing=root.testing,
+            recording=root.under_test,
         )
         return self.deliver
 
@@ -175,6 +180,13 @@ class Subscriber:
             task = asyncio.get_running_loop().create_task(self.stop())
             _halting.add(task)
             task.add_done_callback(_halting.discard)
+
+    @property
+    def running(self) -> bool:
+        """Whether it is consuming now (a handler sharing a subscription: whether that is)."""
+        if self.lead is not None:
+            return self.lead.running
+        return self.consumption is not None
 
     @property
     def consumes(self) -> bool:
