@@ -109,3 +109,22 @@ async def test_connect_only_leaves_the_start_to_the_test(kit: Kit, name: str) ->
 def test_an_unknown_keyword_is_refused(kit: Kit) -> None:
     with pytest.raises(TypeError, match="with_reel"):
         kit.Test(kit.Broker(), with_reel=True)
+
+
+async def test_faststream_05_module_path_of_the_plugin_context(name: str) -> None:
+    from faststream_fastapi.broker.fastapi import StreamRouter as Generic
+    from faststream_fastapi.broker.fastapi.context import Context, ContextRepo, Logger
+    from faststream_fastapi.fastapi import StreamRouter
+    from faststream_fastapi.redis import fastapi
+
+    assert (Context, ContextRepo, Logger) == (fastapi.Context, fastapi.ContextRepo, fastapi.Logger)
+    assert Generic is StreamRouter
+    router = fastapi.RedisRouter()
+
+    @router.subscriber(name)
+    async def handle(x: int, headers: dict[str, str] = Context("message.headers")) -> str:
+        return headers["k"]
+
+    async with TestRedisBroker(router.broker) as br:
+        reply = await br.request(1, name, headers={"k": "v"})
+        assert reply.decode() == "v"
