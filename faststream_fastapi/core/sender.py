@@ -53,6 +53,7 @@ class Sender:
     _chains: dict[int, tuple[tuple[Middleware, ...], PublishNext, PublishNext]]
     logger: logging.Logger
     testing: bool
+    under_test: bool
     request_timeout: float
     max_message_bytes: int | None
     #: FastStream 0.5's broker-wide ``parser=``/``decoder=`` (``custom.py``).

@@ -38,7 +38,12 @@ class Sending(Registry, Sender):
         self.request_timeout = config.request_timeout
         #: Default limit of every subscriber's message size (``None``: no limit).
         self.max_message_bytes = config.max_message_bytes
+        #: True under an in-memory test broker (``Test<B>Broker(broker)``).
         self.testing = False
+        #: True while a test broker holds the broker (in memory or ``with_real=True``):
+        #: ``handler.mock`` and ``publisher.mock`` record, and the test broker starts
+        #: and closes the broker.
+        self.under_test = False
         self._send_envelope = self._publish_chain()
         #: Publish chains of publishers with their own middlewares (``_chain_through``).
         self._chains: dict[int, tuple[tuple[Middleware, ...], PublishNext, PublishNext]] = {}

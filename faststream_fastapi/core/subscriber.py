@@ -175,6 +175,7 @@ class Subscriber:
             limit=limit,
             testing=root.testing,
             custom=(self.parser or root.parser, self.decoder or root.decoder),
+            recording=root.under_test,
         )
         return self.deliver
 
@@ -187,6 +188,13 @@ class Subscriber:
             task = asyncio.get_running_loop().create_task(self.stop())
             _halting.add(task)
             task.add_done_callback(_halting.discard)
+
+    @property
+    def running(self) -> bool:
+        """Whether it is consuming now (a handler sharing a subscription: whether that is)."""
+        if self.lead is not None:
+            return self.lead.running
+        return self.consumption is not None
 
     @property
     def consumes(self) -> bool:

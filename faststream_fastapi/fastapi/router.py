@@ -243,7 +243,7 @@ class StreamRouter(IncludeAware, Generic[B]):
                 self.binding.state = state
                 # Under a test broker, the test broker starts and closes the broker:
                 # ``with TestClient(app)`` ending inside it stops no subscriber.
-                owned = not self.broker.testing
+                owned = not self.broker.under_test
                 if owned:
                     await self._start_broker(app)
                 try:

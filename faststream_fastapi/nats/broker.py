@@ -54,7 +54,7 @@ class _NatsDeclarations(Registry):
 
     def subscriber(
         self,
-        subject: str,
+        subject: str = "",
         queue: str | None = None,
         *,
         stream: Stream | None = None,
@@ -84,9 +84,16 @@ class _NatsDeclarations(Registry):
         messages / 16 MiB; past them nats-py drops messages as a slow consumer).
         ``kv_watch`` (a bucket or a ``KvWatch``) watches the keys ``subject``
         matches in a key-value bucket; ``obj_watch`` (``True`` or an ``ObjWatch``)
-        the object store named ``subject``: see ``watch.py``.
+        the object store named ``subject``: see ``watch.py``. A JetStream
+        consumer whose ``config`` has ``filter_subjects`` takes those subjects;
+        ``subject`` may then be left out.
         """
         js = _stream(stream)
+        if not subject and not (js is not None and config and config.filter_subjects):
+            raise SetupError(
+                "subscriber() needs a subject, or stream= and config=ConsumerConfig("
+                "filter_subjects=[...]) naming the subjects of its JetStream consumer"
+            )
         kv, obj = KvWatch.validate(kv_watch), ObjWatch.validate(obj_watch)
         if kv is not None or obj is not None:
             options_given = (queue, durable, pull_sub, deliver_policy, config)

@@ -176,11 +176,11 @@ class NatsTransport(Transport[NatsSub]):
 
     # -- streams ------------------------------------------------------------------
 
-    async def ensure_stream(self, stream: JStream, subject: str) -> None:
-        """Create ``stream``, or widen its subjects to cover ``subject``."""
+    async def ensure_stream(self, stream: JStream, *subjects: str) -> None:
+        """Create ``stream``, or widen its subjects to cover ``subjects``."""
         if not stream.declare:
             return
-        wanted = stream.subjects if stream.subjects is not None else (subject,)
+        wanted = stream.subjects if stream.subjects is not None else subjects
         key = (stream.name, wanted)
         if key in self._declared:
             return
@@ -279,7 +279,7 @@ class NatsTransport(Transport[NatsSub]):
         if spec.kv_watch is not None or spec.obj_watch is not None:
             return await watch_puller(self.buckets, self._jetstream(), spec)
         if spec.stream is not None:
-            await self.ensure_stream(spec.stream, spec.wire_subject)
+            await self.ensure_stream(spec.stream, *spec.subjects)
         return await pullers.open_puller(self._client(), self._jetstream(), spec)
 
     async def subscribe(self, spec: NatsSub, deliver: Deliver) -> Consumption:
@@ -305,7 +305,7 @@ class NatsTransport(Transport[NatsSub]):
             # a publish from any connection reaches us.
             await client.flush()
             return consumer
-        await self.ensure_stream(spec.stream, subject)
+        await self.ensure_stream(spec.stream, *spec.subjects)
         js = self._jetstream()
         config = dataclasses.replace(spec.config) if spec.config is not None else None
         if spec.pull_sub is not None:
