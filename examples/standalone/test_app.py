@@ -23,4 +23,4 @@ async def test_request_reply_in_memory():
     async with TestNatsBroker(broker) as br, TestApp(app):
         reply = await br.request("Bo", "greetings", timeout=1.0)
 
-        assert reply.decode() == "Hello, Bo! (dev)"
+        assert await reply.decode() == "Hello, Bo! (dev)"

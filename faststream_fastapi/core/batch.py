@@ -34,7 +34,7 @@ def json_array(items: Iterable[StreamMessage]) -> bytes:
             parts.append(m.body)
         else:
             try:
-                value = m.decode()
+                value = m.decoded()
             except codec.DecodeError:
                 value = m.body.decode(errors="replace")
             if isinstance(value, bytes):

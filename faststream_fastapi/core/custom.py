@@ -130,11 +130,11 @@ def _decode(decoder: CustomDecoder) -> Callable[[StreamMessage], Awaitable[None]
     run, original = as_async(decoder), _takes_original(decoder)
 
     async def default(message: StreamMessage) -> Any:
-        return message.decode()
+        return message.decoded()
 
     async def decode(message: StreamMessage) -> None:
         # Any value: the handler's parameters are read from it (``CallPlan.run_decoded``),
-        # ``message.decode()`` returns it, and the body stays as it came.
+        # ``message.decoded()`` returns it, and the body stays as it came.
         message._decoded = await (run(message, default) if original else run(message))
 
     return decode

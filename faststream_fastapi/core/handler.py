@@ -103,7 +103,7 @@ def _plain(item: Any) -> Any:
         if not item.body:  # as FastStream 0.5 records it: "" for text, else b""
             return "" if is_text(item.content_type) else b""
         try:
-            return item.decode()
+            return item.decoded()
         except Exception:
             return item.body
     if isinstance(item, BaseModel):

@@ -142,11 +142,15 @@ class StreamMessage:
         """Each item's headers, for a batch (``core.batch``); empty for one message."""
         return []
 
-    def decode(self) -> Any:
+    def decoded(self) -> Any:
         """The body as plain Python (JSON value, str or bytes), decoded once."""
         if self._decoded is _UNSET:
             self._decoded = codec.decode(self.body, self.content_type)
         return self._decoded
+
+    async def decode(self) -> Any:
+        """``await message.decode()``, as in FastStream 0.5: ``decoded()``, awaitable."""
+        return self.decoded()
 
     def settle_now(self, settlement: Settlement) -> bool:
         """Settle without awaiting where the settler allows it (bookkeeping only);

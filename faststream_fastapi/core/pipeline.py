@@ -239,7 +239,7 @@ def _call_stage(
     """The innermost stage, what middlewares wrap: run the plan, publish, schedule tasks.
 
     ``decoded``: a custom decoder ran; the handler's parameters are read from what
-    it returned (``message.decode()``), not from the body.
+    it returned (``message.decoded()``), not from the body.
     """
     plan_for_now, schedule = sub.plan_for_now, sub.background.schedule
 

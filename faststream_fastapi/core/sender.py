@@ -244,7 +244,7 @@ class Sender:
             if raise_timeout:
                 raise
             return None
-        return reply.decode()
+        return reply.decoded()
 
     async def _request(
         self,

@@ -62,7 +62,7 @@ async def test_nats_rpc_publish_and_publisher_request(name: str) -> None:
     async with broker:
         await broker.start()
         assert await broker.publish("hi", name, rpc=True, rpc_timeout=3) == "HI"
-        assert (await out.request({"n": 1}, timeout=3)).decode() == 2
+        assert (await out.request({"n": 1}, timeout=3)).decoded() == 2
         silent = name + ".none"
         assert await broker.publish("x", silent, rpc=True, rpc_timeout=0.2) is None
 
@@ -89,7 +89,7 @@ async def test_redis_base_middleware_and_response_headers(name: str) -> None:
     async with broker:
         await broker.start()
         reply = await broker.request("abc", name, timeout=5)
-    assert reply.decode() == "cba"
+    assert reply.decoded() == "cba"
     assert reply.headers["x-how"] == "reversed"
     assert seen[:2] == [f"publish:{name}", "consume"]
 

@@ -30,7 +30,7 @@ async def test_several_body_parameters_take_object_keys() -> None:
 
     async with TestRedisBroker(broker) as br:
         reply = await br.request({"a": 1, "b": "x", "point": {"x": 2, "y": 3}}, "in")
-        assert reply.decode() == "1x5"
+        assert reply.decoded() == "1x5"
 
 
 async def test_embedded_single_body() -> None:
@@ -41,7 +41,7 @@ async def test_embedded_single_body() -> None:
         return point.x
 
     async with TestRedisBroker(broker) as br:
-        assert (await br.request({"point": {"x": 7, "y": 0}}, "in")).decode() == 7
+        assert (await br.request({"point": {"x": 7, "y": 0}}, "in")).decoded() == 7
 
 
 async def test_defaults_and_optional_body() -> None:
@@ -52,8 +52,8 @@ async def test_defaults_and_optional_body() -> None:
         return repr(note)
 
     async with TestRedisBroker(broker) as br:
-        assert (await br.request(None, "in")).decode() == "None"
-        assert (await br.request("hi", "in")).decode() == "'hi'"
+        assert (await br.request(None, "in")).decoded() == "None"
+        assert (await br.request("hi", "in")).decoded() == "'hi'"
 
 
 async def test_yield_dependencies_sync_and_async_see_handler_errors() -> None:
@@ -86,7 +86,7 @@ async def test_yield_dependencies_sync_and_async_see_handler_errors() -> None:
         return s + r
 
     async with TestRedisBroker(broker) as br:
-        assert (await br.request("ok", "in")).decode() == "sr"
+        assert (await br.request("ok", "in")).decoded() == "sr"
         with pytest.raises(ValueError):
             await br.publish("fail", "in")
     assert log[:4] == ["open async", "open sync", "close sync", "close async"]
@@ -113,7 +113,7 @@ async def test_dependency_cache_and_use_cache_false() -> None:
         return [a, b, c]
 
     async with TestRedisBroker(broker) as br:
-        assert (await br.request("", "in")).decode() == [1, 1, 2]
+        assert (await br.request("", "in")).decoded() == [1, 1, 2]
 
 
 async def test_security_and_scopes_through_the_message_headers() -> None:
@@ -131,7 +131,7 @@ async def test_security_and_scopes_through_the_message_headers() -> None:
 
     async with TestRedisBroker(router.broker) as br:
         reply = await br.request("x", "in", headers={"x-api-key": "secret"})
-        assert reply.decode() == "secret:read"
+        assert reply.decoded() == "secret:read"
         with pytest.raises(HTTPException):
             await br.publish("x", "in", headers={"x-api-key": "wrong"})
 
@@ -177,7 +177,7 @@ async def test_context_values_and_globals() -> None:
     try:
         async with TestRedisBroker(broker) as br:
             reply = await br.request("m", "in", headers={"X-A": "1"})
-            assert reply.decode() == ["in", "1", "test", "dflt", "faststream_fastapi"]
+            assert reply.decoded() == ["in", "1", "test", "dflt", "faststream_fastapi"]
             with pytest.raises(ContextKeyError):
                 await br.publish("m", "bad")
     finally:
@@ -262,4 +262,4 @@ async def test_bare_framework_type_hints() -> None:
         return [msg, message.destination, b is broker, log.name]
 
     async with TestRedisBroker(broker) as br:
-        assert (await br.request("m", "in")).decode() == ["m", "in", True, "faststream_fastapi"]
+        assert (await br.request("m", "in")).decoded() == ["m", "in", True, "faststream_fastapi"]

@@ -48,7 +48,7 @@ async def test_decoder_sync_or_async_with_or_without_the_default(name: str) -> N
     @broker.subscriber(name + "2", decoder=wrapping)
     async def two(body: dict[str, int], message: StreamMessage) -> None:
         seen.append(body)
-        seen.append(message.decode())
+        seen.append(message.decoded())
 
     async with TestRedisBroker(broker) as br:
         await br.publish(b"41", name)
@@ -162,6 +162,6 @@ async def test_an_unannotated_parameter_gets_an_empty_body_as_sent(name: str) ->
 
     async with TestRedisBroker(broker) as br:
         # As in 0.5: None is published as an empty body without a content type.
-        assert (await br.request(None, name)).decode() == "b''"
-        assert (await br.request("", name)).decode() == "''"
-        assert (await br.request(b"", name)).decode() == "b''"
+        assert (await br.request(None, name)).decoded() == "b''"
+        assert (await br.request("", name)).decoded() == "''"
+        assert (await br.request(b"", name)).decoded() == "b''"

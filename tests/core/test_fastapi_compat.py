@@ -272,4 +272,4 @@ async def test_overrides_reach_subscribers_without_a_lifespan() -> None:
     app.include_router(router)
     app.dependency_overrides[dep] = lambda: "override"
     async with TestRedisBroker(router.broker) as br:
-        assert (await br.request("x", "in", timeout=1)).decode() == "override"
+        assert (await br.request("x", "in", timeout=1)).decoded() == "override"

@@ -132,7 +132,7 @@ def test_6_lifespan_state_is_request_state_in_subscribers(name: str) -> None:
     @app.get("/ask")
     async def ask(request: Request) -> str:
         reply = await request.state.broker.request("q", name, timeout=5)
-        return str(reply.decode())
+        return str(reply.decoded())
 
     with TestClient(app) as client:
         assert client.get("/ask").json() == "database-handle|RedisBroker"
@@ -156,11 +156,11 @@ async def test_7_dependency_overrides_apply_without_lifespan() -> None:
         return "fake"
 
     async with TestRedisBroker(router.broker) as br:
-        assert (await br.request("x", "in", timeout=1)).decode() == "real"
+        assert (await br.request("x", "in", timeout=1)).decoded() == "real"
         app.dependency_overrides[real_db] = fake_db
-        assert (await br.request("x", "in", timeout=1)).decode() == "fake"
+        assert (await br.request("x", "in", timeout=1)).decoded() == "fake"
         app.dependency_overrides.clear()
-        assert (await br.request("x", "in", timeout=1)).decode() == "real"
+        assert (await br.request("x", "in", timeout=1)).decoded() == "real"
 
 
 async def test_7_overrides_reach_through_an_intermediate_router() -> None:
@@ -181,7 +181,7 @@ async def test_7_overrides_reach_through_an_intermediate_router() -> None:
     app.include_router(api)
     app.dependency_overrides[dep] = lambda: "override"
     async with TestRedisBroker(router.broker) as br:
-        assert (await br.request("x", "in", timeout=1)).decode() == "override"
+        assert (await br.request("x", "in", timeout=1)).decoded() == "override"
 
 
 @pytest.mark.redis
@@ -238,7 +238,7 @@ async def test_9_background_task_errors_are_logged_not_raised(
 
     async with TestRedisBroker(router.broker) as br:
         reply = await br.request("x", "in", timeout=1)
-        assert reply.decode() == "reply"
+        assert reply.decoded() == "reply"
         await asyncio.wait_for(failed.wait(), 1)
         await asyncio.sleep(0)
     assert "background task" in caplog.text and "RuntimeError" in caplog.text

@@ -66,8 +66,32 @@ async def test_an_empty_body_reaches_an_unannotated_parameter(kit: Kit, name: st
         await br.publish(None, name)
         if kit.pkg.__name__.endswith(("nats", "rabbit", "redis")):
             reply = await br.request(None, name, timeout=1.0)
-            assert reply.decode() == "answer"
+            assert reply.decoded() == "answer"
     assert got[:2] == ["", b""]
+
+
+async def test_await_message_decode_as_in_0_5(kit: Kit, name: str) -> None:
+    broker = kit.Broker()
+    got: list[Any] = []
+
+    async def handle(body, message):  # type: ignore[no-untyped-def]
+        got.append((await message.decode(), message.decoded()))
+        return body["n"] + 1
+
+    kind = next(
+        k for k in ("Kafka", "Nats", "Rabbit", "Redis") if hasattr(kit.fastapi, f"{k}Message")
+    )
+    handle.__annotations__.update(
+        body=dict[str, int], message=getattr(kit.fastapi, f"{kind}Message")
+    )
+    broker.subscriber(name)(handle)
+
+    async with kit.Test(broker) as br:
+        await br.publish({"n": 1}, name)
+        if kit.pkg.__name__.endswith(("nats", "rabbit", "redis")):
+            reply = await br.request({"n": 2}, name, timeout=1.0)
+            assert (await reply.decode(), reply.decoded()) == (3, 3)
+    assert got[0] == ({"n": 1}, {"n": 1})
 
 
 async def test_json_bytes_reach_a_model_and_a_dataclass(kit: Kit, name: str) -> None:

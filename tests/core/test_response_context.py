@@ -40,7 +40,7 @@ async def test_reply_carries_headers_and_correlation_id(name: str) -> None:
 
     async with TestRedisBroker(broker) as br:
         reply = await br.request("abc", name, correlation_id="req-1")
-    assert reply.decode() == "ABC"
+    assert reply.decoded() == "ABC"
     assert reply.headers["x-kind"] == "upper"
     assert reply.correlation_id == "req-1"  # the requester matches replies by its own
 
@@ -142,7 +142,7 @@ async def test_rpc_publish_publisher_request_and_wait_call(name: str) -> None:
 
     async with TestRedisBroker(broker) as br:
         assert await br.publish("hi", name, rpc=True, rpc_timeout=3) == "hi!"
-        assert (await out.request("yo", timeout=3)).decode() == "yo!"
+        assert (await out.request("yo", timeout=3)).decoded() == "yo!"
         await handle.wait_call(1)
         assert await br.publish("x", name + "-silent", rpc=True, rpc_timeout=0) is None
         with pytest.raises(TimeoutError):

@@ -127,4 +127,4 @@ async def test_faststream_05_module_path_of_the_plugin_context(name: str) -> Non
 
     async with TestRedisBroker(router.broker) as br:
         reply = await br.request(1, name, headers={"k": "v"})
-        assert reply.decode() == "v"
+        assert reply.decoded() == "v"

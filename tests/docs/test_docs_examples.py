@@ -165,7 +165,7 @@ def test_standalone_app_runs_with_the_command_from_its_docstring() -> None:
         async def ask() -> str:
             async with NatsBroker("nats://127.0.0.1:4222") as broker:
                 reply = await broker.request("Ann", "greetings", timeout=10.0)
-                return str(reply.decode())
+                return str(reply.decoded())
 
         assert asyncio.run(ask()) == "Hello, Ann! (prod)"
     finally:

@@ -57,7 +57,7 @@ async def test_get_one_without_a_group(pkg: ModuleType, name: str) -> None:
         first = await sub.get_one(timeout=WAIT)
         second = await sub.get_one(timeout=WAIT)
         assert first is not None and second is not None
-        assert (first.decode(), second.decode()) == ({"x": 1}, {"x": 2})
+        assert (first.decoded(), second.decoded()) == ({"x": 1}, {"x": 2})
         assert await sub.get_one(timeout=0.1) is None
 
 
@@ -70,7 +70,7 @@ async def test_get_one_in_a_group_commits_what_is_acked(pkg: ModuleType, name: s
         await broker.publish_batch(1, 2, topic=name, partition=0)
         await broker.start()
         msg = await sub.get_one(timeout=WAIT)
-        assert msg is not None and msg.decode() == 1
+        assert msg is not None and msg.decoded() == 1
         await msg.ack()
 
     again = make_broker(pkg)
@@ -78,7 +78,7 @@ async def test_get_one_in_a_group_commits_what_is_acked(pkg: ModuleType, name: s
     async with again:
         await again.start()
         msg = await sub.get_one(timeout=WAIT)
-        assert msg is not None and msg.decode() == 2  # 1 was committed
+        assert msg is not None and msg.decoded() == 2  # 1 was committed
 
 
 async def _create(broker: Any, topic: str) -> None:

@@ -67,10 +67,10 @@ async def test_get_one(pkg: ModuleType, name: str) -> None:
         assert await sub.get_one(timeout=1e-24) is None
         await br.publish("x", name)
         msg = await sub.get_one(timeout=1)
-        assert msg is not None and msg.decode() == "x"
+        assert msg is not None and msg.decoded() == "x"
         await br.publish_batch(1, 2, topic=f"{name}-b")
         msg = await batches.get_one(timeout=1)
-        assert msg is not None and msg.decode() == [1, 2]
+        assert msg is not None and msg.decoded() == [1, 2]
 
 
 async def test_get_one_refuses_a_subscriber_with_a_handler(pkg: ModuleType, name: str) -> None:

@@ -202,7 +202,7 @@ async def test_request_is_answered_by_the_test_broker(pkg: ModuleType, name: str
 
     async with pkg.TestKafkaBroker(broker) as br:
         reply = await br.request(21, name, timeout=1.0)
-        assert reply.decode() == 42
+        assert reply.decoded() == 42
 
 
 async def test_publish_before_connect_is_a_clear_error(pkg: ModuleType, name: str) -> None:
@@ -282,7 +282,7 @@ def test_record_headers_decode_case_insensitively_and_safely() -> None:
     assert msg.headers["x-bin"] == "\ufffd\ufffd"  # undecodable bytes replaced
     assert msg.headers["X-NULL"] == ""
     assert msg.message_id == "t:0:3"
-    assert msg.decode() == "hi"
+    assert msg.decoded() == "hi"
 
 
 async def _memory_scenario(pkg: ModuleType, name: str, max_workers: int) -> dict[str, Any]:

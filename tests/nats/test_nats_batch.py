@@ -126,10 +126,10 @@ async def test_get_one_pulls_one_message_or_times_out(
         await br.publish(Item(n=1), subject, **publish)
         await br.publish(Item(n=2), subject, **publish)
         first = await sub.get_one(timeout=3)
-        assert first is not None and first.decode() == {"n": 1}
+        assert first is not None and first.decoded() == {"n": 1}
         await first.ack()
         second = await sub.get_one(timeout=3)
-        assert second is not None and second.decode() == {"n": 2}
+        assert second is not None and second.decoded() == {"n": 2}
         await second.ack()
         assert await sub.get_one(timeout=0.05) is None
 
@@ -142,7 +142,7 @@ async def test_get_one_of_a_pull_batch(name: str, stream: JStream, mode: str) ->
     async with running(broker, mode, TestNatsBroker) as br:
         await br.publish(1, subject, stream=stream.name)
         msg = await sub.get_one(timeout=3)
-        assert msg is not None and msg.decode() == [1]
+        assert msg is not None and msg.decoded() == [1]
         await msg.ack()
 
 

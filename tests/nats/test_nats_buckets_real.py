@@ -141,10 +141,10 @@ async def test_a_watch_pulls_one_update_at_a_time(cleanup: str) -> None:
             assert await kv_puller.get_one(1e-24) is None
             await (await broker.key_value(bucket)).put("k.1", b"test_message")
             message = await kv_puller.get_one(5)
-            assert message is not None and message.decode() == b"test_message"
+            assert message is not None and message.decoded() == b"test_message"
             await (await broker.object_storage(bucket)).put("f", b"data")
             message = await obj_puller.get_one(5)
-            assert message is not None and message.decode() == "f"
+            assert message is not None and message.decoded() == "f"
         finally:
             await kv_puller.close()
             await obj_puller.close()

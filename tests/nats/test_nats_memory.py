@@ -200,7 +200,7 @@ async def test_request_reply_and_publisher(name: str) -> None:
 
     async with TestNatsBroker(broker) as br:
         reply = await br.request(21, f"{name}.double", timeout=1)
-        assert reply.decode() == 42
+        assert reply.decoded() == 42
         sink.mock.assert_called_once_with(42)
 
 

@@ -364,7 +364,7 @@ async def test_request_to_a_jetstream_subscriber(name: str, streams: list[str]) 
     async with broker:
         await broker.start()
         reply = await broker.request("hi", name, stream=name, timeout=2)
-    assert reply.decode() == "HI"
+    assert reply.decoded() == "HI"
 
 
 async def test_publish_to_subject_without_stream_fails(name: str) -> None:

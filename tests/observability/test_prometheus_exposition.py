@@ -130,7 +130,7 @@ async def run_messages(mw: PrometheusMiddleware) -> None:
     async with TestRedisBroker(broker) as br:
         for i in range(5):
             await br.publish(i, "ok")
-        assert (await br.request(7, "ok")).decode() == 7
+        assert (await br.request(7, "ok")).decoded() == 7
         for i in range(2):
             with pytest.raises(KeyError):
                 await br.publish(i, "boom")

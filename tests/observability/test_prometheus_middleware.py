@@ -151,7 +151,7 @@ async def test_labels_are_the_declared_pattern_and_never_ids() -> None:
         for i in range(5):
             await br.publish(i, f"orders.id{i}", correlation_id=f"corr-{i}")
         reply = await br.request(41, "orders.id99")
-        assert reply.decode() == 42
+        assert reply.decoded() == 42
 
     processed = f"{P}_received_processed_messages_total"
     labels = {"broker": "redis", "handler": "orders.{order_id}", "status": "acked"}

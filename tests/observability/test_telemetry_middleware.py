@@ -230,7 +230,7 @@ async def test_request_reply_spans_chain(
 
     async with TestNatsBroker(broker) as br:
         reply = await br.request(Order(id=21), "orders.21", correlation_id="c-1")
-    assert reply.decode() == 42
+    assert reply.decoded() == 42
     spans = exporter.get_finished_spans()
     request, answer = sorted(by_kind(spans, SpanKind.PRODUCER), key=lambda s: s.start_time or 0)
     (consumer,) = by_kind(spans, SpanKind.CONSUMER)

@@ -253,7 +253,7 @@ async def drive(adapter: Adapter, broker: Any, run: str, rec: Recorder, *, real:
             ORDER, *args, correlation_id=REPLY, timeout=adapter.wait, **kwargs
         )
         rec.answers[REPLY] = (
-            answer.decode(),
+            answer.decoded(),
             answer.correlation_id,
             answer.content_type,
             answer.headers.get("x-answered-by"),

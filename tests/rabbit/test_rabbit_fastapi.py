@@ -40,7 +40,7 @@ class Recorder(Middleware):
 
     async def consume(self, message: StreamMessage, call_next: CallNext) -> Any:
         result = await call_next(message)
-        self.seen.append((message.destination, message.decode(), result))
+        self.seen.append((message.destination, message.decoded(), result))
         return result
 
 
@@ -222,6 +222,6 @@ def test_dependency_overrides_apply_to_rabbit_subscribers() -> None:
 
     async def run() -> Any:
         async with TestRabbitBroker(router.broker) as br:
-            return (await br.request("x", "in")).decode()
+            return (await br.request("x", "in")).decoded()
 
     assert asyncio.run(run()) == "x:override"

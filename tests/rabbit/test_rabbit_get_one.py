@@ -32,7 +32,7 @@ async def test_get_one_takes_one_message_or_times_out(name: str, mode: str) -> N
         first = await sub.get_one(timeout=3)
         second = await sub.get_one(timeout=3)
         assert first is not None and second is not None
-        assert (first.decode(), second.decode()) == ({"n": 1}, {"n": 2})
+        assert (first.decoded(), second.decoded()) == ({"n": 1}, {"n": 2})
         assert await sub.get_one(timeout=0.05) is None
 
 
@@ -50,7 +50,7 @@ async def test_get_one_waits_for_a_message_published_meanwhile(name: str, mode: 
         task = asyncio.create_task(later())
         msg = await sub.get_one(timeout=5)
         await task
-        assert msg is not None and msg.decode() == "late"
+        assert msg is not None and msg.decoded() == "late"
 
 
 async def test_get_one_refuses_a_subscriber_with_a_handler(name: str, mode: str) -> None:
@@ -74,13 +74,13 @@ async def test_a_taken_message_is_acked_and_the_rest_requeued_at_close(name: str
         await br.publish(1, name)
         await br.publish(2, name)
         first = await sub.get_one(timeout=3)
-        assert first is not None and first.decode() == 1
+        assert first is not None and first.decoded() == 1
 
     again = RabbitBroker(URL)
     sub = again.subscriber(queue)
     async with running(again, "real", TestRabbitBroker):
         second = await sub.get_one(timeout=3)
-        assert second is not None and second.decode() == 2  # 1 was acked when taken
+        assert second is not None and second.decoded() == 2  # 1 was acked when taken
         assert await sub.get_one(timeout=0.2) is None
     connection = await aio_pika.connect(URL)
     async with connection:

@@ -222,7 +222,7 @@ async def test_model_header_reply_and_publisher() -> None:
         reply = await br.request(
             Order(id=7, sku="x"), "in", headers={"X-Tenant": "acme"}, correlation_id="c-1"
         )
-        assert reply.decode() == {"id": 7, "tenant": "acme"}
+        assert reply.decoded() == {"id": 7, "tenant": "acme"}
         assert reply.correlation_id == "c-1"
     assert seen == [({"id": 7, "tenant": "acme"}, "c-1")]
 

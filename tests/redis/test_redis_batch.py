@@ -217,7 +217,7 @@ async def test_get_one_pulls_one_message_or_times_out(name: str, mode: str, kind
         first = await sub.get_one(timeout=3)
         second = await sub.get_one(timeout=3)
         assert first is not None and second is not None
-        assert (first.decode(), second.decode()) == ({"n": 1}, {"n": 2})
+        assert (first.decoded(), second.decoded()) == ({"n": 1}, {"n": 2})
         await first.ack()
         await second.ack()
         assert await sub.get_one(timeout=0.05) is None
@@ -235,7 +235,7 @@ async def test_get_one_of_a_batch_list(name: str, mode: str) -> None:
     async with running(broker, mode, TestRedisBroker) as br:
         await br.publish_batch(1, 2, list=name)
         msg = await sub.get_one(timeout=3)
-        assert msg is not None and msg.decode() == [1, 2]
+        assert msg is not None and msg.decoded() == [1, 2]
 
 
 async def test_get_one_refuses_a_subscriber_with_a_handler(name: str, mode: str) -> None:
@@ -259,4 +259,4 @@ async def test_get_one_through_a_fastapi_router(name: str, mode: str) -> None:
     async with running(router.broker, mode, TestRedisBroker) as br:
         await br.publish("x", list=name)
         msg = await sub.get_one(timeout=3)  # type: ignore[attr-defined]
-        assert msg is not None and msg.decode() == "x"
+        assert msg is not None and msg.decoded() == "x"

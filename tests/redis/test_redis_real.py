@@ -135,7 +135,7 @@ async def test_request_reply_and_timeout(name: str) -> None:
     async with broker:
         await broker.start()
         reply = await broker.request(Item(name="a", qty=21), name, timeout=5)
-        assert reply.decode() == {"total": 42}
+        assert reply.decoded() == {"total": 42}
         assert reply.headers["x-handled"] == "yes"
         with pytest.raises(TimeoutError):
             await broker.request("nobody", name + "-nobody", timeout=0.2)

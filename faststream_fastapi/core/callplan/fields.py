@@ -114,8 +114,8 @@ class BodyReader:
 
     def read_decoded(self, message: StreamMessage, into: dict[str, Any]) -> None:
         """``read`` for a custom ``decoder=``: from the value it returned (any value,
-        kept in ``message.decode()``), not from the body's bytes."""
-        value = message.decode()
+        kept in ``message.decoded()``), not from the body's bytes."""
+        value = message.decoded()
         if self.whole is not None:
             into[self.whole] = self.value_whole(value, message.content_type)
         elif self.group is not None and self.group.model is not None:
@@ -215,6 +215,6 @@ def _text(body: bytes) -> str:
 
 def _decode(message: StreamMessage) -> Any:
     try:
-        return message.decode()
+        return message.decoded()
     except codec.DecodeError as exc:
         raise MessageDecodeError(str(exc)) from None

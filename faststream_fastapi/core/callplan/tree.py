@@ -65,7 +65,7 @@ class TreeRunner:
         if not self.path_from_body or not message.body:
             return message.path
         try:
-            decoded = message.decode()
+            decoded = message.decoded()
         except Exception:  # not JSON: only the subscription's parts are known
             return message.path
         return {**decoded, **message.path} if isinstance(decoded, dict) else message.path
