@@ -245,6 +245,8 @@ class TestBroker(Generic[B]):
 
     async def __aenter__(self) -> B:
         root = self.broker.root()
+        # Restored on leaving: a block inside another leaves the outer one as it was.
+        self._flags = (root.testing, root.under_test)
         root.under_test = True
         try:
             if self.with_real:
@@ -252,7 +254,7 @@ class TestBroker(Generic[B]):
             else:
                 await self._enter_memory(root)
         except BaseException:
-            root.under_test = False
+            root.testing, root.under_test = self._flags
             raise
         return self.broker
 
@@ -305,7 +307,7 @@ class TestBroker(Generic[B]):
                 for sub, consumption in self._live.items():
                     sub.consumption, sub.stopping = consumption, False
                 self._live = {}
-            root.testing = root.under_test = False
+            root.testing, root.under_test = self._flags
             for sub in root.subscribers:
                 sub.handler._mock.reset()
             for pub in root.publishers:

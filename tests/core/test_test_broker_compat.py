@@ -128,3 +128,21 @@ async def test_faststream_05_module_path_of_the_plugin_context(name: str) -> Non
     async with TestRedisBroker(router.broker) as br:
         reply = await br.request(1, name, headers={"k": "v"})
         assert reply.decoded() == "v"
+
+
+async def test_a_block_inside_another_leaves_the_outer_one_recording(name: str) -> None:
+    broker = RedisBroker()
+    out = broker.publisher(f"{name}-out")
+
+    @broker.subscriber(name)
+    async def handle(x: int) -> None: ...
+
+    async with TestRedisBroker(broker) as br:
+        async with TestRedisBroker(broker):
+            await br.publish(1, name)
+        await br.publish(2, name)
+        await out.publish(3)
+        assert br.testing and br.under_test
+        handle.mock.assert_called_once_with(2)
+        out.mock.assert_called_once_with(3)
+    assert not broker.testing and not broker.under_test
