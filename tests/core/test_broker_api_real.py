@@ -113,3 +113,19 @@ async def test_kafka_partition_start_offset_and_decoder(name: str) -> None:
     async with reader:
         await reader.start()
         assert await collect(2, got, timeout=15) == [10, 20]
+
+
+@pytest.mark.nats
+async def test_a_list_body_fills_the_parameters_in_order_on_the_real_broker(name: str) -> None:
+    broker = NatsBroker("nats://127.0.0.1:4222")
+    got: asyncio.Queue[Any] = asyncio.Queue()
+
+    @broker.subscriber(name)
+    async def handle(a: int, b: str, c: float = 0.5) -> None:
+        await got.put((a, b, c))
+
+    async with broker:
+        await broker.start()
+        await broker.publish([1, "x"], name)
+        await broker.publish([2, "y", 1.5], name)
+        assert await collect(2, got) == [(1, "x", 0.5), (2, "y", 1.5)]

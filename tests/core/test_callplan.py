@@ -10,7 +10,7 @@ from fastapi.security import APIKeyHeader, SecurityScopes
 from pydantic import BaseModel
 
 from faststream_fastapi import Context, Logger, Response, context
-from faststream_fastapi.core import ContextKeyError
+from faststream_fastapi.core import ContextKeyError, MessageDecodeError
 from faststream_fastapi.redis import RedisBroker, RedisRouter, TestRedisBroker
 from faststream_fastapi.redis.fastapi import RedisMessage
 from faststream_fastapi.redis.fastapi import RedisRouter as FastAPIRedisRouter
@@ -31,6 +31,31 @@ async def test_several_body_parameters_take_object_keys() -> None:
     async with TestRedisBroker(broker) as br:
         reply = await br.request({"a": 1, "b": "x", "point": {"x": 2, "y": 3}}, "in")
         assert reply.decoded() == "1x5"
+
+
+async def test_a_list_body_fills_the_parameters_in_order() -> None:
+    broker = RedisBroker()
+    seen: list[Any] = []
+
+    @broker.subscriber("in")
+    async def handler(point: Point, a: int, logger: Logger, b: str = "dflt") -> str:
+        return f"{point.x}{a}{b}"
+
+    @broker.subscriber("whole")
+    async def whole(items: list[int], logger: Logger) -> int:
+        return sum(items)
+
+    @broker.subscriber("bad")
+    async def bad(a: int, b: int) -> None:
+        seen.append((a, b))
+
+    async with TestRedisBroker(broker) as br:
+        assert (await br.request([{"x": 7, "y": 0}, "1", "z"], "in")).decoded() == "71z"
+        assert (await br.request([{"x": 7, "y": 0}, 2], "in")).decoded() == "72dflt"
+        assert (await br.request([1, 2, 3], "whole")).decoded() == 6
+        with pytest.raises(MessageDecodeError, match=r"list of 3 items, for 2 parameters \(a, b\)"):
+            await br.publish([1, 2, 3], "bad")
+    assert seen == []
 
 
 async def test_embedded_single_body() -> None:

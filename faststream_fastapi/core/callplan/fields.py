@@ -23,6 +23,8 @@ class FieldGroup:
         self.source = source
         self.handler = handler
         self.names = [f.name for f in fields]
+        #: The keys the model reads, by field name.
+        self.keys: dict[str, str] = {}
         self.model: type[BaseModel] | None = None
         if fields:
             definitions: dict[str, Any] = {}
@@ -32,6 +34,7 @@ class FieldGroup:
                 annotation = annotated(info)
                 default = ... if info.is_required() else info.get_default(call_default_factory=True)
                 definitions[f.name] = (annotation, Field(default, alias=key))
+                self.keys[f.name] = key
             self.model = create_model(f"{handler}_{source}", **definitions)
 
     def validate(self, raw: Mapping[str, Any], into: dict[str, Any]) -> None:
@@ -74,6 +77,9 @@ class BodyReader:
         #: Unannotated (or ``Any``): an empty body is passed as it came, as in FastStream 0.5.
         self.untyped = False
         self.group: FieldGroup | None = None
+        #: The handler's own body parameters in its signature's order: a list body
+        #: fills them one item each, as FastStream 0.5 spread it (``CallPlan`` sets it).
+        self.positional: list[str] = []
         self.default: Any = None
         self.required = True
         embed = (
@@ -104,6 +110,8 @@ class BodyReader:
                 raw: Any = {}
             else:
                 raw = _decode(message)
+                if isinstance(raw, list):
+                    raw = self.spread(raw)
                 if not isinstance(raw, dict):
                     _refuse_non_json(body, message.content_type, self.handler)
                     raise MessageDecodeError(
@@ -119,12 +127,28 @@ class BodyReader:
         if self.whole is not None:
             into[self.whole] = self.value_whole(value, message.content_type)
         elif self.group is not None and self.group.model is not None:
+            if isinstance(value, list):
+                value = self.spread(value)
             if not isinstance(value, Mapping):
                 raise MessageDecodeError(
                     f"the decoder's value for {self.handler} must be a mapping "
                     f"with keys {', '.join(self.group.names)}"
                 )
             self.group.validate(value, into)
+
+    def spread(self, items: list[Any]) -> dict[str, Any] | list[Any]:
+        """A list body as the handler's positional parameters' values, in order;
+        the list as it is when the handler takes none that way."""
+        assert self.group is not None
+        if not self.positional:
+            return items
+        if len(items) > len(self.positional):
+            raise MessageDecodeError(
+                f"message for {self.handler} is a list of {len(items)} items, for "
+                f"{len(self.positional)} parameters ({', '.join(self.positional)})"
+            )
+        keys = [self.group.keys[name] for name in self.positional]
+        return dict(zip(keys, items, strict=False))
 
     def value_whole(self, value: Any, content_type: str | None) -> Any:
         """The whole-body parameter from a decoded value; bytes are read as a body."""

@@ -10,7 +10,7 @@ from fastapi import params
 from fastapi.background import BackgroundTasks
 
 from ..errors import SetupError
-from ..fastapi_compat import Analysed, Param, analyse, analyse_override
+from ..fastapi_compat import Analysed, Param, analyse, analyse_override, typed_signature
 from ..message import StreamMessage
 from .env import RunEnv
 from .fast import FastCall, fast_call
@@ -53,6 +53,12 @@ class CallPlan:
         self._dep_keys: set[str] = set()
         self.root = self._build(analysed, data, headers, path_fields)
         self.body = BodyReader(list(data.values()), self.name, keyed=bool(self._dep_keys))
+        if self.body.group is not None:
+            own = [
+                name for name in typed_signature(framework_typed(call)).parameters if name in data
+            ]
+            # One such parameter takes a list body whole, as any body.
+            self.body.positional = own if len(own) > 1 else []
         self.header_group = FieldGroup("headers", list(headers.values()), self.name)
         self.path_group = FieldGroup("path", list(path_fields.values()), self.name)
         parts = set(re.findall(r"\{(\w+)\}", path))
