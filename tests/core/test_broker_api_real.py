@@ -129,3 +129,19 @@ async def test_a_list_body_fills_the_parameters_in_order_on_the_real_broker(name
         await broker.publish([1, "x"], name)
         await broker.publish([2, "y", 1.5], name)
         assert await collect(2, got) == [(1, "x", 0.5), (2, "y", 1.5)]
+
+
+@pytest.mark.redis
+async def test_star_args_take_a_list_body_s_extra_items_on_the_real_broker(name: str) -> None:
+    broker = RedisBroker("redis://127.0.0.1:6379")
+    got: asyncio.Queue[Any] = asyncio.Queue()
+
+    @broker.subscriber(list=name)
+    async def handle(a: int, *rest: int) -> None:
+        await got.put((a, rest))
+
+    async with broker:
+        await broker.start()
+        await broker.publish([1, "2", 3], list=name)
+        await broker.publish([4], list=name)
+        assert await collect(2, got) == [(1, (2, 3)), (4, ())]

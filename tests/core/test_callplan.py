@@ -10,7 +10,7 @@ from fastapi.security import APIKeyHeader, SecurityScopes
 from pydantic import BaseModel
 
 from faststream_fastapi import Context, Logger, Response, context
-from faststream_fastapi.core import ContextKeyError, MessageDecodeError
+from faststream_fastapi.core import ContextKeyError, MessageDecodeError, MessageValidationError
 from faststream_fastapi.redis import RedisBroker, RedisRouter, TestRedisBroker
 from faststream_fastapi.redis.fastapi import RedisMessage
 from faststream_fastapi.redis.fastapi import RedisRouter as FastAPIRedisRouter
@@ -56,6 +56,26 @@ async def test_a_list_body_fills_the_parameters_in_order() -> None:
         with pytest.raises(MessageDecodeError, match=r"list of 3 items, for 2 parameters \(a, b\)"):
             await br.publish([1, 2, 3], "bad")
     assert seen == []
+
+
+async def test_star_args_take_a_list_body_s_extra_items() -> None:
+    broker = RedisBroker()
+
+    @broker.subscriber("in")
+    async def handler(a: int, b: int, *args: tuple[int, ...]) -> list[Any]:
+        return [a, b, args]
+
+    @broker.subscriber("each")
+    def each(first: str, logger: Logger, *rest: int, flag: bool = False) -> list[Any]:
+        return [first, rest, flag]
+
+    async with TestRedisBroker(broker) as br:
+        assert (await br.request([1, 1.0, 2.0, 3.0], "in")).decoded() == [1, 1, [2, 3]]
+        assert (await br.request({"a": 1, "b": 2}, "in")).decoded() == [1, 2, []]
+        assert (await br.request(["x", "4", 5], "each")).decoded() == ["x", [4, 5], False]
+        with pytest.raises(MessageValidationError):
+            await br.publish(["x", "not a number"], "each")
+        handler.mock.assert_called_with({"a": 1, "b": 2})
 
 
 async def test_embedded_single_body() -> None:

@@ -1,7 +1,7 @@
 """Mistakes a handler or a broker's address can carry fail where they are made, by name.
 
-A ``Query()`` parameter and ``*args`` /
-``**kwargs`` are refused when the handler is registered; a URL of another
+A ``Query()`` parameter, ``**kwargs`` and a dependency's ``*args`` (a handler's
+takes a list body's extra items) are refused when the handler is registered; a URL of another
 broker's scheme when the broker is built; a missing client library names the
 extra that installs it; a body that is not JSON says so.
 """
@@ -33,7 +33,11 @@ async def takes_query(n: Annotated[int, Query()]) -> None: ...
 async def takes_query_default(n: int = Query(1)) -> None: ...
 
 
-async def takes_args(*args: Any) -> None: ...
+def spread(*args: Any) -> int:
+    return len(args)
+
+
+async def takes_args(n: Annotated[int, Depends(spread)]) -> None: ...
 
 
 async def takes_kwargs(order: dict, **extra: Any) -> None: ...
@@ -44,7 +48,12 @@ async def takes_kwargs(order: dict, **extra: Any) -> None: ...
     [
         ("orders", takes_query, "parameter 'n' is a Query()"),
         ("orders", takes_query_default, "parameter 'n' is a Query()"),
-        ("orders", takes_args, "parameter *args cannot be filled"),
+        (
+            "orders",
+            takes_args,
+            "parameter *args cannot be filled from a message; name each "
+            "value the handler takes (in spread)",
+        ),
         ("orders", takes_kwargs, "parameter **extra cannot be filled"),
     ],
     ids=["query", "query-default", "args", "kwargs"],

@@ -80,6 +80,8 @@ class BodyReader:
         #: The handler's own body parameters in its signature's order: a list body
         #: fills them one item each, as FastStream 0.5 spread it (``CallPlan`` sets it).
         self.positional: list[str] = []
+        #: A handler's ``*args``: the list items after ``positional`` (``starargs.py``).
+        self.rest: str | None = None
         self.default: Any = None
         self.required = True
         embed = (
@@ -140,6 +142,11 @@ class BodyReader:
         """A list body as the handler's positional parameters' values, in order;
         the list as it is when the handler takes none that way."""
         assert self.group is not None
+        if self.rest is not None:
+            named = self.positional
+            spread = dict(zip([self.group.keys[n] for n in named], items, strict=False))
+            spread[self.group.keys[self.rest]] = items[len(named) :]
+            return spread
         if not self.positional:
             return items
         if len(items) > len(self.positional):

@@ -17,6 +17,7 @@ from .fast import FastCall, fast_call
 from .fields import BodyReader, FieldGroup
 from .nodes import AGEN, GEN, Node, describe
 from .signature import framework_typed, refusals
+from .starargs import star_of, with_star_args
 from .tree import TreeRunner
 
 Overrides = Mapping[Callable[..., Any], Callable[..., Any]]
@@ -37,9 +38,10 @@ class CallPlan:
         self.call = call
         self.name = describe(call)
         self.path = path
+        target = with_star_args(call)
         try:
             analysed = analyse(
-                call, path=path, signature_of=framework_typed(call), dependencies=dependencies
+                target, path=path, signature_of=framework_typed(target), dependencies=dependencies
             )
         except (AssertionError, TypeError, ValueError, RuntimeError) as exc:
             raise SetupError(f"handler {self.name} cannot be used: {exc}") from exc
@@ -54,11 +56,14 @@ class CallPlan:
         self.root = self._build(analysed, data, headers, path_fields)
         self.body = BodyReader(list(data.values()), self.name, keyed=bool(self._dep_keys))
         if self.body.group is not None:
-            own = [
-                name for name in typed_signature(framework_typed(call)).parameters if name in data
-            ]
-            # One such parameter takes a list body whole, as any body.
-            self.body.positional = own if len(own) > 1 else []
+            star = star_of(target)
+            if star is not None:
+                self.body.positional = [name for name in star[1] if name in data]
+                self.body.rest = star[0]
+            else:
+                own = [n for n in typed_signature(framework_typed(call)).parameters if n in data]
+                # One such parameter takes a list body whole, as any body.
+                self.body.positional = own if len(own) > 1 else []
         self.header_group = FieldGroup("headers", list(headers.values()), self.name)
         self.path_group = FieldGroup("path", list(path_fields.values()), self.name)
         parts = set(re.findall(r"\{(\w+)\}", path))
