@@ -51,7 +51,7 @@ def test_declarations_are_checked() -> None:
         RedisBroker().setup_publisher(other.publisher("y"))
     with pytest.raises(TypeError, match="exactly one of channel"):
         RedisRouter(handlers=[RedisRoute(lambda body: None)])
-    with pytest.raises(SetupError, match="neither the exception nor a Context"):
+    with pytest.raises(SetupError, match="neither the exception nor a Context\\(\\) or Depends"):
         ExceptionMiddleware(handlers={ValueError: lambda exc, other: None})
     route = RedisRoute(print, "in", publishers=[RedisPublisher("out")], no_ack=True)
     assert (route.args, route.kwargs, route.publishers[0].args) == (
