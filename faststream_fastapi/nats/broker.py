@@ -23,7 +23,7 @@ from ..core.paths import PathPattern, has_params
 from ..core.ports import Spec
 from ..core.publisher import Publisher
 from ..core.registry import Registry
-from ..core.routes import PublisherRoute, SubscriberRoute
+from ..core.routes import PublisherRoute, SubscriberRoute, describe_routes
 from ..core.sending import new_id
 from ..core.subscriber import Handler
 from ..security.facade import FacadeBroker, keywords_of
@@ -268,3 +268,6 @@ class NatsRoute(SubscriberRoute):
 
 class NatsPublisher(PublisherRoute):
     """One of a ``NatsRoute``'s ``publishers=``: what ``publisher()`` takes."""
+
+
+describe_routes(NatsRoute, NatsPublisher, _NatsDeclarations)

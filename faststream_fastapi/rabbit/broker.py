@@ -23,7 +23,7 @@ from ..core.paths import PathPattern, has_params
 from ..core.ports import Spec
 from ..core.publisher import Publisher
 from ..core.registry import Registry
-from ..core.routes import PublisherRoute, SubscriberRoute
+from ..core.routes import PublisherRoute, SubscriberRoute, describe_routes
 from ..core.subscriber import Handler
 from ..security.facade import FacadeBroker, Factory, keywords_of, own
 from .connect import DEFAULT_CONNECT_TIMEOUT, with_address
@@ -282,3 +282,6 @@ class RabbitRoute(SubscriberRoute):
 
 class RabbitPublisher(PublisherRoute):
     """One of a ``RabbitRoute``'s ``publishers=``: what ``publisher()`` takes."""
+
+
+describe_routes(RabbitRoute, RabbitPublisher, _RabbitDeclarations)

@@ -22,7 +22,7 @@ from ..core.paths import PathPattern, has_params
 from ..core.ports import Spec
 from ..core.publisher import Publisher
 from ..core.registry import Registry
-from ..core.routes import PublisherRoute, SubscriberRoute
+from ..core.routes import PublisherRoute, SubscriberRoute, describe_routes
 from ..core.subscriber import Handler
 from ..security.facade import FacadeBroker, keywords_of, own
 from .descriptor import REDIS
@@ -172,3 +172,6 @@ class RedisRoute(SubscriberRoute):
 
 class RedisPublisher(PublisherRoute):
     """One of a ``RedisRoute``'s ``publishers=``: what ``publisher()`` takes."""
+
+
+describe_routes(RedisRoute, RedisPublisher, _RedisDeclarations)
