@@ -72,6 +72,7 @@ def _destination(
         priority=priority,
         expiration=expiration,
         mandatory=mandatory,
+        queue=as_queue(queue) if queue else None,
     )
 
 
