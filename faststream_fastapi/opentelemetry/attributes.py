@@ -67,8 +67,9 @@ def _text(key: Any) -> str:
 
 def _rabbit_consumed(message: StreamMessage, attributes: dict[str, Any]) -> None:
     attributes[RABBITMQ_ROUTING_KEY] = message.destination
-    # The channel's number for the delivery (aio-pika's message); none in memory.
-    tag = getattr(message.raw, "delivery_tag", None)
+    # The delivery's number on its channel, kept by its settler (reading ``raw`` would
+    # build aio-pika's message object); none in memory.
+    tag = getattr(message.settler, "delivery_tag", None)
     if tag is not None:
         attributes[RABBITMQ_DELIVERY_TAG] = tag
 

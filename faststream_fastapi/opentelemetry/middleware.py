@@ -143,22 +143,21 @@ class TelemetryMiddleware(Middleware):
         bound.propagator.inject(headers, context=context)
 
     def links(self, items: list[Headers]) -> list[trace.Link]:
-        """A batch's links: to each item's producer context, one per correlation id,
-        with the number of items sharing it (when more than one)."""
-        counts: dict[str, int] = {}
-        found: dict[str, trace.SpanContext] = {}
+        """A batch's links: to each item's producer context, one per correlation id
+        (with the number of items sharing it, when more than one); an item without a
+        correlation id is linked on its own."""
+        counts: dict[Any, int] = {}
+        found: dict[Any, trace.SpanContext] = {}
+        extract = self._bind().propagator.extract
         for headers in items:
-            correlation_id = headers.get(CORRELATION_ID)
-            if correlation_id is None:
-                continue
-            counts[correlation_id] = counts.get(correlation_id, 0) + 1
-            context = trace.get_current_span(self._bind().propagator.extract(headers))
-            span_context = context.get_span_context()
+            span_context = trace.get_current_span(extract(headers)).get_span_context()
+            key = headers.get(CORRELATION_ID) or (span_context.trace_id, span_context.span_id)
+            counts[key] = counts.get(key, 0) + 1
             if span_context.is_valid:
-                found[correlation_id] = span_context
+                found[key] = span_context
         return [
-            trace.Link(span_context, {BATCH_COUNT: counts[cid]} if counts[cid] > 1 else None)
-            for cid, span_context in found.items()
+            trace.Link(context, {BATCH_COUNT: counts[key]} if counts[key] > 1 else None)
+            for key, context in found.items()
         ]
 
     def for_subscriber(self, subscriber: SubscriberView) -> Middleware:

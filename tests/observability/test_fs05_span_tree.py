@@ -145,12 +145,13 @@ async def test_a_batch_links_its_items_and_counts_them(
     @broker.subscriber(name, batch=True)
     async def handle(items: list[int]) -> None: ...
 
-    # Three items from two producers' messages: "a" sent twice (a retry), "b" once.
+    # Four items from three producers' messages: "a" sent twice (a retry), "b" once,
+    # and one without a correlation id (linked on its own).
     tracer = provider.get_tracer("test")
     items = []
-    for n, correlation_id in enumerate(["a", "a", "b"]):
+    for n, correlation_id in enumerate(["a", "a", "b", ""]):
         with tracer.start_as_current_span(f"sent {correlation_id}"):
-            headers: dict[str, str] = {"correlation_id": correlation_id}
+            headers: dict[str, str] = {"correlation_id": correlation_id} if correlation_id else {}
             propagate.inject(headers)
         items.append(StreamMessage(str(n).encode(), headers, destination=name))
     sent = {s.name: s.context.span_id for s in exporter.get_finished_spans()}
@@ -162,14 +163,15 @@ async def test_a_batch_links_its_items_and_counts_them(
 
     middleware = telemetry.for_subscriber(broker.subscribers[0])
     await middleware.consume(batch_of(items), call_next)
-    assert seen == [3]
+    assert seen == [4]
     create, process = ordered(exporter)
     assert (create.name, create.kind) == (f"{name} create", SpanKind.CONSUMER)
     assert create.parent is None  # a batch starts its own trace, linked to its items'
     assert parent_of(process) == create.context.span_id
-    assert (process.attributes or {})["messaging.batch.message_count"] == 3
+    assert (process.attributes or {})["messaging.batch.message_count"] == 4
     links = {link.context.span_id: dict(link.attributes or {}) for link in create.links}
     assert links == {
         sent["sent a"]: {"messaging.batch.message_count": 2},
         sent["sent b"]: {},
+        sent["sent "]: {},
     }
