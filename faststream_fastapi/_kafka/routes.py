@@ -1,6 +1,7 @@
 """The declarative forms of both Kafka packages (``core/routes.py``)."""
 
-from ..core.routes import PublisherRoute, SubscriberRoute
+from ..core.routes import PublisherRoute, SubscriberRoute, describe_routes
+from .facade import KafkaDeclarations
 
 
 class KafkaRoute(SubscriberRoute):
@@ -10,3 +11,6 @@ class KafkaRoute(SubscriberRoute):
 
 class KafkaPublisher(PublisherRoute):
     """One of a ``KafkaRoute``'s ``publishers=``: what ``publisher()`` takes."""
+
+
+describe_routes(KafkaRoute, KafkaPublisher, KafkaDeclarations)

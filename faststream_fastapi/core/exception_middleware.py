@@ -14,8 +14,11 @@ pass through.
 
 A handler's first parameter gets the exception; others may be ``Context()``
 values (``message=Context()``, ``logger: Logger``), read as a message
-handler's are. Sync or ``async``. Nothing is looked up per message before an
-error: a delivery that succeeds costs one ``try`` per use of the middleware.
+handler's are, or ``Depends(...)`` (``Annotated[Db, Depends(get_db)]``),
+solved against the failed message as its handler's dependencies are (their
+own parameters may read its body, headers and context). Sync or ``async``.
+Nothing is looked up per message before an error: a delivery that succeeds
+costs one ``try`` per use of the middleware.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from fastapi import params
 
 from .callplan.contexts import ContextGetter, context_getter
 from .callplan.env import RunEnv
+from .callplan.plan import CallPlan
 from .context import ContextField
 from .control import IgnoredException
 from .errors import SetupError
@@ -41,30 +45,40 @@ F = TypeVar("F", bound=Callable[..., Any])
 class ExceptionHandler:
     """One registered handler: its exception parameter and its context parameters."""
 
-    __slots__ = ("context", "func")
+    __slots__ = ("context", "func", "plan")
 
     def __init__(self, func: Callable[..., Any]) -> None:
         self.func = func
         self.context: list[tuple[str, ContextGetter]] = []
+        #: The ``Depends(...)`` parameters, solved as a handler's are (``None``: none).
+        self.plan: CallPlan | None = None
         parameters = list(inspect.signature(func).parameters.values())
         try:
             hints = get_type_hints(func, include_extras=True)
         except Exception:  # unresolvable annotations: only defaults can say Context()
             hints = {}
+        depends: list[inspect.Parameter] = []
         for p in parameters[1:]:
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 continue
             field = _context_field(p.default, hints.get(p.name))
             if field is not None:
                 self.context.append((p.name, context_getter(field.named(p.name))))
+            elif _depends(p.default, hints.get(p.name)):
+                depends.append(p.replace(annotation=hints.get(p.name, p.annotation)))
             elif p.default is p.empty:
                 raise SetupError(
                     f"exception handler {getattr(func, '__name__', func)!r}: parameter "
-                    f"{p.name!r} is neither the exception nor a Context() value"
+                    f"{p.name!r} is neither the exception nor a Context() or Depends() value"
                 )
+        if depends:
+            self.plan = CallPlan(_collector(func, depends))
 
     async def __call__(self, exc: BaseException, message: StreamMessage | None, env: RunEnv) -> Any:
         kwargs = {name: getter(message, env) for name, getter in self.context}  # type: ignore[arg-type]
+        if self.plan is not None and message is not None:
+            solved, _ = await self.plan.run(message, env)
+            kwargs.update(solved)
         result = self.func(exc, **kwargs)
         if inspect.isawaitable(result):
             result = await result
@@ -79,6 +93,24 @@ def _context_field(default: Any, hint: Any) -> ContextField | None:
         if isinstance(marker, params.Depends) and isinstance(marker.dependency, ContextField):
             return marker.dependency
     return None
+
+
+def _depends(default: Any, hint: Any) -> bool:
+    markers = [default, *(get_args(hint)[1:] if get_origin(hint) is Annotated else ())]
+    return any(isinstance(m, params.Depends) for m in markers)
+
+
+def _collector(func: Callable[..., Any], depends: list[inspect.Parameter]) -> Callable[..., Any]:
+    """A function of ``depends`` returning them by name: what a ``CallPlan`` solves."""
+
+    def dependencies(**values: Any) -> dict[str, Any]:
+        return values
+
+    dependencies.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [p.replace(kind=p.KEYWORD_ONLY) for p in depends]
+    )
+    dependencies.__name__ = dependencies.__qualname__ = getattr(func, "__name__", "handler")
+    return dependencies
 
 
 Handlers = list[tuple[type[BaseException], ExceptionHandler]]

@@ -22,7 +22,7 @@ from ..core.options import (
 from ..core.paths import PathPattern, has_params
 from ..core.publisher import Publisher
 from ..core.registry import Registry
-from ..core.routes import PublisherRoute, SubscriberRoute
+from ..core.routes import PublisherRoute, SubscriberRoute, describe_routes
 from ..core.sending import new_id
 from ..core.subscriber import Handler
 from ..core.views import Spec
@@ -275,3 +275,6 @@ class NatsRoute(SubscriberRoute):
 
 class NatsPublisher(PublisherRoute):
     """One of a ``NatsRoute``'s ``publishers=``: what ``publisher()`` takes."""
+
+
+describe_routes(NatsRoute, NatsPublisher, _NatsDeclarations)

@@ -31,7 +31,9 @@ KAFKA_PARTITION = "messaging.kafka.destination.partition"
 KAFKA_OFFSET = "messaging.kafka.message.offset"
 KAFKA_KEY = "messaging.kafka.message.key"
 RABBITMQ_ROUTING_KEY = "messaging.rabbitmq.destination.routing_key"
+RABBITMQ_DELIVERY_TAG = "messaging.rabbitmq.message.delivery_tag"
 ERROR_TYPE = "error.type"
+BATCH_COUNT = "messaging.batch.message_count"
 
 #: Adds a broker's own attributes of a consumed message, or of an envelope.
 Consumed = Callable[[StreamMessage, dict[str, Any]], None]
@@ -65,6 +67,11 @@ def _text(key: Any) -> str:
 
 def _rabbit_consumed(message: StreamMessage, attributes: dict[str, Any]) -> None:
     attributes[RABBITMQ_ROUTING_KEY] = message.destination
+    # The delivery's number on its channel, kept by its settler (reading ``raw`` would
+    # build aio-pika's message object); none in memory.
+    tag = getattr(message.settler, "delivery_tag", None)
+    if tag is not None:
+        attributes[RABBITMQ_DELIVERY_TAG] = tag
 
 
 def _rabbit_published(envelope: Envelope, attributes: dict[str, Any]) -> None:

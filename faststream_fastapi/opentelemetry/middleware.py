@@ -1,10 +1,21 @@
-"""OpenTelemetry tracing: a PRODUCER span per publish, a CONSUMER span per message.
+"""OpenTelemetry tracing: PRODUCER spans per publish, a CONSUMER span per message.
 
 The trace context and baggage travel in message headers (W3C ``traceparent``,
 ``tracestate``, ``baggage`` by default), so the HTTP request that publishes,
 the publish and the handler that consumes share one trace on every broker.
-Spans are named as FastStream 0.5 names them: ``"<destination> publish"``,
-``"<destination> process"``.
+Spans are named and linked as FastStream 0.5 does:
+
+- a publish outside a handler starts a ``"<destination> create"`` span (the
+  message's creation context, ended at once), whose context the message
+  carries, and a ``"<destination> publish"`` span under it;
+- a publish from a handler has its ``publish`` span under the handler's
+  ``process`` span, and the message carries the context the handled message
+  came with (its creation context): every message of a chain is a child of
+  the first one's ``create`` span;
+- a consumed message without a trace context gets a CONSUMER ``create`` span
+  first; a batch's ``create`` span links each item's producer context (with
+  ``messaging.batch.message_count`` where items share a correlation id), and
+  its ``process`` span carries the batch's message count.
 """
 
 from __future__ import annotations
@@ -16,39 +27,44 @@ from opentelemetry import baggage, propagate, trace
 from opentelemetry import context as otel_context
 from opentelemetry.metrics import Meter, MeterProvider
 from opentelemetry.propagators.textmap import TextMapPropagator
-from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider
+from opentelemetry.trace import SpanKind, TracerProvider
 
-from ..core.message import MESSAGE_ID, Envelope, StreamMessage
-from ..core.middleware import BrokerView, CallNext, Middleware, PublishNext, SubscriberView
+from ..core.headers import Headers
+from ..core.message import CORRELATION_ID, MESSAGE_ID, Envelope, StreamMessage
+from ..core.middleware import BrokerView, Middleware, PublishNext, SubscriberView
 from ..observability.labels import (
     RABBITMQ,
     REPLY,
     PublishLabels,
-    handler_label,
     is_reply,
     messaging_system,
 )
 from .attributes import (
+    BATCH_COUNT,
     BODY_SIZE,
     CONVERSATION_ID,
     DESTINATION,
-    DESTINATION_PUBLISH,
-    DESTINATION_TEMPLATE,
     DESTINATION_TEMPORARY,
-    ERROR_TYPE,
     OPERATION,
     OPERATION_TYPE,
-    PAYLOAD_SIZE,
     SYSTEM,
-    consumed_by,
-    consumer_source,
     published_by,
 )
 from .attributes import MESSAGE_ID as MESSAGE_ID_ATTR
+from .consuming import NO_PARENT, ORIGIN, ConsumeTracing, MeteredConsume, record_error
 from .meters import Meters, Timing
 from .w3c import TRACEPARENT, format_traceparent, is_default, parse
 
 TRACER_NAME = "faststream_fastapi"
+
+
+class MessageAction:
+    """The last word of a span's name (and its ``messaging.operation``), as FastStream 0.5's."""
+
+    CREATE = "create"
+    PUBLISH = "publish"
+    PROCESS = "process"
+    RECEIVE = "receive"
 
 
 class TelemetryMiddleware(Middleware):
@@ -103,7 +119,7 @@ class TelemetryMiddleware(Middleware):
         # Parsing costs microseconds; messages of an untraced producer carry
         # none of the fields, and start a trace of their own.
         if keys.isdisjoint(bound.fields):
-            return _NO_PARENT
+            return NO_PARENT
         if bound.w3c and keys.isdisjoint(bound.others):
             value = headers.get(TRACEPARENT)
             if type(value) is str:
@@ -126,10 +142,28 @@ class TelemetryMiddleware(Middleware):
                 return
         bound.propagator.inject(headers, context=context)
 
+    def links(self, items: list[Headers]) -> list[trace.Link]:
+        """A batch's links: to each item's producer context, one per correlation id
+        (with the number of items sharing it, when more than one); an item without a
+        correlation id is linked on its own."""
+        counts: dict[Any, int] = {}
+        found: dict[Any, trace.SpanContext] = {}
+        extract = self._bind().propagator.extract
+        for headers in items:
+            span_context = trace.get_current_span(extract(headers)).get_span_context()
+            key = headers.get(CORRELATION_ID) or (span_context.trace_id, span_context.span_id)
+            counts[key] = counts.get(key, 0) + 1
+            if span_context.is_valid:
+                found[key] = span_context
+        return [
+            trace.Link(context, {BATCH_COUNT: counts[key]} if counts[key] > 1 else None)
+            for key, context in found.items()
+        ]
+
     def for_subscriber(self, subscriber: SubscriberView) -> Middleware:
         if self.meters is not None:
-            return _MeteredConsume(self, subscriber, self.meters)
-        return _ConsumeTracing(self, subscriber)
+            return MeteredConsume(self, subscriber, self.meters)
+        return ConsumeTracing(self, subscriber)
 
     def for_broker(self, broker: BrokerView) -> Middleware:
         if self.meters is not None:
@@ -154,65 +188,7 @@ class _Bound(NamedTuple):
         return cls(propagator, fields, fields - {TRACEPARENT}, is_default(propagator))
 
 
-#: The parent of a message without trace headers: shared, a ``Context`` is immutable.
-_NO_PARENT = otel_context.Context()
 _NAME_CACHE_LIMIT = 10_000
-
-
-class _ConsumeTracing(Middleware):
-    """Bound to one subscriber: its span name and constant attributes, built once."""
-
-    __slots__ = ("_base", "_extra", "_name", "_source", "owner", "tracer")
-
-    def __init__(self, owner: TelemetryMiddleware, subscriber: SubscriberView) -> None:
-        self.owner = owner
-        self.tracer = owner.tracer
-        system = messaging_system(subscriber.broker)
-        self._name = f"{handler_label(subscriber)} process"
-        self._base: dict[str, Any] = {
-            SYSTEM: system,
-            OPERATION: "process",
-            OPERATION_TYPE: "process",
-            DESTINATION_TEMPLATE: subscriber.name,
-        }
-        source = consumer_source(subscriber, system)
-        if source is not None:  # RabbitMQ's: the exchange, for every message alike
-            self._base[DESTINATION_PUBLISH] = source
-        self._source = source is None
-        self._extra = consumed_by(system)
-
-    async def consume(self, message: StreamMessage, call_next: CallNext) -> Any:
-        size = len(message.body)
-        attributes = {
-            **self._base,
-            DESTINATION: message.destination,
-            BODY_SIZE: size,
-            PAYLOAD_SIZE: size,
-        }
-        if self._source:
-            attributes[DESTINATION_PUBLISH] = message.destination
-        if message.message_id:
-            attributes[MESSAGE_ID_ATTR] = message.message_id
-        if message.correlation_id:
-            attributes[CONVERSATION_ID] = message.correlation_id
-        extra = self._extra
-        if extra is not None:
-            extra(message, attributes)
-        # The producer's context (and baggage) with this span in it is current
-        # while the handler runs: its own publishes and spans join the trace.
-        parent = self.owner.extract(message)
-        span = self.tracer.start_span(
-            self._name, context=parent, kind=SpanKind.CONSUMER, attributes=attributes
-        )
-        token = otel_context.attach(trace.set_span_in_context(span, parent))
-        try:
-            return await call_next(message)
-        except Exception as exc:
-            _record_error(span, exc)
-            raise
-        finally:
-            otel_context.detach(token)
-            span.end()
 
 
 class _PublishTracing(Middleware):
@@ -224,32 +200,29 @@ class _PublishTracing(Middleware):
         self.owner = owner
         self.tracer = owner.tracer
         system = messaging_system(broker)
-        self._base: dict[str, Any] = {
-            SYSTEM: system,
-            OPERATION: "publish",
-            OPERATION_TYPE: "send",
-        }
+        self._base: dict[str, Any] = {SYSTEM: system}
         self._label = PublishLabels(broker, owner.destination_label, owner.max_destinations)
-        self._names: dict[str, str] = {}
+        #: A destination's (``publish``, ``create``) span names.
+        self._names: dict[str, tuple[str, str]] = {}
         self._extra = published_by(system)
         # Chosen once: RabbitMQ's names the exchange too (``default.orders publish``).
         self._name = self._exchange_name if system == RABBITMQ else self._destination_name
 
-    def _destination_name(self, envelope: Envelope) -> str:
+    def _destination_name(self, envelope: Envelope) -> tuple[str, str]:
         destination = envelope.destination
-        name = self._names.get(destination)
-        if name is None:
-            name = f"{self._label.of_destination(destination)} publish"
+        names = self._names.get(destination)
+        if names is None:
+            names = _names(self._label.of_destination(destination))
             if len(self._names) < _NAME_CACHE_LIMIT:
-                self._names[destination] = name
-        return name
+                self._names[destination] = names
+        return names
 
-    def _exchange_name(self, envelope: Envelope) -> str:
+    def _exchange_name(self, envelope: Envelope) -> tuple[str, str]:
         label = self._label.of_exchange(envelope.options.get("exchange"), envelope.destination)
-        name = self._names.get(label)
-        if name is None:
-            name = self._names[label] = f"{label} publish"  # as many as labels: bounded
-        return name
+        names = self._names.get(label)
+        if names is None:
+            names = self._names[label] = _names(label)  # as many as labels: bounded
+        return names
 
     async def publish(self, envelope: Envelope, call_next: PublishNext) -> Any:
         destination = envelope.destination
@@ -259,10 +232,10 @@ class _PublishTracing(Middleware):
             BODY_SIZE: len(envelope.body),
         }
         if is_reply(envelope):  # reply-to inboxes are per requester: never cached
-            name = _REPLY_NAME
+            name, create_name = _REPLY_NAMES
             attributes[DESTINATION_TEMPORARY] = True
         else:
-            name = self._name(envelope)
+            name, create_name = self._name(envelope)
         message_id = envelope.headers.get(MESSAGE_ID)
         if message_id:
             attributes[MESSAGE_ID_ATTR] = message_id
@@ -271,14 +244,35 @@ class _PublishTracing(Middleware):
         extra = self._extra
         if extra is not None:
             extra(envelope, attributes)
-        span = self.tracer.start_span(name, kind=SpanKind.PRODUCER, attributes=attributes)
-        context = trace.set_span_in_context(span)
-        self.owner.inject(envelope.headers, span, context)
-        token = otel_context.attach(context)
+        current = otel_context.get_current()
+        origin: tuple[TelemetryMiddleware, otel_context.Context] | None = current.get(ORIGIN)  # type: ignore[assignment]
+        if (
+            origin is not None
+            and origin[0] is self.owner
+            and trace.get_current_span(current).is_recording()
+        ):
+            # From a handler: under its span; the message carries the handled one's context.
+            sent = trace.get_current_span(origin[1])
+            self.owner.inject(envelope.headers, sent, trace.set_span_in_context(sent, current))
+            parent = current
+        else:
+            attributes[OPERATION_TYPE] = "create"
+            sent = self.tracer.start_span(
+                create_name, kind=SpanKind.PRODUCER, attributes=attributes
+            )
+            parent = trace.set_span_in_context(sent, current)
+            self.owner.inject(envelope.headers, sent, parent)
+            sent.end()
+        attributes[OPERATION] = "publish"
+        attributes[OPERATION_TYPE] = "send"
+        span = self.tracer.start_span(
+            name, context=parent, kind=SpanKind.PRODUCER, attributes=attributes
+        )
+        token = otel_context.attach(trace.set_span_in_context(span, parent))
         try:
             result = await call_next(envelope)
         except Exception as exc:
-            _record_error(span, exc)
+            record_error(span, exc)
             raise
         finally:
             span.end()
@@ -286,26 +280,11 @@ class _PublishTracing(Middleware):
         return result
 
 
-_REPLY_NAME = f"{REPLY} publish"
+def _names(label: str) -> tuple[str, str]:
+    return f"{label} publish", f"{label} create"
 
 
-class _MeteredConsume(_ConsumeTracing):
-    """Traced, and timed into ``messaging.process.*``."""
-
-    __slots__ = ("_meters", "_metric_attributes")
-
-    def __init__(self, owner: TelemetryMiddleware, subscriber: SubscriberView, meters: Meters):
-        super().__init__(owner, subscriber)
-        self._meters = meters
-        self._metric_attributes = {
-            SYSTEM: self._base[SYSTEM],
-            DESTINATION_PUBLISH: handler_label(subscriber),
-        }
-
-    async def consume(self, message: StreamMessage, call_next: CallNext) -> Any:
-        meters = self._meters
-        with Timing(meters.process_duration, meters.process_messages, self._metric_attributes):
-            return await super().consume(message, call_next)
+_REPLY_NAMES = _names(REPLY)
 
 
 class _MeteredPublish(_PublishTracing):
@@ -329,13 +308,3 @@ class _MeteredPublish(_PublishTracing):
         attributes = {SYSTEM: self._system, DESTINATION: label}
         with Timing(meters.publish_duration, meters.publish_messages, attributes):
             return await super().publish(envelope, call_next)
-
-
-def _record_error(span: trace.Span, exc: Exception) -> None:
-    # The exception's type and message, no payload: messages here never
-    # include the body (see ``core.errors``). An unsampled span keeps nothing.
-    if not span.is_recording():
-        return
-    span.set_attribute(ERROR_TYPE, type(exc).__qualname__)
-    span.record_exception(exc)
-    span.set_status(Status(StatusCode.ERROR, type(exc).__name__))

@@ -72,8 +72,9 @@ def destination(dest: Any, vhost: str) -> Bindings:
     channel: dict[str, Any] = {"is": "routingKey", "bindingVersion": VERSION}
     operation: dict[str, Any] = {}
     if routes_by_key(dest.exchange):
-        if dest.routing_key:
-            channel["queue"] = _queue(dest.routing_key, vhost)
+        queue = dest.queue
+        if queue is not None and queue.name:  # only a queue the publisher was given
+            channel["queue"] = _queue(queue.name, vhost, queue)
         amqp: dict[str, Any] = {"ack": True, "bindingVersion": VERSION}
         if dest.routing_key:
             amqp["cc"] = dest.routing_key

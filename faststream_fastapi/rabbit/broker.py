@@ -22,7 +22,7 @@ from ..core.options import (
 from ..core.paths import PathPattern, has_params
 from ..core.publisher import Publisher
 from ..core.registry import Registry
-from ..core.routes import PublisherRoute, SubscriberRoute
+from ..core.routes import PublisherRoute, SubscriberRoute, describe_routes
 from ..core.subscriber import Handler
 from ..core.views import Spec
 from ..security.facade import FacadeBroker, Factory, keywords_of, own
@@ -72,6 +72,7 @@ def _destination(
         priority=priority,
         expiration=expiration,
         mandatory=mandatory,
+        queue=as_queue(queue) if queue else None,
     )
 
 
@@ -282,3 +283,6 @@ class RabbitRoute(SubscriberRoute):
 
 class RabbitPublisher(PublisherRoute):
     """One of a ``RabbitRoute``'s ``publishers=``: what ``publisher()`` takes."""
+
+
+describe_routes(RabbitRoute, RabbitPublisher, _RabbitDeclarations)

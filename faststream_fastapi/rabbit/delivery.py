@@ -28,6 +28,11 @@ class _Settler(Settler[StreamMessage]):
         self._tag = cast(int, delivered.delivery_tag)  # every consumed delivery has one
         self.incoming: AbstractIncomingMessage | None = None
 
+    @property
+    def delivery_tag(self) -> int:
+        """The delivery's number on its channel (read by the telemetry middleware)."""
+        return self._tag
+
     async def settle(self, message: StreamMessage, settlement: Settlement) -> None:
         incoming = self.incoming
         with contextlib.suppress(*GONE):

@@ -158,6 +158,13 @@ class Destination(NamedSpec):
     priority: int | None = None
     expiration: Expiration | None = None
     mandatory: bool = True
+    #: The queue the publisher was given, if any: described in the 2.6.0 document
+    #: (FastStream 0.5's); it plays no part in publishing.
+    queue: RabbitQueue | None = field(default=None, compare=False)
+
+    def with_prefix(self, prefix: str) -> Destination:
+        queue = self.queue.with_prefix(prefix) if self.queue is not None else None
+        return replace(self, routing_key=prefix + self.routing_key, queue=queue)
 
     def asyncapi_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
         return [(self.name, destination_bindings(self, vhost))]

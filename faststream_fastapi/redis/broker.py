@@ -21,7 +21,7 @@ from ..core.options import (
 from ..core.paths import PathPattern, has_params
 from ..core.publisher import Publisher
 from ..core.registry import Registry
-from ..core.routes import PublisherRoute, SubscriberRoute
+from ..core.routes import PublisherRoute, SubscriberRoute, describe_routes
 from ..core.subscriber import Handler
 from ..core.views import Spec
 from ..security.facade import FacadeBroker, keywords_of, own
@@ -172,3 +172,6 @@ class RedisRoute(SubscriberRoute):
 
 class RedisPublisher(PublisherRoute):
     """One of a ``RedisRoute``'s ``publishers=``: what ``publisher()`` takes."""
+
+
+describe_routes(RedisRoute, RedisPublisher, _RedisDeclarations)

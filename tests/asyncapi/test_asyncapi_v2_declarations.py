@@ -150,3 +150,25 @@ def test_nested_objects_read_as_attributes() -> None:
     del schemas["Handle:Message:Payload"]
     assert schema.to_jsonable()["components"]["schemas"] == {}
     assert "schemas: {}" in schema.to_yaml()
+
+
+def test_a_rabbit_publisher_describes_only_a_queue_it_was_given() -> None:
+    from faststream_fastapi.rabbit import ExchangeType, RabbitExchange, RabbitQueue, RabbitRouter
+
+    broker = RabbitBroker()
+    router = RabbitRouter(prefix="p.")
+
+    @broker.publisher(exchange="ex", routing_key="key1")
+    @broker.publisher(
+        RabbitQueue("jobs", auto_delete=True), RabbitExchange("t", type=ExchangeType.TOPIC)
+    )
+    @router.publisher(RabbitQueue("q", durable=True))
+    async def handle(msg: str) -> None: ...
+
+    broker.include_router(router)
+    channels = doc(broker)["channels"]
+    bindings = {key: c["bindings"]["amqp"] for key, c in channels.items()}
+    assert "queue" not in bindings["key1:ex:Publisher"]
+    assert bindings["jobs:t:Publisher"]["queue"]["autoDelete"] is True
+    assert bindings["p.q:_:Publisher"]["queue"]["name"] == "p.q"
+    assert bindings["p.q:_:Publisher"]["queue"]["durable"] is True

@@ -149,9 +149,15 @@ async def exceptions_and_publisher_middlewares(kit: Kit, real: bool, name: str) 
 
     broker_mw = ExceptionMiddleware()
 
+    def size(
+        body: bytes = Context("message.body"), to: str = Context("message.destination")
+    ) -> str:
+        # A dependency of the exception handler, solved against the failed message.
+        return f"{len(body)}@{to}"
+
     @broker_mw.add_handler(ValueError, publish=True)
-    def fallback(exc: ValueError, message: Any = Context()) -> str:
-        return f"fallback:{exc}:{message.destination}"
+    def fallback(exc: ValueError, message: Any = Context(), sized: str = Depends(size)) -> str:
+        return f"fallback:{exc}:{message.destination}:{sized}"
 
     @broker_mw.add_handler(LookupError, publish=True)
     def skip(exc: LookupError) -> None:
@@ -198,7 +204,7 @@ async def exceptions_and_publisher_middlewares(kit: Kit, real: bool, name: str) 
     async with kit.running(broker, real) as br:
         await br.publish("lookup", name)
         await br.publish("bad", name)
-        assert await asyncio.wait_for(got.get(), WAIT) == f"fallback:bad:{name}"
+        assert await asyncio.wait_for(got.get(), WAIT) == f"fallback:bad:{name}:3@{name}"
         await br.publish(0, f"{name}.zero")
         await until(lambda: handled, WAIT, "the ZeroDivisionError handled")
         assert [type(e) for e in handled] == [ZeroDivisionError]

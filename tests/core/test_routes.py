@@ -51,7 +51,7 @@ def test_declarations_are_checked() -> None:
         RedisBroker().setup_publisher(other.publisher("y"))
     with pytest.raises(TypeError, match="exactly one of channel"):
         RedisRouter(handlers=[RedisRoute(lambda body: None)])
-    with pytest.raises(SetupError, match="neither the exception nor a Context"):
+    with pytest.raises(SetupError, match="neither the exception nor a Context\\(\\) or Depends"):
         ExceptionMiddleware(handlers={ValueError: lambda exc, other: None})
     route = RedisRoute(print, "in", publishers=[RedisPublisher("out")], no_ack=True)
     assert (route.args, route.kwargs, route.publishers[0].args) == (
@@ -85,3 +85,30 @@ async def test_a_nested_fastapi_router_runs_its_dependencies_once() -> None:
         await br.publish("m", "in")
     # A FastAPI router's dependencies are its own subscribers' (as its HTTP routes').
     assert calls == ["nested", "m"]
+
+
+@each_kit
+def test_routes_show_the_parameters_of_subscriber_and_publisher(kit: str) -> None:
+    import inspect
+    import pydoc
+
+    pkg = KITS[kit].pkg
+    prefix = "Kafka" if kit in ("kafka", "confluent") else kit.capitalize()
+    route, publisher = getattr(pkg, f"{prefix}Route"), getattr(pkg, f"{prefix}Publisher")
+    broker = getattr(pkg, f"{prefix}Broker")
+    shown = inspect.signature(route).parameters
+    declared = list(inspect.signature(broker.subscriber).parameters)[1:]
+    assert next(iter(shown)) == "call"
+    # The subscriber's own parameters, its options spelled out, and publishers=.
+    for name in [*(n for n in declared if n not in ("options", "consumer_options")), "title"]:
+        assert name in shown, name
+    assert {"publishers", "filter", "no_ack", "include_in_schema"} <= set(shown)
+    assert shown["title"].default is None and shown["include_in_schema"].default is True
+    published = inspect.signature(publisher).parameters
+    assert {"title", "schema", "middlewares"} <= set(published)
+    assert "publishers" not in published and "call" not in published
+    assert "publishers" in pydoc.render_doc(route)
+    # What the signature binds is what the route keeps.
+    bound = inspect.signature(route).bind(print, "x", title="t")
+    made = route(*bound.args, **bound.kwargs)
+    assert (made.call, made.args, made.kwargs) == (print, ("x",), {"title": "t"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 from typing import Any
 
 import pytest
@@ -189,3 +190,48 @@ async def test_steering_a_message_by_exception_is_no_error(name: str) -> None:
     assert sample(registry, processed, status="rejected", **consume) == 1
     exceptions = "faststream_received_processed_messages_exceptions_total"
     assert sample(registry, exceptions, exception_type="RejectMessage", **consume) is None
+
+
+@IN_MEMORY
+def test_0_5s_import_paths_name_the_same_classes(kind: Kind) -> None:
+    for package, suffix in (
+        ("prometheus", "PrometheusMiddleware"),
+        ("opentelemetry", "TelemetryMiddleware"),
+    ):
+        top = importlib.import_module(f"faststream_fastapi.{kind.module}.{package}")
+        inner = importlib.import_module(f"faststream_fastapi.{kind.module}.{package}.middleware")
+        name = f"{kind.prefix}{suffix}"
+        assert getattr(top, name) is getattr(inner, name)
+
+
+async def test_the_status_labels_by_0_5s_enum_names(name: str) -> None:
+    from faststream_fastapi.prometheus.types import ProcessingStatus, PublishingStatus
+
+    kind = KINDS["redis"]
+    registry = CollectorRegistry()
+    broker = kind.broker(kind.prometheus(registry=registry))
+
+    @broker.subscriber(name)
+    async def handle(n: int) -> None:
+        if n:
+            raise ValueError(n)
+
+    async with kind.tester(broker) as br:
+        await br.publish(0, name)
+        with contextlib.suppress(ValueError):
+            await br.publish(1, name)
+    consume = {"broker": "redis", "handler": name}
+    processed = "faststream_received_processed_messages_total"
+    assert sample(registry, processed, status=ProcessingStatus.acked.value, **consume) == 1
+    failed = ("nacked", "rejected", "error")
+    assert sum(sample(registry, processed, status=s, **consume) or 0 for s in failed) == 1
+    assert set(failed) < {s.value for s in ProcessingStatus}
+    published = {"broker": "redis", "destination": name, "status": PublishingStatus.success.value}
+    assert sample(registry, "faststream_published_messages_total", **published)
+    assert [s.value for s in ProcessingStatus] == [
+        "acked",
+        "nacked",
+        "rejected",
+        "skipped",
+        "error",
+    ]

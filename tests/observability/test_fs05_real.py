@@ -48,4 +48,4 @@ async def test_labels_and_spans_through_the_real_broker(
     assert sample(registry, count, **consume) == 1
     published = {"app_name": "real", "broker": kind.system, "destination": kind.handler(name)}
     assert sample(registry, "faststream_published_messages_total", status="success", **published)
-    assert_05_spans(kind, spans_of(exporter), name, b"12", id_given=True)
+    assert_05_spans(kind, spans_of(exporter), name, b"12", id_given=True, real=True)

@@ -63,7 +63,13 @@ _ROUTERS = {
 
 
 def by_kind(spans: tuple[ReadableSpan, ...], kind: SpanKind) -> list[ReadableSpan]:
-    return [s for s in spans if s.kind is kind]
+    """The spans of ``kind``, without the ``create`` spans (see ``created``)."""
+    return [s for s in spans if s.kind is kind and not s.name.endswith(" create")]
+
+
+def created(spans: tuple[ReadableSpan, ...], kind: SpanKind) -> list[ReadableSpan]:
+    """The ``<destination> create`` spans of ``kind`` (FastStream 0.5's creation context)."""
+    return [s for s in spans if s.kind is kind and s.name.endswith(" create")]
 
 
 def make_app(router: Any, provider: TracerProvider) -> FastAPI:
@@ -122,8 +128,11 @@ def assert_one_trace(kind: str, spans: tuple[ReadableSpan, ...], name: str) -> N
     trace_id = server.context.trace_id
     assert producer.context.trace_id == trace_id
     assert consumer.context.trace_id == trace_id
-    assert producer.parent is not None and producer.parent.span_id == server.context.span_id
-    assert consumer.parent is not None and consumer.parent.span_id == producer.context.span_id
+    # server -> create -> (publish, process): the message carries its creation context.
+    (create,) = created(spans, SpanKind.PRODUCER)
+    assert create.parent is not None and create.parent.span_id == server.context.span_id
+    assert producer.parent is not None and producer.parent.span_id == create.context.span_id
+    assert consumer.parent is not None and consumer.parent.span_id == create.context.span_id
     label = f"default.{name}" if kind == "rabbit" else name
     assert producer.name == f"{label} publish"
     assert consumer.name == f"{label} process"
@@ -186,8 +195,14 @@ async def test_every_broker_carries_the_context_in_headers(
     assert "tenant=acme" in headers["baggage"]
     (producer,) = by_kind(exporter.get_finished_spans(), SpanKind.PRODUCER)
     (consumer,) = by_kind(exporter.get_finished_spans(), SpanKind.CONSUMER)
+    (create,) = created(exporter.get_finished_spans(), SpanKind.PRODUCER)
+    assert not created(exporter.get_finished_spans(), SpanKind.CONSUMER)
+    assert create.name == producer.name.replace(" publish", " create")  # RabbitMQ: default.in
+    # The message carries its creation context: publish and process are both under it.
+    assert headers["traceparent"].split("-")[2] == f"{create.context.span_id:016x}"
     assert f"{producer.context.trace_id:032x}" in headers["traceparent"]
-    assert consumer.parent is not None and consumer.parent.span_id == producer.context.span_id
+    assert producer.parent is not None and producer.parent.span_id == create.context.span_id
+    assert consumer.parent is not None and consumer.parent.span_id == create.context.span_id
 
 
 async def test_failures_mark_the_consumer_span_without_the_payload(
@@ -243,7 +258,12 @@ async def test_request_reply_spans_chain(
     assert consumer.attributes["messaging.destination.template"] == "orders.{id}"
     assert consumer.attributes["messaging.message.conversation_id"] == "c-1"
     assert answer.attributes["messaging.destination.temporary"] is True
-    assert consumer.parent is not None and consumer.parent.span_id == request.context.span_id
+    # The request's creation context is the consumer's parent; the reply, made in the
+    # handler, is under the consumer's span and makes no creation span of its own.
+    (create,) = created(spans, SpanKind.PRODUCER)
+    assert create.name == "orders.{id} create"
+    assert request.parent is not None and request.parent.span_id == create.context.span_id
+    assert consumer.parent is not None and consumer.parent.span_id == create.context.span_id
     assert answer.parent is not None and answer.parent.span_id == consumer.context.span_id
 
 
@@ -366,7 +386,7 @@ async def test_a_custom_propagator_and_an_untraced_message(
     (producer,) = by_kind(exporter.get_finished_spans(), SpanKind.PRODUCER)
     (consumer,) = by_kind(exporter.get_finished_spans(), SpanKind.CONSUMER)
     assert own.extracted == 1  # the header arrives lower-cased, and is found
-    assert consumer.parent is not None and consumer.parent.span_id == producer.context.span_id
+    assert consumer.parent is not None and consumer.parent.span_id == producer.parent.span_id
     # A message without the propagator's headers starts a trace; nothing is parsed.
     untraced = middleware.extract(StreamMessage(b"1", {"content-type": "text/plain"}))
     assert trace.get_current_span(untraced).get_span_context() == trace.INVALID_SPAN_CONTEXT

@@ -1,6 +1,6 @@
 """OpenTelemetry tracing for an aiokafka broker, where FastStream 0.5 imports it from."""
 
-from ..opentelemetry.by_broker import BrokerTelemetryMiddleware
+from ...opentelemetry.by_broker import BrokerTelemetryMiddleware
 
 
 class KafkaTelemetryMiddleware(BrokerTelemetryMiddleware):

@@ -1,6 +1,6 @@
-"""Prometheus metrics for a confluent-kafka broker, where FastStream 0.5 imports them from."""
+"""Prometheus metrics for an aiokafka broker, where FastStream 0.5 imports them from."""
 
-from ..prometheus.by_broker import BrokerPrometheusMiddleware
+from ...prometheus.by_broker import BrokerPrometheusMiddleware
 
 
 class KafkaPrometheusMiddleware(BrokerPrometheusMiddleware):

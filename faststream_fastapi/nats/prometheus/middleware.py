@@ -1,6 +1,6 @@
 """Prometheus metrics for a NATS broker, where FastStream 0.5 imports them from."""
 
-from ..prometheus.by_broker import BrokerPrometheusMiddleware
+from ...prometheus.by_broker import BrokerPrometheusMiddleware
 
 
 class NatsPrometheusMiddleware(BrokerPrometheusMiddleware):
