@@ -54,7 +54,7 @@ class _NatsDeclarations(Registry):
 
     def subscriber(
         self,
-        subject: str,
+        subject: str = "",
         queue: str | None = None,
         *,
         stream: Stream | None = None,
@@ -82,11 +82,15 @@ class _NatsDeclarations(Registry):
         of its batch. ``pending_msgs_limit`` / ``pending_bytes_limit`` bound what
         a push subscription queues in the process (core default: 10,000
         messages / 16 MiB; past them nats-py drops messages as a slow consumer).
+        Without ``subject``, a JetStream consumer takes the subjects of
+        ``config=ConsumerConfig(filter_subjects=[...])`` (FastStream 0.5).
         ``kv_watch`` (a bucket or a ``KvWatch``) watches the keys ``subject``
         matches in a key-value bucket; ``obj_watch`` (``True`` or an ``ObjWatch``)
         the object store named ``subject``: see ``watch.py``.
         """
         js = _stream(stream)
+        if not subject:
+            _check_filter_subjects(js, config)
         kv, obj = KvWatch.validate(kv_watch), ObjWatch.validate(obj_watch)
         if kv is not None or obj is not None:
             options_given = (queue, durable, pull_sub, deliver_policy, config)
@@ -150,6 +154,16 @@ def _check_watch(
             f"subscriber {subject!r}: a kv_watch= or obj_watch= subscriber watches a bucket; "
             "stream=, queue=, durable=, pull_sub=, deliver_policy=, config= and the "
             "pending limits are for subscriptions"
+        )
+
+
+def _check_filter_subjects(js: JStream | None, config: ConsumerConfig | None) -> None:
+    """A subscriber without a subject reads ``config.filter_subjects`` of a stream
+    whose subjects are given (it has no subject of its own to add to the stream)."""
+    if js is None or config is None or not config.filter_subjects or js.subjects is None:
+        raise SetupError(
+            "subscriber(): give a subject, or stream=JStream(name, subjects=[...]) and "
+            "config=ConsumerConfig(filter_subjects=[...])"
         )
 
 

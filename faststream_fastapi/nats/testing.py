@@ -81,6 +81,9 @@ class NatsMemoryTransport(MemoryTransport):
             stream, "name", stream
         ):
             return False
+        if not spec.subject and spec.config is not None:  # ``filter_subjects`` instead
+            subjects = spec.config.filter_subjects or ()
+            return any(subject_matches(s, envelope.destination) for s in subjects)
         return subject_matches(spec.wire_subject, envelope.destination)
 
     def wire_headers(self, envelope: Envelope) -> dict[str, str]:

@@ -274,6 +274,16 @@ class RabbitBroker(_RabbitDeclarations, FacadeBroker):
         )
         return await self._request(message, spec, **options)
 
+    async def declare_queue(self, queue: RabbitQueue) -> Any:
+        """Declare ``queue`` on the server now (FastStream 0.5): aio-pika's queue
+        (``None`` under ``TestRabbitBroker``). Subscribers declare their own."""
+        return await self.transport.declare(queue, None)  # type: ignore[attr-defined]
+
+    async def declare_exchange(self, exchange: RabbitExchange) -> Any:
+        """Declare ``exchange`` on the server now (FastStream 0.5): aio-pika's
+        exchange (``None`` under ``TestRabbitBroker``)."""
+        return await self.transport.declare(None, exchange)  # type: ignore[attr-defined]
+
 
 class RabbitRoute(SubscriberRoute):
     """A handler for ``RabbitRouter(handlers=[...])``: ``RabbitRoute(handler, "queue", ...,
