@@ -11,7 +11,7 @@ import aio_pika
 from aio_pika.robust_connection import RobustConnection
 from typing_extensions import Unpack
 
-from ..core.message import Envelope, StreamMessage
+from ..core.message import CONTENT_TYPE, Envelope, StreamMessage
 from ..core.options import (
     PublisherOptions,
     PublishOptions,
@@ -23,6 +23,7 @@ from ..core.paths import PathPattern, has_params
 from ..core.ports import Spec
 from ..core.publisher import Publisher
 from ..core.registry import Registry
+from ..core.response import Response
 from ..core.routes import PublisherRoute, SubscriberRoute
 from ..core.subscriber import Handler
 from ..security.facade import FacadeBroker, Factory, keywords_of, own
@@ -240,6 +241,8 @@ class RabbitBroker(_RabbitDeclarations, FacadeBroker):
         ``mandatory`` one (the default) raises ``PublishError`` instead. An
         exchange given by name must exist; a ``RabbitExchange`` is declared first.
         """
+        if isinstance(message, aio_pika.Message):  # as FastStream 0.5 publishes one
+            message, message_id, priority = _from_aio_pika(message, message_id, priority)
         spec = _destination(
             queue,
             exchange,
@@ -283,6 +286,18 @@ class RabbitBroker(_RabbitDeclarations, FacadeBroker):
         """Declare ``exchange`` on the server now (FastStream 0.5): aio-pika's
         exchange (``None`` under ``TestRabbitBroker``)."""
         return await self.transport.declare(None, exchange)  # type: ignore[attr-defined]
+
+
+def _from_aio_pika(
+    message: aio_pika.Message, message_id: str | None, priority: int | None
+) -> tuple[Response, str | None, int | None]:
+    """An aio-pika ``Message`` given to ``publish``: its body, headers, content type,
+    correlation id, message id and priority (the keywords given win)."""
+    headers = {k: str(v) for k, v in (message.headers or {}).items()}
+    if message.content_type:
+        headers.setdefault(CONTENT_TYPE, message.content_type)
+    body = Response(message.body, headers=headers, correlation_id=message.correlation_id)
+    return body, message_id or message.message_id, priority or message.priority
 
 
 class RabbitRoute(SubscriberRoute):
