@@ -23,10 +23,10 @@ from ..core.options import (
     RequestOptions,
     SubscriberConfig,
 )
-from ..core.ports import Spec
 from ..core.publisher import Publisher
 from ..core.registry import Registry
 from ..core.subscriber import Handler
+from ..core.views import Spec
 from ..security.facade import FacadeBroker, Factory
 from .specs import KafkaTopic, OffsetReset, TopicDest, TopicPartition
 from .transport import REQUEST_REFUSED, KafkaTransport
@@ -171,7 +171,8 @@ class KafkaBrokerBase(KafkaDeclarations, FacadeBroker, abstract=True):
     ``reply_to`` header, by publishing the result to the topic it names.
     """
 
-    default_address = "localhost:9092"
+    #: As FastStream 0.5 (and both clients) default it: port 9092 is implied.
+    default_address = "localhost"
     transport_class: ClassVar[Callable[..., KafkaTransport]]
 
     def _client(self, address: Any, options: dict[str, Any]) -> tuple[Any, Factory]:

@@ -168,18 +168,9 @@ def batch_message(items: list[KafkaMessage], settler: Settler[Any]) -> KafkaMess
     (``core.batch.json_array``); its headers and record fields are the first
     item's, ``batch_headers`` every item's."""
     first = items[0]
-    msg = KafkaMessage(
-        json_array(items),
-        first.headers._data,
-        topic=first.topic,
-        partition=first.partition,
-        offset=first.offset,
-        key=first.key,
-        timestamp=first.timestamp,
-        raw=[m.raw for m in items],
-        settler=settler,
-        batch=items,
-        lowered=True,
-    )
+    raw = [m.raw for m in items]
+    at = (first.topic, first.partition, first.offset)
+    msg = KafkaMessage.from_record(json_array(items), dict(first.headers._data), *at, raw, settler)
+    msg._key, msg._timestamp, msg.batch = first.key, first.timestamp, items
     msg.content_type = codec.JSON
     return msg

@@ -95,6 +95,14 @@ class KafkaTopic:
             addresses = [self.name]
         return [(address, self._bindings(address, receive)) for address in addresses]
 
+    def asyncapi_legacy_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
+        """As FastStream 0.5 wrote it (2.6.0): ``partitions`` of several topics give a
+        channel per topic."""
+        topics = list(dict.fromkeys(p.topic for p in self.partitions))
+        if len(topics) < 2:
+            return self.asyncapi_channels(receive=receive, vhost=vhost)
+        return [(topic, self._bindings(topic, receive)) for topic in topics]
+
     def _bindings(self, address: str, receive: bool) -> Bindings:
         if len(self.topics) == 1:
             channel = {"bindingVersion": KAFKA_BINDING_VERSION, "topic": self.topics[0]}

@@ -42,17 +42,33 @@ class License(_Object):
     url: AnyHttpUrl | None = None
 
 
-class AsyncAPISchema(dict[str, Any]):
-    """An AsyncAPI document: a dict of JSON values, with FastStream 0.5's writers.
+class Node(dict[str, Any]):
+    """A JSON object of a document whose keys read as attributes too
+    (``schema.components.schemas``, as FastStream 0.5's schema objects read)."""
 
-    Its top-level parts read as attributes too (``schema.channels``).
-    """
+    def __init__(self, value: dict[str, Any] | None = None) -> None:
+        super().__init__((k, _nodes(v)) for k, v in (value or {}).items())
 
     def __getattr__(self, name: str) -> Any:
         try:
             return self[name]
         except KeyError:
             raise AttributeError(name) from None
+
+
+def _nodes(value: Any) -> Any:
+    if isinstance(value, dict) and not isinstance(value, Node):
+        return Node(value)
+    if isinstance(value, list):
+        return [_nodes(v) for v in value]
+    return value
+
+
+class AsyncAPISchema(Node):
+    """An AsyncAPI document: a dict of JSON values, with FastStream 0.5's writers.
+
+    Its parts read as attributes too, at every level (``schema.components.schemas``).
+    """
 
     def to_jsonable(self) -> dict[str, Any]:
         """A plain ``dict`` copy of the document (JSON types only)."""

@@ -14,4 +14,6 @@ def to_json(document: Mapping[str, Any], *, indent: int | None = None) -> str:
 
 
 def to_yaml(document: Mapping[str, Any]) -> str:
-    return yaml.safe_dump(dict(document), sort_keys=False, allow_unicode=True)
+    # Plain dicts and lists only: the safe dumper refuses their subclasses.
+    plain = json.loads(to_json(document))
+    return yaml.safe_dump(plain, sort_keys=False, allow_unicode=True)

@@ -29,21 +29,22 @@ did (``test:HandleUserCreated``, see ``v2``); the 3.0.0 one keeps its own
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
 from ..core.fastapi_compat import included_router
-from ..core.spec import Bindings
 from . import v2, v3
+from .channels import (
+    declaration_entries,
+    legacy_subscribers,
+    publisher_entries,
+    subscriber_entries,
+)
 from .entries import Collected, Entry, Message
 from .info import external_docs_of, identifier_of, info_of, tags_of
 from .objects import AsyncAPISchema, Contact, ExternalDocs, License, Tag
-from .payloads import SchemaSet, pascal, return_annotation, safe_key
+from .payloads import SchemaSet
 from .servers import Server, servers_of, vhost_of
-
-_PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)}")
 
 #: Set on the endpoints of a StreamRouter's docs routes, naming the router,
 #: so the router can be found from the FastAPI app that includes it.
@@ -148,20 +149,24 @@ def collect(target: Any, *, app: Any = None, legacy: bool = False) -> Collected:
     for broker in brokers:
         names = _server_names(servers, servers_of(broker), legacy and len(brokers) == 1)
         on = tuple(names) if len(brokers) > 1 or legacy else ()
-        vhost = vhost_of(broker)
-        for sub in broker.subscribers:
+        vhost = vhost_of(broker, legacy=legacy)
+        described = legacy_subscribers(broker) if legacy else [(s, []) for s in broker.subscribers]
+        for sub, joined in described:
             if getattr(sub, "include_in_schema", True) is False:
                 continue
-            if legacy and getattr(sub, "lead", None) is not None:
-                continue  # FastStream 0.5 described a filter group's handlers on its lead
-            for entry, bodies, headers in _subscriber_entries(sub, schemas, keys, vhost, legacy):
+            found = (
+                subscriber_entries(sub, schemas, keys, vhost, legacy, joined)
+                if hasattr(sub, "plan")
+                else declaration_entries(sub, schemas, keys, vhost)
+            )
+            for entry, bodies, headers in found:
                 entry.servers = on
                 entries.append(entry)
                 pending.append((entry.message, bodies, headers))
         for pub in broker.publishers:
             if getattr(pub, "include_in_schema", True) is False:
                 continue
-            for entry, bodies in _publisher_entries(pub, schemas, keys, vhost, legacy):
+            for entry, bodies in publisher_entries(pub, schemas, keys, vhost, legacy):
                 entry.servers = on
                 entries.append(entry)
                 pending.append((entry.message, bodies, None))
@@ -200,160 +205,6 @@ def _server_names(servers: dict[str, Server], found: list[Server], numbered: boo
         servers[name] = server
         names.append(name)
     return names
-
-
-def _unique(base: str, keys: set[str]) -> str:
-    key = safe_key(base)
-    candidate, n = key, 1
-    while candidate in keys:
-        n += 1
-        candidate = f"{key}_{n}"
-    keys.add(candidate)
-    return candidate
-
-
-def camel(name: str) -> str:
-    """A handler's name as FastStream 0.5 writes it: ``handle_user`` is ``HandleUser``."""
-    return name.replace("_", " ").title().replace(" ", "")
-
-
-def _prefix(spec: Any, address: str) -> str:
-    """What a channel's name starts with: the address, or what the spec says (AMQP)."""
-    prefix = getattr(spec, "asyncapi_prefix", None)
-    return prefix if isinstance(prefix, str) else address
-
-
-def _channels(spec: Any, vhost: str | None, legacy: bool, *, receive: bool) -> Any:
-    """A spec's channels; for ``legacy`` (2.6.0) its FastStream 0.5 form, where it has one."""
-    described = getattr(spec, "asyncapi_legacy_channels", None) if legacy else None
-    if described is None:
-        described = spec.asyncapi_channels
-    return described(receive=receive, vhost=vhost)
-
-
-def _content_type(fields: list[Any], whole: bool) -> str | None:
-    if not whole or not fields:
-        return None
-    annotation = fields[0].field_info.annotation
-    if annotation is bytes:
-        return "application/octet-stream"
-    if annotation is str:
-        return "text/plain"
-    return None
-
-
-def _entry(
-    key: str,
-    title: str,
-    address: str,
-    bindings: Bindings,
-    description: str | None,
-    content_type: str | None,
-    *,
-    receive: bool,
-) -> Entry:
-    """A channel, its operation and its message (whose payload is filled in later)."""
-    message = Message(
-        key=f"{key}.Message",
-        title=f"{title}:Message",
-        payload={},
-        content_type=content_type,
-        bindings=bindings.message,
-        receive=receive,
-    )
-    return Entry(
-        key=key,
-        title=title,
-        address=address,
-        receive=receive,
-        message=message,
-        description=description,
-        parameters=tuple(_PARAM.findall(address)),
-        bindings=bindings,
-    )
-
-
-def _func_name(sub: Any) -> str | None:
-    name = getattr(getattr(getattr(sub, "handler", None), "func", None), "__name__", None)
-    return name if isinstance(name, str) and name else None
-
-
-def _call_name(sub: Any) -> str:
-    """A handler's name in FastStream 0.5's documents (``Subscriber`` without one)."""
-    name = _func_name(sub)
-    return camel(name) if name else "Subscriber"
-
-
-def _subscriber_entries(
-    sub: Any, schemas: SchemaSet, keys: set[str], vhost: str | None, legacy: bool
-) -> Iterable[tuple[Entry, list[str | None], str | None]]:
-    """A subscriber's channels, each with the payloads of its handlers and its headers.
-
-    ``legacy`` (2.6.0): FastStream 0.5's names (``test:HandleUserCreated``,
-    ``HandleUserCreated:Message:Payload``) and one payload per handler of a
-    filter group; else channels named after the handler's own name.
-    """
-    plan = sub.plan
-    whole = plan.body.whole is not None
-    channels = _channels(sub.spec, vhost, legacy, receive=True)
-    call = _call_name(sub) if legacy else (_func_name(sub) or plan.name)
-    bodies: list[str | None] = []
-    headers = None
-    if legacy:
-        group = [sub, *getattr(sub, "members", ())]
-        for s in group:
-            name = (sub.title if len(group) == 1 else None) or _call_name(s)
-            body = s.plan.body
-            bodies.append(
-                schemas.body(
-                    s.plan.body_fields, whole=body.whole is not None, name=f"{name}:Message:Payload"
-                )
-            )
-        headers = schemas.headers(plan.header_fields, name=f"{sub.title or call}:Message:Headers")
-    for address, bindings in channels:
-        title = sub.title or f"{_prefix(sub.spec, address) if legacy else address}:{call}"
-        if sub.title and len(channels) > 1:
-            title = f"{sub.title}:{address}"
-        key = _unique(title, keys)
-        if not bodies:
-            # One schema per handler, named after its first channel.
-            fields = plan.body_fields
-            one = fields[0].name if whole and fields else None
-            bodies.append(schemas.body(fields, whole=whole, name=f"{pascal(key)}Payload", one=one))
-            headers = schemas.headers(plan.header_fields, name=f"{pascal(key)}Headers")
-        content_type = _content_type(plan.body_fields, whole)
-        entry = _entry(key, title, address, bindings, sub.description, content_type, receive=True)
-        yield entry, bodies, headers
-
-
-def _publisher_entries(
-    pub: Any, schemas: SchemaSet, keys: set[str], vhost: str | None, legacy: bool
-) -> Iterable[tuple[Entry, list[str | None]]]:
-    """A publisher's channels, each with its payload: ``schema=``, else what its handlers
-    return (``legacy``: one payload per handler, as FastStream 0.5 wrote them)."""
-    funcs = [h.func for h in getattr(pub, "handlers", []) if hasattr(h, "func")]
-    for address, bindings in _channels(pub.spec, vhost, legacy, receive=False):
-        title = pub.title or f"{_prefix(pub.spec, address) if legacy else address}:Publisher"
-        key = _unique(title, keys)
-        payload = f"{title}:Message:Payload" if legacy else f"{key}:Payload"
-        bodies: list[str | None]
-        if isinstance(pub.schema, dict):
-            bodies = [schemas.literal(pub.schema)]
-        elif pub.schema is not None:
-            bodies = [schemas.annotation(pub.schema, title=payload)]
-        else:
-            returned = [(f, return_annotation([f])) for f in funcs]
-            typed = [(f, r) for f, r in returned if r is not None]
-            if legacy and len(typed) > 1:
-                bodies = [
-                    schemas.annotation(r, title=f"{camel(f.__name__)}:Publisher:Message:Payload")
-                    for f, r in typed
-                ]
-            else:
-                union = return_annotation(funcs)
-                bodies = [None if union is None else schemas.annotation(union, title=payload)]
-        entry = _entry(key, title, address, bindings, pub.description, None, receive=False)
-        yield entry, bodies
 
 
 def _plain(value: Any) -> Any:

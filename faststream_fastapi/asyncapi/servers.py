@@ -38,6 +38,8 @@ class Server:
     scheme: str | None = None
     #: The broker's ``tags`` (written in 2.6.0 documents, as FastStream 0.5 did).
     tags: list[dict[str, Any]] = field(default_factory=list)
+    #: The URL ended its host with a bare ``/`` (kept in the 2.6 ``url``, as 0.5 wrote it).
+    root_slash: bool = False
     #: Security schemes by name: their type, never a secret.
     security: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: The same as FastStream 0.5 named them (2.6.0); ``None`` without ``security=``.
@@ -47,7 +49,7 @@ class Server:
     def url(self) -> str:
         """The 2.6 ``url``: scheme (when the broker was given one), host, path, safe query."""
         url = f"{self.scheme or self.protocol}://{self.host}" if self.has_scheme else self.host
-        url += self.pathname or ""
+        url += self.pathname or ("/" if self.root_slash else "")
         return f"{url}?{self.query}" if self.query else url
 
 
@@ -124,6 +126,7 @@ def servers_of(broker: Any) -> list[Server]:
                 pathname=path,
                 query=_safe_query(parts.query),
                 has_scheme=has_scheme,
+                root_slash=parts.path == "/",
                 protocol_version=own_version or version,
                 tags=tags,
                 description=description if isinstance(description, str) else None,
@@ -160,8 +163,11 @@ def _given(broker: Any, name: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def vhost_of(broker: Any) -> str | None:
-    """The virtual host named by the broker's URL (``/`` when none), where URLs name one."""
+def vhost_of(broker: Any, *, legacy: bool = False) -> str | None:
+    """The virtual host named by the broker's URL (``/`` when none), where URLs name one.
+
+    ``legacy`` (2.6.0): the URL's path as FastStream 0.5 wrote it (``/vh``).
+    """
     described = descriptor_of(broker)
     if described is None or not described.protocol.vhost_in_path:
         return None
@@ -169,4 +175,6 @@ def vhost_of(broker: Any) -> str | None:
     if not urls:
         return None
     path = urlsplit(urls[0]).path
-    return unquote(path[1:]) if len(path) > 1 else "/"
+    if len(path) <= 1:
+        return "/"
+    return unquote(path) if legacy else unquote(path[1:])

@@ -53,6 +53,7 @@ __all__ = [
     "analyse_override",
     "app_keyword",
     "contextmanager_in_threadpool",
+    "hide_repeated_inclusions",
     "included_router",
     "overrides_provider",
     "typed_signature",
@@ -248,6 +249,44 @@ def app_keyword(source: Any, name: str) -> Any:
 def included_router(route: Any) -> Any:
     """The router a route stands for when FastAPI kept an included router whole."""
     return getattr(route, "original_router", None)
+
+
+def hide_repeated_inclusions(app: Any, router: APIRouter) -> bool:
+    """Keep ``router``'s routes once in ``app``'s OpenAPI schema when the app
+    includes it more than once at the same prefix (``app.include_router(r)``
+    twice): the later copies answer nothing the first does not (the first
+    match wins), and FastAPI would warn of duplicate operation ids.
+
+    Up to 0.136 the app holds copies of the routes: a later copy of a route
+    of ``router`` at the same path and methods leaves the schema. From 0.137
+    it holds one ``_IncludedRouter`` per inclusion: a later one at the same
+    prefix does. True when anything was hidden.
+    """
+    hidden = False
+    routes = getattr(getattr(app, "router", None), "routes", ())
+    if _include_mode() == _COPIES:
+        own = {id(route.endpoint) for route in router.routes if isinstance(route, APIRoute)}
+        seen: set[tuple[str, frozenset[str]]] = set()
+        for route in routes:
+            if not isinstance(route, APIRoute) or id(route.endpoint) not in own:
+                continue
+            key = (route.path, frozenset(route.methods or ()))
+            if key in seen and route.include_in_schema:
+                route.include_in_schema, hidden = False, True
+            seen.add(key)
+        return hidden
+    prefixes: set[str] = set()
+    for route in routes:
+        context = getattr(route, "include_context", None)
+        if included_router(route) is not router or context is None:
+            continue
+        if context.prefix in prefixes and context.include_in_schema:
+            context.include_in_schema, hidden = False, True
+            # Rebuilt with the flag on their next use.
+            route._effective_candidates_version = None
+            route._effective_low_priority_routes_version = None
+        prefixes.add(context.prefix)
+    return hidden
 
 
 _ASKS, _COPIES = "asks", "copies"

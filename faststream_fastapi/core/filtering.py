@@ -17,6 +17,7 @@ pipeline directly.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol, overload
@@ -32,8 +33,7 @@ from .redirect import log_extra
 
 if TYPE_CHECKING:
     from .ack import AckPolicy
-    from .ports import Spec
-    from .views import Logs
+    from .views import Logs, Spec
 
 
 class Grouped(Protocol):
@@ -116,6 +116,8 @@ def dispatching(lead: Grouped, deliver: Deliver) -> Deliver:
 #: the subscription's.
 HANDLER_KEYWORDS = frozenset({"filter", "parser", "decoder", "middlewares", "dependencies"})
 
+_DECLARED = itertools.count()
+
 Declare = Callable[[Any, SubscriberConfig, Callable[..., Any], Any], Handler]
 
 
@@ -127,7 +129,7 @@ class SubscriberDecorator:
     pulls: ``await sub.get_one(timeout=...)`` (see ``pulling``).
     """
 
-    __slots__ = ("_config", "_declare", "_lead", "_owner", "_spec", "puller")
+    __slots__ = ("_config", "_declare", "_lead", "_owner", "_spec", "order", "puller")
 
     def __init__(
         self, declare: Declare, spec: Any, config: SubscriberConfig, owner: Any = None
@@ -137,10 +139,18 @@ class SubscriberDecorator:
         #: The broker or router it was declared on, and its ``get_one`` source.
         self._owner = owner
         self.puller: Puller | None = None
+        #: When it was declared, among all declarations: its subscriber takes this place
+        #: in its registry (stacked decorators apply bottom first, but are declared
+        #: top first, and FastStream 0.5 listed them so).
+        self.order = next(_DECLARED)
 
     @property
     def spec(self) -> Any:
         return self._spec
+
+    @property
+    def config(self) -> SubscriberConfig:
+        return self._config
 
     @property
     def handled(self) -> bool:
@@ -201,4 +211,7 @@ class SubscriberDecorator:
         handler = self._declare(self._spec, config, func, self._lead)
         if self._lead is None:
             self._lead = handler.subscribers[-1]
+            place = getattr(self._owner, "place_subscriber", None)
+            if place is not None:
+                place(self._lead, self.order)
         return handler

@@ -5,11 +5,16 @@ A subscriber being stopped first lets its handlers finish; past the broker's
 back (``nack``: NATS ``nak``, RabbitMQ requeue; a Kafka offset stays
 uncommitted, a Redis stream entry stays pending) so the next consumer gets it.
 
-With ``max_workers`` above 1 (``limit``) a consumption delivers through
-``submit``: it waits for a free slot before it takes the next message, then
-starts the delivery in a task of its own, so never more than ``limit`` are in
-hand. At 1 a consume loop awaits ``deliver`` itself, as it always did: no
-task, no slot, nothing more per message.
+With ``max_workers`` above 1 (``limit``) a consume loop delivers through
+``offer``: up to ``limit`` worker tasks each run one delivery after another.
+A loop's message waits (offered) until a worker is free; the worker ending a
+delivery takes it in the same step, so no slot stays empty while the loop
+wakes up, and no task is created per message. Never more than ``limit`` are
+in hand, and an offered message is not started: ``close`` (at stop) hands it
+back to its loop. At 1 a consume loop awaits ``deliver`` itself, as it always
+did: no task, no slot, nothing more per message. A consumer called once per
+message by its client, each call in a task of its own (aiormq), takes a slot
+(``slot``, ``freed``) instead.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from typing import Any
 
 from .message import Deliver, StreamMessage
@@ -27,7 +33,17 @@ logger = logging.getLogger("faststream_fastapi")
 class InFlight:
     """Runs deliveries, tracking each by the task it runs in."""
 
-    __slots__ = ("_cancelled", "_free", "_idle", "_running", "limit")
+    __slots__ = (
+        "_cancelled",
+        "_closed",
+        "_free",
+        "_idle",
+        "_offers",
+        "_parked",
+        "_running",
+        "_workers",
+        "limit",
+    )
 
     def __init__(self, limit: int = 1) -> None:
         #: How many deliveries ``slot`` and ``submit`` let be in hand at once.
@@ -38,6 +54,12 @@ class InFlight:
         self._idle: asyncio.Future[None] | None = None
         # Likewise, only while ``slot`` waits (its waiters share it).
         self._free: asyncio.Future[None] | None = None
+        # ``offer``: the messages waiting for a worker, and how many workers run.
+        self._offers: deque[tuple[Deliver, StreamMessage, asyncio.Future[bool]]] = deque()
+        self._workers = 0
+        # The workers with nothing to deliver, each waiting for ``offer``.
+        self._parked: list[tuple[asyncio.Task[Any], asyncio.Future[Any]]] = []
+        self._closed = False
 
     def __len__(self) -> int:
         return len(self._running)
@@ -67,7 +89,7 @@ class InFlight:
             if self._cancelled:  # e.g. a handler that turned our cancellation into an error
                 self._cancelled.discard(task)
             idle = self._idle
-            if idle is not None and not running and not idle.done():
+            if idle is not None and not running and not self._offers and not idle.done():
                 idle.set_result(None)
 
     async def _hand_back(self, task: asyncio.Task[Any], message: StreamMessage) -> None:
@@ -103,10 +125,82 @@ class InFlight:
         task.add_done_callback(self._spawned_done)
         return task
 
-    async def submit(self, deliver: Deliver, message: StreamMessage) -> None:
-        """``slot``, then ``spawn``: returns once the delivery has started."""
-        await self.slot()
-        self.spawn(deliver, message)
+    async def offer(self, deliver: Deliver, message: StreamMessage) -> bool:
+        """``deliver(message)`` in a worker task once fewer than ``limit`` are in
+        hand: True once it started (handed to a worker), False if ``close`` came
+        first (not started: the caller hands it back). A loop offers one at a time."""
+        if self._closed:
+            return False
+        parked = self._parked
+        while parked:
+            task, future = parked.pop()
+            if not future.done():  # else the worker was cancelled while parked
+                self._running[task] = message  # counted at once
+                future.set_result((deliver, message))
+                return True
+        if self._workers < self.limit:
+            self._workers += 1
+            task = asyncio.get_running_loop().create_task(self._work(deliver, message))
+            self._running[task] = message  # counted at once
+            task.add_done_callback(self._worker_done)
+            return True
+        offered: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._offers.append((deliver, message, offered))
+        return await offered
+
+    async def _work(self, deliver: Deliver, message: StreamMessage) -> None:
+        """One worker: a delivery, then the next offered message if one waits,
+        else it parks until ``offer`` hands it one (or ``close``: it ends)."""
+        task = asyncio.current_task()
+        assert task is not None
+        offers, parked = self._offers, self._parked
+        while True:
+            await self.deliver(deliver, message, task)
+            if self._closed:
+                return
+            while offers:
+                deliver, message, offered = offers.popleft()
+                if not offered.done():  # else its loop was cancelled meanwhile
+                    offered.set_result(True)
+                    break
+            else:
+                future: asyncio.Future[tuple[Deliver, StreamMessage] | None]
+                future = asyncio.get_running_loop().create_future()
+                parked.append((task, future))
+                handed = await future
+                if handed is None:
+                    return
+                deliver, message = handed
+
+    def _worker_done(self, task: asyncio.Task[None]) -> None:
+        self._workers -= 1
+        self._spawned_done(task)
+        offers = self._offers
+        while offers and not self._closed:
+            # Only after a failed delivery (a bug, logged): the offered go on.
+            deliver, message, offered = offers.popleft()
+            if not offered.done():
+                offered.set_result(True)
+                self._workers += 1
+                loop = asyncio.get_running_loop()
+                worker = loop.create_task(self._work(deliver, message))
+                self._running[worker] = message
+                worker.add_done_callback(self._worker_done)
+                return
+
+    def close(self) -> None:
+        """No more deliveries start: each offered message goes back to its loop
+        (False), the parked workers end."""
+        self._closed = True
+        offers, parked = self._offers, self._parked
+        while offers:
+            _, _, offered = offers.popleft()
+            if not offered.done():
+                offered.set_result(False)
+        while parked:
+            _, future = parked.pop()
+            if not future.done():
+                future.set_result(None)
 
     def _spawned_done(self, task: asyncio.Task[None]) -> None:
         running = self._running
@@ -128,7 +222,8 @@ class InFlight:
             await self._idle
 
     def cancel(self) -> int:
-        """Cancel every delivery in hand; returns how many."""
+        """Cancel every delivery in hand (``close`` first); returns how many."""
+        self.close()
         for task in self._running:
             self._cancelled.add(task)
             task.cancel()

@@ -171,10 +171,7 @@ class StreamMessage:
                 await self.settler.settle(self, settlement)
 
     async def ack(self) -> None:
-        if self.settled is None:
-            self.settled = "ack"
-            if self.settler is not NO_SETTLER:
-                await self.settler.settle(self, "ack")
+        await self.settle("ack")
 
     async def ack_sync(self) -> None:
         """``ack``, returning once the broker confirmed it (FastStream 0.5's NATS
@@ -185,16 +182,10 @@ class StreamMessage:
                 await self.settler.ack_sync(self)
 
     async def nack(self) -> None:
-        if self.settled is None:
-            self.settled = "nack"
-            if self.settler is not NO_SETTLER:
-                await self.settler.settle(self, "nack")
+        await self.settle("nack")
 
     async def reject(self) -> None:
-        if self.settled is None:
-            self.settled = "reject"
-            if self.settler is not NO_SETTLER:
-                await self.settler.settle(self, "reject")
+        await self.settle("reject")
 
     def __repr__(self) -> str:
         return (

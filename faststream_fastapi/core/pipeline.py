@@ -94,16 +94,21 @@ def compile_delivery(
     limit: int | None,
     testing: bool,
     custom: tuple[CustomParser | None, CustomDecoder | None] = (None, None),
+    recording: bool | None = None,
 ) -> Deliver:
     """The deliver callable of ``sub``: only the stages it needs (see the module).
 
-    ``testing``: under a test broker, record each message for ``handler.mock``
-    and raise failures (after settling them) out of the transport's ``publish``.
+    ``testing``: under an in-memory test broker, raise failures (after settling
+    them) out of the transport's ``publish``. ``recording`` (default: ``testing``):
+    record each message for ``handler.mock``, as a test broker does also with
+    ``with_real=True``, where a real consume loop must go on after a failure.
     ``custom``: the ``parser=`` and ``decoder=`` in effect (the subscriber's,
     its router's or its broker's).
     """
     rule = RULES[sub.ack_policy]
-    record = sub.handler._mock.record if testing else None
+    if recording is None:
+        recording = testing
+    record = sub.handler._mock.record if recording else None
     publish = result_publisher(sub)
     parser, decoder = custom
     call = _call_stage(sub, env, publish, record, decoded=decoder is not None)
@@ -271,7 +276,7 @@ _NO_OPTIONS: dict[str, Any] = {}
 def result_publisher(sub: Delivering) -> PublishResult:
     """What publishes a handler's result: to its ``@publisher`` destinations and reply-to."""
     publishers = sub.handler.publishers
-    no_reply, reply = sub.no_reply, sub.broker.reply
+    no_reply, reply = sub.no_reply, sub.broker.root().reply
     reply_options = getattr(sub.spec, "reply_options", None)  # RabbitMQ's ``reply_config=``
     if reply_options:
         reply = functools.partial(reply, options=reply_options)

@@ -1,7 +1,8 @@
 """What the subscriber and publisher need from the broker above them, as Protocols.
 
 A broker builds its subscribers and publishers and they call back into it
-(send, reply, retry, log). Typed against these Protocols rather than the
+(reply, retry, log; they publish through ``sender.Sender``). Typed against these
+Protocols rather than the
 broker class, the modules below the broker never import it: imports point
 down only (``broker`` → ``lifecycle`` → ``sending`` → ``registry`` →
 ``publisher`` → ``subscriber`` → ``ports`` → ``middleware``), as
@@ -16,70 +17,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 from fastapi import params
 
 from .ack import AckPolicy
-from .message import StreamMessage
 from .middleware import Middleware
-from .transport import Transport
 from .views import Logs, Named
 
 if TYPE_CHECKING:
     from .callplan import Overrides
-
-
-class Spec(Named, Protocol):
-    """What a broker facade describes a subscription or destination with."""
-
-    def with_prefix(self, prefix: str) -> Spec: ...
-
-
-class Sender(Protocol):
-    """The root broker as its subscribers and publishers use it while running."""
-
-    @property
-    def testing(self) -> bool: ...
-
-    @property
-    def max_message_bytes(self) -> int | None: ...
-
-    #: FastStream 0.5's broker-wide ``parser=``/``decoder=`` (``custom.py``).
-    parser: Any
-    decoder: Any
-
-    @property
-    def transport(self) -> Transport: ...
-
-    async def send(
-        self,
-        message: Any,
-        spec: Spec,
-        *,
-        headers: Mapping[str, str] | None = None,
-        correlation_id: str | None = None,
-        reply_to: str | None = None,
-        options: dict[str, Any] | None = None,
-        middlewares: tuple[Middleware, ...] = (),
-    ) -> Any: ...
-
-    async def send_batch(
-        self,
-        messages: tuple[Any, ...],
-        spec: Spec,
-        extra: dict[str, Any],
-        *,
-        headers: Mapping[str, str] | None = None,
-        correlation_id: str | None = None,
-    ) -> list[Any]: ...
-
-    def retry_spec(self, spec: Spec, message: StreamMessage) -> Spec: ...
-
-    async def _request(
-        self,
-        message: Any,
-        spec: Spec,
-        *,
-        timeout: float | None = None,
-        headers: Mapping[str, str] | None = None,
-        correlation_id: str | None = None,
-    ) -> StreamMessage: ...
+    from .sender import Sender
 
 
 class Owner(Protocol):
@@ -88,7 +31,7 @@ class Owner(Protocol):
     @property
     def default_ack_policy(self) -> AckPolicy: ...
 
-    def root(self) -> Sender: ...
+    def root(self) -> Sender: ...  # the broker at the top
 
     #: ``parser=``/``decoder=`` of the subscribers declared on it without their own.
     parser: Any
@@ -100,21 +43,12 @@ class Owner(Protocol):
 
 
 class SubscriberOwner(Owner, Logs, Protocol):
-    """A subscriber's broker: an ``Owner`` that also logs and replies.
+    """A subscriber's broker: an ``Owner`` that also logs (and replies, through
+    ``root()``, the ``Sender``).
 
     A router is one only once included into a broker, which is where its
     subscribers move (and the only place they run).
     """
-
-    async def reply(
-        self,
-        message: StreamMessage,
-        body: Any,
-        *,
-        headers: Mapping[str, str] | None = None,
-        correlation_id: str | None = None,
-        options: dict[str, Any] | None = None,
-    ) -> None: ...
 
 
 class Outlet(Named, Protocol):

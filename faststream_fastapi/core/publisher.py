@@ -13,9 +13,10 @@ from .base_middleware import as_publish_middleware
 from .message import StreamMessage
 from .middleware import Middleware
 from .options import PublisherOptions
-from .ports import Owner, Spec
+from .ports import Owner
 from .spec import NamedSpec
 from .subscriber import Handler, LazyMock, as_handler
+from .views import Spec
 
 
 class Publisher:
@@ -78,7 +79,7 @@ class Publisher:
         with this publisher's other options."""
         broker = self.owner.root()
         merged = {**self.headers, **(headers or {})} if headers else self.headers
-        if broker.testing:
+        if broker.under_test:
             self._mock.record(message)
         return await broker.send(
             message,
@@ -100,7 +101,7 @@ class Publisher:
         """Publish to this destination and wait for the handler's reply, as ``broker.request``."""
         merged = {**self.headers, **(headers or {})} if headers else self.headers
         broker = self.owner.root()
-        if broker.testing:
+        if broker.under_test:
             self._mock.record(message)
         return await broker._request(
             message, self.spec, headers=merged, correlation_id=correlation_id, timeout=timeout

@@ -9,7 +9,8 @@ from .message import StreamMessage
 from .views import Named
 
 if TYPE_CHECKING:
-    from .ports import Outlet, Spec, SubscriberOwner
+    from .ports import Outlet, SubscriberOwner
+    from .views import Spec
 
 
 class Redirecting(Named, Protocol):

@@ -6,8 +6,9 @@ a router gives its subscribers and publishers to the including registry, once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, ClassVar, TypeVar
 
 from fastapi import params
 from typing_extensions import Unpack
@@ -21,10 +22,11 @@ from .filtering import SubscriberDecorator, join_group
 from .middleware import Middleware
 from .options import PublisherOptions, SubscriberConfig
 from .paths import PathPattern
-from .ports import Sender, Spec
 from .publisher import Publisher
 from .routes import SubscriberRoute, declare_routes
+from .sender import Sender
 from .subscriber import Handler, Subscriber, as_handler
+from .views import Spec
 
 
 class Registry:
@@ -59,6 +61,18 @@ class Registry:
         self.publishers: list[Publisher] = []
         self.parent: Registry | None = None
         declare_routes(self, handlers)  # type: ignore[arg-type]  # facades add the decorators
+
+    @property
+    def _subscribers(self) -> Mapping[str, Subscriber]:
+        """FastStream 0.5's mapping of the subscribers, read-only, keyed by name: one
+        entry per subscription (the handlers sharing one through ``filter=`` are its
+        first one's); what tests written for 0.5 read (``len``, ``values()``)."""
+        return _by_name(sub for sub in self.subscribers if sub.lead is None)
+
+    @property
+    def _publishers(self) -> Mapping[str, Publisher]:
+        """FastStream 0.5's mapping of the declared publishers, read-only, keyed by name."""
+        return _by_name(self.publishers)
 
     # -- structure ------------------------------------------------------------
 
@@ -215,6 +229,16 @@ class Registry:
     def _on_subscriber_added(self, sub: Subscriber) -> None:
         return None
 
+    def place_subscriber(self, sub: Subscriber, order: int) -> None:
+        """Move ``sub`` (just added, last) before the subscribers declared after it."""
+        sub.order = order
+        subs = self.subscribers
+        i = j = subs.index(sub)
+        while j > 0 and subs[j - 1].order > order:
+            j -= 1
+        if j != i:
+            subs.insert(j, subs.pop(i))
+
     def _add_publisher(
         self,
         spec: Spec,
@@ -225,6 +249,21 @@ class Registry:
         pub = publisher_class(self, spec, **options)
         self.publishers.append(pub)
         return pub
+
+
+_N = TypeVar("_N", Subscriber, Publisher)
+
+
+def _by_name(items: Iterable[_N]) -> Mapping[str, _N]:
+    """``items`` by name, in order; a repeated name gets ``#2``, ``#3``, ..."""
+    out: dict[str, _N] = {}
+    for item in items:
+        key, n = item.name, 1
+        while key in out:
+            n += 1
+            key = f"{item.name}#{n}"
+        out[key] = item
+    return MappingProxyType(out)
 
 
 def described(registry: Registry) -> str:

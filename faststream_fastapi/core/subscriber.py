@@ -18,8 +18,9 @@ from .middleware import Middleware
 from .options import SubscriberConfig
 from .paths import PathPattern
 from .pipeline import compile_delivery
-from .ports import AppBinding, Outlet, Spec, SubscriberOwner
+from .ports import AppBinding, Outlet, SubscriberOwner
 from .redirect import ERROR_HEADER, RETRIES_HEADER
+from .views import Spec
 
 if TYPE_CHECKING:
     from .transport import Consumption
@@ -43,6 +44,8 @@ _halting: set[asyncio.Task[int]] = set()
 class Subscriber:
     #: Whether AsyncAPI documents it (``include_router(..., include_in_schema=False)``).
     include_in_schema = True
+    #: Its declaration's place among all (``SubscriberDecorator.order``); -1 when unknown.
+    order = -1
 
     def __init__(
         self,
@@ -177,6 +180,7 @@ class Subscriber:
             limit=limit,
             testing=root.testing,
             custom=(self.parser or root.parser, self.decoder or root.decoder),
+            recording=root.under_test,
         )
         return self.deliver
 
@@ -189,6 +193,13 @@ class Subscriber:
             task = asyncio.get_running_loop().create_task(self.stop())
             _halting.add(task)
             task.add_done_callback(_halting.discard)
+
+    @property
+    def running(self) -> bool:
+        """Whether it is consuming now (a handler sharing a subscription: whether that is)."""
+        if self.lead is not None:
+            return self.lead.running
+        return self.consumption is not None
 
     @property
     def consumes(self) -> bool:

@@ -35,24 +35,21 @@ class TaskLoop(Consumption):
         self.task = asyncio.get_running_loop().create_task(run(self))
 
     async def submit(self, deliver: Deliver, message: StreamMessage) -> bool:
-        """Deliver ``message`` in a task of its own once fewer than ``max_workers``
+        """Deliver ``message`` in a worker task once fewer than ``max_workers``
         are in hand; False (not started: the caller hands it back) once stopping."""
-        inflight = self._inflight
+        if self.stopping:
+            return False
         try:
-            await inflight.slot()
+            return await self._inflight.offer(deliver, message)
         except asyncio.CancelledError:
             # ``stop`` cancels the loop once the deliveries in hand are done;
-            # waiting for a slot then, the loop winds down as after ``False``.
+            # waiting for a worker then, the loop winds down as after ``False``.
             if not self.stopping:
                 raise
             uncancel = getattr(self.task, "uncancel", None)  # Python 3.11+
             if uncancel is not None:
                 uncancel()
             return False
-        if self.stopping:
-            return False
-        inflight.spawn(deliver, message)
-        return True
 
     async def drained(self) -> None:
         """Until no delivery is in hand (at once with ``max_workers`` 1)."""
@@ -67,6 +64,7 @@ class TaskLoop(Consumption):
 
     async def stop(self) -> None:
         self.stopping = True
+        self._inflight.close()  # a message waiting for a worker goes back to the loop
         await self._inflight.wait()
         self.task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -18,7 +18,9 @@ from typing import Any, Generic, TypeVar
 from .batch import BatchMessage, batch_of
 from .broker import Broker
 from .errors import PublishError
+from .lifecycle import Lifecycle
 from .message import CONTENT_TYPE, Deliver, Envelope, StreamMessage
+from .subscriber import Subscriber
 from .transport import Consumption, Transport
 
 B = TypeVar("B", bound=Broker)
@@ -219,17 +221,58 @@ class _InBatches:
 
 
 class TestBroker(Generic[B]):
-    """Swap a broker's transport for an in-memory one for the ``async with`` block."""
+    """Swap a broker's transport for an in-memory one for the ``async with`` block.
+
+    ``with_real=True`` (FastStream 0.5's option) keeps the real transport: the
+    broker connects to its server and consumes as usual, while ``handler.mock``,
+    ``wait_call`` and ``publisher.mock`` record what passes; handler errors stay
+    in the consume loop, as without a test broker. ``connect_only=True`` connects
+    without starting the subscribers (``TestApp`` or the app starts them). Either
+    way the block ends by closing the broker.
+    """
 
     __test__ = False  # not a pytest test class
     transport_factory: Callable[[], MemoryTransport] = MemoryTransport
 
-    def __init__(self, broker: B, **_: Any) -> None:
+    def __init__(
+        self, broker: B, with_real: bool = False, connect_only: bool | None = None
+    ) -> None:
         self.broker = broker
+        self.with_real = with_real
+        self.connect_only = bool(connect_only)
+        #: Subscribers consuming from the real server when an in-memory block began.
+        self._live: dict[Subscriber, Consumption] = {}
 
     async def __aenter__(self) -> B:
         root = self.broker.root()
+        root.under_test = True
+        try:
+            if self.with_real:
+                await self._enter_real(root)
+            else:
+                await self._enter_memory(root)
+        except BaseException:
+            root.under_test = False
+            raise
+        return self.broker
+
+    async def _enter_real(self, root: Lifecycle) -> None:
+        if not root.running:
+            await (root.connect() if self.connect_only else root.start())
+            return
+        # Started before the block: recompile its subscribers' pipelines to record.
+        for sub in root.subscribers:
+            if sub.consumption is not None:
+                await sub.stop(root.graceful_timeout)
+                await sub.start()
+
+    async def _enter_memory(self, root: Lifecycle) -> None:
         self._saved = (root._transport, root.connected, root.running)
+        # A broker started before the block goes on consuming from its server
+        # through the consumptions kept here; the block's subscriptions are in memory.
+        self._live = {s: s.consumption for s in root.subscribers if s.consumption is not None}
+        for sub in self._live:
+            sub.consumption = None
         transport = type(self).transport_factory()
         transport.catch_up = self._start_late
         transport.declared = self._declared
@@ -239,8 +282,7 @@ class TestBroker(Generic[B]):
         root.testing = True
         for sub in root.subscribers:
             sub.rebuild()
-        await root.start()
-        return self.broker
+        await (root.connect() if self.connect_only else root.start())
 
     async def _start_late(self) -> None:
         """Start the subscribers declared (or included) after the block began."""
@@ -258,8 +300,12 @@ class TestBroker(Generic[B]):
         try:
             await root.close()
         finally:
-            root._transport, root.connected, root.running = self._saved
-            root.testing = False
+            if not self.with_real:
+                root._transport, root.connected, root.running = self._saved
+                for sub, consumption in self._live.items():
+                    sub.consumption, sub.stopping = consumption, False
+                self._live = {}
+            root.testing = root.under_test = False
             for sub in root.subscribers:
                 sub.handler._mock.reset()
             for pub in root.publishers:

@@ -25,3 +25,9 @@ class Logs(Protocol):
 
     @property
     def logger(self) -> logging.Logger: ...
+
+
+class Spec(Named, Protocol):
+    """What a broker facade describes a subscription or destination with."""
+
+    def with_prefix(self, prefix: str) -> Spec: ...

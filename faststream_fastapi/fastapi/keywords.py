@@ -75,10 +75,8 @@ def split(
             broker[_BROKER_KEYS.get(key, key)] = value
         else:
             raise TypeError(f"{owner}() got an unexpected keyword argument {key!r}")
-    if open_keywords:
-        unnamed = {k: v for k, v in broker.items() if k not in known}
-        if unnamed:
-            broker_class.check_open_keywords(owner, unnamed)
+    # An open configuration (librdkafka's) is checked once, when the router builds
+    # its broker (``security.facade.built_for``): building a client is not free.
     return router, broker, attributes
 
 

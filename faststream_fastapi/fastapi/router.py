@@ -25,11 +25,12 @@ from ..core.base_middleware import AnyMiddleware
 from ..core.broker import Broker, Registry
 from ..core.callplan import Overrides
 from ..core.errors import FastStreamError, SetupError
-from ..core.fastapi_compat import IncludeAware
+from ..core.fastapi_compat import IncludeAware, hide_repeated_inclusions
 from ..core.publisher import Publisher
 from ..core.startup_failure import shorten_startup_failures
 from ..core.subscriber import Handler
 from ..hooks import call_hook
+from ..security.facade import built_for
 from ..security.objects import BaseSecurity
 from . import shaping
 from .binding import AppBinding
@@ -91,17 +92,18 @@ class StreamRouter(IncludeAware, Generic[B]):
         )
         # ``Router(..., schema_url=...)`` as the docs write it: ``...`` means "the default".
         args = tuple(arg for arg in args if arg is not Ellipsis)
-        self.broker: B = self.broker_class(  # type: ignore[assignment]
-            *args,
-            middlewares=middlewares,
-            graceful_timeout=graceful_timeout,
-            security=security,
-            request_timeout=request_timeout,
-            log_level=log_level,
-            logger=logger,
-            max_message_bytes=max_message_bytes,
-            **kwargs,
-        )
+        with built_for(type(self).__name__):  # a refused keyword names the router
+            self.broker: B = self.broker_class(  # type: ignore[assignment]
+                *args,
+                middlewares=middlewares,
+                graceful_timeout=graceful_timeout,
+                security=security,
+                request_timeout=request_timeout,
+                log_level=log_level,
+                logger=logger,
+                max_message_bytes=max_message_bytes,
+                **kwargs,
+            )
         for name, value in broker_attributes.items():
             setattr(self.broker, name, value)
         #: Run when the lifespan starts, before the broker; and after it closes.
@@ -231,6 +233,8 @@ class StreamRouter(IncludeAware, Generic[B]):
             return
         self._running += 1
         self.binding.app = app
+        if self._docs_routes and hide_repeated_inclusions(app, self):
+            app.openapi_schema = None  # a schema built before startup is rebuilt
         try:
             async with self._user_context(app) as user_state:
                 state: dict[str, Any] = dict(user_state or {})
@@ -239,7 +243,7 @@ class StreamRouter(IncludeAware, Generic[B]):
                 self.binding.state = state
                 # Under a test broker, the test broker starts and closes the broker:
                 # ``with TestClient(app)`` ending inside it stops no subscriber.
-                owned = not self.broker.testing
+                owned = not self.broker.under_test
                 if owned:
                     await self._start_broker(app)
                 try:

@@ -20,12 +20,12 @@ from ..core.options import (
     SubscriberOptions,
 )
 from ..core.paths import PathPattern, has_params
-from ..core.ports import Spec
 from ..core.publisher import Publisher
 from ..core.registry import Registry
 from ..core.routes import PublisherRoute, SubscriberRoute
 from ..core.sending import new_id
 from ..core.subscriber import Handler
+from ..core.views import Spec
 from ..security.facade import FacadeBroker, keywords_of
 from .descriptor import NATS
 from .specs import MSG_ID, JStream, NatsSub, PullSub
@@ -82,15 +82,18 @@ class _NatsDeclarations(Registry):
         of its batch. ``pending_msgs_limit`` / ``pending_bytes_limit`` bound what
         a push subscription queues in the process (core default: 10,000
         messages / 16 MiB; past them nats-py drops messages as a slow consumer).
-        Without ``subject``, a JetStream consumer takes the subjects of
-        ``config=ConsumerConfig(filter_subjects=[...])`` (FastStream 0.5).
         ``kv_watch`` (a bucket or a ``KvWatch``) watches the keys ``subject``
         matches in a key-value bucket; ``obj_watch`` (``True`` or an ``ObjWatch``)
-        the object store named ``subject``: see ``watch.py``.
+        the object store named ``subject``: see ``watch.py``. A JetStream
+        consumer whose ``config`` has ``filter_subjects`` takes those subjects;
+        ``subject`` may then be left out.
         """
         js = _stream(stream)
-        if not subject:
-            _check_filter_subjects(js, config)
+        if not subject and not (js is not None and config and config.filter_subjects):
+            raise SetupError(
+                "subscriber() needs a subject, or stream= and config=ConsumerConfig("
+                "filter_subjects=[...]) naming the subjects of its JetStream consumer"
+            )
         kv, obj = KvWatch.validate(kv_watch), ObjWatch.validate(obj_watch)
         if kv is not None or obj is not None:
             options_given = (queue, durable, pull_sub, deliver_policy, config)
@@ -154,16 +157,6 @@ def _check_watch(
             f"subscriber {subject!r}: a kv_watch= or obj_watch= subscriber watches a bucket; "
             "stream=, queue=, durable=, pull_sub=, deliver_policy=, config= and the "
             "pending limits are for subscriptions"
-        )
-
-
-def _check_filter_subjects(js: JStream | None, config: ConsumerConfig | None) -> None:
-    """A subscriber without a subject reads ``config.filter_subjects`` of a stream
-    whose subjects are given (it has no subject of its own to add to the stream)."""
-    if js is None or config is None or not config.filter_subjects or js.subjects is None:
-        raise SetupError(
-            "subscriber(): give a subject, or stream=JStream(name, subjects=[...]) and "
-            "config=ConsumerConfig(filter_subjects=[...])"
         )
 
 

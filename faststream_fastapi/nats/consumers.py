@@ -59,11 +59,11 @@ class Push(Consumption):
         await self._inflight.deliver(self._deliver, to_message(msg, jetstream=self._jetstream))
 
     async def _submit(self, msg: Msg) -> None:
-        """``on_msg`` past 1 worker: returns once the delivery started in a task of its own."""
-        await self._inflight.slot()
-        if self._stopping:
+        """``on_msg`` past 1 worker: returns once a worker task started the delivery."""
+        if self._stopping or not await self._inflight.offer(
+            self._deliver, to_message(msg, jetstream=self._jetstream)
+        ):
             return await self._unstarted(msg)
-        self._inflight.spawn(self._deliver, to_message(msg, jetstream=self._jetstream))
 
     async def _unstarted(self, msg: Msg) -> None:
         if self._jetstream:  # back to JetStream; a core message is dropped
@@ -77,18 +77,25 @@ class Push(Consumption):
         self._stopping = True
         sub, self.sub = self.sub, None
         if sub is None or self._client.is_closed:
+            self._inflight.close()
             await self._inflight.wait()
             return
         # The drain's unsubscribe goes out now; the drain itself ends once the
         # message in hand is done (nats-py counts it as pending until then).
         draining = asyncio.get_running_loop().create_task(sub.drain())
         try:
+            # The message waiting for a worker is handed back (``nak``) only once
+            # the drain's first step has queued the unsubscribe: the server, which
+            # redelivers a nak'd message at once, then has no interest to send it to.
+            await asyncio.sleep(0)
+            self._inflight.close()
             await self._inflight.wait()
             await asyncio.wait_for(draining, _STOP_WAIT)
         except Exception:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
         finally:
+            self._inflight.close()  # (again, if we were cancelled before it)
             if not draining.done():  # we were cancelled: do not leave it behind
                 draining.cancel()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,6 +90,8 @@ class NatsSub(NamedSpec):
     default; see ``docs/delivery.md``, "Backlogs and memory").
     With ``kv_watch`` the subject is a key pattern of that key-value bucket, with
     ``obj_watch`` the name of an object store: either is watched, not subscribed.
+    A JetStream consumer whose ``config`` has ``filter_subjects`` takes those
+    subjects (the subject may then be empty, as in FastStream 0.5).
     """
 
     named_by = "subject"
@@ -112,12 +115,31 @@ class NatsSub(NamedSpec):
             return PathPattern(self.subject, wildcard="*", token=r"[^.]+").subscription
         return self.subject
 
+    @property
+    def filter_subjects(self) -> tuple[str, ...]:
+        """``config.filter_subjects``: a JetStream consumer given them takes only these."""
+        config = self.config
+        return tuple(config.filter_subjects or ()) if config is not None else ()
+
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        """The subjects this subscription receives (as NATS matches them)."""
+        return self.filter_subjects or (self.wire_subject,)
+
+    def with_prefix(self, prefix: str) -> NatsSub:
+        if self.subject or not self.filter_subjects:
+            return super().with_prefix(prefix)
+        subjects = [prefix + subject for subject in self.filter_subjects]
+        config = dataclasses.replace(self.config, filter_subjects=subjects)  # type: ignore[type-var]
+        return dataclasses.replace(self, config=config)
+
     def asyncapi_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
         # The subject and stream are custom channel fields: AsyncAPI's NATS
         # binding describes only an operation's queue.
         if self.kv_watch is not None or self.obj_watch is not None:
             return []  # a bucket watch is no channel (as FastStream 0.5 has it)
-        channel: dict[str, Any] = {"subject": self.wire_subject}
+        name = self.subject or ", ".join(self.filter_subjects)  # as FastStream 0.5 names it
+        channel: dict[str, Any] = {"subject": self.wire_subject or name}
         if self.stream is not None:
             channel["stream"] = self.stream.name
             if receive and self.durable:
@@ -131,7 +153,7 @@ class NatsSub(NamedSpec):
                 "queue": self.queue,
                 "bindingVersion": NATS_BINDING_VERSION,
             }
-        return [(self.name, bindings)]
+        return [(name, bindings)]
 
 
 def subject_matches(pattern: str, subject: str) -> bool:

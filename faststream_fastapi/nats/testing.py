@@ -81,10 +81,23 @@ class NatsMemoryTransport(MemoryTransport):
             stream, "name", stream
         ):
             return False
-        if not spec.subject and spec.config is not None:  # ``filter_subjects`` instead
-            subjects = spec.config.filter_subjects or ()
-            return any(subject_matches(s, envelope.destination) for s in subjects)
-        return subject_matches(spec.wire_subject, envelope.destination)
+        destination = envelope.destination
+        return any(subject_matches(subject, destination) for subject in spec.subjects)
+
+    def unrouted(self, envelope: Envelope) -> None:
+        """A subject a subscriber's stream captures is kept in that stream, as on a
+        server (a consumer filtering other subjects does not lose it); otherwise
+        nothing would see the message."""
+        named = envelope.options.get("stream")
+        named = getattr(named, "name", named)
+        for spec, _ in self.subscriptions:
+            stream = spec.stream if isinstance(spec, NatsSub) else None
+            if stream is None or named not in (None, stream.name):
+                continue
+            captured = stream.subjects if stream.subjects is not None else spec.subjects
+            if any(subject_matches(s, envelope.destination) for s in captured):
+                return
+        super().unrouted(envelope)
 
     def wire_headers(self, envelope: Envelope) -> dict[str, str]:
         # As NatsTransport.publish sends them; nats-py adds the expected stream.

@@ -76,6 +76,23 @@ CONNECT_DEFAULTS: dict[str, Any] = {
 }
 
 
+async def _declare_stream(js: JetStreamContext, stream: JStream, wanted: tuple[str, ...]) -> None:
+    """Create ``stream`` with the ``wanted`` subjects, or add those it lacks."""
+    try:
+        info = await js.stream_info(stream.name)
+    except nats.js.errors.NotFoundError:
+        await js.add_stream(
+            api.StreamConfig(name=stream.name, subjects=list(wanted), **stream.config)
+        )
+        return
+    current = list(info.config.subjects or [])
+    # A subject a wider one already captures must not be added: overlap.
+    missing = [w for w in wanted if not any(subject_matches(c, w) for c in current)]
+    if missing:
+        config = dataclasses.replace(info.config, subjects=current + missing, **stream.config)
+        await js.update_stream(config)
+
+
 class NatsTransport(Transport[NatsSub]):
     def __init__(self, servers: str | list[str] = "nats://localhost:4222", **options: Any) -> None:
         self.servers = servers
@@ -159,30 +176,15 @@ class NatsTransport(Transport[NatsSub]):
 
     # -- streams ------------------------------------------------------------------
 
-    async def ensure_stream(self, stream: JStream, subject: str) -> None:
-        """Create ``stream``, or widen its subjects to cover ``subject``."""
+    async def ensure_stream(self, stream: JStream, *subjects: str) -> None:
+        """Create ``stream``, or widen its subjects to cover ``subjects``."""
         if not stream.declare:
             return
-        wanted = stream.subjects if stream.subjects is not None else (subject,)
+        wanted = stream.subjects if stream.subjects is not None else subjects
         key = (stream.name, wanted)
         if key in self._declared:
             return
-        js = self._jetstream()
-        try:
-            info = await js.stream_info(stream.name)
-        except nats.js.errors.NotFoundError:
-            await js.add_stream(
-                api.StreamConfig(name=stream.name, subjects=list(wanted), **stream.config)
-            )
-        else:
-            current = list(info.config.subjects or [])
-            # A subject a wider one already captures must not be added: overlap.
-            missing = [w for w in wanted if not any(subject_matches(c, w) for c in current)]
-            if missing:
-                config = dataclasses.replace(
-                    info.config, subjects=current + missing, **stream.config
-                )
-                await js.update_stream(config)
+        await _declare_stream(self._jetstream(), stream, wanted)
         self._declared.add(key)
 
     async def key_value(self, bucket: str, declare: bool, config: dict[str, Any]) -> Any:
@@ -277,7 +279,7 @@ class NatsTransport(Transport[NatsSub]):
         if spec.kv_watch is not None or spec.obj_watch is not None:
             return await watch_puller(self.buckets, self._jetstream(), spec)
         if spec.stream is not None:
-            await self.ensure_stream(spec.stream, spec.wire_subject)
+            await self.ensure_stream(spec.stream, *spec.subjects)
         return await pullers.open_puller(self._client(), self._jetstream(), spec)
 
     async def subscribe(self, spec: NatsSub, deliver: Deliver) -> Consumption:
@@ -303,7 +305,7 @@ class NatsTransport(Transport[NatsSub]):
             # a publish from any connection reaches us.
             await client.flush()
             return consumer
-        await self.ensure_stream(spec.stream, subject)
+        await self.ensure_stream(spec.stream, *spec.subjects)
         js = self._jetstream()
         config = dataclasses.replace(spec.config) if spec.config is not None else None
         if spec.pull_sub is not None:

@@ -20,12 +20,12 @@ from ..core.options import (
     SubscriberOptions,
 )
 from ..core.paths import PathPattern, has_params
-from ..core.ports import Spec
 from ..core.publisher import Publisher
 from ..core.registry import Registry
 from ..core.response import Response
 from ..core.routes import PublisherRoute, SubscriberRoute
 from ..core.subscriber import Handler
+from ..core.views import Spec
 from ..security.facade import FacadeBroker, Factory, keywords_of, own
 from .connect import DEFAULT_CONNECT_TIMEOUT, with_address
 from .descriptor import RABBIT

@@ -48,10 +48,11 @@ def _match(pattern: tuple[str, ...], words: tuple[str, ...]) -> bool:
     return (head == "*" or head == words[0]) and _match(rest, words[1:])
 
 
-def headers_match(arguments: Mapping[str, Any] | None, headers: Mapping[str, str]) -> bool:
+def headers_match(arguments: Mapping[str, Any] | None, headers: Mapping[str, Any]) -> bool:
     """A headers exchange binding: ``x-match`` ``all`` (default) or ``any``.
 
-    ``x-`` arguments take part only with ``all-with-x`` / ``any-with-x``.
+    ``x-`` arguments take part only with ``all-with-x`` / ``any-with-x``. Values
+    compare as text: ``headers={"key": 2}`` matches a binding argument ``2``.
     """
     args = dict(arguments or {})
     mode = str(args.pop("x-match", "all"))
@@ -61,7 +62,7 @@ def headers_match(arguments: Mapping[str, Any] | None, headers: Mapping[str, str
 
     def has(key: str, value: Any) -> bool:
         got = headers.get(key, lowered.get(key.lower()))
-        return got is not None and (value is None or got == _text(value))
+        return got is not None and (value is None or _text(got) == _text(value))
 
     if mode.startswith("any"):
         return any(has(k, v) for k, v in wanted.items())

@@ -19,11 +19,11 @@ from ..core.options import (
     SubscriberOptions,
 )
 from ..core.paths import PathPattern, has_params
-from ..core.ports import Spec
 from ..core.publisher import Publisher
 from ..core.registry import Registry
 from ..core.routes import PublisherRoute, SubscriberRoute
 from ..core.subscriber import Handler
+from ..core.views import Spec
 from ..security.facade import FacadeBroker, keywords_of, own
 from .descriptor import REDIS
 from .pool import DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_TIMEOUT

@@ -13,9 +13,11 @@ show its real parameters.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from types import EllipsisType
 from typing import Any, ClassVar
 
@@ -40,6 +42,20 @@ _LEGACY = (
     inspect.Parameter("apply_types", _KEYWORD, default=True, annotation="bool"),
     inspect.Parameter("validate", _KEYWORD, default=True, annotation="bool"),
 )
+
+
+#: Whom a refused keyword is reported against: the broker class, or the router building it.
+_owner: ContextVar[str | None] = ContextVar("faststream_fastapi_keyword_owner", default=None)
+
+
+@contextlib.contextmanager
+def built_for(owner: str) -> Iterator[None]:
+    """Brokers built meanwhile name ``owner`` (a router) in the keywords they refuse."""
+    token = _owner.set(owner)
+    try:
+        yield
+    finally:
+        _owner.reset(token)
 
 
 def keywords_of(
@@ -137,14 +153,15 @@ class FacadeBroker(Broker, abstract=True):
 
 def _refuse_unknown(cls: type[FacadeBroker], options: Mapping[str, Any]) -> None:
     known = {p.name for p in cls.client_keywords}
+    owner = _owner.get() or cls.__name__
     if cls.open_keywords:
         unnamed = {k: v for k, v in options.items() if k not in known and k not in legacy.KNOWN}
         if unnamed:
-            cls.check_open_keywords(cls.__name__, unnamed)
+            cls.check_open_keywords(owner, unnamed)
         return
     for key in options:
         if key not in known and key not in legacy.KNOWN:
-            raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {key!r}")
+            raise TypeError(f"{owner}() got an unexpected keyword argument {key!r}")
 
 
 def _signature(cls: type[FacadeBroker]) -> inspect.Signature:

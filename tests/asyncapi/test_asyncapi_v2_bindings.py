@@ -33,14 +33,14 @@ def test_rabbit_queue_through_a_topic_exchange() -> None:
                 "durable": False,
                 "exclusive": False,
                 "autoDelete": True,
-                "vhost": "orders",
+                "vhost": "/orders",  # the URL path, as 0.5 wrote it
             },
             "exchange": {
                 "type": "topic",
                 "name": "shop",
                 "durable": True,
                 "autoDelete": False,
-                "vhost": "orders",
+                "vhost": "/orders",
             },
         }
     }

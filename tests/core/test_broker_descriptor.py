@@ -93,8 +93,12 @@ def test_every_broker_is_named_by_its_descriptor(cls: type[Broker]) -> None:
     assert servers, f"{cls.__name__} has no server in its AsyncAPI document"
     wire = descriptor.protocol
     assert {s["protocol"] for s in servers.values()} <= {wire.name, wire.tls}
-    url = next(iter(inspect.signature(cls).parameters.values())).default
-    assert f":{wire.default_port}" in str(url)
+    url = str(next(iter(inspect.signature(cls).parameters.values())).default)
+    if descriptor.system == "kafka":
+        # "localhost", as FastStream 0.5 defaulted it: both clients add port 9092.
+        assert url == "localhost" and wire.default_port == 9092
+    else:
+        assert f":{wire.default_port}" in url
 
 
 def test_every_router_of_a_broker_package_has_its_brokers_descriptor() -> None:

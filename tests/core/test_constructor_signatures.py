@@ -120,3 +120,18 @@ def test_confluent_checks_librdkafka_configuration_at_construction() -> None:
         KafkaRouter("k:9092", lingerr_ms=5)
     with pytest.raises(ValueError, match=r"^KafkaBroker\(\): .*acks"):
         KafkaBroker("k:9092", acks="sometimes")
+
+
+def test_a_confluent_router_checks_librdkafka_configuration_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from faststream_fastapi.confluent import settings
+    from faststream_fastapi.confluent.fastapi import KafkaRouter
+
+    calls: list[tuple[str, dict[str, Any]]] = []
+    check = settings.check
+    monkeypatch.setattr(
+        settings, "check", lambda o, opts: calls.append((o, dict(opts))) or check(o, opts)
+    )
+    KafkaRouter("k:9092", linger_ms=5)
+    assert calls == [("KafkaRouter", {"linger_ms": 5})]  # one throwaway client, not two

@@ -50,7 +50,7 @@ async def test_slots_bound_the_deliveries_in_hand() -> None:
 
     async def loop() -> None:
         for n in range(10):
-            await inflight.submit(deliver, _message(n))
+            assert await inflight.offer(deliver, _message(n))
 
     feeding = asyncio.get_running_loop().create_task(loop())
     for _ in range(5):
@@ -124,3 +124,86 @@ def test_routers_take_it() -> None:
 
     api.broker.include_router(router)
     assert [s.config.max_workers for s in api.broker.subscribers] == [16, 4]
+
+
+async def test_a_worker_takes_the_offered_message_without_a_task_per_message() -> None:
+    inflight = InFlight(2)
+    tasks: set[asyncio.Task[Any]] = set()
+    done: list[bytes] = []
+
+    async def deliver(message: StreamMessage) -> None:
+        tasks.add(asyncio.current_task())  # type: ignore[arg-type]
+        await asyncio.sleep(0.001)
+        done.append(message.body)
+
+    for n in range(10):
+        assert await inflight.offer(deliver, _message(n))
+    await inflight.wait()
+    assert sorted(done) == sorted(str(n).encode() for n in range(10))
+    assert len(tasks) == 2  # the two workers ran all ten, one after another
+    assert inflight._workers == 2  # parked, waiting for the next offer
+    inflight.close()
+    await asyncio.gather(*tasks)
+    await asyncio.sleep(0)  # their done callbacks
+    assert inflight._workers == 0 and all(task.done() for task in tasks)
+
+
+async def test_close_hands_the_offered_message_back_unstarted() -> None:
+    inflight = InFlight(1)
+    gate = asyncio.Event()
+    started: list[bytes] = []
+
+    async def deliver(message: StreamMessage) -> None:
+        started.append(message.body)
+        await gate.wait()
+
+    assert await inflight.offer(deliver, _message(0))
+    waiting = asyncio.get_running_loop().create_task(inflight.offer(deliver, _message(1)))
+    await asyncio.sleep(0)
+    assert not waiting.done()  # no worker free
+    inflight.close()
+    assert await waiting is False  # not started: its loop hands it back
+    assert not await inflight.offer(deliver, _message(2))
+    gate.set()
+    await inflight.wait()
+    assert started == [b"0"]
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert inflight._workers == 0  # the worker, closed during its delivery, ended
+
+
+async def test_an_offer_whose_loop_was_cancelled_is_skipped() -> None:
+    inflight = InFlight(1)
+    gate = asyncio.Event()
+    started: list[bytes] = []
+
+    async def deliver(message: StreamMessage) -> None:
+        started.append(message.body)
+        await gate.wait()
+
+    assert await inflight.offer(deliver, _message(0))
+    gone = asyncio.get_running_loop().create_task(inflight.offer(deliver, _message(1)))
+    await asyncio.sleep(0)
+    gone.cancel()
+    kept = asyncio.get_running_loop().create_task(inflight.offer(deliver, _message(2)))
+    await asyncio.sleep(0)
+    gate.set()
+    assert await kept is True
+    await inflight.wait()
+    assert started == [b"0", b"2"]
+
+
+async def test_offered_messages_go_on_after_a_worker_fails() -> None:
+    inflight = InFlight(1)
+    done: list[bytes] = []
+
+    async def deliver(message: StreamMessage) -> None:
+        await asyncio.sleep(0)
+        if message.body == b"0":
+            raise RuntimeError("a bug in a consume loop's deliver")
+        done.append(message.body)
+
+    assert await inflight.offer(deliver, _message(0))
+    assert await asyncio.wait_for(inflight.offer(deliver, _message(1)), 1)
+    await asyncio.wait_for(inflight.wait(), 1)
+    assert done == [b"1"]

@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+import warnings
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 import pytest
-from fastapi import Depends, Path, Query
+from fastapi import Depends, FastAPI, Path, Query
+from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from faststream_fastapi.core import SetupError
@@ -180,6 +182,32 @@ def test_nesting_a_router_twice_names_the_router() -> None:
         RedisRouter().include_router(inner)
     assert str(info.value).startswith("RedisRouter(prefix='/inner') is already included")
     assert " at 0x" not in str(info.value)
+
+
+@pytest.mark.parametrize("prefixes", [("", ""), ("/a", "/b")], ids=["same", "different"])
+async def test_an_app_including_a_router_twice_warns_of_no_duplicate_docs_routes(
+    prefixes: tuple[str, str],
+) -> None:
+    router = RedisRouter()
+
+    @router.get("/ping")
+    async def ping() -> str:
+        return "pong"
+
+    app = FastAPI(lifespan=router.lifespan_context)
+    for prefix in prefixes:
+        app.include_router(router, prefix=prefix)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with TestRedisBroker(router.broker):
+            with TestClient(app) as client:
+                paths = client.get("/openapi.json").json()["paths"]
+                page = client.get(f"{prefixes[1]}/asyncapi")
+    duplicates = [w for w in caught if "Duplicate Operation ID" in str(w.message)]
+    assert [str(w.message).split(" for ")[0] for w in duplicates] == [], duplicates
+    expected = {f"{p}{path}" for p in prefixes for path in ("/ping", "/asyncapi")}
+    assert expected <= set(paths)
+    assert page.status_code == 200
 
 
 def test_including_a_broker_twice_names_it() -> None:

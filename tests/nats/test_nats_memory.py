@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from nats.js.api import ConsumerConfig
 from pydantic import BaseModel
 
 from faststream_fastapi import Path
@@ -149,6 +150,38 @@ async def test_jetstream_subscribers_get_stream_subjects(name: str) -> None:
 
     # The two subscriptions of durable "d" are one consumer: one delivery.
     assert got == ["push:a", "pull:b"]
+
+
+async def test_a_consumer_takes_its_filter_subjects(name: str) -> None:
+    broker = NatsBroker()
+    stream = JStream(name, subjects=[f"{name}.*"])
+    router = NatsRouter(prefix="p-")
+    config = ConsumerConfig(filter_subjects=[f"{name}.a", f"{name}.c"])
+
+    @broker.subscriber(config=config, stream=stream)
+    async def filtered(x: int) -> None: ...
+
+    @router.subscriber(config=ConsumerConfig(filter_subjects=["x"]), stream=f"{name}-r")
+    async def prefixed(x: int) -> None: ...
+
+    broker.include_router(router)
+    async with TestNatsBroker(broker) as br:
+        await br.publish(1, f"{name}.b")  # kept in the stream: no error, no delivery
+        await br.publish(2, f"{name}.a")
+        await br.publish(3, f"{name}.c")
+        await br.publish(4, "p-x")
+        with pytest.raises(PublishError, match="nothing subscribes"):
+            await br.publish(5, f"{name}-other.a")
+        assert [c.args[0] for c in filtered.mock.call_args_list] == [2, 3]
+        prefixed.mock.assert_called_once_with(4)
+
+
+def test_a_subscriber_needs_a_subject_or_filter_subjects() -> None:
+    broker = NatsBroker()
+    with pytest.raises(SetupError, match="filter_subjects"):
+        broker.subscriber()
+    with pytest.raises(SetupError, match="filter_subjects"):
+        broker.subscriber(stream="s", config=ConsumerConfig())
 
 
 async def test_request_reply_and_publisher(name: str) -> None:

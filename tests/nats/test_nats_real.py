@@ -582,3 +582,22 @@ async def test_jetstream_message_id_is_the_stream_sequence(name: str, streams: l
         for text in ("a", "b", "c"):
             await js.publish(f"{name}.ids", text.encode(), stream=name)
         assert await collect(3, ids) == ["1", "2", "3"]
+
+
+async def test_a_consumer_takes_its_filter_subjects(name: str, streams: list[str]) -> None:
+    streams.append(name)
+    broker = NatsBroker(URL)
+    got: asyncio.Queue[int] = asyncio.Queue()
+    config = ConsumerConfig(filter_subjects=[f"{name}.a", f"{name}.c"])
+
+    @broker.subscriber(config=config, stream=JStream(name, subjects=[f"{name}.*"]))
+    async def handle(x: int) -> None:
+        await got.put(x)
+
+    async with broker:
+        await broker.start()
+        for n, subject in enumerate("bac", start=1):
+            await broker.publish(n, f"{name}.{subject}", stream=name)
+        assert await collect(2, got) == [2, 3]
+        await asyncio.sleep(0.2)
+        assert got.empty()

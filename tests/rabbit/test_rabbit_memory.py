@@ -71,6 +71,7 @@ def test_headers_matching() -> None:
     assert headers_match({"x-match": "any", "a": "1", "b": "2"}, {"b": "2"})
     assert not headers_match({"x-match": "any", "a": "1"}, {"a": "2"})
     assert headers_match({"a": 1}, {"a": "1"})  # default is all; values compare as text
+    assert headers_match({"x-match": "any", "a": 2}, {"a": 2})  # ``headers={"a": 2}``
 
 
 def make_broker() -> tuple[RabbitBroker, dict[str, list[Any]]]:

@@ -122,6 +122,26 @@ async def test_headers_exchange(name: str) -> None:
         assert got.empty()
 
 
+async def test_headers_exchange_with_int_values(name: str) -> None:
+    broker = RabbitBroker(URL)
+    ex = RabbitExchange(f"{name}-h", type=ExchangeType.HEADERS, auto_delete=True)
+    got: asyncio.Queue[Any] = asyncio.Queue()
+    wanted = {"x-match": "all", "key": 2, "key2": 2}
+
+    @broker.subscriber(RabbitQueue(name, auto_delete=True, bind_arguments=wanted), ex)
+    async def handle(text: str) -> str:
+        await got.put(text)
+        return "took it"
+
+    async with broker:
+        await broker.start()
+        reply = await broker.request("both", exchange=ex, headers={"key": 2, "key2": 2})
+        assert reply.decode() == "took it"
+        await broker.publish("one", exchange=ex, headers={"key": 2}, mandatory=False)
+        await broker.publish("again", exchange=ex, headers={"key": 2, "key2": 2})
+        assert await collect(2, got) == ["both", "again"]
+
+
 async def test_properties_are_native_and_visible(name: str) -> None:
     broker = RabbitBroker(URL)
     got: asyncio.Queue[RabbitMessage] = asyncio.Queue()
