@@ -118,12 +118,24 @@ class _BatchSettler(Settler[KafkaMessage]):
             await self._offsets.commit_now()
 
 
+#: How long a group subscriber's ``ready`` waits for its first assignment (seconds).
+GROUP_JOIN_WAIT = 30.0
+
+
 class RecordSource(abc.ABC):
     """One consumer of a client library, as the loop needs it."""
+
+    #: Whether ``ConsumeLoop.ready`` waits for the group's first assignment. Not for
+    #: confluent-kafka: librdkafka assigns nothing for a topic that does not exist
+    #: yet (its consumers do not create topics), which would hold ``start``.
+    joins_at_start = False
 
     def __init__(self) -> None:
         #: Set once the consumer has partitions and knows where to read them.
         self.assigned = asyncio.Event()
+        #: Set once its group gave it an assignment, partitions or none (a group of
+        #: more members than partitions leaves some without).
+        self.joined = asyncio.Event()
         #: Called (on the event loop) when the group takes partitions away; returns
         #: the settled offsets to commit before they go. Set by a loop with lanes.
         self.revoke: Revoke | None = None
@@ -152,6 +164,11 @@ class RecordSource(abc.ABC):
         once: messages then die young, instead of hundreds surviving into the
         collector's old generation and making full collections frequent.
         """
+
+    async def fix_positions(self) -> None:
+        """Resolve where each assigned partition is read from now (committed offset,
+        or ``auto_offset_reset``), not at the first fetch; by default nothing."""
+        return None
 
     @abc.abstractmethod
     def seek(self, topic: str, partition: int, offset: int) -> None: ...
@@ -184,6 +201,23 @@ class ConsumeLoop(Consumption):
     @property
     def alive(self) -> bool:
         return not self.task.done()
+
+    async def ready(self) -> None:
+        """A group subscriber: wait (up to ``GROUP_JOIN_WAIT``) until it joined its group
+        and knows where it reads, as aiokafka's ``start`` (and so FastStream 0.5) does, so
+        a record published next is read whatever ``auto_offset_reset`` says. A group that
+        takes longer goes on assigning in the background."""
+        spec = self.spec
+        if spec.group_id is None or spec.partitions or spec.pattern is not None:
+            return  # a pattern's topics may not exist yet: an early join would miss them
+        if not self.source.joins_at_start:
+            return
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._joined(), GROUP_JOIN_WAIT)
+
+    async def _joined(self) -> None:
+        await self.source.joined.wait()
+        await self.source.fix_positions()
 
     async def wait_assigned(self, timeout: float) -> None:
         """Wait until the consumer owns partitions (a group join takes a while)."""

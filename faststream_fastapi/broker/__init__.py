@@ -1,7 +1,8 @@
-"""FastStream 0.5's module path ``faststream.broker.fastapi``, renamed.
+"""FastStream 0.5's module paths under ``faststream.broker``, renamed.
 
 FastStream 0.5's API reference documents the plugin's ``Context`` and
-``StreamRouter`` under ``faststream.broker.fastapi``; code that imports them
+``StreamRouter`` under ``faststream.broker.fastapi``, and ``Response`` and
+``ensure_response`` under ``faststream.broker.response``; code that imports them
 from there keeps working after the rename. Nothing else of 0.5's internal
 ``broker`` package is provided: its other modules were its implementation.
 """

@@ -38,6 +38,7 @@ class ConfluentSource(RecordSource):
     def on_assign(self, consumer: Consumer, partitions: list[TP]) -> None:
         if partitions:
             self.loop.call_soon_threadsafe(self.assigned.set)
+        self.loop.call_soon_threadsafe(self.joined.set)
 
     def on_revoke(self, consumer: Consumer, partitions: list[TP]) -> None:
         """In the consumer's thread: let the partitions' lanes wind down on the event

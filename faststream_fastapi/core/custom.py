@@ -11,7 +11,8 @@ runs no parsing stage at all (see ``pipeline.compile_delivery``).
 ``no_ack=True`` and ``retry=`` are spelled with the package's own options
 (``legacy_settlement``): ``no_ack=True`` is ``AckPolicy.ACK_FIRST``,
 ``retry=True`` is ``AckPolicy.NACK_ON_ERROR`` (redeliver on every error) and
-``retry=n`` is ``max_retries=n``.
+``retry=n`` is ``max_retries=n``. With ``no_ack=True``, ``retry=`` has no effect (a
+message acknowledged on receipt is never retried), as in 0.5.
 """
 
 from __future__ import annotations
@@ -49,8 +50,10 @@ def legacy_settlement(
         ack_policy = None
     if retry is not True and retry == max_retries:
         max_retries = None
+    if no_ack:
+        retry = False  # acknowledged on receipt: nothing is left to retry (as in 0.5)
     if retry is not False:
-        if ack_policy is not None or max_retries is not None or no_ack:
+        if ack_policy is not None or max_retries is not None:
             raise SetupError("give retry= or ack_policy=/max_retries=/no_ack=, not both")
         if retry is True:
             changes["ack_policy"] = AckPolicy.NACK_ON_ERROR

@@ -194,6 +194,7 @@ class SubscriberDecorator:
         """Start consuming now: a subscriber declared on a running broker (0.5's
         ``broker.setup_subscriber(sub)``, then ``await sub.start()``)."""
         await self.subscriber.start()
+        await self.subscriber.ready()
 
     async def close(self) -> None:
         """Stop consuming (the broker's ``close`` would too)."""

@@ -98,6 +98,7 @@ class Lifecycle(Sending):
                 for sub in self.subscribers:
                     await sub.start()
                     started.append(sub)
+                await asyncio.gather(*(sub.ready() for sub in started))
             except BaseException:
                 for sub in started:
                     await sub.stop()

@@ -138,6 +138,12 @@ class StreamMessage:
         self._headers = value if isinstance(value, Headers) else Headers(value)
 
     @property
+    def raw_message(self) -> Any:
+        """FastStream 0.5's name of ``raw``: the client library's message (``None`` in
+        memory). Settle through ``ack()``/``nack()``/``reject()``, not through it."""
+        return self.raw
+
+    @property
     def batch_headers(self) -> list[Headers]:
         """Each item's headers, for a batch (``core.batch``); empty for one message."""
         return []

@@ -159,6 +159,11 @@ class Subscriber:
         else:
             self.consumption = await transport.subscribe_workers(self.spec, deliver, workers)
 
+    async def ready(self) -> None:
+        """Return once the consumption reads what is published next (``Consumption.ready``)."""
+        if self.consumption is not None:
+            await self.consumption.ready()
+
     def prepare(self) -> Deliver:
         """Compile (again) what is done with each message; see ``pipeline``."""
         root = self.broker.root()

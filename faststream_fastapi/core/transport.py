@@ -35,6 +35,11 @@ class Consumption(abc.ABC):
     def alive(self) -> bool:
         return True
 
+    async def ready(self) -> None:
+        """Return once what is published next is read (a Kafka group subscriber: once
+        it joined its group). The broker's ``start`` awaits every subscriber's at once."""
+        return None
+
 
 class Transport(abc.ABC, Generic[S]):
     """Connect, close, ping, publish bytes, deliver subscriptions."""

@@ -14,6 +14,7 @@ from aiokafka import TopicPartition as TP
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import (
     ClusterAuthorizationFailedError,
+    IllegalStateError,
     KafkaError,
     UnknownError,
     UnsupportedVersionError,
@@ -61,6 +62,7 @@ class _Assigned(ConsumerRebalanceListener):  # type: ignore[misc]
         self.source.paused.difference_update(assigned)
         if assigned:
             self.source.assigned.set()
+        self.source.joined.set()
 
 
 class _Record(KafkaMessage):
@@ -89,12 +91,20 @@ class _AiokafkaSource(RecordSource):
     ``getmany``: its one fetched response waits in aiokafka, which fetches no more
     of that partition until it is read."""
 
+    #: aiokafka's ``start`` itself waits so when subscribed first (FastStream 0.5's way).
+    joins_at_start = True
+
     def __init__(self, consumer: AIOKafkaConsumer) -> None:
         super().__init__()
         self.consumer = consumer
         #: The partitions not to read from (``pause``), and an event ``resume`` sets.
         self.paused: set[TP] = set()
         self.resumed = asyncio.Event()
+
+    async def fix_positions(self) -> None:
+        for tp in self.consumer.assignment():
+            with contextlib.suppress(IllegalStateError):  # taken away meanwhile
+                await self.consumer.position(tp)
 
     async def fetch(self, max_records: int, timeout_ms: int) -> list[Any]:
         if self.paused:

@@ -11,7 +11,7 @@ import aio_pika
 from aio_pika.robust_connection import RobustConnection
 from typing_extensions import Unpack
 
-from ..core.message import Envelope, StreamMessage
+from ..core.message import CONTENT_TYPE, Envelope, StreamMessage
 from ..core.options import (
     PublisherOptions,
     PublishOptions,
@@ -22,6 +22,7 @@ from ..core.options import (
 from ..core.paths import PathPattern, has_params
 from ..core.publisher import Publisher
 from ..core.registry import Registry
+from ..core.response import Response
 from ..core.routes import PublisherRoute, SubscriberRoute, describe_routes
 from ..core.subscriber import Handler
 from ..core.views import Spec
@@ -241,6 +242,8 @@ class RabbitBroker(_RabbitDeclarations, FacadeBroker):
         ``mandatory`` one (the default) raises ``PublishError`` instead. An
         exchange given by name must exist; a ``RabbitExchange`` is declared first.
         """
+        if isinstance(message, aio_pika.Message):  # as FastStream 0.5 publishes one
+            message, message_id, priority = _from_aio_pika(message, message_id, priority)
         spec = _destination(
             queue,
             exchange,
@@ -274,6 +277,28 @@ class RabbitBroker(_RabbitDeclarations, FacadeBroker):
             queue, exchange, routing_key, persist=persist, priority=priority, expiration=expiration
         )
         return await self._request(message, spec, **options)
+
+    async def declare_queue(self, queue: RabbitQueue) -> Any:
+        """Declare ``queue`` on the server now (FastStream 0.5): aio-pika's queue
+        (``None`` under ``TestRabbitBroker``). Subscribers declare their own."""
+        return await self.transport.declare(queue, None)  # type: ignore[attr-defined]
+
+    async def declare_exchange(self, exchange: RabbitExchange) -> Any:
+        """Declare ``exchange`` on the server now (FastStream 0.5): aio-pika's
+        exchange (``None`` under ``TestRabbitBroker``)."""
+        return await self.transport.declare(None, exchange)  # type: ignore[attr-defined]
+
+
+def _from_aio_pika(
+    message: aio_pika.Message, message_id: str | None, priority: int | None
+) -> tuple[Response, str | None, int | None]:
+    """An aio-pika ``Message`` given to ``publish``: its body, headers, content type,
+    correlation id, message id and priority (the keywords given win)."""
+    headers = {k: str(v) for k, v in (message.headers or {}).items()}
+    if message.content_type:
+        headers.setdefault(CONTENT_TYPE, message.content_type)
+    body = Response(message.body, headers=headers, correlation_id=message.correlation_id)
+    return body, message_id or message.message_id, priority or message.priority
 
 
 class RabbitRoute(SubscriberRoute):

@@ -149,6 +149,11 @@ class RabbitMemoryTransport(MemoryTransport):
                 return queue
         return ""
 
+    async def declare(self, queue: Any, exchange: Any) -> None:
+        """``broker.declare_queue``/``declare_exchange``: in memory there is nothing to
+        declare (a queue exists once a subscriber reads it)."""
+        return None
+
     def group_key(self, spec: Any) -> Any:
         # Consumers of one queue compete: each message goes to one of them.
         return spec.queue.name if isinstance(spec, Subscription) else None

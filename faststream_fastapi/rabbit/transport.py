@@ -39,7 +39,7 @@ from ..core.transport import Consumption, Transport
 from .connect import DEFAULT_CONNECT_TIMEOUT, open_robust, reopened, round_trip
 from .declare import PluginTypes, declare_exchange, declare_queue
 from .delivery import GONE, message_of, to_message
-from .specs import RabbitExchange, Subscription
+from .specs import RabbitExchange, RabbitQueue, Subscription
 
 #: RabbitMQ's pseudo-queue for replies without declaring a queue.
 DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
@@ -228,6 +228,15 @@ class RabbitTransport(Transport[Subscription]):
                 channel, exchange, self._plugins
             )
         return declared
+
+    async def declare(self, queue: RabbitQueue | None, exchange: RabbitExchange | None) -> Any:
+        """Declare ``queue`` (bound to ``exchange`` when given) or ``exchange`` alone on
+        the publishing channel; aio-pika's queue or exchange object."""
+        channel = await self._ready_channel(_PUBLISH_TIMEOUT)
+        if queue is None:
+            assert exchange is not None
+            return await self._exchange(channel, exchange)
+        return await declare_queue(channel, Subscription(queue, exchange), self._plugins)
 
     async def publish(self, envelope: Envelope) -> Any:
         options = envelope.options

@@ -87,8 +87,9 @@ async def test_a_parser_must_return_a_message(name: str) -> None:
         ({"retry": True}, AckPolicy.NACK_ON_ERROR, None),
         ({"retry": 3}, None, 3),
         ({"retry": False}, None, None),
+        ({"no_ack": True, "retry": 1}, AckPolicy.ACK_FIRST, None),  # as 0.5: no_ack wins
     ],
-    ids=["no_ack", "retry-true", "retry-3", "retry-false"],
+    ids=["no_ack", "retry-true", "retry-3", "retry-false", "no_ack-retry"],
 )
 def test_no_ack_and_retry_spell_our_options(
     name: str, options: dict[str, Any], policy: AckPolicy | None, retries: int | None
@@ -165,3 +166,16 @@ async def test_an_unannotated_parameter_gets_an_empty_body_as_sent(name: str) ->
         assert (await br.request(None, name)).decoded() == "b''"
         assert (await br.request("", name)).decoded() == "''"
         assert (await br.request(b"", name)).decoded() == "b''"
+
+
+async def test_raw_message_is_the_raw_one(name: str) -> None:
+    seen: list[Any] = []
+    broker = RedisBroker()
+
+    @broker.subscriber(name)
+    async def handle(body: str, message: StreamMessage) -> None:
+        seen.append(message.raw_message is message.raw)
+
+    async with TestRedisBroker(broker) as br:
+        await br.publish("x", name)
+    assert seen == [True]

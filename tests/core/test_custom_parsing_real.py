@@ -74,3 +74,20 @@ async def test_nats_router_decoder_and_named_path(name: str) -> None:
         await broker.start()
         await broker.publish(b"7", f"{name}.order.42")
         assert await collect(1, got) == [(14, "order", 42)]
+
+
+@pytest.mark.kafka
+async def test_kafka_raw_message_is_the_record(name: str) -> None:
+    from faststream_fastapi.kafka import KafkaBroker
+
+    got: asyncio.Queue[Any] = asyncio.Queue()
+    broker = KafkaBroker("127.0.0.1:9092")
+
+    @broker.subscriber(name, auto_offset_reset="earliest")
+    async def handle(body: str, message: StreamMessage) -> None:
+        await got.put((body, message.raw_message.key))
+
+    async with broker:
+        await broker.publish("v", name, key=b"k")
+        await broker.start()
+        assert await collect(1, got, timeout=20) == [("v", b"k")]
