@@ -130,6 +130,11 @@ class RecordSource(abc.ABC):
     #: yet (its consumers do not create topics), which would hold ``start``.
     joins_at_start = False
 
+    #: With lanes, a fetch asks for a chunk (``max_records / max_workers``) or, if
+    #: set and more, ``max_records`` divided by this: where a fetch is dear (a
+    #: thread round trip), fewer and larger ones keep the lanes fed.
+    lane_fetch_share: int | None = None
+
     def __init__(self) -> None:
         #: Set once the consumer has partitions and knows where to read them.
         self.assigned = asyncio.Event()

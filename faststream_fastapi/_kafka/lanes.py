@@ -9,12 +9,14 @@ between fetches in a task of their own, one commit at a time: the fetch loop
 refills the lanes meanwhile, and a later commit never lands before an earlier one.
 
 Back-pressure: records are fetched ``max_records / max_workers`` at a time (a
-chunk); a partition whose lane holds two chunks is paused (``RecordSource.pause``)
-until it is down to less than one, so a slow partition does not pile up while
-the others run (a lane that keeps up is never paused: pausing costs librdkafka a
-refetch). A lane so holds less than three chunks; nothing is fetched while the
-lanes hold ``3 * max_records`` records or more (N busy lanes never reach it), so
-less than three and a half times ``max_records`` wait in them, whatever N is.
+chunk; more where the source asks, ``RecordSource.lane_fetch_share``); a
+partition whose lane holds two chunks is paused (``RecordSource.pause``) until
+it is down to less than one, so a slow partition does not pile up while the
+others run (a lane that keeps up is never paused: pausing costs librdkafka a
+refetch). A fetch asks for no more than the lanes have room for under
+``3 * max_records``, and nothing is fetched while they hold that many (N busy
+lanes never reach it), so at most three times ``max_records`` wait in them,
+whatever N is.
 
 A revoked partition's lane is dropped: its waiting records are not started, its
 handler in hand may finish (for ``REVOKE_WAIT`` seconds; past that it is
@@ -134,6 +136,9 @@ class LaneLoop(ConsumeLoop):
         self.committing: asyncio.Task[None] | None = None
         super().__init__(source, spec, deliver, logger)
         source.revoke = self.revoke
+        #: Records asked for per fetch: a chunk, or more where a fetch is dear.
+        share = source.lane_fetch_share
+        self.fetch_size = max(self.chunk, self.max_records // share) if share else self.chunk
 
     def _held(self) -> int:
         return sum(lane.held for lane in self.lanes.values())
@@ -147,13 +152,15 @@ class LaneLoop(ConsumeLoop):
             if self.offsets.done and (self.committing is None or self.committing.done()):
                 # Not awaited: a round trip per fetch would hold the lanes' refills back.
                 self.committing = asyncio.get_running_loop().create_task(self._commit(False))
-            if self._held() >= 3 * self.max_records:
+            room = 3 * self.max_records - self._held()
+            if room <= 0:
                 self.room.clear()
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self.room.wait(), wait)
                 continue
             self._pause_busy()
-            records = await self._fetch(self.chunk, busy_ms if self.running else timeout_ms)
+            size = min(self.fetch_size, room)
+            records = await self._fetch(size, busy_ms if self.running else timeout_ms)
             if records and not self.stopping:
                 self._dispatch(records)
 

@@ -24,6 +24,11 @@ client_log = logging.getLogger("faststream_fastapi.confluent")
 
 
 class ConfluentSource(RecordSource):
+    #: A fetch is a round trip to the consumer's thread, which waits for the GIL
+    #: while the event loop runs handlers: with lanes, a quarter of ``max_records``
+    #: per fetch, not ``max_records / max_workers`` (7 at 64 workers).
+    lane_fetch_share = 4
+
     def __init__(self, consumer: Consumer, loop: asyncio.AbstractEventLoop, batch: bool) -> None:
         super().__init__()
         self.consumer = consumer

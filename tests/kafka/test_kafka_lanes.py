@@ -164,3 +164,46 @@ async def test_a_delivery_bug_stops_the_consumer() -> None:
     await until(lambda: not loop.alive)
     await loop.stop()
     assert committed(source) == {}
+
+
+class Asked(Script):
+    """Records how many records each fetch asked for; confluent's share of ``max_records``."""
+
+    lane_fetch_share = 4
+
+    def __init__(self, *fetches: list[Record]) -> None:
+        super().__init__(*fetches)
+        self.asked: list[int] = []
+
+    async def fetch(self, max_records: int, timeout_ms: int) -> Sequence[Any]:
+        self.asked.append(max_records)
+        return await super().fetch(max_records, timeout_ms)
+
+
+async def test_a_dear_fetch_asks_for_a_share_of_max_records_within_the_room_left() -> None:
+    release = asyncio.Event()
+
+    async def handle(msg: KafkaMessage) -> None:
+        await release.wait()
+
+    def run(source: Asked) -> LaneLoop:
+        spec = KafkaTopic(topics=("t",), group_id="g", max_workers=64, max_records=100)
+        loop = consume_loop(source, spec, handle, LOG)
+        assert isinstance(loop, LaneLoop)
+        return loop
+
+    plain = Asked()
+    plain.lane_fetch_share = None  # aiokafka's: a chunk, max_records / max_workers
+    loop = run(plain)
+    await until(lambda: len(plain.asked) >= 2)
+    await loop.stop()
+    assert set(plain.asked) == {1}
+
+    # 290 records held in one partition's lane: the next fetch asks for the 10 left
+    # under 3 * max_records, not the 25 of a quarter.
+    source = Asked(records(0, *range(290)))
+    loop = run(source)
+    await until(lambda: len(source.asked) >= 3)
+    assert source.asked[:2] == [25, 10]
+    release.set()
+    await loop.stop()
