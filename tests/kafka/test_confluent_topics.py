@@ -135,3 +135,13 @@ async def test_in_memory_the_option_is_accepted_and_nothing_changes() -> None:
     async with TestKafkaBroker(broker) as br:
         await br.publish("hi", "t")
     assert got == ["hi"]
+
+
+def test_the_broker_and_the_router_take_the_option() -> None:
+    from faststream_fastapi.confluent.fastapi import KafkaRouter
+
+    assert KafkaBroker(SERVERS, allow_auto_create_topics=False) is not None
+    router = KafkaRouter(SERVERS, allow_auto_create_topics=False)
+    assert router.broker is not None
+    with pytest.raises(ValueError, match=r"allow\.auto\.create\.topics"):
+        KafkaBroker(SERVERS, allow_auto_create_topics="sometimes")
