@@ -36,6 +36,8 @@ KafkaBroker.__doc__ = (
     "``config`` is librdkafka configuration, for the producer and every consumer;\n"
     "underscores stand for dots (``session_timeout_ms=3000`` is ``session.timeout.ms``).\n"
     "``connect_timeout`` (seconds, default 10) bounds connecting and flushing.\n"
-    "A subscriber's own keywords override the configuration for its consumer.\n\n"
+    "A subscriber's own keywords override the configuration for its consumer.\n"
+    "``allow_auto_create_topics`` (default ``True``): a subscriber creates its topics\n"
+    "with one partition when it starts; ``False`` creates none and logs a warning.\n\n"
     + inspect.cleandoc(KafkaBrokerBase.__doc__ or "").split("\n", 1)[1].lstrip("\n")
 )

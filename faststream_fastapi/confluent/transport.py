@@ -31,6 +31,7 @@ from .._kafka.transport import ProducerTransport
 from ..core.errors import PublishError
 from ..core.message import Envelope
 from ..core.probe import Probe
+from . import topics as auto_topics
 from .source import ConfluentSource, client_log
 
 _POLL_INTERVAL = 0.1
@@ -126,6 +127,10 @@ class ConfluentTransport(ProducerTransport[Producer]):
         #: Whether the producer is idempotent (``enable.idempotence``; set on connect).
         self.idempotent = False
         self._poller: _Poller | None = None
+        # Topics are created without the client libraries' own properties.
+        self._creator = auto_topics.TopicCreator(
+            lambda: self._config(_CONSUMER_ONLY + _PRODUCER_ONLY)
+        )
         # A metadata request, in a thread bounded by ``connect.timeout``.
         self._probe = Probe(
             lambda: asyncio.to_thread(self._producer().list_topics, timeout=self.connect_timeout)
@@ -160,6 +165,7 @@ class ConfluentTransport(ProducerTransport[Producer]):
         if producer is None:
             return
         await self._probe.cancel()
+        self._creator.reset()
         # Flushing serves the last delivery reports; the poller stops after.
         await asyncio.to_thread(producer.flush, self.connect_timeout)
         if self._poller is not None:
@@ -216,22 +222,28 @@ class ConfluentTransport(ProducerTransport[Producer]):
         producer = self._producer()
         group = spec.group_id
         lanes = LANE_DEFAULTS if spec.max_workers > 1 else {}
-        consumer = Consumer(
-            self._config(
-                _PRODUCER_ONLY,
-                **{
-                    **{k: v for k, v in lanes.items() if k not in self.options},
-                    **config(dict(spec.options)),
-                },
-                **{
-                    # librdkafka wants a group id even to read assigned partitions;
-                    # without ``group_id`` it is never used to join or commit.
-                    "group.id": group or f"faststream-fastapi-{uuid.uuid4().hex}",
-                    "auto.offset.reset": spec.auto_offset_reset,
-                    "enable.auto.commit": spec.client_auto_commit and group is not None,
-                },
-            )
+        settings = self._config(
+            _PRODUCER_ONLY,
+            **{
+                **{k: v for k, v in lanes.items() if k not in self.options},
+                **config(dict(spec.options)),
+            },
+            **{
+                # librdkafka wants a group id even to read assigned partitions;
+                # without ``group_id`` it is never used to join or commit.
+                "group.id": group or f"faststream-fastapi-{uuid.uuid4().hex}",
+                "auto.offset.reset": spec.auto_offset_reset,
+                "enable.auto.commit": spec.client_auto_commit and group is not None,
+            },
         )
+        create = settings["allow.auto.create.topics"] = auto_topics.wanted(settings)
+        if create:
+            await self._creator.ensure(
+                auto_topics.topics_of(spec), self.connect_timeout, self.logger
+            )
+        else:
+            self.logger.warning(auto_topics.DISABLED)
+        consumer = Consumer(settings)
         loop = asyncio.get_running_loop()
         source = ConfluentSource(consumer, loop, spec.batch)
         try:
@@ -252,7 +264,9 @@ class ConfluentTransport(ProducerTransport[Producer]):
             else:
                 # No group: read every partition, from positions fixed now, so
                 # what is published once ``start`` returned is seen.
-                tps = await source.run(self._all_partitions, producer, consumer, spec)
+                # The producer's metadata requests create unknown topics: not unasked.
+                client = producer if create else consumer
+                tps = await source.run(self._all_partitions, client, consumer, spec)
                 consumer.assign(tps)
                 source.assigned.set()
         except BaseException:
@@ -260,9 +274,11 @@ class ConfluentTransport(ProducerTransport[Producer]):
             raise
         return source
 
-    def _all_partitions(self, producer: Producer, consumer: Consumer, spec: KafkaTopic) -> list[TP]:
+    def _all_partitions(
+        self, client: Producer | Consumer, consumer: Consumer, spec: KafkaTopic
+    ) -> list[TP]:
         """Every partition of the subscribed topics at fixed positions, in one thread hop."""
-        metadata = _topics(producer, spec, self.connect_timeout)
+        metadata = _topics(client, spec, self.connect_timeout)
         # Connect the consumer now rather than on its first fetch, which
         # otherwise waits about half a second before the first record.
         # Ask for one topic: a full listing waits ~50 ms longer for nothing.

@@ -33,6 +33,18 @@ class Item(BaseModel):
     x: int
 
 
+def create_topic(topic: str, partitions: int = 4) -> str:
+    """Create ``topic`` with tansu's default partition count for a topic it creates itself:
+    confluent subscribers create a fresh topic with one (``allow_auto_create_topics``)."""
+    from confluent_kafka.admin import AdminClient
+    from confluent_kafka.cimpl import NewTopic
+
+    admin = AdminClient({"bootstrap.servers": SERVERS})
+    new = NewTopic(topic, num_partitions=partitions, replication_factor=1)
+    admin.create_topics([new])[topic].result(WAIT)
+    return topic
+
+
 def make_broker(pkg: ModuleType) -> Any:
     return pkg.KafkaBroker(SERVERS, **GROUP_OPTIONS)
 

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka import TopicPartition as TP
-from kafka_scenarios import SERVERS, WAIT, make_broker
+from kafka_scenarios import SERVERS, WAIT, create_topic, make_broker
 
 import faststream_fastapi
 from faststream_fastapi import AckPolicy
@@ -264,6 +264,7 @@ def nacks(attempts: Counter[str]) -> int:
 async def run_scenario(pkg: ModuleType, topic: str, max_workers: int) -> dict[str, Any]:
     """Successes, a failure retried once, a poison record, a nack: what came of them."""
     group = f"g-{topic}"
+    create_topic(topic, PARTITIONS)
     broker = make_broker(pkg)
     dead = broker.publisher(f"{topic}-dead")
     handled: list[str] = []

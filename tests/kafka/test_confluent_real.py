@@ -8,6 +8,7 @@ from types import ModuleType
 import pytest
 from kafka_batch_scenarios import *  # noqa: F403
 from kafka_scenarios import *  # noqa: F403  (the shared scenarios, collected here)
+from kafka_scenarios import create_topic
 from kafka_workers_scenarios import *  # noqa: F403
 
 import faststream_fastapi.confluent
@@ -17,6 +18,13 @@ from faststream_fastapi.core.errors import PublishError
 @pytest.fixture
 def pkg() -> ModuleType:
     return faststream_fastapi.confluent
+
+
+@pytest.fixture
+def name(name: str) -> str:
+    """The shared scenarios were written for the 4 partitions tansu gives a topic it
+    creates; confluent subscribers would create it with one."""
+    return create_topic(name)
 
 
 @pytest.mark.kafka
