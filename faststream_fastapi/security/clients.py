@@ -132,11 +132,24 @@ def init_broker(
 ) -> T:
     """A facade's ``Broker.__init__``: ``security`` applied to ``address`` and the
     client ``options``, then ``transport(url, **options)`` built; returns it."""
-    broker.descriptor.protocol.check_address(address, broker.descriptor.name)
-    options, attributes = legacy.split(type(broker).__name__, options)
-    client = apply(broker.descriptor, address, options, security)
-    made = transport(client.url, **client.options)
-    Broker.__init__(broker, made, config, security=security, credentials_warning=client.warning)
+    made, warning, attributes = build_transport(broker, address, options, security, transport)
+    Broker.__init__(broker, made, config, security=security, credentials_warning=warning)
     for name, value in attributes.items():
         setattr(broker, name, value)
     return made
+
+
+def build_transport(
+    broker: Broker,
+    address: Any,
+    options: Mapping[str, Any],
+    security: BaseSecurity | None,
+    transport: Callable[..., T],
+) -> tuple[T, str | None, dict[str, Any]]:
+    """The transport for ``address`` and ``options`` with ``security`` applied, the
+    credentials warning its URL earns, and the broker attributes among ``options``
+    (FastStream 0.5's keywords the broker keeps)."""
+    broker.descriptor.protocol.check_address(address, broker.descriptor.name)
+    options, attributes = legacy.split(type(broker).__name__, options)
+    client = apply(broker.descriptor, address, options, security)
+    return transport(client.url, **client.options), client.warning, attributes

@@ -29,7 +29,7 @@ from ..core.broker import Broker
 from ..core.custom import CustomDecoder, CustomParser
 from ..core.options import BrokerConfig
 from ..core.transport import Transport
-from .clients import init_broker
+from .clients import build_transport, init_broker
 from .objects import BaseSecurity
 
 _KEYWORD = inspect.Parameter.KEYWORD_ONLY
@@ -133,8 +133,38 @@ class FacadeBroker(Broker, abstract=True):
             decoder,
         )
         address = cls.default_address if address is None else address
+        #: What ``connect(address, **options)`` starts from (FastStream 0.5's form).
+        self._given: tuple[Any, dict[str, Any]] = (address, dict(client_options))
         address, make = self._client(address, client_options)
         self._built(init_broker(self, address, client_options, security, config, make))
+
+    async def connect(self, *args: Any, **kwargs: Any) -> None:
+        """Connect; ``connect(url, **options)``, as in FastStream 0.5, first replaces
+        the address and client options given to the constructor (not once connected,
+        nor under a test broker, where they mean nothing)."""
+        if (args or kwargs) and not self.connected and not self.under_test:
+            self._reconfigure(args, kwargs)
+        await super().connect()
+
+    def _reconfigure(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        cls, (address, options) = type(self), self._given
+        keyword = cls.descriptor.protocol.address_keyword
+        if len(args) > 1:
+            raise TypeError(f"{cls.__name__}.connect() takes one address, not {len(args)}")
+        if args and keyword in kwargs:
+            raise TypeError(f"{cls.__name__}.connect() got multiple values for {keyword!r}")
+        address = args[0] if args else kwargs.pop(keyword, address)
+        _refuse_unknown(cls, kwargs)
+        options = {**options, **kwargs}
+        self._given = (address, dict(options))
+        address, make = self._client(address, options)
+        transport, warning, attributes = build_transport(
+            self, address, options, self.security, make
+        )
+        self._transport, self._credentials_warning = transport, warning
+        for name, value in attributes.items():
+            setattr(self, name, value)
+        self._built(transport)
 
     @classmethod
     def check_open_keywords(cls, owner: str, options: Mapping[str, Any]) -> None:

@@ -145,3 +145,34 @@ async def test_star_args_take_a_list_body_s_extra_items_on_the_real_broker(name:
         await broker.publish([1, "2", 3], list=name)
         await broker.publish([4], list=name)
         assert await collect(2, got) == [(1, (2, 3)), (4, ())]
+
+
+@pytest.mark.parametrize(
+    ("make", "wrong", "right", "form"),
+    [
+        pytest.param(RedisBroker, "redis://127.0.0.1:1", "redis://127.0.0.1:6379", "arg",
+                     marks=pytest.mark.redis, id="redis"),
+        pytest.param(NatsBroker, "nats://127.0.0.1:1", "nats://127.0.0.1:4222", "servers",
+                     marks=pytest.mark.nats, id="nats"),
+        pytest.param(RabbitBroker, "amqp://guest:guest@127.0.0.1:1/",
+                     "amqp://guest:guest@127.0.0.1:5672/", "url",
+                     marks=pytest.mark.rabbit, id="rabbit"),
+    ],
+)  # fmt: skip
+async def test_connect_takes_the_address_as_in_0_5(
+    make: Any, wrong: str, right: str, form: str, name: str
+) -> None:
+    broker = make(wrong)
+    got: asyncio.Queue[Any] = asyncio.Queue()
+
+    @broker.subscriber(name)
+    async def handle(body: str) -> None:
+        await got.put(body)
+
+    await (broker.connect(right) if form == "arg" else broker.connect(**{form: right}))
+    try:
+        await broker.start()
+        await broker.publish("hi", name)
+        assert await asyncio.wait_for(got.get(), 10) == "hi"
+    finally:
+        await broker.close()

@@ -53,3 +53,23 @@ def test_redis_protocol_number_is_the_clients() -> None:
     assert getattr(RedisBroker(protocol=3), "protocol", None) is None
     # A string is FastStream 0.5's AsyncAPI protocol (docs/asyncapi.md).
     assert RedisBroker(protocol="redis").protocol == "redis"  # type: ignore[attr-defined]
+
+
+async def test_connect_refuses_an_unknown_keyword_before_connecting(cls: type[Broker]) -> None:
+    broker = cls()
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'no_such_option'"):
+        await broker.connect(no_such_option=1)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"\.connect\(\) takes one address, not 2"):
+        await broker.connect("a", "b")  # type: ignore[call-arg]
+    assert not broker.connected
+
+
+async def test_connect_with_an_address_under_a_test_broker_stays_in_memory(
+    cls: type[Broker],
+) -> None:
+    package = importlib.import_module(cls.__module__.rsplit(".", 1)[0])
+    test_class = next(getattr(package, n) for n in dir(package) if n.startswith("Test"))
+    broker = cls()
+    async with test_class(broker):
+        await broker.connect("somewhere-else:1")  # type: ignore[call-arg]
+        assert broker.connected and broker.testing
