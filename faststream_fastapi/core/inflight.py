@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 from .message import Deliver, StreamMessage
@@ -55,7 +56,7 @@ class InFlight:
         # Likewise, only while ``slot`` waits (its waiters share it).
         self._free: asyncio.Future[None] | None = None
         # ``offer``: the messages waiting for a worker, and how many workers run.
-        self._offers: deque[tuple[Deliver, StreamMessage, asyncio.Future[bool]]] = deque()
+        self._offers: deque[tuple[Deliver, StreamMessage, _Offered]] = deque()
         self._workers = 0
         # The workers with nothing to deliver, each waiting for ``offer``.
         self._parked: list[tuple[asyncio.Task[Any], asyncio.Future[Any]]] = []
@@ -128,25 +129,36 @@ class InFlight:
     async def offer(self, deliver: Deliver, message: StreamMessage) -> bool:
         """``deliver(message)`` in a worker task once fewer than ``limit`` are in
         hand: True once it started (handed to a worker), False if ``close`` came
-        first (not started: the caller hands it back). A loop offers one at a time."""
+        first (not started: the caller hands it back)."""
+        return await self.offer_all(deliver, (message,)) == 1
+
+    async def offer_all(self, deliver: Deliver, messages: Sequence[StreamMessage]) -> int:
+        """``offer`` for each of ``messages``, in order: returns once all started,
+        or at ``close`` how many did (the rest are not started). The workers take
+        them one after another without waking the caller in between."""
         if self._closed:
-            return False
-        parked = self._parked
-        while parked:
-            task, future = parked.pop()
-            if not future.done():  # else the worker was cancelled while parked
-                self._running[task] = message  # counted at once
-                future.set_result((deliver, message))
-                return True
-        if self._workers < self.limit:
-            self._workers += 1
-            task = asyncio.get_running_loop().create_task(self._work(deliver, message))
-            self._running[task] = message  # counted at once
-            task.add_done_callback(self._worker_done)
-            return True
-        offered: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._offers.append((deliver, message, offered))
-        return await offered
+            return 0
+        started, count = 0, len(messages)
+        parked, running = self._parked, self._running
+        while started < count:
+            if parked:
+                task, future = parked.pop()
+                if future.done():  # the worker was cancelled while parked
+                    continue
+                running[task] = messages[started]  # counted at once
+                future.set_result((deliver, messages[started]))
+            elif self._workers < self.limit:
+                self._start(deliver, messages[started])
+            else:
+                break
+            started += 1
+        if started == count:
+            return count
+        offered = _Offered(asyncio.get_running_loop().create_future(), started, count)
+        offers = self._offers
+        for index in range(started, count):
+            offers.append((deliver, messages[index], offered))
+        return await offered.future
 
     async def _work(self, deliver: Deliver, message: StreamMessage) -> None:
         """One worker: a delivery, then the next offered message if one waits,
@@ -160,8 +172,7 @@ class InFlight:
                 return
             while offers:
                 deliver, message, offered = offers.popleft()
-                if not offered.done():  # else its loop was cancelled meanwhile
-                    offered.set_result(True)
+                if offered.take():  # else its loop was cancelled meanwhile
                     break
             else:
                 future: asyncio.Future[tuple[Deliver, StreamMessage] | None]
@@ -179,14 +190,15 @@ class InFlight:
         while offers and not self._closed:
             # Only after a failed delivery (a bug, logged): the offered go on.
             deliver, message, offered = offers.popleft()
-            if not offered.done():
-                offered.set_result(True)
-                self._workers += 1
-                loop = asyncio.get_running_loop()
-                worker = loop.create_task(self._work(deliver, message))
-                self._running[worker] = message
-                worker.add_done_callback(self._worker_done)
+            if offered.take():
+                self._start(deliver, message)
                 return
+
+    def _start(self, deliver: Deliver, message: StreamMessage) -> None:
+        self._workers += 1
+        task = asyncio.get_running_loop().create_task(self._work(deliver, message))
+        self._running[task] = message  # counted at once
+        task.add_done_callback(self._worker_done)
 
     def close(self) -> None:
         """No more deliveries start: each offered message goes back to its loop
@@ -195,8 +207,7 @@ class InFlight:
         offers, parked = self._offers, self._parked
         while offers:
             _, _, offered = offers.popleft()
-            if not offered.done():
-                offered.set_result(False)
+            offered.refuse()
         while parked:
             _, future = parked.pop()
             if not future.done():
@@ -228,3 +239,30 @@ class InFlight:
             self._cancelled.add(task)
             task.cancel()
         return len(self._running)
+
+
+class _Offered:
+    """Messages of one ``offer_all`` call waiting for workers: its caller learns
+    how many started once the last is taken, or at ``close``."""
+
+    __slots__ = ("count", "future", "started")
+
+    def __init__(self, future: asyncio.Future[int], started: int, count: int) -> None:
+        self.future = future
+        self.started = started
+        self.count = count
+
+    def take(self) -> bool:
+        """A worker takes the next of these messages; False if the caller went away."""
+        future = self.future
+        if future.done():
+            return False
+        self.started += 1
+        if self.started == self.count:
+            future.set_result(self.started)
+        return True
+
+    def refuse(self) -> None:
+        """``close``: the rest do not start."""
+        if not self.future.done():
+            self.future.set_result(self.started)

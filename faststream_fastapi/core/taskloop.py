@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from typing_extensions import Self
@@ -37,19 +37,23 @@ class TaskLoop(Consumption):
     async def submit(self, deliver: Deliver, message: StreamMessage) -> bool:
         """Deliver ``message`` in a worker task once fewer than ``max_workers``
         are in hand; False (not started: the caller hands it back) once stopping."""
+        return await self.submit_all(deliver, (message,)) == 1
+
+    async def submit_all(self, deliver: Deliver, messages: Sequence[StreamMessage]) -> int:
+        """``submit`` for each of ``messages``: how many started (all, unless stopping)."""
         if self.stopping:
-            return False
+            return 0
         try:
-            return await self._inflight.offer(deliver, message)
+            return await self._inflight.offer_all(deliver, messages)
         except asyncio.CancelledError:
-            # ``stop`` cancels the loop once the deliveries in hand are done;
-            # waiting for a worker then, the loop winds down as after ``False``.
+            # ``stop`` closes the offers, then cancels the loop once the deliveries
+            # in hand are done: the loop winds down as after a short count.
             if not self.stopping:
                 raise
             uncancel = getattr(self.task, "uncancel", None)  # Python 3.11+
             if uncancel is not None:
                 uncancel()
-            return False
+            return 0
 
     async def drained(self) -> None:
         """Until no delivery is in hand (at once with ``max_workers`` 1)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from ..core.message import Deliver, StreamMessage
@@ -23,12 +23,20 @@ class Loop(TaskLoop):
         await self._inflight.deliver(deliver, message, self.task)
         return True
 
+    async def handle_all(self, deliver: Deliver, messages: Sequence[StreamMessage]) -> int:
+        """``handle`` each of ``messages`` in turn: how many were delivered."""
+        for index, message in enumerate(messages):
+            if not await self.handle(deliver, message):
+                return index
+        return len(messages)
+
 
 class Workers(Loop):
     """A consume loop delivering up to ``max_workers`` messages at once, each in a
     task of its own; it takes the next message once one of them ends."""
 
     handle = TaskLoop.submit
+    handle_all = TaskLoop.submit_all
 
 
 def make_loop(

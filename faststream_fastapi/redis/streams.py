@@ -80,15 +80,10 @@ async def stream_loop(
             if batch:  # stopping: it stays pending for another consumer
                 await loop.handle(deliver, batch_of(batch))
             return
-        for entry_id, fields in entries:
-            if fields is None:  # deleted while pending
-                acks.ids.append(entry_id)
-                continue
-            body, headers = wire.unpack(fields.get(DATA_FIELD, b""))
-            message = GroupMessage(body, headers, destination=stream, raw=fields, settler=acks)
-            message.entry_id = entry_id
-            if not await loop.handle(deliver, message):
-                return  # stopping: the rest stays pending for another consumer
+        acks.ids.extend(entry_id for entry_id, fields in entries if fields is None)  # deleted
+        messages = [entry(entry_id, fields) for entry_id, fields in entries if fields is not None]
+        # Stopping, those not started stay pending for another consumer.
+        await loop.handle_all(deliver, messages)
 
     async def run_group(loop: Loop) -> None:
         claim_at = 0.0

@@ -207,10 +207,11 @@ class RedisTransport(Transport[RedisSpec]):
                         unstarted.extend(items)
                         return
                     continue
-                for index, item in enumerate(items):
-                    if not await loop.handle(deliver, _message(item, key, item)):
-                        unstarted.extend(items[index:])
-                        return
+                messages = [_message(item, key, item) for item in items]
+                started = await loop.handle_all(deliver, messages)
+                if started < len(items):  # stopping
+                    unstarted.extend(items[started:])
+                    return
 
         async def push_back() -> None:
             if unstarted:

@@ -207,3 +207,37 @@ async def test_offered_messages_go_on_after_a_worker_fails() -> None:
     assert await asyncio.wait_for(inflight.offer(deliver, _message(1)), 1)
     await asyncio.wait_for(inflight.wait(), 1)
     assert done == [b"1"]
+
+
+async def test_offer_all_hands_a_batch_to_the_workers_in_order() -> None:
+    inflight = InFlight(2)
+    started: list[bytes] = []
+
+    async def deliver(message: StreamMessage) -> None:
+        started.append(message.body)
+        await asyncio.sleep(0.001)
+
+    assert await inflight.offer_all(deliver, [_message(n) for n in range(10)]) == 10
+    await inflight.wait()
+    assert started == [str(n).encode() for n in range(10)]  # started in order
+
+
+async def test_close_during_offer_all_says_how_many_started() -> None:
+    inflight = InFlight(2)
+    gate = asyncio.Event()
+    started: list[bytes] = []
+
+    async def deliver(message: StreamMessage) -> None:
+        started.append(message.body)
+        await gate.wait()
+
+    offering = asyncio.get_running_loop().create_task(
+        inflight.offer_all(deliver, [_message(n) for n in range(5)])
+    )
+    await asyncio.sleep(0.01)
+    assert not offering.done() and len(inflight) == 2
+    inflight.close()
+    assert await offering == 2  # messages 2, 3 and 4 go back to the loop
+    gate.set()
+    await inflight.wait()
+    assert started == [b"0", b"1"]
