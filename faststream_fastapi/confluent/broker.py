@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from typing_extensions import Unpack
 
 from .._kafka.facade import KafkaBrokerBase, KafkaRouterBase
 from ..security.facade import own
 from . import settings
 from .descriptor import CONFLUENT
 from .transport import ConfluentTransport
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .keywords import ConfluentKeywords
 
 
 class KafkaRouter(KafkaRouterBase):
@@ -21,6 +28,15 @@ class KafkaRouter(KafkaRouterBase):
 
 class KafkaBroker(KafkaBrokerBase):
     transport_class = ConfluentTransport
+
+    if TYPE_CHECKING:  # the constructor's keywords by name and type (``keywords.py``)
+
+        def __init__(
+            self,
+            bootstrap_servers: str | Iterable[str] | None = None,
+            **kwargs: Unpack[ConfluentKeywords],
+        ) -> None: ...
+
     descriptor = CONFLUENT
     # librdkafka's configuration has hundreds of names, checked at construction.
     open_keywords = True

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
+
+from typing_extensions import Unpack
 
 from .._kafka.message import KafkaMessage as _KafkaMessage
 from ..core.context import Context, Logger
 from ..fastapi.annotations import ContextRepo
 from ..fastapi.router import StreamRouter
 from .broker import KafkaBroker as _KafkaBroker
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .keywords import ConfluentRouterKeywords
+
 
 KafkaMessage = Annotated[_KafkaMessage, Context("message")]
 KafkaBroker = Annotated[_KafkaBroker, Context("broker")]
@@ -21,6 +29,14 @@ class KafkaRouter(StreamRouter[_KafkaBroker]):
     the broker's keywords besides its own are librdkafka configuration."""
 
     broker_class = _KafkaBroker
+
+    if TYPE_CHECKING:  # the constructor's keywords by name and type (``keywords.py``)
+
+        def __init__(
+            self,
+            bootstrap_servers: str | Iterable[str] | None = None,
+            **kwargs: Unpack[ConfluentRouterKeywords],
+        ) -> None: ...
 
 
 __all__ = ["Context", "ContextRepo", "Logger"]

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import inspect
+from typing import TYPE_CHECKING
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from typing_extensions import Unpack
 
 from .._kafka.facade import KafkaBrokerBase, KafkaRouterBase
 from ..security.facade import keywords_of, own
 from .descriptor import AIOKAFKA
 from .transport import AiokafkaTransport
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .keywords import KafkaKeywords
 
 
 class KafkaRouter(KafkaRouterBase):
@@ -21,6 +28,15 @@ class KafkaRouter(KafkaRouterBase):
 class KafkaBroker(KafkaBrokerBase):
     descriptor = AIOKAFKA
     transport_class = AiokafkaTransport
+
+    if TYPE_CHECKING:  # the constructor's keywords by name and type (``keywords.py``)
+
+        def __init__(
+            self,
+            bootstrap_servers: str | Iterable[str] | None = None,
+            **kwargs: Unpack[KafkaKeywords],
+        ) -> None: ...
+
     #: aiokafka's producer and consumer keywords: each client takes the ones it knows.
     client_keywords = (
         own("connect_timeout", 10.0, "float"),

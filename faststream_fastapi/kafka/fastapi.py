@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
+
+from typing_extensions import Unpack
 
 from .._kafka.message import KafkaMessage as _KafkaMessage
 from ..core.context import Context, Logger
 from ..fastapi.annotations import ContextRepo
 from ..fastapi.router import StreamRouter
 from .broker import KafkaBroker as _KafkaBroker
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .keywords import KafkaRouterKeywords
+
 
 KafkaMessage = Annotated[_KafkaMessage, Context("message")]
 KafkaBroker = Annotated[_KafkaBroker, Context("broker")]
@@ -20,6 +28,14 @@ class KafkaRouter(StreamRouter[_KafkaBroker]):
     """An ``APIRouter`` with a ``KafkaBroker``: ``KafkaRouter("localhost:9092")``."""
 
     broker_class = _KafkaBroker
+
+    if TYPE_CHECKING:  # the constructor's keywords by name and type (``keywords.py``)
+
+        def __init__(
+            self,
+            bootstrap_servers: str | Iterable[str] | None = None,
+            **kwargs: Unpack[KafkaRouterKeywords],
+        ) -> None: ...
 
 
 __all__ = ["Context", "ContextRepo", "Logger"]

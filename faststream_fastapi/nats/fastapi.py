@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends
 from nats.aio.client import Client as _Client
 from nats.js import JetStreamContext as _JetStreamContext
 from nats.js.object_store import ObjectStore as _ObjectStore
+from typing_extensions import Unpack
 
 from ..core.context import Context, Logger
 from ..core.message import StreamMessage
 from ..fastapi.annotations import ContextRepo
 from ..fastapi.router import StreamRouter
 from .broker import NatsBroker as _NatsBroker
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .keywords import NatsRouterKeywords
+
 
 NatsMessage = Annotated[StreamMessage, Context("message")]
 NatsBroker = Annotated[_NatsBroker, Context("broker")]
@@ -42,6 +49,12 @@ class NatsRouter(StreamRouter[_NatsBroker]):
     """An ``APIRouter`` with a ``NatsBroker``: ``NatsRouter("nats://localhost:4222")``."""
 
     broker_class = _NatsBroker
+
+    if TYPE_CHECKING:  # the constructor's keywords by name and type (``keywords.py``)
+
+        def __init__(
+            self, servers: str | Sequence[str] | None = None, **kwargs: Unpack[NatsRouterKeywords]
+        ) -> None: ...
 
 
 __all__ = ["Context", "ContextRepo", "Logger"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aio_pika
 from aio_pika.robust_connection import RobustConnection
@@ -40,6 +40,12 @@ from .specs import (
     as_queue,
 )
 from .transport import DEFAULT_PREFETCH, RabbitTransport
+
+if TYPE_CHECKING:
+    from yarl import URL
+
+    from .keywords import RabbitKeywords
+
 
 RabbitMessage = StreamMessage
 #: Keywords that rewrite the broker's URL, as in FastStream 0.5.
@@ -175,6 +181,13 @@ class RabbitBroker(_RabbitDeclarations, FacadeBroker):
 
     default_address = "amqp://guest:guest@localhost:5672/"
     transport_class = RabbitTransport
+
+    if TYPE_CHECKING:  # the constructor's keywords by name and type (``keywords.py``)
+
+        def __init__(
+            self, url: str | URL | None = None, **kwargs: Unpack[RabbitKeywords]
+        ) -> None: ...
+
     client_keywords = (
         own("prefetch_count", DEFAULT_PREFETCH, "int"),
         own("max_consumers", None, "int | None"),

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from redis.asyncio import Redis as _Redis
+from typing_extensions import Unpack
 
 from ..core.context import Context, Logger
 from ..core.message import StreamMessage
 from ..fastapi.annotations import ContextRepo
 from ..fastapi.router import StreamRouter
 from .broker import RedisBroker as _RedisBroker
+
+if TYPE_CHECKING:
+    from .keywords import RedisRouterKeywords
+
 
 RedisMessage = Annotated[StreamMessage, Context("message")]
 RedisBroker = Annotated[_RedisBroker, Context("broker")]
@@ -22,6 +27,12 @@ class RedisRouter(StreamRouter[_RedisBroker]):
     """An ``APIRouter`` with a ``RedisBroker``: ``RedisRouter("redis://localhost:6379")``."""
 
     broker_class = _RedisBroker
+
+    if TYPE_CHECKING:  # the constructor's keywords by name and type (``keywords.py``)
+
+        def __init__(
+            self, url: str | None = None, **kwargs: Unpack[RedisRouterKeywords]
+        ) -> None: ...
 
 
 __all__ = ["Context", "ContextRepo", "Logger"]
