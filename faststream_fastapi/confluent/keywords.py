@@ -9,9 +9,6 @@ or with a ``# type: ignore[call-arg]``) still works at run time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from typing_extensions import TypedDict
 
 from ..fastapi.typed import ProtocolKeyword, RouterKeywords
@@ -28,8 +25,8 @@ class ConfluentClientKeywords(TypedDict, total=False):
     connections_max_idle_ms: int
     acks: int | str
     compression_type: str
-    partitioner: str | Callable[..., Any]
-    max_request_size: int
+    partitioner: str
+    message_max_bytes: int
     linger_ms: int
     enable_idempotence: bool
     transactional_id: str

@@ -28,6 +28,8 @@ class AiokafkaClientKeywords(TypedDict, total=False):
     max_request_size: int
     linger_ms: int
     retry_backoff_ms: int
+    #: aiokafka < 0.11's (a newer one refuses it)
+    send_backoff_ms: int
     security_protocol: str
     ssl_context: ssl.SSLContext | None
     connections_max_idle_ms: int
