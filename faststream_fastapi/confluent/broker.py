@@ -15,9 +15,8 @@ from .descriptor import CONFLUENT
 from .transport import ConfluentTransport
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-    from .keywords import ConfluentKeywords
+    from ..security.keywords import Servers
+    from .keywords import ConfluentKeywords as Kwargs
 
 
 class KafkaRouter(KafkaRouterBase):
@@ -28,15 +27,6 @@ class KafkaRouter(KafkaRouterBase):
 
 class KafkaBroker(KafkaBrokerBase):
     transport_class = ConfluentTransport
-
-    if TYPE_CHECKING:  # the constructor's keywords by name and type (``keywords.py``)
-
-        def __init__(
-            self,
-            bootstrap_servers: str | Iterable[str] | None = None,
-            **kwargs: Unpack[ConfluentKeywords],
-        ) -> None: ...
-
     descriptor = CONFLUENT
     # librdkafka's configuration has hundreds of names, checked at construction.
     open_keywords = True
@@ -45,6 +35,10 @@ class KafkaBroker(KafkaBrokerBase):
     @classmethod
     def check_open_keywords(cls, owner: str, options: Mapping[str, Any]) -> None:
         settings.check(owner, options)
+
+    if TYPE_CHECKING:  # the constructor's keywords by name and type
+
+        def __init__(self, bootstrap_servers: Servers = None, **kwargs: Unpack[Kwargs]) -> None: ...
 
 
 KafkaBroker.__doc__ = (

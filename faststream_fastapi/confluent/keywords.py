@@ -9,7 +9,7 @@ or with a ``# type: ignore[call-arg]``) still works at run time.
 
 from __future__ import annotations
 
-from typing_extensions import TypedDict
+from typing import TypedDict
 
 from ..fastapi.typed import ProtocolKeyword, RouterKeywords
 from ..security.keywords import BrokerKeywords

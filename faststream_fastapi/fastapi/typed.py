@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from enum import Enum
-from typing import Any
+from typing import Any, TypedDict
 
 from fastapi import params
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 from starlette.routing import BaseRoute
-from typing_extensions import TypedDict
 
 from ..core.backoff import Backoff
 from ..security.keywords import CommonKeywords

@@ -13,11 +13,6 @@ from ..security.facade import keywords_of, own
 from .descriptor import AIOKAFKA
 from .transport import AiokafkaTransport
 
-if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-    from .keywords import KafkaKeywords
-
 
 class KafkaRouter(KafkaRouterBase):
     """Groups Kafka subscribers and publishers, optionally under a topic ``prefix``."""
@@ -25,17 +20,18 @@ class KafkaRouter(KafkaRouterBase):
     descriptor = AIOKAFKA
 
 
+if TYPE_CHECKING:
+    from ..security.keywords import Servers
+    from .keywords import KafkaKeywords as Kwargs
+
+
 class KafkaBroker(KafkaBrokerBase):
+    if TYPE_CHECKING:  # the constructor's keywords by name and type
+
+        def __init__(self, bootstrap_servers: Servers = None, **kwargs: Unpack[Kwargs]) -> None: ...
+
     descriptor = AIOKAFKA
     transport_class = AiokafkaTransport
-
-    if TYPE_CHECKING:  # the constructor's keywords by name and type (``keywords.py``)
-
-        def __init__(
-            self,
-            bootstrap_servers: str | Iterable[str] | None = None,
-            **kwargs: Unpack[KafkaKeywords],
-        ) -> None: ...
 
     #: aiokafka's producer and consumer keywords: each client takes the ones it knows.
     client_keywords = (

@@ -12,16 +12,15 @@ from ..fastapi.annotations import ContextRepo
 from ..fastapi.router import StreamRouter
 from .broker import KafkaBroker as _KafkaBroker
 
-if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-    from .keywords import KafkaRouterKeywords
-
-
 KafkaMessage = Annotated[_KafkaMessage, Context("message")]
 KafkaBroker = Annotated[_KafkaBroker, Context("broker")]
 #: FastStream 0.5's producer annotations: the broker, whose ``publish`` it was.
 KafkaProducer = KafkaBroker
+
+
+if TYPE_CHECKING:
+    from ..security.keywords import Servers
+    from .keywords import KafkaRouterKeywords as Kwargs
 
 
 class KafkaRouter(StreamRouter[_KafkaBroker]):
@@ -29,13 +28,9 @@ class KafkaRouter(StreamRouter[_KafkaBroker]):
 
     broker_class = _KafkaBroker
 
-    if TYPE_CHECKING:  # the constructor's keywords by name and type (``keywords.py``)
+    if TYPE_CHECKING:  # the constructor's keywords by name and type
 
-        def __init__(
-            self,
-            bootstrap_servers: str | Iterable[str] | None = None,
-            **kwargs: Unpack[KafkaRouterKeywords],
-        ) -> None: ...
+        def __init__(self, bootstrap_servers: Servers = None, **kwargs: Unpack[Kwargs]) -> None: ...
 
 
 __all__ = ["Context", "ContextRepo", "Logger"]

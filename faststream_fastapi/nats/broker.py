@@ -32,12 +32,6 @@ from .specs import MSG_ID, JStream, NatsSub, PullSub
 from .transport import NatsTransport
 from .watch import KvWatch, ObjWatch
 
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from .keywords import NatsKeywords
-
-
 NatsMessage = StreamMessage
 Stream = str | JStream
 
@@ -168,6 +162,12 @@ def _check_watch(
 
 class NatsRouter(_NatsDeclarations):
     """Groups NATS subscribers and publishers, optionally under a subject ``prefix``."""
+
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .keywords import NatsKeywords
 
 
 class NatsBroker(_NatsDeclarations, FacadeBroker):

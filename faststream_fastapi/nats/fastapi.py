@@ -16,12 +16,6 @@ from ..fastapi.annotations import ContextRepo
 from ..fastapi.router import StreamRouter
 from .broker import NatsBroker as _NatsBroker
 
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from .keywords import NatsRouterKeywords
-
-
 NatsMessage = Annotated[StreamMessage, Context("message")]
 NatsBroker = Annotated[_NatsBroker, Context("broker")]
 #: FastStream 0.5's producer annotations: the broker, whose ``publish`` it was.
@@ -43,6 +37,12 @@ async def _object_store(message: NatsMessage, broker: NatsBroker) -> Any:
 
 #: The object store an ``obj_watch=`` subscriber's message came from (FastStream 0.5).
 ObjectStorage = Annotated[_ObjectStore, Depends(_object_store)]
+
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .keywords import NatsRouterKeywords
 
 
 class NatsRouter(StreamRouter[_NatsBroker]):

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Callable
-from typing import Any
-
-from typing_extensions import TypedDict
+from typing import Any, TypedDict
 
 from ..fastapi.typed import ProtocolKeyword, RouterKeywords
 from ..security.keywords import BrokerKeywords

@@ -41,12 +41,6 @@ from .specs import (
 )
 from .transport import DEFAULT_PREFETCH, RabbitTransport
 
-if TYPE_CHECKING:
-    from yarl import URL
-
-    from .keywords import RabbitKeywords
-
-
 RabbitMessage = StreamMessage
 #: Keywords that rewrite the broker's URL, as in FastStream 0.5.
 _ADDRESS_PARTS = ("host", "port", "virtualhost")
@@ -159,6 +153,12 @@ class RabbitRouter(_RabbitDeclarations):
 
     The prefix goes in front of queue names and routing keys.
     """
+
+
+if TYPE_CHECKING:
+    from yarl import URL
+
+    from .keywords import RabbitKeywords
 
 
 class RabbitBroker(_RabbitDeclarations, FacadeBroker):

@@ -12,16 +12,16 @@ from ..fastapi.annotations import ContextRepo
 from ..fastapi.router import StreamRouter
 from .broker import RabbitBroker as _RabbitBroker
 
-if TYPE_CHECKING:
-    from yarl import URL
-
-    from .keywords import RabbitRouterKeywords
-
-
 RabbitMessage = Annotated[StreamMessage, Context("message")]
 RabbitBroker = Annotated[_RabbitBroker, Context("broker")]
 #: FastStream 0.5's producer annotations: the broker, whose ``publish`` it was.
 RabbitProducer = RabbitBroker
+
+
+if TYPE_CHECKING:
+    from yarl import URL
+
+    from .keywords import RabbitRouterKeywords
 
 
 class RabbitRouter(StreamRouter[_RabbitBroker]):

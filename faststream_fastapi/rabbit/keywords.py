@@ -5,9 +5,7 @@ broker's own, ``aio_pika.connect_robust``'s and the robust connection's; see
 from __future__ import annotations
 
 import ssl
-from typing import Any
-
-from typing_extensions import TypedDict
+from typing import Any, TypedDict
 
 from ..fastapi.typed import ProtocolKeyword, RouterKeywords
 from ..security.keywords import BrokerKeywords

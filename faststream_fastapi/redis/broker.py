@@ -30,10 +30,6 @@ from .pool import DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_TIMEOUT
 from .specs import ListSub, PubSub, RedisSpec, StreamSub
 from .transport import RedisTransport
 
-if TYPE_CHECKING:
-    from .keywords import RedisKeywords
-
-
 Channel = str | PubSub
 RedisMessage = StreamMessage
 
@@ -94,6 +90,10 @@ class _RedisDeclarations(Registry):
 
 class RedisRouter(_RedisDeclarations):
     """Groups Redis subscribers and publishers, optionally under a name ``prefix``."""
+
+
+if TYPE_CHECKING:
+    from .keywords import RedisKeywords
 
 
 class RedisBroker(_RedisDeclarations, FacadeBroker):

@@ -13,14 +13,14 @@ from ..fastapi.annotations import ContextRepo
 from ..fastapi.router import StreamRouter
 from .broker import RedisBroker as _RedisBroker
 
-if TYPE_CHECKING:
-    from .keywords import RedisRouterKeywords
-
-
 RedisMessage = Annotated[StreamMessage, Context("message")]
 RedisBroker = Annotated[_RedisBroker, Context("broker")]
 #: The redis-py client, as in FastStream 0.5.
 Redis = Annotated[_Redis, Context("broker.transport.client")]
+
+
+if TYPE_CHECKING:
+    from .keywords import RedisRouterKeywords
 
 
 class RedisRouter(StreamRouter[_RedisBroker]):

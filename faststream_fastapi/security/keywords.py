@@ -1,4 +1,4 @@
-"""The keywords every broker class takes, as a ``TypedDict`` for type checkers.
+"""The keywords every broker class takes, as ``TypedDict``s for type checkers.
 
 Each broker module adds its client library's keywords (``<broker>/keywords.py``)
 and declares, under ``TYPE_CHECKING`` only, an ``__init__`` taking
@@ -11,36 +11,27 @@ keyword the runtime signature takes is a key here.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
-from types import EllipsisType
+from collections.abc import Iterable
+from typing import TypedDict
 
-from fastapi import params
-from typing_extensions import TypedDict
-
-from ..core.base_middleware import AnyMiddleware
-from ..core.custom import CustomDecoder, CustomParser
+from ..core.options import BrokerOptions, SharedBrokerOptions
 from .objects import BaseSecurity
 
+#: A Kafka broker's ``bootstrap_servers``.
+Servers = str | Iterable[str] | None
 
-class CommonKeywords(TypedDict, total=False):
-    """What a broker and a ``StreamRouter`` both take (the router hands them on)."""
 
-    middlewares: Sequence[AnyMiddleware]
-    graceful_timeout: float
-    request_timeout: float
-    max_message_bytes: int | None
-    logger: logging.Logger | EllipsisType | None
-    log_level: int | None
+class _FacadeKeywords(TypedDict, total=False):
     security: BaseSecurity | None
-    parser: CustomParser | None
-    decoder: CustomDecoder | None
+    # FastStream 0.5's, taken and not handed to the client (``core/legacy.py``)
     description: str | None
     apply_types: bool
     validate: bool
 
 
-class BrokerKeywords(CommonKeywords, total=False):
-    """Every broker's own keywords besides its address."""
+class CommonKeywords(SharedBrokerOptions, _FacadeKeywords, total=False):
+    """What a broker and a ``StreamRouter`` both take (the router hands them on)."""
 
-    dependencies: Sequence[params.Depends]
+
+class BrokerKeywords(BrokerOptions, _FacadeKeywords, total=False):
+    """Every broker's own keywords besides its address."""
