@@ -10,7 +10,10 @@ from .._kafka.message import KafkaMessage as _KafkaMessage
 from ..core.context import Context, Logger
 from ..fastapi.annotations import ContextRepo
 from ..fastapi.router import StreamRouter
+from ..fastapi.typed import ProtocolKeyword, RouterKeywords
+from ..security.keywords import Servers
 from .broker import KafkaBroker as _KafkaBroker
+from .keywords import ConfluentClientKeywords
 
 KafkaMessage = Annotated[_KafkaMessage, Context("message")]
 KafkaBroker = Annotated[_KafkaBroker, Context("broker")]
@@ -18,20 +21,23 @@ KafkaBroker = Annotated[_KafkaBroker, Context("broker")]
 KafkaProducer = KafkaBroker
 
 
-if TYPE_CHECKING:
-    from ..security.keywords import Servers
-    from .keywords import ConfluentRouterKeywords as Kwargs
+class ConfluentRouterKeywords(
+    RouterKeywords, ConfluentClientKeywords, ProtocolKeyword, total=False
+):
+    """``KafkaRouter``'s keywords besides ``bootstrap_servers``."""
 
 
 class KafkaRouter(StreamRouter[_KafkaBroker]):
     """An ``APIRouter`` with a ``KafkaBroker``: ``KafkaRouter("localhost:9092")``;
     the broker's keywords besides its own are librdkafka configuration."""
 
-    broker_class = _KafkaBroker
-
     if TYPE_CHECKING:  # the constructor's keywords by name and type
 
-        def __init__(self, bootstrap_servers: Servers = None, **kwargs: Unpack[Kwargs]) -> None: ...
+        def __init__(
+            self, bootstrap_servers: Servers = None, **kwargs: Unpack[ConfluentRouterKeywords]
+        ) -> None: ...
+
+    broker_class = _KafkaBroker
 
 
 __all__ = ["Context", "ContextRepo", "Logger"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from ..fastapi.typed import ProtocolKeyword, RouterKeywords
 from ..security.keywords import BrokerKeywords
 
 
@@ -58,9 +57,3 @@ class ConfluentClientKeywords(TypedDict, total=False):
 
 class ConfluentKeywords(BrokerKeywords, ConfluentClientKeywords, total=False):
     """``KafkaBroker``'s keywords besides ``bootstrap_servers``."""
-
-
-class ConfluentRouterKeywords(
-    RouterKeywords, ConfluentClientKeywords, ProtocolKeyword, total=False
-):
-    """``KafkaRouter``'s keywords besides ``bootstrap_servers``."""

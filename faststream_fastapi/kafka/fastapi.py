@@ -10,7 +10,10 @@ from .._kafka.message import KafkaMessage as _KafkaMessage
 from ..core.context import Context, Logger
 from ..fastapi.annotations import ContextRepo
 from ..fastapi.router import StreamRouter
+from ..fastapi.typed import ProtocolKeyword, RouterKeywords
+from ..security.keywords import Servers
 from .broker import KafkaBroker as _KafkaBroker
+from .keywords import AiokafkaClientKeywords
 
 KafkaMessage = Annotated[_KafkaMessage, Context("message")]
 KafkaBroker = Annotated[_KafkaBroker, Context("broker")]
@@ -18,9 +21,8 @@ KafkaBroker = Annotated[_KafkaBroker, Context("broker")]
 KafkaProducer = KafkaBroker
 
 
-if TYPE_CHECKING:
-    from ..security.keywords import Servers
-    from .keywords import KafkaRouterKeywords as Kwargs
+class KafkaRouterKeywords(RouterKeywords, AiokafkaClientKeywords, ProtocolKeyword, total=False):
+    """``KafkaRouter``'s keywords besides ``bootstrap_servers``."""
 
 
 class KafkaRouter(StreamRouter[_KafkaBroker]):
@@ -30,7 +32,9 @@ class KafkaRouter(StreamRouter[_KafkaBroker]):
 
     if TYPE_CHECKING:  # the constructor's keywords by name and type
 
-        def __init__(self, bootstrap_servers: Servers = None, **kwargs: Unpack[Kwargs]) -> None: ...
+        def __init__(
+            self, bootstrap_servers: Servers = None, **kwargs: Unpack[KafkaRouterKeywords]
+        ) -> None: ...
 
 
 __all__ = ["Context", "ContextRepo", "Logger"]

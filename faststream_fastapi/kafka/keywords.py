@@ -7,7 +7,6 @@ import ssl
 from collections.abc import Callable, Sequence
 from typing import Any, TypedDict
 
-from ..fastapi.typed import ProtocolKeyword, RouterKeywords
 from ..security.keywords import BrokerKeywords
 
 
@@ -66,7 +65,3 @@ class AiokafkaClientKeywords(TypedDict, total=False):
 
 class KafkaKeywords(BrokerKeywords, AiokafkaClientKeywords, total=False):
     """``KafkaBroker``'s keywords besides ``bootstrap_servers``."""
-
-
-class KafkaRouterKeywords(RouterKeywords, AiokafkaClientKeywords, ProtocolKeyword, total=False):
-    """``KafkaRouter``'s keywords besides ``bootstrap_servers``."""

@@ -14,7 +14,9 @@ from ..core.context import Context, Logger
 from ..core.message import StreamMessage
 from ..fastapi.annotations import ContextRepo
 from ..fastapi.router import StreamRouter
+from ..fastapi.typed import ProtocolKeyword, RouterKeywords
 from .broker import NatsBroker as _NatsBroker
+from .keywords import NatsClientKeywords
 
 NatsMessage = Annotated[StreamMessage, Context("message")]
 NatsBroker = Annotated[_NatsBroker, Context("broker")]
@@ -42,7 +44,9 @@ ObjectStorage = Annotated[_ObjectStore, Depends(_object_store)]
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from .keywords import NatsRouterKeywords
+
+class NatsRouterKeywords(RouterKeywords, NatsClientKeywords, ProtocolKeyword, total=False):
+    """``NatsRouter``'s keywords besides ``servers``."""
 
 
 class NatsRouter(StreamRouter[_NatsBroker]):

@@ -7,7 +7,6 @@ import ssl
 from collections.abc import Callable
 from typing import Any, TypedDict
 
-from ..fastapi.typed import ProtocolKeyword, RouterKeywords
 from ..security.keywords import BrokerKeywords
 
 _Callback = Callable[..., Any]
@@ -54,7 +53,3 @@ class NatsClientKeywords(TypedDict, total=False):
 
 class NatsKeywords(BrokerKeywords, NatsClientKeywords, total=False):
     """``NatsBroker``'s keywords besides ``servers``."""
-
-
-class NatsRouterKeywords(RouterKeywords, NatsClientKeywords, ProtocolKeyword, total=False):
-    """``NatsRouter``'s keywords besides ``servers``."""

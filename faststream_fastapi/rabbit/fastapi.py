@@ -10,7 +10,9 @@ from ..core.context import Context, Logger
 from ..core.message import StreamMessage
 from ..fastapi.annotations import ContextRepo
 from ..fastapi.router import StreamRouter
+from ..fastapi.typed import ProtocolKeyword, RouterKeywords
 from .broker import RabbitBroker as _RabbitBroker
+from .keywords import RabbitClientKeywords
 
 RabbitMessage = Annotated[StreamMessage, Context("message")]
 RabbitBroker = Annotated[_RabbitBroker, Context("broker")]
@@ -21,7 +23,9 @@ RabbitProducer = RabbitBroker
 if TYPE_CHECKING:
     from yarl import URL
 
-    from .keywords import RabbitRouterKeywords
+
+class RabbitRouterKeywords(RouterKeywords, RabbitClientKeywords, ProtocolKeyword, total=False):
+    """``RabbitRouter``'s keywords besides ``url``."""
 
 
 class RabbitRouter(StreamRouter[_RabbitBroker]):

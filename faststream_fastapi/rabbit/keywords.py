@@ -7,7 +7,6 @@ from __future__ import annotations
 import ssl
 from typing import Any, TypedDict
 
-from ..fastapi.typed import ProtocolKeyword, RouterKeywords
 from ..security.keywords import BrokerKeywords
 
 
@@ -35,7 +34,3 @@ class RabbitClientKeywords(TypedDict, total=False):
 
 class RabbitKeywords(BrokerKeywords, RabbitClientKeywords, total=False):
     """``RabbitBroker``'s keywords besides ``url``."""
-
-
-class RabbitRouterKeywords(RouterKeywords, RabbitClientKeywords, ProtocolKeyword, total=False):
-    """``RabbitRouter``'s keywords besides ``url``."""

@@ -11,7 +11,9 @@ from ..core.context import Context, Logger
 from ..core.message import StreamMessage
 from ..fastapi.annotations import ContextRepo
 from ..fastapi.router import StreamRouter
+from ..fastapi.typed import RouterKeywords
 from .broker import RedisBroker as _RedisBroker
+from .keywords import RedisClientKeywords
 
 RedisMessage = Annotated[StreamMessage, Context("message")]
 RedisBroker = Annotated[_RedisBroker, Context("broker")]
@@ -19,8 +21,8 @@ RedisBroker = Annotated[_RedisBroker, Context("broker")]
 Redis = Annotated[_Redis, Context("broker.transport.client")]
 
 
-if TYPE_CHECKING:
-    from .keywords import RedisRouterKeywords
+class RedisRouterKeywords(RouterKeywords, RedisClientKeywords, total=False):
+    """``RedisRouter``'s keywords besides ``url``."""
 
 
 class RedisRouter(StreamRouter[_RedisBroker]):

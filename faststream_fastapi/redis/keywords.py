@@ -7,7 +7,6 @@ import ssl
 from collections.abc import Callable, Mapping
 from typing import Any, TypedDict
 
-from ..fastapi.typed import RouterKeywords
 from ..security.keywords import BrokerKeywords
 
 
@@ -61,7 +60,3 @@ class RedisClientKeywords(TypedDict, total=False):
 
 class RedisKeywords(BrokerKeywords, RedisClientKeywords, total=False):
     """``RedisBroker``'s keywords besides ``url``."""
-
-
-class RedisRouterKeywords(RouterKeywords, RedisClientKeywords, total=False):
-    """``RedisRouter``'s keywords besides ``url``."""

@@ -15,20 +15,21 @@ from typing import Any
 import pytest
 
 from faststream_fastapi.confluent import KafkaBroker as ConfluentBroker
+from faststream_fastapi.confluent.fastapi import ConfluentRouterKeywords
 from faststream_fastapi.confluent.fastapi import KafkaRouter as ConfluentRouter
-from faststream_fastapi.confluent.keywords import ConfluentKeywords, ConfluentRouterKeywords
+from faststream_fastapi.confluent.keywords import ConfluentKeywords
 from faststream_fastapi.kafka import KafkaBroker
-from faststream_fastapi.kafka.fastapi import KafkaRouter
-from faststream_fastapi.kafka.keywords import KafkaKeywords, KafkaRouterKeywords
+from faststream_fastapi.kafka.fastapi import KafkaRouter, KafkaRouterKeywords
+from faststream_fastapi.kafka.keywords import KafkaKeywords
 from faststream_fastapi.nats import NatsBroker
-from faststream_fastapi.nats.fastapi import NatsRouter
-from faststream_fastapi.nats.keywords import NatsKeywords, NatsRouterKeywords
+from faststream_fastapi.nats.fastapi import NatsRouter, NatsRouterKeywords
+from faststream_fastapi.nats.keywords import NatsKeywords
 from faststream_fastapi.rabbit import RabbitBroker
-from faststream_fastapi.rabbit.fastapi import RabbitRouter
-from faststream_fastapi.rabbit.keywords import RabbitKeywords, RabbitRouterKeywords
+from faststream_fastapi.rabbit.fastapi import RabbitRouter, RabbitRouterKeywords
+from faststream_fastapi.rabbit.keywords import RabbitKeywords
 from faststream_fastapi.redis import RedisBroker
-from faststream_fastapi.redis.fastapi import RedisRouter
-from faststream_fastapi.redis.keywords import RedisKeywords, RedisRouterKeywords
+from faststream_fastapi.redis.fastapi import RedisRouter, RedisRouterKeywords
+from faststream_fastapi.redis.keywords import RedisKeywords
 
 CASES = [
     (RedisBroker, RedisKeywords, RedisRouter, RedisRouterKeywords),
