@@ -3,8 +3,8 @@ checkers (see ``security/keywords.py``).
 
 librdkafka's configuration is open (hundreds of names, checked when the broker is
 built); the type checker knows the names FastStream 0.5's confluent broker named
-and the commonest others. Another name (``KafkaBroker(**{"linger_ms": 5})``-style
-or with a ``# type: ignore[call-arg]``) still works at run time.
+and the commonest others. Another name still works at run time (with a
+``# type: ignore[call-arg]`` for the type checker).
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 Each broker's router class (``<broker>/fastapi.py``) declares, under
 ``TYPE_CHECKING`` only, an ``__init__`` taking its address and
-``**kwargs: Unpack[...]`` of :class:`RouterKeywords` and its broker's client
-keywords (``<broker>/keywords.py``); at run time the constructor stays
+``**kwargs: Unpack[...]`` of a ``TypedDict`` (declared beside it) joining
+:class:`RouterKeywords` and its broker's client keywords (``<broker>/keywords.py``);
+at run time the constructor stays
 :meth:`StreamRouter.__init__ <.router.StreamRouter.__init__>`, whose computed
 ``__signature__`` (:func:`.keywords.router_signature`) shows the same names.
 """
