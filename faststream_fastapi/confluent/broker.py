@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from typing_extensions import Unpack
 
 from .._kafka.facade import KafkaBrokerBase, KafkaRouterBase
 from ..security.facade import own
 from . import settings
 from .descriptor import CONFLUENT
 from .transport import ConfluentTransport
+
+if TYPE_CHECKING:
+    from ..security.keywords import Servers
+    from .keywords import ConfluentKeywords as Kwargs
 
 
 class KafkaRouter(KafkaRouterBase):
@@ -29,6 +35,10 @@ class KafkaBroker(KafkaBrokerBase):
     @classmethod
     def check_open_keywords(cls, owner: str, options: Mapping[str, Any]) -> None:
         settings.check(owner, options)
+
+    if TYPE_CHECKING:  # the constructor's keywords by name and type
+
+        def __init__(self, bootstrap_servers: Servers = None, **kwargs: Unpack[Kwargs]) -> None: ...
 
 
 KafkaBroker.__doc__ = (

@@ -100,10 +100,9 @@ class SubscriberConfig:
 _NAMES = frozenset(f.name for f in fields(SubscriberConfig))
 
 
-class BrokerOptions(TypedDict, total=False):
-    """The keywords of ``BrokerConfig``, for ``Unpack`` in signatures."""
+class SharedBrokerOptions(TypedDict, total=False):
+    """``BrokerOptions`` but ``dependencies``: what a ``StreamRouter`` takes alike."""
 
-    dependencies: Sequence[params.Depends]
     middlewares: Sequence[AnyMiddleware]
     graceful_timeout: float
     request_timeout: float
@@ -112,6 +111,12 @@ class BrokerOptions(TypedDict, total=False):
     log_level: int | None
     parser: CustomParser | None
     decoder: CustomDecoder | None
+
+
+class BrokerOptions(SharedBrokerOptions, total=False):
+    """The keywords of ``BrokerConfig``, for ``Unpack`` in signatures."""
+
+    dependencies: Sequence[params.Depends]
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import inspect
+from typing import TYPE_CHECKING
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from typing_extensions import Unpack
 
 from .._kafka.facade import KafkaBrokerBase, KafkaRouterBase
 from ..security.facade import keywords_of, own
@@ -18,9 +20,19 @@ class KafkaRouter(KafkaRouterBase):
     descriptor = AIOKAFKA
 
 
+if TYPE_CHECKING:
+    from ..security.keywords import Servers
+    from .keywords import KafkaKeywords as Kwargs
+
+
 class KafkaBroker(KafkaBrokerBase):
+    if TYPE_CHECKING:  # the constructor's keywords by name and type
+
+        def __init__(self, bootstrap_servers: Servers = None, **kwargs: Unpack[Kwargs]) -> None: ...
+
     descriptor = AIOKAFKA
     transport_class = AiokafkaTransport
+
     #: aiokafka's producer and consumer keywords: each client takes the ones it knows.
     client_keywords = (
         own("connect_timeout", 10.0, "float"),

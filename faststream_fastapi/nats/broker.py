@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nats.aio.client import Client
 from nats.js.api import ConsumerConfig, DeliverPolicy
@@ -164,6 +164,12 @@ class NatsRouter(_NatsDeclarations):
     """Groups NATS subscribers and publishers, optionally under a subject ``prefix``."""
 
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .keywords import NatsKeywords
+
+
 class NatsBroker(_NatsDeclarations, FacadeBroker):
     """A NATS connection: core subjects, queue groups and JetStream streams.
 
@@ -182,6 +188,13 @@ class NatsBroker(_NatsDeclarations, FacadeBroker):
     """
 
     default_address = "nats://localhost:4222"
+
+    if TYPE_CHECKING:  # the constructor's keywords by name and type (``keywords.py``)
+
+        def __init__(
+            self, servers: str | Sequence[str] | None = None, **kwargs: Unpack[NatsKeywords]
+        ) -> None: ...
+
     transport_class = NatsTransport
     client_keywords = keywords_of(Client.connect, skip=["servers"])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aio_pika
 from aio_pika.robust_connection import RobustConnection
@@ -155,6 +155,12 @@ class RabbitRouter(_RabbitDeclarations):
     """
 
 
+if TYPE_CHECKING:
+    from yarl import URL
+
+    from .keywords import RabbitKeywords
+
+
 class RabbitBroker(_RabbitDeclarations, FacadeBroker):
     """A RabbitMQ connection (aio-pika, robust: it reconnects and re-creates consumers).
 
@@ -175,6 +181,13 @@ class RabbitBroker(_RabbitDeclarations, FacadeBroker):
 
     default_address = "amqp://guest:guest@localhost:5672/"
     transport_class = RabbitTransport
+
+    if TYPE_CHECKING:  # the constructor's keywords by name and type (``keywords.py``)
+
+        def __init__(
+            self, url: str | URL | None = None, **kwargs: Unpack[RabbitKeywords]
+        ) -> None: ...
+
     client_keywords = (
         own("prefetch_count", DEFAULT_PREFETCH, "int"),
         own("max_consumers", None, "int | None"),

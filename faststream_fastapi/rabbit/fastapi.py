@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
+
+from typing_extensions import Unpack
 
 from ..core.context import Context, Logger
 from ..core.message import StreamMessage
 from ..fastapi.annotations import ContextRepo
 from ..fastapi.router import StreamRouter
+from ..fastapi.typed import ProtocolKeyword, RouterKeywords
 from .broker import RabbitBroker as _RabbitBroker
+from .keywords import RabbitClientKeywords
 
 RabbitMessage = Annotated[StreamMessage, Context("message")]
 RabbitBroker = Annotated[_RabbitBroker, Context("broker")]
 #: FastStream 0.5's producer annotations: the broker, whose ``publish`` it was.
 RabbitProducer = RabbitBroker
+
+
+if TYPE_CHECKING:
+    from yarl import URL
+
+
+class RabbitRouterKeywords(RouterKeywords, RabbitClientKeywords, ProtocolKeyword, total=False):
+    """``RabbitRouter``'s keywords besides ``url``."""
 
 
 class RabbitRouter(StreamRouter[_RabbitBroker]):
@@ -23,6 +35,12 @@ class RabbitRouter(StreamRouter[_RabbitBroker]):
     """
 
     broker_class = _RabbitBroker
+
+    if TYPE_CHECKING:  # the constructor's keywords by name and type (``keywords.py``)
+
+        def __init__(
+            self, url: str | URL | None = None, **kwargs: Unpack[RabbitRouterKeywords]
+        ) -> None: ...
 
 
 __all__ = ["Context", "ContextRepo", "Logger"]

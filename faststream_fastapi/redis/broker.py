@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
 from typing_extensions import Unpack
@@ -92,6 +92,10 @@ class RedisRouter(_RedisDeclarations):
     """Groups Redis subscribers and publishers, optionally under a name ``prefix``."""
 
 
+if TYPE_CHECKING:
+    from .keywords import RedisKeywords
+
+
 class RedisBroker(_RedisDeclarations, FacadeBroker):
     """A Redis connection with pub/sub channels, lists and streams.
 
@@ -102,6 +106,11 @@ class RedisBroker(_RedisDeclarations, FacadeBroker):
 
     default_address = "redis://localhost:6379"
     transport_class = RedisTransport
+
+    if TYPE_CHECKING:  # the constructor's keywords by name and type (``keywords.py``)
+
+        def __init__(self, url: str | None = None, **kwargs: Unpack[RedisKeywords]) -> None: ...
+
     client_keywords = (
         own("max_connections", DEFAULT_MAX_CONNECTIONS, "int"),
         own("pool_timeout", DEFAULT_POOL_TIMEOUT, "float"),
