@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,9 +122,10 @@ class NatsSub(NamedSpec):
         config = self.config
         return tuple(config.filter_subjects or ()) if config is not None else ()
 
-    @property
+    @functools.cached_property
     def subjects(self) -> tuple[str, ...]:
-        """The subjects this subscription receives (as NATS matches them)."""
+        """The subjects this subscription receives (as NATS matches them); read per
+        message by the test broker's routing, so worked out once."""
         return self.filter_subjects or (self.wire_subject,)
 
     def with_prefix(self, prefix: str) -> NatsSub:

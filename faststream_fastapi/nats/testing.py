@@ -81,8 +81,10 @@ class NatsMemoryTransport(MemoryTransport):
             stream, "name", stream
         ):
             return False
-        destination = envelope.destination
-        return any(subject_matches(subject, destination) for subject in spec.subjects)
+        destination, subjects = envelope.destination, spec.subjects
+        if len(subjects) == 1:
+            return subject_matches(subjects[0], destination)
+        return any(subject_matches(subject, destination) for subject in subjects)
 
     def unrouted(self, envelope: Envelope) -> None:
         """A subject a subscriber's stream captures is kept in that stream, as on a
