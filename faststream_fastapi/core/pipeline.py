@@ -242,10 +242,14 @@ def _call_stage(
     it returned (``message.decoded()``), not from the body.
     """
     plan_for_now, schedule = sub.plan_for_now, sub.background.schedule
+    if decoded:  # chosen here: a subscriber without a decoder pays nothing per message
+        plan_of = plan_for_now
+
+        def plan_for_now() -> Any:
+            return _ReadsDecoded(plan_of())
 
     async def call(message: StreamMessage) -> Any:
-        plan = plan_for_now()
-        result, tasks = await (plan.run_decoded if decoded else plan.run)(message, env)
+        result, tasks = await plan_for_now().run(message, env)
         if result is not None or message.reply_to:
             await publish(message, result)
         if tasks is not None and tasks.tasks:
@@ -268,6 +272,15 @@ def _recording(record: Callable[[StreamMessage], None], arguments: Arguments) ->
         arguments(message, env, kwargs)
 
     return recorded
+
+
+class _ReadsDecoded:
+    """A plan whose ``run`` reads the parameters from what a custom decoder returned."""
+
+    __slots__ = ("run",)
+
+    def __init__(self, plan: Any) -> None:
+        self.run = plan.run_decoded
 
 
 _NO_OPTIONS: dict[str, Any] = {}
