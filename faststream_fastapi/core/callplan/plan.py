@@ -39,9 +39,10 @@ class CallPlan:
         self.name = describe(call)
         self.path = path
         target = with_star_args(call)
+        signature_of = framework_typed(target)
         try:
             analysed = analyse(
-                target, path=path, signature_of=framework_typed(target), dependencies=dependencies
+                target, path=path, signature_of=signature_of, dependencies=dependencies
             )
         except (AssertionError, TypeError, ValueError, RuntimeError) as exc:
             raise SetupError(f"handler {self.name} cannot be used: {exc}") from exc
@@ -61,7 +62,7 @@ class CallPlan:
                 self.body.positional = [name for name in star[1] if name in data]
                 self.body.rest = star[0]
             else:
-                own = [n for n in typed_signature(framework_typed(call)).parameters if n in data]
+                own = [n for n in typed_signature(signature_of).parameters if n in data]
                 # One such parameter takes a list body whole, as any body.
                 self.body.positional = own if len(own) > 1 else []
         self.header_group = FieldGroup("headers", list(headers.values()), self.name)
