@@ -142,11 +142,16 @@ class FacadeBroker(Broker, abstract=True):
         """Connect; ``connect(url, **options)``, as in FastStream 0.5, first replaces
         the address and client options given to the constructor (not once connected,
         nor under a test broker, where they mean nothing)."""
-        if (args or kwargs) and not self.connected and not self.under_test:
-            self._reconfigure(args, kwargs)
+        if args or kwargs:
+            given = self._connect_arguments(args, kwargs)  # a mistake raises in any case
+            if not self.connected and not self.under_test:
+                self._reconfigure(*given)
         await super().connect()
 
-    def _reconfigure(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    def _connect_arguments(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[Any, dict[str, Any]]:
+        """``connect()``'s address and client options over the constructor's."""
         cls, (address, options) = type(self), self._given
         keyword = cls.descriptor.protocol.address_keyword
         if len(args) > 1:
@@ -155,7 +160,9 @@ class FacadeBroker(Broker, abstract=True):
             raise TypeError(f"{cls.__name__}.connect() got multiple values for {keyword!r}")
         address = args[0] if args else kwargs.pop(keyword, address)
         _refuse_unknown(cls, kwargs)
-        options = {**options, **kwargs}
+        return address, {**options, **kwargs}
+
+    def _reconfigure(self, address: Any, options: dict[str, Any]) -> None:
         self._given = (address, dict(options))
         address, make = self._client(address, options)
         transport, warning, attributes = build_transport(

@@ -73,3 +73,5 @@ async def test_connect_with_an_address_under_a_test_broker_stays_in_memory(
     async with test_class(broker):
         await broker.connect("somewhere-else:1")  # type: ignore[call-arg]
         assert broker.connected and broker.testing
+        with pytest.raises(TypeError, match=r"unexpected keyword argument 'no_such_option'"):
+            await broker.connect(no_such_option=1)  # type: ignore[call-arg]
