@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -148,8 +149,8 @@ async def test_a_worker_takes_the_offered_message_without_a_task_per_message() -
     assert inflight._workers == 0 and all(task.done() for task in tasks)
 
 
-async def test_close_hands_the_offered_message_back_unstarted() -> None:
-    inflight = InFlight(1)
+def _gated() -> tuple[Callable[[StreamMessage], Awaitable[None]], asyncio.Event, list[bytes]]:
+    """A delivery that records each body, then waits for the gate."""
     gate = asyncio.Event()
     started: list[bytes] = []
 
@@ -157,6 +158,12 @@ async def test_close_hands_the_offered_message_back_unstarted() -> None:
         started.append(message.body)
         await gate.wait()
 
+    return deliver, gate, started
+
+
+async def test_close_hands_the_offered_message_back_unstarted() -> None:
+    inflight = InFlight(1)
+    deliver, gate, started = _gated()
     assert await inflight.offer(deliver, _message(0))
     waiting = asyncio.get_running_loop().create_task(inflight.offer(deliver, _message(1)))
     await asyncio.sleep(0)
@@ -174,13 +181,7 @@ async def test_close_hands_the_offered_message_back_unstarted() -> None:
 
 async def test_an_offer_whose_loop_was_cancelled_is_skipped() -> None:
     inflight = InFlight(1)
-    gate = asyncio.Event()
-    started: list[bytes] = []
-
-    async def deliver(message: StreamMessage) -> None:
-        started.append(message.body)
-        await gate.wait()
-
+    deliver, gate, started = _gated()
     assert await inflight.offer(deliver, _message(0))
     gone = asyncio.get_running_loop().create_task(inflight.offer(deliver, _message(1)))
     await asyncio.sleep(0)
@@ -224,13 +225,7 @@ async def test_offer_all_hands_a_batch_to_the_workers_in_order() -> None:
 
 async def test_close_during_offer_all_says_how_many_started() -> None:
     inflight = InFlight(2)
-    gate = asyncio.Event()
-    started: list[bytes] = []
-
-    async def deliver(message: StreamMessage) -> None:
-        started.append(message.body)
-        await gate.wait()
-
+    deliver, gate, started = _gated()
     offering = asyncio.get_running_loop().create_task(
         inflight.offer_all(deliver, [_message(n) for n in range(5)])
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+from typing import Any
 
 import pytest
 
@@ -75,7 +76,8 @@ async def test_with_real_consumes_from_the_server_and_records(kit: Kit, name: st
     assert not handle.mock.called  # and forgets the calls
 
 
-async def test_with_real_records_on_a_broker_started_before(kit: Kit, name: str) -> None:
+async def _started(kit: Kit, name: str) -> tuple[Any, Any, asyncio.Queue[str]]:
+    """A started broker whose subscriber on ``name`` queues what it gets."""
     broker = kit.Broker(kit.url)
     got: asyncio.Queue[str] = asyncio.Queue()
 
@@ -84,6 +86,11 @@ async def test_with_real_records_on_a_broker_started_before(kit: Kit, name: str)
         await got.put(msg)
 
     await broker.start()
+    return broker, handle, got
+
+
+async def test_with_real_records_on_a_broker_started_before(kit: Kit, name: str) -> None:
+    broker, handle, got = await _started(kit, name)
     try:
         async with kit.Test(broker, with_real=True) as br:
             await br.publish("hi", name)
@@ -95,14 +102,7 @@ async def test_with_real_records_on_a_broker_started_before(kit: Kit, name: str)
 
 
 async def test_a_memory_block_leaves_a_started_broker_consuming(kit: Kit, name: str) -> None:
-    broker = kit.Broker(kit.url)
-    got: asyncio.Queue[str] = asyncio.Queue()
-
-    @broker.subscriber(name)
-    async def handle(msg: str) -> None:
-        await got.put(msg)
-
-    await broker.start()
+    broker, handle, got = await _started(kit, name)
     try:
         (sub,) = broker._subscribers.values()
         assert sub.running
