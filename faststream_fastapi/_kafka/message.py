@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..core import codec
-from ..core.batch import json_array
+from ..core.batch import items_body
 from ..core.headers import Headers
 from ..core.message import (
     _UNSET,
@@ -165,12 +164,15 @@ def as_key(key: bytes | str | None) -> bytes | None:
 
 def batch_message(items: list[KafkaMessage], settler: Settler[Any]) -> KafkaMessage:
     """One message whose body is the JSON array of the items' decoded bodies
-    (``core.batch.json_array``); its headers and record fields are the first
+    (``core.batch.items_body``); its headers and record fields are the first
     item's, ``batch_headers`` every item's."""
     first = items[0]
     raw = [m.raw for m in items]
     at = (first.topic, first.partition, first.offset)
-    msg = KafkaMessage.from_record(json_array(items), dict(first.headers._data), *at, raw, settler)
+    body, content_type, value = items_body(items)
+    msg = KafkaMessage.from_record(body, dict(first.headers._data), *at, raw, settler)
     msg._key, msg._timestamp, msg.batch = first.key, first.timestamp, items
-    msg.content_type = codec.JSON
+    msg.content_type = content_type
+    if value is not None:
+        msg._decoded = value
     return msg

@@ -19,14 +19,19 @@ from .headers import Headers
 from .message import NO_SETTLER, Settlement, Settler, StreamMessage
 
 
-def json_array(items: Iterable[StreamMessage]) -> bytes:
-    """The items' bodies as one JSON array.
+def items_body(items: Iterable[StreamMessage]) -> tuple[bytes, str, list[Any] | None]:
+    """The batch's body, its content type and, when an item is binary, its decoded value.
 
-    JSON items are spliced in as they are (no decode and re-encode); others
-    are decoded by their content type first. A malformed item makes the
-    whole array malformed: the batch is then settled as one bad message.
+    The body is the items' bodies as one JSON array: JSON items are spliced in as
+    they are (no decode and re-encode), others are decoded by their content type
+    first. A malformed item makes the whole array malformed: the batch is then
+    settled as one bad message. Bytes have no JSON form: a batch holding an item
+    that decodes to bytes is ``codec.DECODED``, its value the list of the items'
+    decoded bodies (``b"..."`` stays bytes, as for one message), and its body the
+    array with those items as text, for logs and sizes.
     """
     parts: list[bytes] = []
+    binary = False
     for m in items:
         if not m.body:
             parts.append(b"null")
@@ -38,9 +43,22 @@ def json_array(items: Iterable[StreamMessage]) -> bytes:
             except codec.DecodeError:
                 value = m.body.decode(errors="replace")
             if isinstance(value, bytes):
+                binary = True
                 value = value.decode(errors="replace")
             parts.append(pydantic_core.to_json(value))
-    return b"[" + b",".join(parts) + b"]"
+    body = b"[" + b",".join(parts) + b"]"
+    if not binary:
+        return body, codec.JSON, None
+    return body, codec.DECODED, [_decoded(m) for m in items]
+
+
+def _decoded(item: StreamMessage) -> Any:
+    if not item.body:
+        return None
+    try:
+        return item.decoded()
+    except codec.DecodeError:
+        return item.body
 
 
 class ItemsSettler(Settler[Any]):
@@ -83,16 +101,19 @@ def batch_of(items: Sequence[StreamMessage]) -> BatchMessage:
     all when the items have nothing to settle."""
     first = items[0]
     settler = NO_SETTLER if first.settler is NO_SETTLER else ITEMS_SETTLER
+    body, content_type, value = items_body(items)
     msg = BatchMessage(
-        json_array(items),
+        body,
         first.headers._data,
         destination=first.destination,
         reply_to=first.reply_to,
         correlation_id=first.correlation_id,
         message_id=first.message_id,
-        content_type=codec.JSON,
+        content_type=content_type,
         raw=[m.raw for m in items],
         settler=settler,
     )
+    if value is not None:
+        msg._decoded = value
     msg.batch = list(items)
     return msg

@@ -14,6 +14,8 @@ from pydantic import BaseModel
 JSON = "application/json"
 TEXT = "text/plain"
 BINARY = "application/octet-stream"
+#: A batch holding binary items (``core.batch``): its value is its ``decoded()`` list.
+DECODED = "application/x-decoded-batch"
 
 
 class DecodeError(ValueError):

@@ -86,3 +86,20 @@ async def _create(broker: Any, topic: str) -> None:
     has partitions to read from their end at start."""
     async with broker:
         await broker.publish(None, topic)
+
+
+async def test_binary_items_stay_bytes_in_a_batch(pkg: ModuleType, name: str) -> None:
+    broker = make_broker(pkg)
+    got: asyncio.Queue[Any] = asyncio.Queue()
+
+    @broker.subscriber(name, batch=True, auto_offset_reset="earliest")
+    async def gather(items):  # type: ignore[no-untyped-def]  # unannotated, as in 0.5
+        await got.put(items)
+
+    async with broker:
+        await broker.start()
+        await broker.publish_batch(b"a", "b", 1, topic=name, partition=0)
+        seen: list[Any] = []
+        while len(seen) < 3:
+            seen += await asyncio.wait_for(got.get(), WAIT)
+    assert seen == [b"a", "b", 1]

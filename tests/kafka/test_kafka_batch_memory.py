@@ -83,3 +83,17 @@ async def test_get_one_refuses_a_subscriber_with_a_handler(pkg: ModuleType, name
     async with pkg.TestKafkaBroker(broker):
         with pytest.raises(AssertionError):
             await sub.get_one(timeout=1e-24)
+
+
+async def test_binary_items_stay_bytes_in_a_batch(pkg: ModuleType, name: str) -> None:
+    broker = pkg.KafkaBroker()
+    seen: list[Any] = []
+
+    @broker.subscriber(name, batch=True)
+    async def handle(items):  # type: ignore[no-untyped-def]  # unannotated, as in 0.5
+        seen.append(items)
+
+    async with pkg.TestKafkaBroker(broker) as br:
+        await br.publish(b"hello", name)
+        await br.publish_batch(b"a", "b", 1, topic=name)
+    assert seen == [[b"hello"], [b"a", "b", 1]]

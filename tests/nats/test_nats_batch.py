@@ -156,3 +156,19 @@ async def test_get_one_refuses_a_subscriber_with_a_handler(name: str, mode: str)
     async with running(broker, mode, TestNatsBroker):
         with pytest.raises(AssertionError):
             await sub.get_one(timeout=1e-24)
+
+
+async def test_binary_items_stay_bytes_in_a_batch(name: str, stream: JStream, mode: str) -> None:
+    broker = NatsBroker(URL)
+    got: asyncio.Queue[Any] = asyncio.Queue()
+    subject = f"{name}.jobs"
+
+    @broker.subscriber(subject, stream=stream, pull_sub=PullSub(1, batch=True, timeout=0.2))
+    async def handle(items):  # type: ignore[no-untyped-def]  # unannotated, as in 0.5
+        await got.put(items)
+
+    async with running(broker, mode, TestNatsBroker) as br:
+        await br.publish(b"hello", subject)  # bytes, as one message would get them
+        await br.publish("text", subject)
+        await br.publish([1, 2], subject)
+        assert await collect(3, got) == [[b"hello"], ["text"], [[1, 2]]]

@@ -260,3 +260,24 @@ async def test_get_one_through_a_fastapi_router(name: str, mode: str) -> None:
         await br.publish("x", list=name)
         msg = await sub.get_one(timeout=3)  # type: ignore[attr-defined]
         assert msg is not None and msg.decoded() == "x"
+
+
+async def test_binary_items_stay_bytes_in_a_batch(name: str, mode: str) -> None:
+    broker = RedisBroker(URL)
+    got: asyncio.Queue[Any] = asyncio.Queue()
+    models: asyncio.Queue[list[Item]] = asyncio.Queue()
+
+    @broker.subscriber(list=ListSub(name, batch=True, polling_interval=0.05))
+    async def handle(items):  # type: ignore[no-untyped-def]  # unannotated, as in 0.5
+        await got.put(items)
+
+    @broker.subscriber(list=ListSub(f"{name}-m", batch=True, polling_interval=0.05))
+    async def typed(items: list[Item]) -> None:
+        await models.put(items)
+
+    async with running(broker, mode, TestRedisBroker) as br:
+        await br.publish_batch(b"a", "b", 1, b"\xff", list=name)
+        assert await collect(1, got) == [[b"a", "b", 1, b"\xff"]]
+        # JSON sent as bytes reaches a model, as one such message does.
+        await br.publish_batch(Item(n=1).model_dump_json().encode(), Item(n=2), list=f"{name}-m")
+        assert await collect(1, models) == [[Item(n=1), Item(n=2)]]

@@ -106,7 +106,8 @@ def fast_call(plan: Shape) -> FastCall | None:
             deps.append((name, node.call))
         else:
             return None
-    call, whole, read_whole = root.call, body.whole, body.read_whole
+    call, whole = root.call, body.whole
+    read_whole, read_message = body.read_whole, body.read_message
     # JSON bodies (the common case) go straight to the core validator.
     validate_json = (
         body.adapter.validator.validate_json
@@ -124,7 +125,7 @@ def fast_call(plan: Shape) -> FastCall | None:
                 except ValidationError:
                     kwargs[whole] = read_whole(raw, json_type)  # raises, with locations
             else:
-                kwargs[whole] = read_whole(raw, message.content_type)
+                kwargs[whole] = read_message(message)
         for name, getter in contexts:
             kwargs[name] = getter(message, env)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
@@ -106,7 +107,7 @@ class BodyReader:
     def read(self, message: StreamMessage, into: dict[str, Any]) -> None:
         body = message.body
         if self.whole is not None:
-            into[self.whole] = self.read_whole(body, message.content_type)
+            into[self.whole] = self.read_message(message)
         elif self.group is not None and self.group.model is not None:
             if not body:
                 raw: Any = {}
@@ -168,6 +169,20 @@ class BodyReader:
             return self.adapter.validate_python(value)
         except ValidationError as exc:
             raise _located(exc, "body", self.handler) from None
+
+    def read_message(self, message: StreamMessage) -> Any:
+        """The whole-body parameter from ``message``: from its body, or from its decoded
+        value for a batch holding binary items (``codec.DECODED``)."""
+        content_type = message.content_type
+        if content_type == codec.DECODED:
+            items = message.decoded()
+            try:
+                return self.value_whole(items, None)
+            except MessageValidationError:
+                # Binary items holding JSON (``model.model_dump_json().encode()``) reach
+                # ``list[Model]`` as one such message reaches ``Model``.
+                return self.value_whole([_from_json(item) for item in items], None)
+        return self.read_whole(message.body, content_type)
 
     def read_whole(self, body: bytes, content_type: str | None) -> Any:
         assert self.adapter is not None
@@ -235,6 +250,13 @@ def _wants_structure(exc: ValidationError) -> bool:
 
 def _is_json_syntax_error(exc: ValidationError) -> bool:
     return any(e["type"] == "json_invalid" for e in exc.errors(include_input=False))
+
+
+def _from_json(item: Any) -> Any:
+    if isinstance(item, bytes):
+        with contextlib.suppress(ValueError):
+            return pydantic_core.from_json(item)
+    return item
 
 
 def _text(body: bytes) -> str:
