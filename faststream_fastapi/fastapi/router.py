@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from enum import Enum
 from types import EllipsisType
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from fastapi import APIRouter, params
 from fastapi.routing import APIRoute
@@ -145,7 +145,7 @@ class StreamRouter(IncludeAware, Generic[B]):
 
     def subscriber(
         self, *args: Any, dependencies: Sequence[params.Depends] = (), **kwargs: Any
-    ) -> Callable[[Callable[..., Any]], Handler]:
+    ) -> RouterSubscriber:
         """``@router.subscriber(...)``: the broker's subscriber, with FastAPI semantics.
 
         ``response_model`` and the ``response_model_*`` options shape the value
@@ -155,18 +155,7 @@ class StreamRouter(IncludeAware, Generic[B]):
         decorator = self.broker.subscriber(  # type: ignore[attr-defined]
             *args, dependencies=(*self.dependencies, *dependencies), **kwargs
         )
-
-        def register(func: Callable[..., Any]) -> Handler:
-            if isinstance(func, Handler):  # already ``@router.publisher(...)``-decorated
-                func.func = shaping.shaped(func.func, response)
-            else:
-                func = shaping.shaped(func, response)
-            handler: Handler = decorator(func)
-            handler.subscribers[-1].binding = self.binding
-            return handler
-
-        register.get_one = decorator.get_one  # type: ignore[attr-defined]  # left undecorated
-        return register
+        return RouterSubscriber(self, decorator, response)
 
     def publisher(self, *args: Any, **kwargs: Any) -> Publisher:
         """``@router.publisher(...)``: publish the handler's return value."""
@@ -305,3 +294,43 @@ async def _start(broker: Broker, app: Any) -> None:
 async def _call_hook(hook: Hook, app: Any) -> Any:
     takes_app = bool(inspect.signature(hook).parameters)
     return await call_hook(hook, app) if takes_app else await call_hook(hook)
+
+
+class RouterSubscriber:
+    """What ``@router.subscriber(...)`` returns: ``@sub`` on a handler, or, as on the
+    broker, ``@sub(filter=..., ...)`` (another handler of the same subscription);
+    ``await sub.get_one()`` pulls while it has no handler."""
+
+    __slots__ = ("_decorator", "_response", "_router")
+
+    def __init__(self, router: StreamRouter[Any], decorator: Any, response: Any) -> None:
+        self._router, self._decorator, self._response = router, decorator, response
+
+    @overload
+    def __call__(self, func: Callable[..., Any], /) -> Handler: ...
+
+    @overload
+    def __call__(self, /, **options: Any) -> Callable[[Callable[..., Any]], Handler]: ...
+
+    def __call__(
+        self, func: Callable[..., Any] | None = None, /, **options: Any
+    ) -> Handler | Callable[[Callable[..., Any]], Handler]:
+        if func is not None:
+            return self._add(func, self._decorator)
+        add_handler = self._decorator(**options)  # an unknown keyword fails here
+        return lambda f: self._add(f, add_handler)
+
+    def _add(self, func: Callable[..., Any], add_handler: Callable[..., Handler]) -> Handler:
+        if isinstance(func, Handler):  # already ``@router.publisher(...)``-decorated
+            func.func = shaping.shaped(func.func, self._response)
+        else:
+            func = shaping.shaped(func, self._response)
+        handler = add_handler(func)
+        handler.subscribers[-1].binding = self._router.binding
+        return handler
+
+    @property
+    def get_one(self) -> Callable[..., Awaitable[Any]]:
+        """The subscription's ``get_one`` (see ``core.filtering``)."""
+        get_one: Callable[..., Awaitable[Any]] = self._decorator.get_one
+        return get_one

@@ -5,6 +5,7 @@ import logging
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 from faststream_fastapi import AckPolicy, Context, StreamMessage
 from faststream_fastapi.core import Middleware
@@ -12,6 +13,8 @@ from faststream_fastapi.kafka import KafkaBroker, TestKafkaBroker
 from faststream_fastapi.nats import NatsBroker, TestNatsBroker
 from faststream_fastapi.rabbit import RabbitBroker, TestRabbitBroker
 from faststream_fastapi.redis import RedisBroker, TestRedisBroker
+from faststream_fastapi.redis.fastapi import RedisRouter
+from support import running
 
 
 async def test_first_accepting_handler_handles_in_declaration_order(name: str) -> None:
@@ -196,3 +199,27 @@ async def test_no_match_under_ack_first_is_acked(name: str) -> None:
     async with TestRedisBroker(broker) as br:
         await br.publish("x", name)
     assert seen[0].settled == "ack"
+
+
+@pytest.mark.parametrize("mode", ["memory", pytest.param("real", marks=pytest.mark.redis)])
+async def test_fastapi_router_sub_form_takes_a_filter(name: str, mode: str) -> None:
+    router = RedisRouter("redis://127.0.0.1:6379")
+    got: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+    sub = router.subscriber(name)  # 0.5's form: declare, then add handlers
+
+    @sub(filter=lambda m: m.content_type == "application/json")
+    async def by_id(body: dict[str, int]) -> None:
+        await got.put(("json", body["id"]))
+
+    @sub
+    async def rest(body: str) -> None:
+        await got.put(("rest", body))
+
+    with pytest.raises(TypeError, match="'nonsense'"):
+        sub(nonsense=1)
+    FastAPI().include_router(router)
+    async with running(router.broker, mode, TestRedisBroker) as br:
+        await br.publish({"id": 7}, name)
+        await br.publish("plain", name)
+        got_two = [await asyncio.wait_for(got.get(), 5) for _ in range(2)]
+    assert got_two == [("json", 7), ("rest", "plain")]
