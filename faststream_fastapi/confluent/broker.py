@@ -30,11 +30,30 @@ class KafkaBroker(KafkaBrokerBase):
     descriptor = CONFLUENT
     # librdkafka's configuration has hundreds of names, checked at construction.
     open_keywords = True
-    client_keywords = (own("connect_timeout", 10.0, "float"),)
+    client_keywords = (
+        own("connect_timeout", 10.0, "float"),
+        own("config", None, "Mapping[str, Any] | None"),
+    )
 
     @classmethod
     def check_open_keywords(cls, owner: str, options: Mapping[str, Any]) -> None:
         settings.check(owner, options)
+
+    def _client(self, address: Any, options: dict[str, Any]) -> tuple[Any, Any]:
+        """``config=`` (FastStream 0.5's): librdkafka properties by their own dotted
+        names, under the keywords given (a keyword wins over its property)."""
+        extra = options.pop("config", None)
+        if extra:
+            if not isinstance(extra, Mapping):
+                raise TypeError(
+                    f"{type(self).__name__}(config=...) takes a mapping of librdkafka "
+                    f"properties, not {type(extra).__name__}"
+                )
+            settings.check(type(self).__name__, extra, what="config property")
+            merged = {**extra, **options}
+            options.clear()
+            options.update(merged)
+        return super()._client(address, options)
 
     if TYPE_CHECKING:  # the constructor's keywords by name and type
 
