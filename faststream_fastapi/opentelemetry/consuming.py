@@ -1,12 +1,13 @@
 """The consumer side of ``TelemetryMiddleware``: a ``process`` span per message
-(after a ``create`` span for a message without a trace context, or a batch)."""
+(after a ``create`` span for a message without a trace context, a batch, or a
+message published in a batch)."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
+from opentelemetry import baggage, trace
 from opentelemetry import context as otel_context
-from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from ..core.headers import Headers
@@ -25,6 +26,7 @@ from .attributes import (
     OPERATION_TYPE,
     PAYLOAD_SIZE,
     SYSTEM,
+    WITH_BATCH,
     consumed_by,
     consumer_source,
 )
@@ -39,7 +41,7 @@ class Owner(Protocol):
 
     def extract(self, message: StreamMessage) -> otel_context.Context: ...
 
-    def links(self, items: list[Headers]) -> list[trace.Link]: ...
+    def batch(self, items: list[Headers]) -> tuple[list[trace.Link], otel_context.Context]: ...
 
 
 #: Set in the context a handler runs in: the middleware that traces it, and the
@@ -97,13 +99,18 @@ class ConsumeTracing(Middleware):
             extra(message, attributes)
         # The producer's context (and baggage) with this span in it is current
         # while the handler runs: its own publishes and spans join the trace.
-        parent = self.owner.extract(message)
-        links = None
+        links: list[trace.Link] | None = None
         items = message.batch_headers
         if items:
             attributes[BATCH_COUNT] = len(items)
-            links = self.owner.links(items)
-            parent = trace.set_span_in_context(trace.INVALID_SPAN, parent)  # baggage kept
+            links, parent = self.owner.batch(items)
+        else:
+            parent = self.owner.extract(message)
+            if parent is not NO_PARENT and baggage.get_baggage(WITH_BATCH, parent):
+                # Published in a batch: a trace of its own, linked to the batch's.
+                producer = trace.get_current_span(parent).get_span_context()
+                links = [trace.Link(producer)] if producer.is_valid else []
+                parent = trace.set_span_in_context(trace.INVALID_SPAN, parent)  # baggage kept
         if links is not None or not has_span(parent):
             created = {**attributes, OPERATION_TYPE: "create"}
             del created[OPERATION]
@@ -142,7 +149,11 @@ class MeteredConsume(ConsumeTracing):
 
     async def consume(self, message: StreamMessage, call_next: CallNext) -> Any:
         meters = self._meters
-        with Timing(meters.process_duration, meters.process_messages, self._metric_attributes):
+        # A batch counts its messages (FastStream 0.5's), timed once.
+        count = len(message.batch_headers) or 1
+        with Timing(
+            meters.process_duration, meters.process_messages, self._metric_attributes, count
+        ):
             return await super().consume(message, call_next)
 
 

@@ -141,9 +141,10 @@ class _Consume:
 
 
 class _Publish:
-    """A publish label's series: its duration histogram counts successes and errors."""
+    """A publish label's series: its duration histogram counts successes and errors,
+    one per publish; a batch's other messages are counted apart."""
 
-    __slots__ = ("duration", "errors", "labels", "size", "store")
+    __slots__ = ("duration", "errors", "labels", "more_errors", "more_ok", "size", "store")
 
     def __init__(self, store: InProcessMetrics, labels: Labels) -> None:
         self.store = store
@@ -151,16 +152,23 @@ class _Publish:
         self.size = _Histogram(store.size_bounds, sizes=True)
         self.duration = _Histogram(store.duration_bounds)
         self.errors = 0
+        #: The messages of batches beyond one per duration, published and failed.
+        self.more_ok = 0
+        self.more_errors = 0
 
     def sent(self, size: int) -> None:
         self.size.add_size(size)
 
-    def succeeded(self, elapsed: float) -> None:
+    def succeeded(self, elapsed: float, count: int = 1) -> None:
         self.duration.add_time(elapsed)
+        if count != 1:
+            self.more_ok += count - 1
 
-    def failed(self, elapsed: float, name: str) -> None:
+    def failed(self, elapsed: float, name: str, count: int = 1) -> None:
         self.duration.add_time(elapsed)
         self.errors += 1
+        if count != 1:
+            self.more_errors += count - 1
         self.store.count_exception(self.store.publish_exceptions, (*self.labels, name))
 
 
@@ -236,10 +244,11 @@ class InProcessMetrics(Collector):
             out.counter(out.process_exceptions, labels, exc.value, exc.created)
         for p in publish:
             errors = p.errors  # before the durations, which count it first
+            ok, failed = p.more_ok, p.more_errors
             counts = list(p.duration.counts)
             created = p.duration.created
-            out.counter(out.published, (*p.labels, "success"), sum(counts) - errors, created)
-            out.counter(out.published, (*p.labels, "error"), errors, created)
+            out.counter(out.published, (*p.labels, "success"), sum(counts) - errors + ok, created)
+            out.counter(out.published, (*p.labels, "error"), errors + failed, created)
             out.histogram(out.publish_duration, p.labels, p.duration, counts)
             out.histogram(out.published_size, p.labels, p.size, list(p.size.counts))
         for labels, exc in publish_exceptions:

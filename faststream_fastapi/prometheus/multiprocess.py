@@ -160,11 +160,11 @@ class _ClientPublish:
     def sent(self, size: int) -> None:
         self.size.observe(size)
 
-    def succeeded(self, elapsed: float) -> None:
+    def succeeded(self, elapsed: float, count: int = 1) -> None:
         self.duration.observe(elapsed)
-        self.success.inc()
+        self.success.inc(count)
 
-    def failed(self, elapsed: float, name: str) -> None:
+    def failed(self, elapsed: float, name: str, count: int = 1) -> None:
         self.duration.observe(elapsed)
-        self.error.inc()
+        self.error.inc(count)
         self.m.publish_exceptions.labels(*self.labels, name).inc()

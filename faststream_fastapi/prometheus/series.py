@@ -29,11 +29,11 @@ class PublishSeries(Protocol):
     def sent(self, size: int) -> None:
         """A message of ``size`` bytes is being published."""
 
-    def succeeded(self, elapsed: float) -> None:
-        """It was published in ``elapsed`` seconds."""
+    def succeeded(self, elapsed: float, count: int = 1) -> None:
+        """It (``count`` messages sent together) was published in ``elapsed`` seconds."""
 
-    def failed(self, elapsed: float, name: str) -> None:
-        """Publishing it raised an exception of the type named ``name``."""
+    def failed(self, elapsed: float, name: str, count: int = 1) -> None:
+        """Publishing it (``count`` messages) raised an exception of the type named ``name``."""
 
 
 class Store(Protocol):
