@@ -35,7 +35,7 @@ from opentelemetry.propagators.textmap import TextMapPropagator
 from opentelemetry.trace import SpanKind, TracerProvider
 
 from ..core.headers import Headers
-from ..core.message import CORRELATION_ID, MESSAGE_ID, Envelope, EnvelopeBatch, StreamMessage
+from ..core.message import MESSAGE_ID, Envelope, EnvelopeBatch, StreamMessage
 from ..core.middleware import BatchNext, BrokerView, Middleware, PublishNext, SubscriberView
 from ..observability.labels import (
     RABBITMQ,
@@ -57,8 +57,7 @@ from .attributes import (
     published_by,
 )
 from .attributes import MESSAGE_ID as MESSAGE_ID_ATTR
-from .baggage import batch_context
-from .consuming import NO_PARENT, ORIGIN, ConsumeTracing, MeteredConsume, record_error
+from .consuming import NO_PARENT, ORIGIN, ConsumeTracing, MeteredConsume, batch_of, record_error
 from .meters import Meters, Timing
 from .w3c import TRACEPARENT, format_traceparent, is_default, parse
 
@@ -122,20 +121,27 @@ class TelemetryMiddleware(Middleware):
 
     def extract(self, message: StreamMessage) -> otel_context.Context:
         """The producer's context from ``message``'s headers; empty if it sent none."""
+        return self.extract_marked(message)[0]
+
+    def extract_marked(self, message: StreamMessage) -> tuple[otel_context.Context, bool]:
+        """``extract``, and whether its baggage has the ``with_batch`` mark of a message
+        published in a batch (looked for only where baggage may be: a message with a
+        lone ``traceparent`` pays nothing for it)."""
         bound = self._bind()
         headers = message.headers
         keys = headers.keys()  # lower-case names
         # Parsing costs microseconds; messages of an untraced producer carry
         # none of the fields, and start a trace of their own.
         if keys.isdisjoint(bound.fields):
-            return NO_PARENT
+            return NO_PARENT, False
         if bound.w3c and keys.isdisjoint(bound.others):
             value = headers.get(TRACEPARENT)
             if type(value) is str:
                 context = parse(value)
                 if context is not None:
-                    return context
-        return bound.propagator.extract(headers)
+                    return context, False
+        context = bound.propagator.extract(headers)
+        return context, bool(baggage.get_baggage(WITH_BATCH, context))
 
     def inject(
         self, headers: dict[str, str], span: trace.Span, context: otel_context.Context
@@ -152,34 +158,8 @@ class TelemetryMiddleware(Middleware):
         bound.propagator.inject(headers, context=context)
 
     def batch(self, items: list[Headers]) -> tuple[list[trace.Link], otel_context.Context]:
-        """A consumed batch's links and the context its handler runs in.
-
-        Links go to each item's producer context, one per correlation id (with the
-        number of items sharing it, when more than one); an item without a
-        correlation id is linked on its own. The context has no span, and the
-        items' baggage merged (a later item's value wins), each item's kept for
-        ``Baggage.get_all_batch()``.
-        """
-        counts: dict[Any, int] = {}
-        found: dict[Any, trace.SpanContext] = {}
-        merged: dict[str, object] = {}
-        each: list[dict[str, object]] = []
-        extract = self._bind().propagator.extract
-        for headers in items:
-            context = extract(headers)
-            span_context = trace.get_current_span(context).get_span_context()
-            key = headers.get(CORRELATION_ID) or (span_context.trace_id, span_context.span_id)
-            counts[key] = counts.get(key, 0) + 1
-            if span_context.is_valid:
-                found[key] = span_context
-            pairs = dict(baggage.get_all(context))
-            merged.update(pairs)
-            each.append(pairs)
-        links = [
-            trace.Link(context, {BATCH_COUNT: counts[key]} if counts[key] > 1 else None)
-            for key, context in found.items()
-        ]
-        return links, batch_context(merged, each)
+        """A consumed batch's links and the context its handler runs in (``consuming.batch_of``)."""
+        return batch_of(self._bind().propagator, items)
 
     def for_subscriber(self, subscriber: SubscriberView) -> Middleware:
         if self.meters is not None:

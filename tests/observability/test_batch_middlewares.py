@@ -18,6 +18,8 @@ from faststream_fastapi import BaseMiddleware
 from faststream_fastapi.core.errors import PublishError
 from faststream_fastapi.core.message import Envelope, EnvelopeBatch, StreamMessage
 from faststream_fastapi.core.middleware import BatchNext, Middleware, PublishNext
+from faststream_fastapi.prometheus.middleware import DURATION_BUCKETS, SIZE_BUCKETS
+from faststream_fastapi.prometheus.multiprocess import ClientMetrics
 from support import until
 
 PUBLISHED = "faststream_published_messages_total"
@@ -50,6 +52,64 @@ async def test_prometheus_counts_a_batch_s_messages_and_times_it_once(
     assert sample(registry, PUBLISHED, status="error", **labels) == 0
     assert sample(registry, DURATIONS, **labels) == 2
     assert sample(registry, SIZES, **labels) == 4
+    # The consumer's side alike: each message counted, each batch sized and timed once.
+    consume = {"broker": kind.system, "handler": name}
+    assert sample(registry, "faststream_received_messages_total", **consume) == 4
+    processed = "faststream_received_processed_messages_total"
+    assert sample(registry, processed, status="acked", **consume) == 4
+    assert sample(registry, "faststream_received_messages_in_process", **consume) == 0
+    assert sample(registry, "faststream_received_messages_size_bytes_count", **consume) == 2
+    timed = "faststream_received_processed_messages_duration_seconds_count"
+    assert sample(registry, timed, **consume) == 2
+
+
+async def test_a_failed_batch_counts_each_of_its_messages(name: str) -> None:
+    kind = KINDS["redis"]
+    registry = CollectorRegistry()
+    broker = kind.broker(kind.prometheus(registry=registry))
+
+    @subscribe(kind, broker, name, batch=True)
+    async def handle(items: list[int]) -> None:
+        raise ValueError("no")
+
+    async with kind.tester(broker) as br:
+        with pytest.raises(ValueError):
+            await publish_batch(kind, br, name, 1, 2)
+    consume = {"broker": kind.system, "handler": name}
+    assert sample(registry, "faststream_received_messages_total", **consume) == 2
+    processed = "faststream_received_processed_messages_total"
+    statuses = ("acked", "nacked", "rejected", "error", "unsettled")
+    ended = {s: sample(registry, processed, status=s, **consume) for s in statuses}
+    assert sum(v or 0 for v in ended.values()) == 2 and not ended["acked"]
+    assert sample(registry, "faststream_received_messages_in_process", **consume) == 0
+    failures = "faststream_received_processed_messages_exceptions_total"
+    assert sample(registry, failures, exception_type="ValueError", **consume) == 1
+
+
+def test_client_metrics_count_a_batch_s_messages() -> None:
+    # The series ``PROMETHEUS_MULTIPROC_DIR`` selects, on a plain registry here.
+    registry = CollectorRegistry()
+    metrics = ClientMetrics(registry, "b", DURATION_BUCKETS, SIZE_BUCKETS)
+    consume = metrics.consume_series("app", "kafka", "t")
+    consume.receive(30, 3)
+    consume.finish("acked", 0.01, 3)
+    publish = metrics.publish_series("app", "kafka", "t")
+    publish.sent(10)
+    publish.succeeded(0.01, 3)
+    publish.failed(0.01, "PublishError", 2)
+    labels = {"app_name": "app", "broker": "kafka"}
+    got = registry.get_sample_value
+    assert got("b_received_messages_total", {**labels, "handler": "t"}) == 3
+    assert got("b_received_messages_in_process", {**labels, "handler": "t"}) == 0
+    assert (
+        got("b_received_processed_messages_total", {**labels, "handler": "t", "status": "acked"})
+        == 3
+    )
+    assert got("b_received_messages_size_bytes_count", {**labels, "handler": "t"}) == 1
+    published = {**labels, "destination": "t"}
+    assert got("b_published_messages_total", {**published, "status": "success"}) == 3
+    assert got("b_published_messages_total", {**published, "status": "error"}) == 2
+    assert got("b_published_messages_duration_seconds_count", published) == 2
 
 
 class Refusing(Middleware):
