@@ -200,6 +200,25 @@ async def test_publish_scope_sees_a_batch_once_with_every_body(kind: Kind, name:
     ]
 
 
+@REAL
+async def test_publish_scope_sees_a_batch_once_on_the_real_broker(kind: Kind, name: str) -> None:
+    Scoped.calls = []
+    broker = kind.broker(Scoped, real=True)
+    got: list[Any] = []
+
+    @subscribe(kind, broker, name, batch=True, real=True)
+    async def handle(items: list[Any], message: StreamMessage) -> None:
+        got.extend(items)
+        got.extend(h.get("x-tag") for h in message.batch_headers)
+
+    async with broker:
+        await broker.start()
+        await publish_batch(kind, broker, name, 2, "b")
+        await until(lambda: len(got) == 4, 30 if kind.system == "kafka" else 10, "the batch")
+    assert Scoped.calls == [(2, "b")]
+    assert sorted(map(str, got)) == ["4", "b", "t", "t"]
+
+
 class Counting(Middleware):
     """Wraps ``publish`` only: a batch reaches it message by message."""
 
