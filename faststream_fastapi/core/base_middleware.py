@@ -6,7 +6,8 @@
 and calls its hooks: ``on_receive``/``after_processed`` around the whole
 delivery, ``consume_scope`` (``on_consume``, ``after_consume``) around the
 handler, ``publish_scope`` (``on_publish``, ``after_publish``) around each
-publish with the *decoded* body, re-encoded when a hook changed it. A plain
+publish with the *decoded* body, re-encoded when a hook changed it; around a
+batch published in one go, once, with every body (``msg, *args``), as 0.5. A plain
 ``async def mw(call_next, message)`` is a consume-only middleware; in a
 publisher's ``middlewares=``, ``async def mw(call_next, msg, **kwargs)`` is
 0.5's publish-only form (``as_publish_middleware``).
@@ -17,6 +18,7 @@ instance is used as it is, so none of this runs for the package's own form.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -24,8 +26,8 @@ from typing import Any
 
 from . import codec
 from .errors import SetupError
-from .message import CONTENT_TYPE, Envelope, StreamMessage
-from .middleware import CallNext, Middleware, PublishNext
+from .message import CONTENT_TYPE, Envelope, EnvelopeBatch, StreamMessage
+from .middleware import BatchNext, CallNext, Middleware, PublishNext
 
 #: What ``middlewares=`` takes: ours, a ``BaseMiddleware`` class (or any factory of
 #: one), or an ``async def (call_next, message)`` function.
@@ -148,6 +150,9 @@ class _PerMessage(Middleware):
     async def publish(self, envelope: Envelope, call_next: PublishNext) -> Any:
         return await publish_decoded(envelope, call_next, self.factory(None).publish_scope)
 
+    async def publish_batch(self, batch: EnvelopeBatch, call_next: BatchNext) -> list[Any]:
+        return await publish_decoded_batch(batch, call_next, self.factory(None).publish_scope)
+
 
 class _PublishFunction(Middleware):
     """A publisher's ``async def mw(call_next, msg, **kwargs)``: around its publishes."""
@@ -157,6 +162,9 @@ class _PublishFunction(Middleware):
 
     async def publish(self, envelope: Envelope, call_next: PublishNext) -> Any:
         return await publish_decoded(envelope, call_next, self.func)
+
+    async def publish_batch(self, batch: EnvelopeBatch, call_next: BatchNext) -> list[Any]:
+        return await publish_decoded_batch(batch, call_next, self.func)
 
 
 def as_publish_middleware(middleware: AnyMiddleware) -> Middleware:
@@ -195,3 +203,48 @@ async def publish_decoded(
         correlation_id=envelope.correlation_id,
         reply_to=envelope.reply_to,
     )
+
+
+async def publish_decoded_batch(
+    batch: EnvelopeBatch, call_next: BatchNext, scope: Callable[..., Awaitable[Any]]
+) -> list[Any]:
+    """``scope(publish, *bodies, **where)`` once for a batch, as 0.5 calls ``publish_scope``
+    for ``publish_batch``: every decoded body, and the batch's headers. ``publish``
+    encodes again the bodies the scope changed and gives each message the headers it
+    passes on (with the message's own content type)."""
+    envelopes = batch.envelopes
+    if not envelopes:
+        return await call_next(batch)
+    first = envelopes[0]
+    bodies = [codec.decode(e.body, e.headers.get(CONTENT_TYPE)) for e in envelopes]
+
+    async def publish(*msgs: Any, **kwargs: Any) -> list[Any]:
+        headers = kwargs.get("headers")
+        correlation_id = kwargs.get("correlation_id", first.correlation_id)
+        sent: list[Envelope] = []
+        for i, msg in enumerate(msgs):
+            if i < len(envelopes):
+                envelope = envelopes[i]
+            else:  # the scope added one: addressed as the others
+                envelope = dataclasses.replace(first, headers=dict(first.headers))
+            content_type = envelope.headers.get(CONTENT_TYPE)
+            if i >= len(bodies) or msg is not bodies[i]:
+                envelope.body, content_type = codec.encode(msg)
+            if headers is not None:
+                envelope.headers = {k: v for k, v in headers.items() if k != CONTENT_TYPE}
+            if content_type is not None:
+                envelope.headers[CONTENT_TYPE] = content_type
+            envelope.correlation_id = correlation_id
+            sent.append(envelope)
+        batch.envelopes = sent
+        return await call_next(batch)
+
+    result: list[Any] = await scope(
+        publish,
+        *bodies,
+        destination=first.destination,
+        headers=dict(first.headers),
+        correlation_id=first.correlation_id,
+        reply_to=first.reply_to,
+    )
+    return result
