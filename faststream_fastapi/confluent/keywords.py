@@ -9,13 +9,15 @@ and the commonest others. Another name still works at run time (with a
 
 from __future__ import annotations
 
-from typing import TypedDict
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
 from ..security.keywords import BrokerKeywords
 
 
 class ConfluentClientKeywords(TypedDict, total=False):
     connect_timeout: float
+    config: Mapping[str, Any] | None
     allow_auto_create_topics: bool
     client_id: str
     request_timeout_ms: int

@@ -39,11 +39,12 @@ def test_broker_signature_names_its_parameters(kind: tuple[Any, Any, str, str]) 
     assert (first.name, first.kind) == (address, inspect.Parameter.POSITIONAL_OR_KEYWORD)
     for name in (*SHARED, "description", client):
         assert params[name].kind is inspect.Parameter.KEYWORD_ONLY, name
-    # Only confluent-kafka's open librdkafka configuration stays a ``**config``.
+    # Only confluent-kafka's open librdkafka configuration stays a ``**properties``
+    # (besides ``config=``, the same as one mapping, FastStream 0.5's form).
     rest = [p.name for p in params.values() if p.kind is inspect.Parameter.VAR_KEYWORD]
-    assert rest == (
-        ["config"] if broker_class.__module__.startswith("faststream_fastapi.conf") else []
-    )
+    confluent = broker_class.__module__.startswith("faststream_fastapi.conf")
+    assert rest == (["properties"] if confluent else [])
+    assert ("config" in params) is confluent
     assert "self" not in params
 
 
