@@ -139,9 +139,12 @@ _answering: ContextVar[StreamMessage | None] = ContextVar(
 PublishResult = Callable[[StreamMessage, Any], Awaitable[None]]
 
 
-def answering(publish: PublishResult) -> PublishResult:
+def answering(publish: PublishResult, middlewares: tuple[Middleware, ...]) -> PublishResult:
     """``publish`` (of a handler's result) marked as the answer to its message: a
-    ``BaseMiddleware`` class's instance made for that message wraps it (0.5's form)."""
+    ``BaseMiddleware`` class's instance made for that message wraps it (0.5's form).
+    Without such a class among ``middlewares``, ``publish`` as it is: nothing per message."""
+    if not any(isinstance(mw, _PerMessage) for mw in middlewares):
+        return publish
 
     async def publish_answer(message: StreamMessage, result: Any) -> None:
         token = _answering.set(message)

@@ -109,7 +109,7 @@ def compile_delivery(
     rule = RULES[sub.ack_policy]
     recording = testing if recording is None else recording
     record = sub.handler._mock.record if recording else None
-    publish = result_publisher(sub) if not middlewares else answering(result_publisher(sub))
+    publish = answering(result_publisher(sub), middlewares)
     parser, decoder = custom
     call = _call_stage(sub, env, publish, record, decoded=decoder is not None)
     failed = _failure_stage(sub, rule, raise_failures=testing)
