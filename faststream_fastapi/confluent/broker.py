@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 from typing_extensions import Unpack
 
 from .._kafka.facade import KafkaBrokerBase, KafkaRouterBase
-from ..security.facade import own
+from ..security.facade import Factory, own
 from . import settings
+from .config import BrokerConfig
 from .descriptor import CONFLUENT
 from .transport import ConfluentTransport
 
@@ -34,23 +35,20 @@ class KafkaBroker(KafkaBrokerBase):
         own("connect_timeout", 10.0, "float"),
         own("config", None, "Mapping[str, Any] | None"),
     )
+    #: ``config=`` as given (FastStream 0.5's ``broker.config.as_config_dict()``).
+    config: BrokerConfig
 
     @classmethod
     def check_open_keywords(cls, owner: str, options: Mapping[str, Any]) -> None:
         settings.check(owner, options)
 
-    def _client(self, address: Any, options: dict[str, Any]) -> tuple[Any, Any]:
-        """``config=`` (FastStream 0.5's): librdkafka properties by their own dotted
-        names, under the keywords given (a keyword wins over its property)."""
-        extra = options.pop("config", None)
-        if extra:
-            if not isinstance(extra, Mapping):
-                raise TypeError(
-                    f"{type(self).__name__}(config=...) takes a mapping of librdkafka "
-                    f"properties, not {type(extra).__name__}"
-                )
-            settings.check(type(self).__name__, extra, what="config property")
-            merged = {**extra, **options}
+    def _client(self, address: Any, options: dict[str, Any]) -> tuple[Any, Factory]:
+        # ``config={"linger.ms": 5}`` (0.5's form) under the keywords: a keyword wins.
+        self.config = BrokerConfig(options.pop("config", None))
+        given = self.config.as_config_dict()
+        if given:
+            settings.check(type(self).__name__, given, what="config property")
+            merged = {**given, **options}  # in this order: the keyword's spelling comes last
             options.clear()
             options.update(merged)
         return super()._client(address, options)
@@ -61,9 +59,11 @@ class KafkaBroker(KafkaBrokerBase):
 
 
 KafkaBroker.__doc__ = (
-    'A Kafka cluster through confluent-kafka: ``KafkaBroker("localhost:9092", **config)``.\n\n'
-    "``config`` is librdkafka configuration, for the producer and every consumer;\n"
+    'A Kafka cluster through confluent-kafka: ``KafkaBroker("localhost:9092", **properties)``.\n\n'
+    "``properties`` are librdkafka configuration, for the producer and every consumer;\n"
     "underscores stand for dots (``session_timeout_ms=3000`` is ``session.timeout.ms``).\n"
+    '``config={"session.timeout.ms": 3000}`` (FastStream 0.5\'s form) gives them by their\n'
+    "dotted names (enums of ``confluent.config`` as values); a keyword wins over it.\n"
     "``connect_timeout`` (seconds, default 10) bounds connecting and flushing.\n"
     "A subscriber's own keywords override the configuration for its consumer.\n"
     "``allow_auto_create_topics`` (default ``True``): a subscriber creates its topics\n"

@@ -193,6 +193,9 @@ class RabbitTransport(Transport[Subscription]):
         if connection is not None:
             await connection.close()
 
+    def native(self) -> AbstractRobustConnection | None:
+        return self.connection
+
     async def ping(self, timeout: float) -> bool:
         connection = self.connection
         if connection is None or connection.is_closed:
