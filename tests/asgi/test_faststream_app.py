@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from faststream_fastapi import Context, FastStream, Logger, TestApp, context
-from faststream_fastapi.core.errors import SetupError
 from faststream_fastapi.redis import RedisBroker, TestRedisBroker
 
 
@@ -68,14 +67,19 @@ async def test_hooks_can_ask_for_the_app_broker_and_logger_from_the_context() ->
     assert seen == ["test-app", app, broker]
 
 
-def test_hooks_refuse_plain_depends() -> None:
+async def test_hooks_take_depends_as_in_faststream_05() -> None:
     from fastapi import Depends
 
-    app = FastStream()
-    with pytest.raises(SetupError):
+    app = FastStream(logger=None)
+    seen: list[Any] = []
 
-        @app.on_startup
-        def hook(x: Any = Depends(lambda: 1)) -> None: ...
+    @app.on_startup
+    def hook(x: Any = Depends(lambda: 1)) -> None:
+        seen.append(x)
+
+    await app.start()
+    await app.stop()
+    assert seen == [1]
 
 
 @pytest.mark.redis
