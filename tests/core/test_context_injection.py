@@ -306,7 +306,7 @@ EXPORTS = {
     "kafka": {"KafkaBroker", "KafkaMessage", "KafkaProducer"},
     "confluent": {"KafkaBroker", "KafkaMessage", "KafkaProducer"},
     "nats": {"Client", "JsClient", "NatsBroker", "NatsMessage", "ObjectStorage"},
-    "rabbit": {"RabbitBroker", "RabbitMessage", "RabbitProducer"},
+    "rabbit": {"Channel", "Connection", "RabbitBroker", "RabbitMessage", "RabbitProducer"},
     "redis": {"Redis", "RedisBroker", "RedisMessage"},
 }
 
@@ -347,3 +347,20 @@ async def test_context_cast_in_a_dependency_and_in_annotated_metadata(key: str) 
     async with TestRedisBroker(broker) as br:
         await br.publish("hi", name)
     assert seen == [(5, 5)]
+
+
+async def test_rabbit_connection_and_channel_are_none_in_memory() -> None:
+    from faststream_fastapi.rabbit import RabbitBroker, TestRabbitBroker
+    from faststream_fastapi.rabbit.annotations import Channel, Connection
+
+    broker = RabbitBroker()
+    name = f"t-{uuid4().hex}"
+    seen: list[Any] = []
+
+    @broker.subscriber(name)
+    async def handle(body: str, connection: Connection, channel: Channel) -> None:
+        seen.append((connection, channel))
+
+    async with TestRabbitBroker(broker) as br:
+        await br.publish("hi", name)
+    assert seen == [(None, None)]

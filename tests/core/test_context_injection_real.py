@@ -85,3 +85,25 @@ async def test_app_hooks_set_context_a_real_handler_reads() -> None:
         assert context.get(key) == {}
     finally:
         context.reset_global(key)
+
+
+@pytest.mark.rabbit
+async def test_rabbit_connection_and_channel_annotations() -> None:
+    import aio_pika
+
+    from faststream_fastapi.rabbit.annotations import Channel, Connection
+
+    broker = RabbitBroker("amqp://guest:guest@127.0.0.1:5672/")
+    name = f"t-{uuid4().hex}"
+    got: asyncio.Queue[Any] = asyncio.Queue()
+
+    @broker.subscriber(name)
+    async def handle(body: str, connection: Connection, channel: Channel) -> None:
+        await got.put((connection, channel))
+
+    async with broker:
+        await broker.start()
+        await broker.publish("hi", name)
+        connection, channel = await asyncio.wait_for(got.get(), 10)
+    assert isinstance(connection, aio_pika.abc.AbstractRobustConnection)
+    assert isinstance(channel, aio_pika.abc.AbstractChannel)
