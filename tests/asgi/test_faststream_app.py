@@ -243,3 +243,32 @@ async def test_two_apps_in_one_process_each_see_their_own() -> None:
 def test_unknown_options_are_refused() -> None:
     with pytest.raises(TypeError, match="titel"):
         FastStream(titel="typo")  # type: ignore[call-arg]
+
+
+def test_sync_test_app_runs_the_hooks_around_a_with_block() -> None:
+    calls: list[str] = []
+    app = FastStream(logger=None)
+    app.on_startup(lambda: calls.append("on"))
+    app.on_shutdown(lambda: calls.append("off"))
+    with TestApp(app) as running:
+        assert running is app
+        assert calls == ["on"]
+    assert calls == ["on", "off"]
+
+    with pytest.raises(ValueError, match="inside"), TestApp(app):
+        raise ValueError("inside")
+    assert calls == ["on", "off", "on", "off"]
+
+
+def test_the_options_may_follow_the_broker_by_position_and_broker_by_keyword() -> None:
+    broker = RedisBroker()
+    quiet = FastStream(broker, None)
+    assert quiet.broker is broker and quiet.logger is None
+    named = FastStream(broker=broker, title="T")
+    assert named.broker is broker and named.title == "T"
+    custom = logging.getLogger("positional")
+    assert FastStream(broker, custom, None, "Title").title == "Title"
+    with pytest.raises(TypeError, match="multiple values for argument 'logger'"):
+        FastStream(broker, None, logger=None)
+    with pytest.raises(TypeError, match="positional"):
+        FastStream(broker, *([None] * 16))
