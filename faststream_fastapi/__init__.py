@@ -1,6 +1,6 @@
 """Consume and publish broker messages from FastAPI with the tools it uses for HTTP."""
 
-from fastapi import Depends, Header
+from fastapi import Depends
 
 from .app import FastStream
 from .asgi.app import AsgiFastStream
@@ -11,7 +11,7 @@ from .core.context import Context, Logger, context
 from .core.context import ContextRepoAnnotation as ContextRepo
 from .core.exception_middleware import ExceptionMiddleware
 from .core.message import StreamMessage
-from .core.params import Path
+from .core.params import Header, Path
 from .core.response import Response
 from .injection import apply_types
 from .testing_app import TestApp

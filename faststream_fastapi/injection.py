@@ -225,12 +225,19 @@ class Injector:
     def given(
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[dict[str, Any], tuple[Any, ...]]:
-        """Positional and keyword arguments of a call, by parameter name, and the ``*args``."""
-        bound = self.signature.bind_partial(*args, **kwargs)
-        named = dict(bound.arguments)
-        star = tuple(named.pop(self.var_positional, ())) if self.var_positional else ()
-        if self.var_keyword is not None:
-            named.update(named.pop(self.var_keyword, {}))
+        """A call's arguments by parameter name, and its ``*args``. Keywords the function
+        does not name are kept for its dependencies (``f(key=1)`` feeds ``dep(key)``),
+        as FastStream 0.5's ``apply_types`` did."""
+        named: dict[str, Any] = {}
+        star: tuple[Any, ...] = ()
+        if args:
+            named = dict(self.signature.bind_partial(*args).arguments)
+            if self.var_positional is not None:
+                star = tuple(named.pop(self.var_positional, ()))
+        for key, value in kwargs.items():
+            if key in named:
+                raise TypeError(f"{self.name}() got multiple values for argument {key!r}")
+            named[key] = value
         return named, star
 
 

@@ -364,3 +364,42 @@ async def test_rabbit_connection_and_channel_are_none_in_memory() -> None:
     async with TestRabbitBroker(broker) as br:
         await br.publish("hi", name)
     assert seen == [(None, None)]
+
+
+async def test_apply_types_keeps_unnamed_keywords_for_the_dependencies() -> None:
+    def dep(key: int) -> int:
+        return key * 2
+
+    @apply_types
+    def func(k: int = Depends(dep)) -> int:
+        return k
+
+    assert func(key="21") == 42
+
+    @apply_types
+    async def afunc(k: Annotated[int, Depends(dep)], *rest: Any, **extra: Any) -> Any:
+        return k, rest, extra
+
+    assert await afunc(key=1) == (2, (), {"key": 1})
+    with pytest.raises(TypeError, match="multiple values"):
+        func(1, k=2)
+
+
+async def test_header_takes_faststreams_real_name_first() -> None:
+    from faststream_fastapi import Header
+
+    broker = RedisBroker()
+    name = f"t-{uuid4().hex}"
+    seen: list[Any] = []
+
+    @broker.subscriber(name)
+    async def handle(
+        body: str, id_: int = Header("id"), missing: str = Header(default="-")
+    ) -> None:
+        seen.append((id_, missing))
+
+    async with TestRedisBroker(broker) as br:
+        await br.publish("", name, headers={"id": "1"})
+    assert seen == [(1, "-")]
+    with pytest.raises(TypeError, match="cast=False"):
+        Header("id", cast=False)
