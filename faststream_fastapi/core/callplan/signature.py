@@ -26,7 +26,7 @@ def framework_typed(call: Callable[..., Any]) -> Any:
     params_ = []
     changed = False
     for param in signature.parameters.values():
-        name = _framework_name(param.annotation)
+        name = framework_name(param.annotation)
         if name is not None:
             param = param.replace(annotation=Annotated[param.annotation, Context(name)])
             changed = True
@@ -42,7 +42,19 @@ def framework_typed(call: Callable[..., Any]) -> Any:
     return analysed
 
 
-def _framework_name(annotation: Any) -> str | None:
+def parameter_type(call: Callable[..., Any], name: str) -> Any:
+    """The annotation of ``call``'s parameter ``name``, without ``Annotated``'s metadata."""
+    try:
+        param = typed_signature(call).parameters.get(name)
+    except (TypeError, ValueError):  # no signature to read
+        return inspect.Parameter.empty
+    if param is None:
+        return inspect.Parameter.empty
+    annotation = param.annotation
+    return annotation.__origin__ if hasattr(annotation, "__metadata__") else annotation
+
+
+def framework_name(annotation: Any) -> str | None:
     if not inspect.isclass(annotation):
         return None
     if issubclass(annotation, StreamMessage):
