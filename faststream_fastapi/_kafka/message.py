@@ -119,15 +119,38 @@ class KafkaMessage(StreamMessage):
         return self._timestamp
 
     @property
-    def message_id(self) -> str | None:  # type: ignore[override]
-        """``topic:partition:offset``, made when asked: most messages never are."""
+    def message_id(self) -> str | None:
+        """``topic:partition:offset``, made when asked: most messages never are.
+        A custom parser may set its own (FastStream 0.5's docs do)."""
         return f"{self.topic}:{self.partition}:{self.offset}" if self.offset >= 0 else None
+
+    @message_id.setter
+    def message_id(self, value: str | None) -> None:
+        # The message becomes its class's twin that reads the id stored: messages
+        # whose id nobody sets pay nothing for it.
+        _STORED_ID.__set__(self, value)
+        self.__class__ = _with_stored_id(type(self))
 
     def __repr__(self) -> str:
         return (
             f"KafkaMessage(topic={self.topic!r}, partition={self.partition}, "
             f"offset={self.offset}, key={self.key!r})"
         )
+
+
+#: ``StreamMessage``'s own ``message_id`` slot, which ``KafkaMessage``'s property hides.
+_STORED_ID: Any = StreamMessage.__dict__["message_id"]
+
+
+def _with_stored_id(cls: type[KafkaMessage]) -> type[KafkaMessage]:
+    """``cls`` reading ``message_id`` from the slot a custom parser set (made once)."""
+    twin = _TWINS.get(cls)
+    if twin is None:
+        twin = _TWINS[cls] = type(cls.__name__, (cls,), {"__slots__": (), "message_id": _STORED_ID})
+    return twin
+
+
+_TWINS: dict[type[KafkaMessage], type[KafkaMessage]] = {}
 
 
 def decode_headers(raw: RawHeaders) -> dict[str, str]:

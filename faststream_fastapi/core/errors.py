@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi.exceptions import RequestValidationError
+from pydantic_core import PydanticCustomError, ValidationError
 
 
 class FastStreamError(Exception):
@@ -27,35 +28,69 @@ class ContextKeyError(FastStreamError, KeyError):
 
 
 class _Errors(list[dict[str, Any]]):
-    """A list that is also callable, as ``RequestValidationError.errors()`` is."""
+    """A list that is also callable, as ``RequestValidationError.errors()`` is (pydantic's
+    ``include_url=``/``include_input=``... are taken: there is neither here)."""
 
-    def __call__(self) -> list[dict[str, Any]]:
+    def __call__(self, **_options: Any) -> list[dict[str, Any]]:
         return self
 
 
-class MessageValidationError(FastStreamError, ValueError, RequestValidationError):
+class MessageValidationError(FastStreamError, ValidationError, RequestValidationError):
     """A message failed validation; ``errors`` carry locations, never the input.
 
-    Also a FastAPI ``RequestValidationError`` (as FastStream 0.5's was), so code
-    catching that catches it; ``errors`` is then both a list and callable.
+    Also a pydantic ``ValidationError`` and a FastAPI ``RequestValidationError`` (as
+    FastStream 0.5's errors were, for plain brokers and for its FastAPI plugin), so
+    code catching either catches it; ``errors`` is then both a list and callable.
     """
 
     __str__ = BaseException.__str__
+    __repr__ = BaseException.__repr__
 
-    def __init__(self, handler: str, errors: Sequence[Mapping[str, Any]]) -> None:
+    def __new__(cls, handler: str, errors: Sequence[Any], *rest: Any) -> MessageValidationError:
+        if rest:  # pydantic's own construction, from ``from_exception_data`` below
+            return super().__new__(cls, handler, errors, *rest)
+        line = [
+            {
+                "type": PydanticCustomError(
+                    str(e.get("type") or "value_error"), e.get("msg") or ""
+                ),
+                "loc": tuple(e.get("loc") or ()),
+                "input": None,
+            }
+            for e in errors
+        ]
+        return cls.from_exception_data(handler, line, hide_input=True)  # type: ignore[arg-type]
+
+    def __init__(self, handler: str, errors: Sequence[Any], *rest: Any) -> None:
+        if rest:
+            return
         self.handler = handler
-        self.errors = self._errors = _Errors(  # type: ignore[method-assign]
+        located = _Errors(
             {"type": e.get("type"), "loc": tuple(e.get("loc") or ()), "msg": e.get("msg")}
             for e in errors
         )
-        where = "; ".join(
-            ".".join(str(p) for p in e["loc"]) + f": {e['msg']}" for e in self.errors[:5]
-        )
-        super().__init__(f"message for {handler} is invalid: {where}")
+        self.errors = self._errors = located  # type: ignore[method-assign,assignment]
+        where = "; ".join(".".join(str(p) for p in e["loc"]) + f": {e['msg']}" for e in located[:5])
+        Exception.__init__(self, f"message for {handler} is invalid: {where}")
 
 
 class MessageDecodeError(FastStreamError, ValueError):
     """The body could not be decoded (bad JSON, bad UTF-8, wrong shape)."""
+
+
+class MessageNotJSONError(MessageDecodeError, MessageValidationError):
+    """A body that is not JSON reached parameters that need an object or a list.
+
+    A decoding error, and also a validation error, as FastStream 0.5 raised a
+    pydantic ``ValidationError`` for such a body (``"wrong message"`` for a model).
+    """
+
+    __str__ = BaseException.__str__
+
+    def __init__(self, handler: str, errors: Sequence[Any], *rest: Any) -> None:
+        super().__init__(handler, errors, *rest)
+        if not rest:
+            Exception.__init__(self, f"message for {handler}: {errors[0]['msg']}")
 
 
 class MessageTooLargeError(MessageDecodeError):

@@ -36,8 +36,9 @@ class Handler:
         self._mock = LazyMock(getattr(func, "__name__", "handler"))
 
     @property
-    def mock(self) -> MagicMock:
-        """Calls with each decoded body the handler received under a test broker."""
+    def mock(self) -> MagicMock | None:
+        """Calls with each decoded body the handler received under a test broker;
+        ``None`` outside one (also once its block ended), as in FastStream 0.5."""
         return self._mock.get()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -57,33 +58,54 @@ def as_handler(func: Callable[..., Any]) -> Handler:
 
 
 class LazyMock:
-    """A MagicMock filled on first look: recording costs a list append."""
+    """A MagicMock filled on first look: recording costs a list append.
 
-    __slots__ = ("_called", "_mock", "_name", "_pending")
+    It exists while a test broker's block runs (``activate`` to ``reset``), as
+    FastStream 0.5's ``mock`` did: ``get()`` is ``None`` outside one.
+    """
+
+    __slots__ = ("_active", "_called", "_error", "_mock", "_name", "_pending")
 
     def __init__(self, name: str) -> None:
         self._name = name
         self._mock: MagicMock | None = None
         self._pending: list[Any] = []
+        self._active = False
+        #: What the last recorded call raised, for ``wait`` to raise (FastStream 0.5's).
+        self._error: BaseException | None = None
         #: Set by ``record`` while ``wait`` waits.
         self._called: asyncio.Event | None = None
 
+    def activate(self) -> None:
+        self._active = True
+
     def record(self, item: Any) -> None:
+        self._active = True
+        self._error = None
         self._pending.append(item)
         if self._called is not None:
             self._called.set()
 
-    async def wait(self, timeout: float | None) -> None:
-        """Return once something was recorded; ``TimeoutError`` after ``timeout`` seconds."""
-        if self._pending or (self._mock is not None and self._mock.called):
-            return
-        called = self._called = asyncio.Event()
-        try:
-            await asyncio.wait_for(called.wait(), timeout)
-        finally:
-            self._called = None
+    def fail(self, exc: BaseException) -> None:
+        """The call recorded last raised ``exc`` (a failed delivery, under a test broker)."""
+        if self._active:
+            self._error = exc
 
-    def get(self) -> MagicMock:
+    async def wait(self, timeout: float | None) -> None:
+        """Return once something was recorded; ``TimeoutError`` after ``timeout`` seconds.
+        A call that failed as it began (an invalid message) raises its error."""
+        if not (self._pending or (self._mock is not None and self._mock.called)):
+            called = self._called = asyncio.Event()
+            try:
+                await asyncio.wait_for(called.wait(), timeout)
+            finally:
+                self._called = None
+        if self._error is not None:
+            raise self._error
+
+    def get(self) -> MagicMock | None:
+        if not self._active:
+            return None
         if self._mock is None:
             self._mock = MagicMock(name=self._name)
         pending, self._pending = self._pending, []
@@ -92,9 +114,10 @@ class LazyMock:
         return self._mock
 
     def reset(self) -> None:
+        """The test broker's block ended: no mock until the next one."""
         self._pending.clear()
-        if self._mock is not None:
-            self._mock.reset_mock()
+        self._mock = self._error = None
+        self._active = False
 
 
 def _plain(item: Any) -> Any:

@@ -237,7 +237,6 @@ def _call_stage(
     decoded: bool = False,
 ) -> CallNext:
     """The innermost stage, what middlewares wrap: run the plan, publish, schedule tasks.
-
     ``decoded``: a custom decoder ran; the handler's parameters are read from what
     it returned (``message.decoded()``), not from the body.
     """
@@ -316,13 +315,14 @@ def result_publisher(sub: Delivering) -> PublishResult:
 
 
 def _failure_stage(sub: Delivering, rule: Rule, *, raise_failures: bool) -> Failed:
-    """Log a failure (without the payload), then retry, dead-letter or settle it by
-    ``rule``; with ``raise_failures`` (a test broker) raise it on unless republished."""
+    """Log a failure (without the payload), then retry, dead-letter or settle it by ``rule``;
+    with ``raise_failures`` (a test broker) raise it on unless republished."""
 
     async def failed(message: StreamMessage, exc: BaseException) -> None:
         if isinstance(exc, IgnoredException):
             await _instructed(sub, rule, message, exc)
             return
+        sub.handler._mock.fail(exc)  # for ``wait_call`` under a test broker; before any await
         logger = sub.broker.logger
         invalid = isinstance(exc, MessageDecodeError | MessageValidationError)
         if invalid:

@@ -52,8 +52,9 @@ class Publisher:
         self._mock = LazyMock(f"publisher:{spec.name}")
 
     @property
-    def mock(self) -> MagicMock:
-        """Calls with each value published under a test broker."""
+    def mock(self) -> MagicMock | None:
+        """Calls with each value published under a test broker; ``None`` outside one
+        (also once its block ended), as in FastStream 0.5."""
         return self._mock.get()
 
     @property

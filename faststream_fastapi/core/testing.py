@@ -248,6 +248,7 @@ class TestBroker(Generic[B]):
         # Restored on leaving: a block inside another leaves the outer one as it was.
         self._flags = (root.testing, root.under_test)
         root.under_test = True
+        _activate_mocks(root)
         try:
             if self.with_real:
                 await self._enter_real(root)
@@ -289,6 +290,7 @@ class TestBroker(Generic[B]):
     async def _start_late(self) -> None:
         """Start the subscribers declared (or included) after the block began."""
         root = self.broker.root()
+        _activate_mocks(root)
         if root.running:
             for sub in root.subscribers:
                 if sub.consumption is None:
@@ -312,3 +314,11 @@ class TestBroker(Generic[B]):
                 sub.handler._mock.reset()
             for pub in root.publishers:
                 pub._mock.reset()
+
+
+def _activate_mocks(root: Lifecycle) -> None:
+    """``handler.mock`` and ``publisher.mock`` exist while a test broker's block runs."""
+    for sub in root.subscribers:
+        sub.handler._mock.activate()
+    for pub in root.publishers:
+        pub._mock.activate()

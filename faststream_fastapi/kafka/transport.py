@@ -10,6 +10,7 @@ import random
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import aiokafka
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka import TopicPartition as TP
 from aiokafka.abc import ConsumerRebalanceListener
@@ -173,7 +174,9 @@ class AiokafkaTransport(ProducerTransport[AIOKafkaProducer]):
         self._probe = Probe(lambda: self._producer().client.fetch_all_metadata())
 
     async def _start(self, options: dict[str, Any]) -> AIOKafkaProducer:
-        producer = AIOKafkaProducer(
+        # Looked up when called, as FastStream 0.5 did: tests that patch
+        # ``aiokafka.AIOKafkaProducer`` to check the client's options keep working.
+        producer = aiokafka.AIOKafkaProducer(
             bootstrap_servers=self.bootstrap_servers, **_accepted(AIOKafkaProducer, options)
         )
         try:

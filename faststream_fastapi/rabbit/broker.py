@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -96,12 +96,14 @@ class _RabbitDeclarations(Registry):
         exchange: Exchange = None,
         *,
         reply_config: ReplyConfig | None = None,
+        consume_args: Mapping[str, Any] | None = None,
         **options: Unpack[SubscriberOptions],
     ) -> Callable[[Callable[..., Any]], Handler]:
         """Consume ``queue``, declared on start and bound to ``exchange`` if given.
 
         The binding key is the queue's ``routing_key`` (default: its name);
         ``"logs.{level}"`` binds as ``logs.*`` and fills ``level: str = Path()``.
+        ``consume_args`` go with ``basic.consume`` (``{"x-stream-offset": "first"}``).
         ``reply_config`` (FastStream 0.5's, deprecated there since 0.5.16) sets
         ``persist`` / ``mandatory`` of the replies to requests.
         """
@@ -113,7 +115,7 @@ class _RabbitDeclarations(Registry):
                 stacklevel=2,
             )
         return self._add_subscriber(
-            Subscription(as_queue(queue), as_exchange(exchange), reply_config),
+            Subscription(as_queue(queue), as_exchange(exchange), reply_config, consume_args),
             SubscriberConfig.of(options, where=f"{type(self).__name__}.subscriber()"),
         )
 

@@ -104,11 +104,13 @@ class RabbitQueue:
 @dataclass(frozen=True)
 class Subscription:
     """A subscriber's source: a queue, bound to ``exchange`` when one is given;
-    ``reply`` sets how its replies are published."""
+    ``reply`` sets how its replies are published, ``consume_args`` are the
+    ``basic.consume`` arguments (``{"x-stream-offset": "first"}`` for a stream)."""
 
     queue: RabbitQueue
     exchange: RabbitExchange | None = None
     reply: ReplyConfig | None = field(default=None, compare=False)
+    consume_args: Mapping[str, Any] | None = field(default=None, compare=False)
 
     @property
     def reply_options(self) -> dict[str, Any] | None:

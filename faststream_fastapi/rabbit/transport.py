@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import aio_pika
@@ -54,10 +55,16 @@ class _Consumer(Consumption):
     """One queue consumer on its own channel; ``stop`` lets in-flight messages finish."""
 
     def __init__(
-        self, channel: AbstractChannel, queue: AbstractQueue, deliver: Deliver, max_workers: int = 1
+        self,
+        channel: AbstractChannel,
+        queue: AbstractQueue,
+        deliver: Deliver,
+        max_workers: int = 1,
+        arguments: Mapping[str, Any] | None = None,
     ) -> None:
         self.channel = channel
         self.queue = queue
+        self.arguments = dict(arguments) if arguments else None
         self.tag: str | None = None
         self._deliver = deliver
         self._stopping = False
@@ -76,7 +83,11 @@ class _Consumer(Consumption):
         underlay = await self.channel.get_underlay_channel()
         underlay.on_consumer_cancel_callbacks.add(self._on_cancel)
         ok = await underlay.basic_consume(
-            self.queue.name, self.on_delivery, no_ack=False, consumer_tag=self.tag
+            self.queue.name,
+            self.on_delivery,
+            no_ack=False,
+            consumer_tag=self.tag,
+            arguments=self.arguments,
         )
         self.tag = ok.consumer_tag
         self._consuming = True
@@ -330,7 +341,7 @@ class RabbitTransport(Transport[Subscription]):
             prefetch = self.prefetch_count + (max_workers if max_workers > 1 else 0)
             await channel.set_qos(prefetch_count=prefetch)
             queue = await declare_queue(channel, spec, self._plugins)
-            consumer = _Consumer(channel, queue, deliver, max_workers)
+            consumer = _Consumer(channel, queue, deliver, max_workers, spec.consume_args)
             await consumer.consume()
             if isinstance(channel, aio_pika.RobustChannel):
                 channel.reopen_callbacks.add(consumer.on_reopen)

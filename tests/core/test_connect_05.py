@@ -100,7 +100,9 @@ def test_redis_keywords_win_over_the_urls_parts() -> None:
 async def test_connect_under_a_test_broker_returns_none(package: str) -> None:
     module = importlib.import_module(f"faststream_fastapi.{package}")
     broker_class = next(getattr(module, n) for n in dir(module) if n.endswith("Broker"))
-    test_class = next(getattr(module, n) for n in dir(module) if n.startswith("Test"))
+    test_class = next(
+        getattr(module, n) for n in dir(module) if n.startswith("Test") and n.endswith("Broker")
+    )
     broker = broker_class()
     async with test_class(broker):
         assert await broker.connect() is None

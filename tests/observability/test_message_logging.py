@@ -90,7 +90,7 @@ async def test_one_line_per_message_with_ids_and_duration(stream: io.StringIO) -
     # Errors are logged (by the subscriber), once, never with the payload.
     assert any(line.endswith("charge raised RuntimeError") for line in lines)
     assert any("cards: rejected a message: " in line for line in lines)
-    assert "corr-4 cards] cards: rejected (MessageDecodeError) in " in processed[3]
+    assert "corr-4 cards] cards: rejected (MessageNotJSONError) in " in processed[3]
     assert "4999-secret" not in stream.getvalue()
     assert "5111-secret" not in stream.getvalue()
     # Each line has the message id the broker assigned.

@@ -213,6 +213,29 @@ async def test_aiokafka_keywords(security: Any, protocol: str, mechanism: str | 
         await client.stop()
 
 
+async def test_aiokafka_connect_builds_the_producer_with_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # FastStream 0.5's docs tests patch ``aiokafka.AIOKafkaProducer`` to read what it got.
+    built: list[dict[str, Any]] = []
+
+    class Producer:
+        def __init__(self, **kwargs: Any) -> None:
+            built.append(kwargs)
+
+        async def start(self) -> None: ...
+
+        async def stop(self) -> None: ...
+
+    monkeypatch.setattr("aiokafka.AIOKafkaProducer", Producer)
+    async with KafkaBroker("k1:9093", security=SASLScram256("svc", SECRET, use_ssl=True)):
+        [got] = built
+    assert got["bootstrap_servers"] == "k1:9093"
+    assert (got["security_protocol"], got["sasl_mechanism"]) == ("SASL_SSL", "SCRAM-SHA-256")
+    assert (got["sasl_plain_username"], got["sasl_plain_password"]) == ("svc", SECRET)
+    assert isinstance(got["ssl_context"], ssl.SSLContext)
+
+
 def test_aiokafka_warning_only_where_a_secret_travels() -> None:
     plain = KafkaBroker(security=SASLPlaintext("svc", SECRET))
     assert "SASLPlaintext" in (plain._credentials_warning or "")

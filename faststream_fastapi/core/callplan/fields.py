@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_mode
 from pydantic.fields import FieldInfo
 
 from .. import codec
-from ..errors import MessageDecodeError, MessageValidationError
+from ..errors import MessageDecodeError, MessageNotJSONError, MessageValidationError
 from ..fastapi_compat import Param
 from ..message import StreamMessage
 
@@ -207,7 +207,8 @@ class BodyReader:
             return self._from_bytes(body)
         except ValidationError as exc:
             if _is_json_syntax_error(exc):
-                raise MessageDecodeError(f"message for {self.handler} is not valid JSON") from None
+                error = {"type": "json_invalid", "loc": ("body",), "msg": "body is not valid JSON"}
+                raise MessageNotJSONError(self.handler, [error]) from None
             if not self.raw_bytes and not self.raw_text and _wants_structure(exc):
                 _refuse_non_json(body, content_type, self.handler)
             raise _located(exc, "body", self.handler) from None
@@ -234,7 +235,8 @@ def _refuse_non_json(body: bytes, content_type: str | None, handler: str) -> Non
     try:
         pydantic_core.from_json(body)
     except ValueError as exc:
-        raise MessageDecodeError(f"message for {handler}: body is not valid JSON: {exc}") from None
+        error = {"type": "json_invalid", "loc": ("body",), "msg": f"body is not valid JSON: {exc}"}
+        raise MessageNotJSONError(handler, [error]) from None
 
 
 #: What pydantic says when the body as a whole is not an object or array: only then is

@@ -6,12 +6,15 @@ context values; parameters no message can fill are refused at registration.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import logging
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import params
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 
 from ..context import Context
 from ..fastapi_compat import typed_signature
@@ -21,7 +24,9 @@ from ..message import StreamMessage
 def framework_typed(call: Callable[..., Any]) -> Any:
     """``call``, or a stand-in whose signature has bare ``StreamMessage``/broker/
     ``Logger`` hints made framework values, so ``msg: NatsMessage`` works without
-    ``Annotated``. Only its signature is read; it is never called."""
+    ``Annotated``, and a pydantic ``Field(...)`` default made ``Annotated[T, Field(...)]``
+    (FastStream 0.5's form, which FastAPI refuses as a default). Only its signature is
+    read; it is never called."""
     signature = typed_signature(call)
     params_ = []
     changed = False
@@ -30,6 +35,9 @@ def framework_typed(call: Callable[..., Any]) -> Any:
         if name is not None:
             param = param.replace(annotation=Annotated[param.annotation, Context(name)])
             changed = True
+        elif _plain_field(param.default):
+            param = _field_annotated(param)
+            changed = True
         params_.append(param)
     if not changed:
         return call
@@ -37,7 +45,7 @@ def framework_typed(call: Callable[..., Any]) -> Any:
     def analysed(*args: Any, **kwargs: Any) -> Any:  # pragma: no cover - never called
         raise AssertionError
 
-    analysed.__signature__ = signature.replace(parameters=params_)  # type: ignore[attr-defined]
+    analysed.__signature__ = signature.replace(parameters=_ordered(params_))  # type: ignore[attr-defined]
     analysed.__name__ = getattr(call, "__name__", "handler")
     return analysed
 
@@ -52,6 +60,36 @@ def parameter_type(call: Callable[..., Any], name: str) -> Any:
         return inspect.Parameter.empty
     annotation = param.annotation
     return annotation.__origin__ if hasattr(annotation, "__metadata__") else annotation
+
+
+def _plain_field(default: Any) -> bool:
+    """A pydantic ``Field(...)`` default that is none of FastAPI's own parameters."""
+    return isinstance(default, FieldInfo) and not isinstance(default, params.Param | params.Body)
+
+
+def _field_annotated(param: inspect.Parameter) -> inspect.Parameter:
+    """``x: T = Field(d, ...)`` as ``x: Annotated[T, Field(...)] = d``, as FastAPI takes it."""
+    info = copy.copy(param.default)
+    default = info.default
+    info.default = PydanticUndefined
+    if default is PydanticUndefined:
+        default = param.empty
+    annotation = Any if param.annotation is param.empty else param.annotation
+    return param.replace(annotation=Annotated[annotation, info], default=default)
+
+
+def _ordered(parameters: list[inspect.Parameter]) -> list[inspect.Parameter]:
+    """``parameters`` as a valid signature: a ``Field(default_factory=...)`` one lost
+    its default and may follow one with a default, so they become keyword-only (the
+    stand-in is only read, in the same order)."""
+    kinds = {p.kind for p in parameters}
+    defaults = [p.default is not p.empty for p in parameters if p.kind in _POSITIONAL]
+    if inspect.Parameter.VAR_POSITIONAL in kinds or defaults == sorted(defaults):
+        return parameters
+    return [p.replace(kind=p.KEYWORD_ONLY) if p.kind in _POSITIONAL else p for p in parameters]
+
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 def framework_name(annotation: Any) -> str | None:

@@ -1,0 +1,143 @@
+"""Forms FastStream 0.5's getting-started docs teach, on the real servers.
+
+``name: str = Field(...)`` parameters consuming from the server; under
+``with_real=True`` an invalid message's pydantic ``ValidationError`` comes out of
+``wait_call`` and the mock is gone after the block; RabbitMQ's ``consume_args=``
+reading a stream from its first offset; a Kafka parser setting ``message_id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import uuid
+from typing import Any
+
+import aio_pika
+import pydantic
+import pytest
+from pydantic import BaseModel, Field, NonNegativeInt
+
+from faststream_fastapi.rabbit import RabbitBroker, RabbitQueue
+
+URLS = {
+    "kafka": "127.0.0.1:9092",
+    "confluent": "127.0.0.1:9092",
+    "nats": "nats://127.0.0.1:4222",
+    "rabbit": "amqp://guest:guest@127.0.0.1:5672/",
+    "redis": "redis://127.0.0.1:6379",
+}
+NAMES = {"kafka": "Kafka", "confluent": "Kafka", "nats": "Nats", "rabbit": "Rabbit"}
+MARKS = {"confluent": "kafka"}
+WAIT = 20
+
+
+class Kit:
+    def __init__(self, name: str) -> None:
+        self.pkg = importlib.import_module(f"faststream_fastapi.{name}")
+        kind = NAMES.get(name, "Redis")
+        self.url = URLS[name]
+        self.Broker = getattr(self.pkg, f"{kind}Broker")
+        self.Test = getattr(self.pkg, f"Test{kind}Broker")
+
+
+@pytest.fixture(
+    params=[
+        pytest.param(p, marks=getattr(pytest.mark, MARKS.get(p, p)), id=p)
+        for p in ["kafka", "confluent", "nats", "rabbit", "redis"]
+    ]
+)
+def kit(request: pytest.FixtureRequest) -> Kit:
+    return Kit(request.param)
+
+
+class User(BaseModel):
+    name: str
+
+
+async def test_field_defaults_on_the_real_broker(kit: Kit, name: str) -> None:
+    broker = kit.Broker(kit.url)
+    got: asyncio.Queue[Any] = asyncio.Queue()
+
+    @broker.subscriber(name)
+    async def handle(
+        name: str = Field(..., examples=["John"]),
+        user_id: NonNegativeInt = Field(5, description="Registered user id"),
+    ) -> None:
+        await got.put((name, user_id))
+
+    async with broker:
+        await broker.start()
+        await broker.publish({"name": "John", "user_id": 1}, name)
+        assert await asyncio.wait_for(got.get(), WAIT) == ("John", 1)
+        await broker.publish({"name": "Ann"}, name)
+        assert await asyncio.wait_for(got.get(), WAIT) == ("Ann", 5)
+
+
+async def test_with_real_wait_call_raises_the_validation_error(kit: Kit, name: str) -> None:
+    broker = kit.Broker(kit.url)
+
+    @broker.subscriber(name)
+    async def handle(user: User) -> None: ...
+
+    async with kit.Test(broker, with_real=True) as br:
+        with pytest.raises(pydantic.ValidationError):
+            await br.publish("wrong message", name)
+            await handle.wait_call(WAIT)
+        assert handle.mock is not None
+        handle.mock.assert_called_once_with("wrong message")
+    assert handle.mock is None
+
+
+@pytest.mark.rabbit
+async def test_rabbit_consume_args_read_a_stream_from_its_first_offset() -> None:
+    url = URLS["rabbit"]
+    queue = RabbitQueue(
+        f"stream-{uuid.uuid4().hex[:12]}", durable=True, arguments={"x-queue-type": "stream"}
+    )
+    first = RabbitBroker(url)
+    first.subscriber(queue, consume_args={"x-stream-offset": "first"})(lambda m: None)
+    try:
+        async with first:
+            await first.start()  # declares the stream
+            await first.publish("before", queue)  # published before the next one consumes
+        broker = RabbitBroker(url)
+        got: asyncio.Queue[str] = asyncio.Queue()
+
+        @broker.subscriber(queue, consume_args={"x-stream-offset": "first"})
+        async def handle(msg: str) -> None:
+            await got.put(msg)
+
+        async with broker:
+            await broker.start()
+            assert await asyncio.wait_for(got.get(), WAIT) == "before"
+    finally:
+        connection = await aio_pika.connect(url)
+        async with connection:
+            channel = await connection.channel()
+            await channel.queue_delete(queue.name)
+
+
+@pytest.mark.kafka
+@pytest.mark.parametrize("package", ["kafka", "confluent"])
+async def test_a_custom_parser_sets_the_kafka_message_id(package: str, name: str) -> None:
+    kit = Kit(package)
+
+    async def parser(raw: Any, original: Any) -> Any:
+        message = await original(raw)
+        message.message_id = message.headers.get("custom_message_id")
+        return message
+
+    broker = kit.Broker(kit.url, parser=parser)
+    got: asyncio.Queue[Any] = asyncio.Queue()
+
+    async def handle(message):  # type: ignore[no-untyped-def]
+        await got.put(message.message_id)
+
+    handle.__annotations__["message"] = kit.pkg.KafkaMessage
+    broker.subscriber(name, auto_offset_reset="earliest")(handle)
+
+    async with broker:
+        await broker.start()
+        await broker.publish("", name, headers={"custom_message_id": "1"})
+        assert await asyncio.wait_for(got.get(), WAIT) == "1"
