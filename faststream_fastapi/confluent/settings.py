@@ -23,9 +23,10 @@ _quiet.propagate = False
 _UNKNOWN = "No such configuration property"
 
 
-def check(owner: str, options: Mapping[str, Any]) -> None:
+def check(owner: str, options: Mapping[str, Any], what: str = "keyword argument") -> None:
     """Raise ``TypeError`` for a keyword librdkafka does not know, ``ValueError`` for a
-    value it refuses; ``options`` spell dots as underscores (``session_timeout_ms``)."""
+    value it refuses; ``options`` spell dots as underscores (``session_timeout_ms``) or
+    as dots (``config=``'s properties, ``what="config property"``)."""
     names = {key.replace("_", "."): key for key in options}
     try:
         Producer({name: options[key] for name, key in names.items()} | {"logger": _quiet})
@@ -34,7 +35,7 @@ def check(owner: str, options: Mapping[str, Any]) -> None:
         keyword = next((key for name, key in names.items() if f'"{name}"' in text), None)
         if _UNKNOWN in text and keyword is not None:
             raise TypeError(
-                f"{owner}() got an unexpected keyword argument {keyword!r} "
+                f"{owner}() got an unexpected {what} {keyword!r} "
                 f"(not a librdkafka configuration property)"
             ) from None
         raise ValueError(f"{owner}(): {text}") from None

@@ -217,6 +217,5 @@ def _signature(cls: type[FacadeBroker]) -> inspect.Signature:
             names.add(p.name)
             parameters.append(p)
     if cls.open_keywords:
-        # ``**properties``: ``config=`` is confluent's keyword for them as one mapping.
         parameters.append(inspect.Parameter("properties", inspect.Parameter.VAR_KEYWORD))
     return inspect.Signature(parameters, return_annotation=None)

@@ -35,3 +35,24 @@ async def test_delivery_report_errors_raise_from_publish() -> None:
         # metadata (at produce time): either way, ``publish`` raises.
         with pytest.raises(PublishError, match=r"(Invalid|Unknown) topic"):
             await asyncio.wait_for(broker.publish("x", "not a valid topic!"), 15)
+
+
+@pytest.mark.kafka
+async def test_config_mapping_reaches_librdkafka(name: str) -> None:
+    """FastStream 0.5's ``config=``: librdkafka properties by their dotted names. The
+    session timeout given there is what lets the group join within the wait (tansu
+    answers a join after half the session timeout; librdkafka's default is 45 s)."""
+    broker = faststream_fastapi.confluent.KafkaBroker(
+        "127.0.0.1:9092",
+        config={"session.timeout.ms": 3000, "heartbeat.interval.ms": 1000},
+    )
+    got: asyncio.Queue[str] = asyncio.Queue()
+
+    @broker.subscriber(name, group_id=f"{name}-g", auto_offset_reset="earliest")
+    async def handle(body: str) -> None:
+        await got.put(body)
+
+    async with broker:
+        await broker.start()
+        await broker.publish("configured", name)
+        assert await asyncio.wait_for(got.get(), 12) == "configured"
