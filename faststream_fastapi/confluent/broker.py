@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from typing_extensions import Unpack
 
 from .._kafka.facade import KafkaBrokerBase, KafkaRouterBase
-from ..security.facade import Factory, own
+from ..security.facade import own
 from . import settings
 from .config import BrokerConfig
 from .descriptor import CONFLUENT
@@ -35,20 +35,29 @@ class KafkaBroker(KafkaBrokerBase):
         own("connect_timeout", 10.0, "float"),
         own("config", None, "Mapping[str, Any] | None"),
     )
-    #: ``config=`` as given (FastStream 0.5's ``broker.config.as_config_dict()``).
-    config: BrokerConfig
 
     @classmethod
     def check_open_keywords(cls, owner: str, options: Mapping[str, Any]) -> None:
         settings.check(owner, options)
 
-    def _client(self, address: Any, options: dict[str, Any]) -> tuple[Any, Factory]:
-        # ``config={"linger.ms": 5}`` (0.5's form) under the keywords: a keyword wins.
-        self.config = BrokerConfig(options.pop("config", None))
-        given = self.config.as_config_dict()
-        if given:
-            settings.check(type(self).__name__, given, what="config property")
-            merged = {**given, **options}  # in this order: the keyword's spelling comes last
+    #: ``config=`` as given (FastStream 0.5's ``broker.config.as_config_dict()``).
+    config: BrokerConfig
+
+    def _client(self, address: Any, options: dict[str, Any]) -> tuple[Any, Any]:
+        """``config=`` (FastStream 0.5's): librdkafka properties by their own dotted
+        names, under the keywords given (a keyword wins over its property); an enum
+        of ``confluent.config`` goes as its value."""
+        extra = options.pop("config", None)
+        if extra is not None and not isinstance(extra, Mapping):
+            raise TypeError(
+                f"{type(self).__name__}(config=...) takes a mapping of librdkafka "
+                f"properties, not {type(extra).__name__}"
+            )
+        self.config = BrokerConfig(extra)
+        extra = self.config.as_config_dict()
+        if extra:
+            settings.check(type(self).__name__, extra, what="config property")
+            merged = {**extra, **options}
             options.clear()
             options.update(merged)
         return super()._client(address, options)

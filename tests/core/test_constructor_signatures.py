@@ -40,7 +40,7 @@ def test_broker_signature_names_its_parameters(kind: tuple[Any, Any, str, str]) 
     for name in (*SHARED, "description", client):
         assert params[name].kind is inspect.Parameter.KEYWORD_ONLY, name
     # Only confluent-kafka's open librdkafka configuration stays a ``**properties``
-    # (besides ``config=``, the same as one mapping, FastStream 0.5's form).
+    # (beside FastStream 0.5's ``config=`` mapping of the same properties).
     rest = [p.name for p in params.values() if p.kind is inspect.Parameter.VAR_KEYWORD]
     confluent = broker_class.__module__.startswith("faststream_fastapi.conf")
     assert rest == (["properties"] if confluent else [])
@@ -121,6 +121,23 @@ def test_confluent_checks_librdkafka_configuration_at_construction() -> None:
         KafkaRouter("k:9092", lingerr_ms=5)
     with pytest.raises(ValueError, match=r"^KafkaBroker\(\): .*acks"):
         KafkaBroker("k:9092", acks="sometimes")
+
+
+def test_confluent_config_mapping_as_in_faststream_05() -> None:
+    from faststream_fastapi.confluent import KafkaBroker
+    from faststream_fastapi.confluent.fastapi import KafkaRouter
+
+    given = {"topic.metadata.refresh.fast.interval.ms": 300, "session.timeout.ms": 9000}
+    broker = KafkaBroker("k:9092", config=given, session_timeout_ms=3000)
+    options = broker._transport.options
+    assert options["topic.metadata.refresh.fast.interval.ms"] == 300
+    assert options["session.timeout.ms"] == 3000  # the keyword wins over the property
+    router = KafkaRouter("k:9092", config={"client.id": "svc"})
+    assert router.broker._transport.options["client.id"] == "svc"
+    with pytest.raises(TypeError, match=r"^KafkaBroker\(\) .*config property 'nope.x'"):
+        KafkaBroker("k:9092", config={"nope.x": 1})
+    with pytest.raises(TypeError, match=r"config=.*mapping"):
+        KafkaBroker("k:9092", config=[("client.id", "x")])
 
 
 def test_a_confluent_router_checks_librdkafka_configuration_once(
