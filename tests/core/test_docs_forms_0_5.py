@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
-from typing import Any
+from typing import Annotated, Any
 
 import pydantic
 import pytest
+from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, NonNegativeInt
 
@@ -210,3 +211,44 @@ async def test_a_custom_parser_sets_the_kafka_message_id(package: str, name: str
     async with kit.Test(broker) as br:
         await br.publish("", name, headers={"custom_message_id": "1"})
     assert seen == [f"{name}:0:0", ("1", True)]
+
+
+def _units(z: int = Field(7, ge=0)) -> int:
+    return z * 10
+
+
+def _total(a: int = Field(2, description="added"), units: int = Depends(_units)) -> int:
+    return a + units
+
+
+async def test_field_defaults_in_dependencies(kit: Kit, name: str) -> None:
+    broker = kit.Broker()
+    got: list[Any] = []
+
+    @broker.subscriber(name)
+    async def handle(x: int, y: str, total: Annotated[int, Depends(_total)]) -> None:
+        got.append(total)
+
+    async with kit.Test(broker) as br:
+        await br.publish({"x": 1, "y": "a", "a": 5}, name)  # a dict body's keys feed them
+        await br.publish({"x": 1, "y": "a"}, name)
+        with pytest.raises(pydantic.ValidationError):
+            await br.publish({"x": 1, "y": "a", "z": -1}, name)
+    assert got == [75, 72]
+    assert _total(1, 2) == 3  # the function itself is unchanged
+
+
+async def test_a_field_default_dependency_is_overridden_by_the_app(kit: Kit, name: str) -> None:
+    router = kit.StreamRouter()
+    got: list[Any] = []
+
+    @router.subscriber(name)
+    async def handle(x: int, y: str, total: Annotated[int, Depends(_total)]) -> None:
+        got.append(total)
+
+    app = FastAPI()
+    app.include_router(router)
+    app.dependency_overrides[_total] = lambda: -1
+    async with kit.Test(router.broker) as br:
+        await br.publish({"x": 1, "y": "a"}, name)
+    assert got == [-1]

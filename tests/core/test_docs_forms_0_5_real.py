@@ -16,6 +16,7 @@ from typing import Any
 import aio_pika
 import pydantic
 import pytest
+from fastapi import Depends
 from pydantic import BaseModel, Field, NonNegativeInt
 
 from faststream_fastapi.rabbit import RabbitBroker, RabbitQueue
@@ -72,6 +73,24 @@ async def test_field_defaults_on_the_real_broker(kit: Kit, name: str) -> None:
         assert await asyncio.wait_for(got.get(), WAIT) == ("John", 1)
         await broker.publish({"name": "Ann"}, name)
         assert await asyncio.wait_for(got.get(), WAIT) == ("Ann", 5)
+
+
+def _doubled(n: int = Field(1, ge=0)) -> int:
+    return n * 2
+
+
+async def test_field_defaults_in_dependencies_on_the_real_broker(kit: Kit, name: str) -> None:
+    broker = kit.Broker(kit.url)
+    got: asyncio.Queue[Any] = asyncio.Queue()
+
+    @broker.subscriber(name)
+    async def handle(x: int, y: str, twice: int = Depends(_doubled)) -> None:
+        await got.put(twice)
+
+    async with broker:
+        await broker.start()
+        await broker.publish({"x": 1, "y": "a", "n": 4}, name)
+        assert await asyncio.wait_for(got.get(), WAIT) == 8
 
 
 async def test_with_real_wait_call_raises_the_validation_error(kit: Kit, name: str) -> None:

@@ -16,7 +16,7 @@ from .env import RunEnv
 from .fast import FastCall, fast_call
 from .fields import BodyReader, FieldGroup
 from .nodes import AGEN, GEN, Node, describe
-from .signature import framework_typed, parameter_type, refusals
+from .signature import field_typed_dependencies, framework_typed, parameter_type, refusals
 from .starargs import star_of, with_star_args
 from .tree import TreeRunner
 
@@ -39,6 +39,7 @@ class CallPlan:
         self.name = describe(call)
         self.path = path
         target = with_star_args(call)
+        field_typed_dependencies([target, *(d.dependency for d in dependencies)])
         signature_of = framework_typed(target)
         try:
             analysed = analyse(

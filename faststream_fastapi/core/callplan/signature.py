@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any
 
 from fastapi import params
@@ -60,6 +60,49 @@ def parameter_type(call: Callable[..., Any], name: str) -> Any:
         return inspect.Parameter.empty
     annotation = param.annotation
     return annotation.__origin__ if hasattr(annotation, "__metadata__") else annotation
+
+
+def field_typed_dependencies(calls: Iterable[Any], seen: set[int] | None = None) -> None:
+    """Give the dependency functions of ``calls`` (and theirs) that have a pydantic
+    ``Field(...)`` default a ``__signature__`` with it as ``Annotated[T, Field(...)]``,
+    which is what FastAPI reads: FastStream 0.5 took the default form in dependencies
+    too. The function itself is unchanged and still the one called (and overridden)."""
+    seen = set() if seen is None else seen
+    for call in calls:
+        for dependency in _dependencies(call):
+            if id(dependency) in seen:
+                continue
+            seen.add(id(dependency))
+            if inspect.isfunction(dependency):
+                signature = typed_signature(dependency)
+                parameters = list(signature.parameters.values())
+                if any(_plain_field(p.default) for p in parameters):
+                    fields = [
+                        _field_annotated(p) if _plain_field(p.default) else p for p in parameters
+                    ]
+                    dependency.__signature__ = signature.replace(  # type: ignore[attr-defined]
+                        parameters=_ordered(fields)
+                    )
+            field_typed_dependencies([dependency], seen)
+
+
+def _dependencies(call: Any) -> list[Any]:
+    """The callables ``call``'s parameters depend on (``Depends()`` defaults or metadata)."""
+    try:
+        parameters = typed_signature(call).parameters.values()
+    except (TypeError, ValueError, NameError):
+        return []
+    found = []
+    for param in parameters:
+        marks = [param.default, *getattr(param.annotation, "__metadata__", ())]
+        for mark in marks:
+            if isinstance(mark, params.Depends):
+                target = mark.dependency
+                if target is None:  # ``x: Cls = Depends()``
+                    target = getattr(param.annotation, "__origin__", param.annotation)
+                if callable(target):
+                    found.append(target)
+    return found
 
 
 def _plain_field(default: Any) -> bool:
