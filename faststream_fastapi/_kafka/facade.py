@@ -23,6 +23,7 @@ from ..core.options import (
     RequestOptions,
     SubscriberConfig,
 )
+from ..core.paths import PathPattern
 from ..core.publisher import Publisher
 from ..core.registry import Registry
 from ..core.subscriber import Handler
@@ -187,6 +188,9 @@ class KafkaBrokerBase(KafkaDeclarations, FacadeBroker, abstract=True):
 
     def reply_spec(self, reply_to: str) -> Spec:
         return TopicDest(reply_to)
+
+    def _pattern_for(self, spec: Spec) -> PathPattern | None:
+        return spec.path if isinstance(spec, KafkaTopic) else None
 
     def envelope_for(
         self, spec: Spec, body: bytes, headers: dict[str, str], options: dict[str, Any]

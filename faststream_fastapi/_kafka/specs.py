@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any, Literal
 
+from ..core.paths import PathPattern, has_params
 from ..core.spec import Bindings, Channels, NamedSpec
 
 OffsetReset = Literal["earliest", "latest", "none"]
@@ -70,6 +72,20 @@ class KafkaTopic:
             return ",".join(sorted({p.topic for p in self.partitions}))
         return ",".join(self.topics)
 
+    @cached_property
+    def path(self) -> PathPattern | None:
+        """A ``pattern`` with ``{name}`` parts (``"in.{name}.{id}"``, FastStream 0.5's
+        form): each part is a ``Path()`` value, a dot-free run of the topic's name."""
+        if self.pattern is None or not has_params(self.pattern):
+            return None
+        return PathPattern(self.pattern, wildcard=".*", token=r"[^.]+")
+
+    @cached_property
+    def regex(self) -> str | None:
+        """The ``pattern`` as the clients' topic regex: ``{name}`` parts as ``.*``."""
+        path = self.path
+        return self.pattern if path is None else path.subscription
+
     def with_prefix(self, prefix: str) -> KafkaTopic:
         return replace(
             self,
@@ -82,9 +98,9 @@ class KafkaTopic:
         """Whether a record of ``topic``/``partition`` belongs to this subscription."""
         if self.partitions:
             return any(p.topic == topic and p.partition == partition for p in self.partitions)
-        if self.pattern is not None:
+        if self.regex is not None:
             # Anchored at the start only, as aiokafka and librdkafka match.
-            return re.match(self.pattern, topic) is not None
+            return re.match(self.regex, topic) is not None
         return topic in self.topics
 
     def asyncapi_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:

@@ -259,7 +259,7 @@ class ConfluentTransport(ProducerTransport[Producer]):
                 consumer.assign(tps)
                 source.assigned.set()
             elif group is not None:
-                topics = [_regex(spec.pattern)] if spec.pattern is not None else list(spec.topics)
+                topics = [_regex(spec.regex)] if spec.regex is not None else list(spec.topics)
                 consumer.subscribe(topics, on_assign=source.on_assign, on_revoke=source.on_revoke)
             else:
                 # No group: read every partition, from positions fixed now, so

@@ -308,8 +308,8 @@ class AiokafkaTransport(ProducerTransport[AIOKafkaProducer]):
                     if p.offset is not None:
                         source.consumer.seek(TP(p.topic, p.partition), p.offset)
             elif spec.group_id is not None:
-                if spec.pattern is not None:
-                    consumer.subscribe(pattern=spec.pattern, listener=_Assigned(source))
+                if spec.regex is not None:
+                    consumer.subscribe(pattern=spec.regex, listener=_Assigned(source))
                 else:
                     consumer.subscribe(list(spec.topics), listener=_Assigned(source))
             else:

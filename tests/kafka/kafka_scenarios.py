@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from faststream_fastapi import AckPolicy, Header
+from faststream_fastapi import AckPolicy, Header, Path
 from faststream_fastapi.core.errors import BrokerConnectionError, PublishError
 from faststream_fastapi.kafka.fastapi import KafkaMessage as Msg
 
@@ -362,3 +362,20 @@ async def test_ack_first_commits_before_the_handler_runs(pkg: ModuleType, name: 
         await asyncio.wait_for(done.wait(), WAIT)
     # Offsets of the partition start at 0: record n is committed as n + 1.
     assert seen == [("a", [1]), ("b", [1, 2]), ("c", [1, 2, 3])]
+
+
+async def test_pattern_with_path_parts(pkg: ModuleType, name: str) -> None:
+    """``pattern=`` with ``{name}`` parts subscribes by the regex with ``.*`` for each
+    part; the handler gets each part of the record's topic as a ``Path()`` value."""
+    topic = create_topic(f"{name}.john.7")
+    broker = make_broker(pkg)
+    got: asyncio.Queue[tuple[str, int, str]] = asyncio.Queue()
+
+    @broker.subscriber(pattern=name + ".{who}.{n}", auto_offset_reset="earliest")
+    async def handle(body: str, who: str = Path(), n: int = Path()) -> None:
+        await got.put((who, n, body))
+
+    async with broker:
+        await broker.start()
+        await broker.publish("hi", topic)
+        assert await asyncio.wait_for(got.get(), WAIT) == ("john", 7, "hi")

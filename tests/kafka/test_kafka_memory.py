@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from faststream_fastapi import Header
+from faststream_fastapi import Header, Path
 from faststream_fastapi.core.errors import MessageValidationError, NotConnectedError, PublishError
 from faststream_fastapi.kafka.fastapi import KafkaMessage as Msg
 
@@ -340,3 +340,19 @@ def test_max_workers_below_one_is_refused(pkg: ModuleType) -> None:
 
     with pytest.raises(SetupError, match="max_workers"):
         pkg.KafkaBroker().subscriber("t", max_workers=0)
+
+
+async def test_pattern_with_path_parts(pkg: ModuleType, name: str) -> None:
+    """FastStream 0.5's ``pattern="in.{name}.{id}"``: the parts are ``Path()`` values."""
+    broker = pkg.KafkaBroker()
+    seen: list[tuple[str, int]] = []
+
+    @broker.subscriber(pattern=name + ".{who}.{id}")
+    async def handle(who: str = Path(), id_: int = Path("id")) -> int:
+        seen.append((who, id_))
+        return id_ + 1
+
+    async with pkg.TestKafkaBroker(broker) as br:
+        assert await br.publish("", f"{name}.john.1", rpc=True, rpc_timeout=1.0) == 2
+        await br.publish("", f"{name}.ann.7")
+    assert seen == [("john", 1), ("ann", 7)]
