@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Awaitable
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from .errors import NotConnectedError
 from .message import Envelope, EnvelopeBatch
@@ -89,11 +89,15 @@ async def _transport_publish(root: Sender, batch: EnvelopeBatch) -> list[Any]:
     try:
         result: list[Any] = await root._transport.publish_batch(batch.envelopes)
     except NotConnectedError as exc:
-        reason = root._not_started()
-        if reason is None:
-            raise
-        raise NotConnectedError(
-            f"{type(root).__name__} is not started yet ({reason}); "
-            "publish once broker.ready() is true"
-        ) from exc
+        raise_not_started(root, exc)
     return result
+
+
+def raise_not_started(root: Sender, exc: NotConnectedError) -> NoReturn:
+    """Raise ``exc`` again or, while the broker still retries its start, one saying why."""
+    reason = root._not_started()
+    if reason is None:
+        raise exc
+    raise NotConnectedError(
+        f"{type(root).__name__} is not started yet ({reason}); publish once broker.ready() is true"
+    ) from exc

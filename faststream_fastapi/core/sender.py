@@ -202,13 +202,7 @@ class Sender:
         try:
             return await root._transport.publish(envelope)
         except NotConnectedError as exc:
-            reason = root._not_started()
-            if reason is None:
-                raise
-            raise NotConnectedError(
-                f"{type(root).__name__} is not started yet ({reason}); "
-                "publish once broker.ready() is true"
-            ) from exc
+            batchsend.raise_not_started(root, exc)
 
     async def reply(
         self,
