@@ -1,6 +1,6 @@
 """Consume and publish broker messages from FastAPI with the tools it uses for HTTP."""
 
-from fastapi import Depends, Header
+from fastapi import Depends
 
 from .app import FastStream
 from .asgi.app import AsgiFastStream
@@ -8,10 +8,12 @@ from .core.ack import AckPolicy
 from .core.backoff import Backoff
 from .core.base_middleware import BaseMiddleware
 from .core.context import Context, Logger, context
+from .core.context import ContextRepoAnnotation as ContextRepo
 from .core.exception_middleware import ExceptionMiddleware
 from .core.message import StreamMessage
-from .core.params import Path
+from .core.params import Header, Path
 from .core.response import Response
+from .injection import apply_types
 from .testing_app import TestApp
 
 __all__ = [
@@ -19,6 +21,7 @@ __all__ = [
     "Backoff",
     "BaseMiddleware",
     "Context",
+    "ContextRepo",
     "Depends",
     "ExceptionMiddleware",
     "FastStream",
@@ -28,6 +31,7 @@ __all__ = [
     "Response",
     "StreamMessage",
     "TestApp",
+    "apply_types",
     "context",
 ]
 __version__ = "0.1.0"

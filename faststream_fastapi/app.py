@@ -70,6 +70,24 @@ class AppOptions(TypedDict, total=False):
 
 
 _OPTION_NAMES = AppOptions.__optional_keys__
+#: FastStream 0.5's order of the options after the broker, for those given by position.
+_POSITIONAL = (
+    "logger",
+    "lifespan",
+    "title",
+    "version",
+    "description",
+    "terms_of_service",
+    "license",
+    "contact",
+    "tags",
+    "external_docs",
+    "identifier",
+    "on_startup",
+    "after_startup",
+    "on_shutdown",
+    "after_shutdown",
+)
 
 
 class AsgiApplication(Protocol):
@@ -92,7 +110,19 @@ class FastStream:
     #: ``AsgiFastStream.from_app``, set by ``faststream_fastapi/__init__.py``.
     _asgi_factory: ClassVar[AsgiFactory | None] = None
 
-    def __init__(self, broker: Broker | None = None, /, **options: Unpack[AppOptions]) -> None:
+    def __init__(
+        self, broker: Broker | None = None, *positional: Any, **options: Unpack[AppOptions]
+    ) -> None:
+        """``FastStream(broker, logger=..., ...)``; the options may also follow the broker
+        by position in FastStream 0.5's order (``FastStream(broker, None)``: no logger)."""
+        if len(positional) > len(_POSITIONAL):
+            raise TypeError(
+                f"FastStream() takes at most {len(_POSITIONAL) + 1} positional arguments"
+            )
+        for name, value in zip(_POSITIONAL, positional, strict=False):
+            if name in options:
+                raise TypeError(f"FastStream() got multiple values for argument {name!r}")
+            options[name] = value  # type: ignore[literal-required]
         unknown = options.keys() - _OPTION_NAMES
         if unknown:
             raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")

@@ -9,23 +9,9 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from typing import (
-    Annotated,
-    Any,
-    Literal,
-    Protocol,
-    TypeVar,
-    get_args,
-    get_origin,
-    get_type_hints,
-    overload,
-)
+from typing import Any, Literal, Protocol, TypeVar, get_args, overload
 
-from fastapi import params
-from pydantic import TypeAdapter
-
-from .core.context import ContextField
-from .core.errors import SetupError
+from .injection import Injector
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,85 +28,37 @@ async def call_hook(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> A
     return result
 
 
-class _Param:
-    """One hook parameter: a context value, or an option converted to its annotation."""
-
-    __slots__ = ("adapter", "context", "name", "required")
-
-    def __init__(self, parameter: inspect.Parameter, annotation: Any) -> None:
-        self.name = parameter.name
-        self.required = parameter.default is inspect.Parameter.empty
-        self.context = _context_field(parameter.default, annotation)
-        self.adapter: TypeAdapter[Any] | None = None
-        if self.context is None and annotation not in (inspect.Parameter.empty, Any):
-            if get_origin(annotation) is Annotated:
-                annotation = get_args(annotation)[0]
-            try:
-                self.adapter = TypeAdapter(annotation)
-            except Exception:  # an annotation pydantic cannot handle: pass values as given
-                self.adapter = None
-
-
-def _context_field(default: Any, annotation: Any) -> ContextField | None:
-    candidates = [default]
-    if get_origin(annotation) is Annotated:
-        candidates.extend(get_args(annotation)[1:])
-    for candidate in candidates:
-        if isinstance(candidate, params.Depends):
-            if isinstance(candidate.dependency, ContextField):
-                return candidate.dependency
-            raise SetupError(
-                "lifecycle hooks accept Context(...) and Logger parameters, not Depends(...)"
-            )
-    return None
+def _needs_option(hook: str, name: str) -> Exception:
+    return TypeError(
+        f"hook {hook} needs the option --{name.replace('_', '-')}, which nothing "
+        "supplies: pass it on the command line (or in run_extra_options), give the "
+        "parameter a default, or read a context value with Context(...)"
+    )
 
 
 class Hook:
     """A lifecycle hook analysed once: which options and context values it takes.
 
-    Values from the command line arrive as strings; a parameter annotated with a
-    type gets them validated and converted by pydantic, like a query parameter.
+    Its parameters are filled as in FastStream 0.5: ``Context(...)``, ``Logger``,
+    ``ContextRepo`` and ``Depends(...)`` as a handler's are (with the app, broker
+    and logger as context values), the rest from the command line's extra options
+    by name (``--env prod``), validated and converted by pydantic against their
+    annotations like a query parameter. A parameter nothing supplies fails the
+    start, naming the option.
     """
 
     def __init__(self, func: Callable[..., Any]) -> None:
         self.func = func
-        self.name = getattr(func, "__qualname__", repr(func))
-        signature = inspect.signature(func)
-        try:
-            hints = get_type_hints(func, include_extras=True)
-        except Exception:  # unresolvable forward references: fall back to raw annotations
-            hints = {}
-        self.params: list[_Param] = []
-        self.var_keyword = False
-        for parameter in signature.parameters.values():
-            if parameter.kind is inspect.Parameter.VAR_KEYWORD:
-                self.var_keyword = True
-            elif parameter.kind is not inspect.Parameter.VAR_POSITIONAL:
-                annotation = hints.get(parameter.name, parameter.annotation)
-                self.params.append(_Param(parameter, annotation))
+        self.injector = Injector(func, missing=_needs_option)
+        self.name = self.injector.name
 
     def arguments(self, options: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
-        """Keyword arguments from ``options`` (CLI extras) and ``values`` (app, broker, logger)."""
-        kwargs: dict[str, Any] = {}
-        for param in self.params:
-            if param.context is not None:
-                kwargs[param.name] = param.context.resolve(dict(values))
-            elif param.name in options:
-                value = options[param.name]
-                kwargs[param.name] = (
-                    param.adapter.validate_python(value) if param.adapter is not None else value
-                )
-            elif param.required:
-                raise TypeError(
-                    f"hook {self.name} needs the option --{param.name.replace('_', '-')}"
-                )
-        if self.var_keyword:
-            for key, value in options.items():
-                kwargs.setdefault(key, value)
-        return kwargs
+        """Keyword arguments from ``options`` (CLI extras) and ``values`` (app, broker,
+        logger); for a hook called without awaiting (a lifespan), its dependencies plain."""
+        return self.injector.kwargs(options, values)
 
     async def __call__(self, options: Mapping[str, Any], values: Mapping[str, Any]) -> Any:
-        return await call_hook(self.func, **self.arguments(options, values))
+        return await self.injector.acall(options, values)
 
 
 class Registrar(Protocol):

@@ -65,6 +65,9 @@ class ProducerTransport(KafkaTransport, Generic[P]):
 
     producer: P | None
 
+    def native(self) -> P | None:
+        return self.producer
+
     def _producer(self) -> P:
         if self.producer is None:
             raise NotConnectedError("the Kafka broker is not connected; call start() first")

@@ -1,14 +1,20 @@
 """A confluent-kafka consumer as the shared consume loop reads it (``RecordSource``).
 
 librdkafka calls for one consumer never run concurrently: each runs in the
-consumer's own worker thread, which fetches whole batches at a time.
+consumer's own worker thread, which fetches whole batches at a time. The event
+loop makes none itself: confluent-kafka serializes a consumer's calls, so one made
+there while the thread waits in a poll (with ``max_workers``, all the time) would
+hold the loop, every handler with it, until the poll returns. Pauses, resumes,
+seeks and the commits between fetches are queued instead and made in the thread
+before its next fetch.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -36,9 +42,10 @@ class ConfluentSource(RecordSource):
         self.loop = loop
         # One thread per consumer: librdkafka calls for it never run concurrently.
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="kafka-consumer")
-        #: Pauses and resumes asked for, made in that thread by the next fetch:
-        #: librdkafka waits for its own thread there, which a rebalance holds.
-        self.flows: list[tuple[Any, list[TP]]] = []
+        #: Calls asked for on the event loop, made in that thread by the next fetch:
+        #: pauses, resumes and seeks (``(call, argument)``), and commits (``(None,
+        #: offsets)``). A deque: appended on the loop and taken in the thread, safely.
+        self.pending: deque[tuple[Callable[[Any], Any] | None, Any]] = deque()
 
     def on_assign(self, consumer: Consumer, partitions: list[TP]) -> None:
         if partitions:
@@ -54,9 +61,8 @@ class ConfluentSource(RecordSource):
         try:
             winding = asyncio.run_coroutine_threadsafe(self.revoke(positions), self.loop)
             done = winding.result(REVOKE_WAIT + 1)
-            if done:
-                tps = [TP(t, p, o) for (t, p), o in done.items()]
-                consumer.commit(offsets=tps, asynchronous=False)
+            # The commits still queued go with it: none lands after, with older offsets.
+            self._apply_pending(done, final=True)
         except Exception as exc:
             client_log.warning("offset commit of revoked partitions failed: %s", exc)
         # librdkafka keeps a partition paused across a rebalance: none stays paused.
@@ -65,12 +71,36 @@ class ConfluentSource(RecordSource):
     async def run(self, func: Any, *args: Any) -> Any:
         return await self.loop.run_in_executor(self.executor, func, *args)
 
+    def _apply_pending(
+        self, offsets: dict[Position, int] | None = None, final: bool = False
+    ) -> None:
+        """In the consumer's thread: make the calls queued, in order, and commit the
+        offsets queued with ``offsets`` (later ones win), synchronously if ``final``."""
+        pending, commits = self.pending, {}
+        while pending:
+            call, arg = pending.popleft()
+            if call is None:
+                commits.update(arg)
+            else:
+                self._flow(call, arg)
+        if offsets:
+            commits.update(offsets)
+        if not commits:
+            return
+        tps = [TP(t, p, o) for (t, p), o in commits.items()]
+        if final:
+            self.consumer.commit(offsets=tps, asynchronous=False)
+            return
+        try:
+            self.consumer.commit(offsets=tps, asynchronous=True)
+        except KafkaException as exc:
+            # E.g. the partitions moved to another member: it re-reads from the last commit.
+            client_log.warning("offset commit failed: %s", exc)
+
     def _fetch(self, max_records: int, timeout: float) -> list[Any]:
         consumer = self.consumer
-        if self.flows:
-            flows, self.flows = self.flows, []
-            for call, tps in flows:
-                self._flow(call, tps)
+        if self.pending:
+            self._apply_pending()
         raw: list[Any]
         if self.batch:
             raw = consumer.consume(max_records, timeout)
@@ -100,35 +130,42 @@ class ConfluentSource(RecordSource):
         return record.topic(), record.partition(), record.offset()
 
     def pause(self, positions: Iterable[Position]) -> None:
-        self.flows.append((self.consumer.pause, [TP(t, p) for t, p in positions]))
+        self.pending.append((self.consumer.pause, [TP(t, p) for t, p in positions]))
 
     def resume(self, positions: Iterable[Position]) -> None:
-        self.flows.append((self.consumer.resume, [TP(t, p) for t, p in positions]))
+        self.pending.append((self.consumer.resume, [TP(t, p) for t, p in positions]))
 
     @staticmethod
-    def _flow(call: Any, tps: list[TP]) -> None:
-        if tps:
+    def _flow(call: Callable[[Any], Any], arg: Any) -> None:
+        if arg:
             try:
-                call(tps)
+                call(arg)
             except KafkaException as exc:  # e.g. a partition no longer assigned
-                client_log.debug("pause/resume: %s", exc)
+                client_log.debug("%s: %s", getattr(call, "__name__", call), exc)
 
     def build(self, record: Any, offsets: Settler[KafkaMessage]) -> KafkaMessage:
         return _message(record, offsets)
 
     def seek(self, topic: str, partition: int, offset: int) -> None:
-        self.consumer.seek(TP(topic, partition, offset))
+        # Made before the next fetch, as the records fetched past it are dropped anyway.
+        self.pending.append((self.consumer.seek, TP(topic, partition, offset)))
 
     async def commit(self, offsets: dict[Position, int], final: bool) -> None:
-        tps = [TP(t, p, o) for (t, p), o in offsets.items()]
         if final:
-            await self.run(lambda: self.consumer.commit(offsets=tps, asynchronous=False))
+            await self.run(self._apply_pending, dict(offsets), True)
         else:
-            self.consumer.commit(offsets=tps, asynchronous=True)
+            self.pending.append((None, dict(offsets)))
+
+    def _close(self) -> None:
+        try:
+            self._apply_pending(final=True)
+        except KafkaException as exc:
+            client_log.warning("offset commit failed: %s", exc)
+        self.consumer.close()
 
     async def close(self) -> None:
         try:
-            await self.run(self.consumer.close)
+            await self.run(self._close)
         finally:
             self.executor.shutdown(wait=False)
 

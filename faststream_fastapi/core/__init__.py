@@ -14,7 +14,7 @@ from .errors import (
     SetupError,
 )
 from .headers import Headers
-from .message import Envelope, Settler, StreamMessage
+from .message import Envelope, EnvelopeBatch, Settler, StreamMessage
 from .middleware import Middleware
 from .publisher import Publisher
 from .response import Response
@@ -31,6 +31,7 @@ __all__ = [
     "ContextKeyError",
     "ContextRepo",
     "Envelope",
+    "EnvelopeBatch",
     "FastStreamError",
     "Handler",
     "Headers",

@@ -30,5 +30,10 @@ class BatchPublisher(Publisher):
             # One call with the batch as a list, as FastStream 0.5's mock records it.
             self._mock.record(messages)
         return await broker.send_batch(
-            messages, self.spec, dict(options), headers=merged, correlation_id=correlation_id
+            messages,
+            self.spec,
+            dict(options),
+            headers=merged,
+            correlation_id=correlation_id,
+            middlewares=self.middlewares,
         )

@@ -6,6 +6,7 @@ callables the call plan recognises and resolves inline, with no call at all.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends
+from pydantic import TypeAdapter
 
 from .errors import ContextKeyError
 
@@ -126,26 +128,48 @@ context = ContextRepo()
 
 
 class ContextField:
-    """A marker dependency naming a framework value, e.g. ``"message.headers"``."""
+    """A marker dependency naming a framework value, e.g. ``"message.headers"``.
 
-    __slots__ = ("default", "initial", "name", "parts")
+    With ``cast``, the value is validated against the parameter's annotation
+    (``typed``) as FastStream 0.5's ``Context(cast=True)`` does; without, it is
+    passed as found, whatever the annotation says.
+    """
+
+    __slots__ = ("adapter", "cast", "default", "initial", "name", "parts")
 
     def __init__(
-        self, name: str, default: Any = _MISSING, initial: Callable[[], Any] | None = None
+        self,
+        name: str,
+        default: Any = _MISSING,
+        initial: Callable[[], Any] | None = None,
+        cast: bool = False,
     ) -> None:
         self.name = name
         self.parts = tuple((name or "context").split("."))
         self.default = default
         #: Makes the value, set as a global, when the name is unknown (FastStream 0.5).
         self.initial = initial
+        self.cast = cast
+        #: The parameter's annotation, when ``cast``: set by ``typed``.
+        self.adapter: TypeAdapter[Any] | None = None
 
     def named(self, parameter: str | None) -> ContextField:
         """This field, reading the parameter's own name when it was given none."""
         if self.name:
             return self
-        return ContextField(parameter or "context", self.default, self.initial)
+        field = type(self)(parameter or "context", self.default, self.initial, self.cast)
+        field.adapter = self.adapter
+        return field
 
-    def resolve(self, locals_: dict[str, Any]) -> Any:
+    def typed(self, annotation: Any) -> ContextField:
+        """This field casting to ``annotation`` when it was made with ``cast=True``."""
+        if not self.cast or annotation in (inspect.Parameter.empty, Any):
+            return self
+        field = _CastField(self.name, self.default, self.initial, self.cast)
+        field.adapter = TypeAdapter(annotation)
+        return field
+
+    def resolve(self, locals_: Mapping[str, Any]) -> Any:
         head, *rest = self.parts
         if head in locals_:
             value = locals_[head]
@@ -158,13 +182,10 @@ class ContextField:
             if value is _MISSING:
                 if self.default is not _MISSING:
                     return self.default
-                if self.initial is not None and not rest:
-                    value = self.initial()
-                    context.set_global(head, value)
-                    return value
                 raise ContextKeyError(f"no context value named {self.name!r}")
         for part in rest:
-            if isinstance(value, dict):
+            # Through mappings by key (``message.headers.user``), else by attribute.
+            if isinstance(value, Mapping):
                 value = value.get(part, _MISSING)
             else:
                 value = getattr(value, part, _MISSING)
@@ -176,20 +197,44 @@ class ContextField:
 
     async def __call__(self) -> Any:
         # Reached only outside a message (e.g. an HTTP route using ``Logger``).
-        message = current_message.get()
-        return self.resolve({"message": message, "logger": logger})
+        return self.resolve(outside_locals())
 
     def __repr__(self) -> str:
         return f"Context({self.name!r})"
 
 
+class _CastField(ContextField):
+    """A ``Context(cast=True)`` bound to its parameter's annotation: validates the value."""
+
+    __slots__ = ()
+
+    def resolve(self, locals_: Mapping[str, Any]) -> Any:
+        value = super().resolve(locals_)
+        assert self.adapter is not None
+        return self.adapter.validate_python(value)
+
+
+def outside_locals() -> dict[str, Any]:
+    """What ``Context`` reads beyond the repository away from a handler's own
+    parameters: the message being handled in this task, the package logger and
+    the repository itself as ``"context"``."""
+    return {"message": current_message.get(), "logger": logger, "context": context}
+
+
 def Context(
-    name: str = "", *, default: Any = _MISSING, initial: Callable[[], Any] | None = None
+    name: str = "",
+    *,
+    default: Any = _MISSING,
+    initial: Callable[[], Any] | None = None,
+    cast: bool = False,
 ) -> Any:
     """A handler parameter filled from the framework context by ``name`` (by
     default the parameter's own); ``initial()`` makes (and sets globally) a
-    value the context lacks."""
-    return Depends(ContextField(name, default, initial), use_cache=False)
+    value the context lacks; ``cast=True`` validates the value against the
+    parameter's annotation (without it, the value is passed as found)."""
+    return Depends(ContextField(name, default, initial, cast), use_cache=False)
 
 
 Logger = Annotated[logging.Logger, Context("logger")]
+#: The context repository itself, as FastStream 0.5's ``ContextRepo`` annotation gives it.
+ContextRepoAnnotation = Annotated[ContextRepo, Context("context")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import warnings
+from typing import Any
 
 from . import redact
 from .backoff import Backoff
@@ -56,13 +57,14 @@ class Lifecycle(Sending):
         if self.running:
             raise SetupError("cannot include a broker that is running")
 
-    async def connect(self) -> None:
+    async def connect(self) -> Any:
+        """Connect (once); returns the client library's connection, as FastStream 0.5's
+        ``connect()`` does (``None`` under a test broker, where there is none)."""
         root = self.root()
         if root is not self:
-            await root.connect()
-            return
+            return await root.connect()
         if self.connected:
-            return
+            return self._transport.native()
         if self._credentials_warning is not None and not self.testing:
             # Once per broker: warned at the first connection, not at every restart.
             message, self._credentials_warning = self._credentials_warning, None
@@ -78,7 +80,7 @@ class Lifecycle(Sending):
             cause = redact.redacted_chain(exc, secrets)
         else:
             self.connected = True
-            return
+            return self._transport.native()
         # Raised outside ``except``: the original would stay reachable as ``__context__``.
         raise error from cause
 

@@ -213,4 +213,19 @@ class Envelope:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class EnvelopeBatch:
+    """Envelopes published together (``publish_batch``, a batch publisher), as a
+    middleware's ``publish_batch`` sees them: one destination, one call to the broker."""
+
+    envelopes: list[Envelope]
+
+    @property
+    def destination(self) -> str:
+        return self.envelopes[0].destination if self.envelopes else ""
+
+    def __len__(self) -> int:
+        return len(self.envelopes)
+
+
 Deliver = Callable[[StreamMessage], Awaitable[None]]

@@ -15,8 +15,8 @@ present only when the subscriber needs it:
 6. a custom ``parser=``/``decoder=`` (``custom.py``), around the call;
 7. call: the test broker's recording (``handler.mock``), the call plan (the
    one for the app's dependency overrides when it has any), the result
-   published to the ``@publisher`` destinations and the reply-to, background
-   tasks handed to the subscriber;
+   published to the ``@publisher`` destinations and the reply-to (marked for the
+   middlewares, ``base_middleware.answering``), background tasks handed on;
 8. settlement by the policy's rule after success; on failure, the failure
    stage: log (never the payload), retry or dead-letter, else settle by the
    rule, and under a test broker raise the error on to ``publish``. A
@@ -43,6 +43,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .ack import RULES, Rule
+from .base_middleware import answering
 from .callplan import FastCall, RunEnv
 from .context import current_message
 from .control import HandlerException, IgnoredException
@@ -106,10 +107,9 @@ def compile_delivery(
     its router's or its broker's).
     """
     rule = RULES[sub.ack_policy]
-    if recording is None:
-        recording = testing
+    recording = testing if recording is None else recording
     record = sub.handler._mock.record if recording else None
-    publish = result_publisher(sub)
+    publish = answering(result_publisher(sub), middlewares)
     parser, decoder = custom
     call = _call_stage(sub, env, publish, record, decoded=decoder is not None)
     failed = _failure_stage(sub, rule, raise_failures=testing)

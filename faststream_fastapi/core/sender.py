@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import codec
+from . import batchsend, codec
 from .errors import NotConnectedError, SetupError
 from .message import CONTENT_TYPE, Envelope, StreamMessage
 from .middleware import Middleware, PublishNext, chain_publish
@@ -156,16 +156,20 @@ class Sender:
         headers: Mapping[str, str] | None = None,
         correlation_id: str | None = None,
         reply_to: str | None = None,
+        middlewares: tuple[Middleware, ...] = (),
     ) -> list[Any]:
         """Publish ``messages`` to ``spec`` together where the transport can (its
-        ``publish_batch``); one by one through the publish middlewares if any."""
+        ``publish_batch``), through the publish middlewares' ``publish_batch`` (then
+        ``middlewares``', a publisher's own) once for the batch; one by one through
+        their ``publish`` where the transport cannot or a middleware wraps ``publish``
+        only."""
         envelopes = [
             self._envelope(m, spec, headers, correlation_id, reply_to, extra) for m in messages
         ]
         root = self.root()
         transport = root._transport
-        if root.all_middlewares() or not hasattr(transport, "publish_batch"):
-            return [await root._send_envelope(e) for e in envelopes]
+        if middlewares or root.all_middlewares() or not hasattr(transport, "publish_batch"):
+            return await batchsend.through_middlewares(root, envelopes, middlewares)
         result: list[Any] = await transport.publish_batch(envelopes)
         return result
 

@@ -50,6 +50,11 @@ class Transport(abc.ABC, Generic[S]):
     @abc.abstractmethod
     async def close(self) -> None: ...
 
+    def native(self) -> Any:
+        """The client library's connection (what ``broker.connect()`` returns), or
+        ``None`` when there is none (not connected, in memory)."""
+        return None
+
     @abc.abstractmethod
     async def ping(self, timeout: float) -> bool: ...
 

@@ -7,18 +7,9 @@ destination, ...)`` is the broker's own ``publish`` here: they give the broker.
 
 from __future__ import annotations
 
-from typing import Annotated
+from ..core.context import ContextRepoAnnotation
 
-from fastapi import Depends
-
-from ..core.context import ContextRepo as _ContextRepo
-from ..core.context import context
-
-
-def _context_repo() -> _ContextRepo:
-    return context
-
-
-ContextRepo = Annotated[_ContextRepo, Depends(_context_repo)]
+#: ``context: ContextRepo`` gives the context repository (``Context("context")``).
+ContextRepo = ContextRepoAnnotation
 
 __all__ = ["ContextRepo"]

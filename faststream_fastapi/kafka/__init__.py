@@ -11,3 +11,8 @@ with needs("kafka", "aiokafka"):
 
 __all__ = ["KafkaBroker", "KafkaRouter", "TestKafkaBroker", "fastapi"]
 __all__ += _kafka.__all__
+
+# FastStream 0.5 re-exports the app test runner from each broker package.
+from ..core.testing_app import TestApp  # noqa: E402
+
+__all__ += ["TestApp"]

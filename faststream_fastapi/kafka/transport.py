@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import random
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -232,14 +233,14 @@ class AiokafkaTransport(ProducerTransport[AIOKafkaProducer]):
 
     # -- publishing -----------------------------------------------------------------
 
-    async def _send(self, envelope: Envelope) -> asyncio.Future[Any]:
+    async def _send(self, envelope: Envelope, partition: int | None = None) -> asyncio.Future[Any]:
         opts = envelope.options
         try:
             future: asyncio.Future[Any] = await self._producer().send(
                 envelope.destination,
                 envelope.body,
                 key=as_key(opts.get("key")),
-                partition=opts.get("partition"),
+                partition=opts.get("partition", partition),
                 timestamp_ms=opts.get("timestamp_ms"),
                 headers=encode_headers(
                     envelope.headers, envelope.correlation_id, envelope.reply_to
@@ -262,11 +263,26 @@ class AiokafkaTransport(ProducerTransport[AIOKafkaProducer]):
             ) from exc
 
     async def publish_batch(self, envelopes: Sequence[Envelope]) -> list[Any]:
-        futures = [await self._send(e) for e in envelopes]
+        # As FastStream 0.5's one record batch: messages without a key or a partition
+        # all go to one partition, so they are stored, and read, in the order given.
+        partition = None
+        if envelopes and all(
+            e.options.get("key") is None and e.options.get("partition") is None for e in envelopes
+        ):
+            partition = await self._any_partition(envelopes[0].destination)
+        futures = [await self._send(e, partition) for e in envelopes]
         try:
             return list(await asyncio.gather(*futures))
         except KafkaError as exc:
             raise PublishError(f"publish of a batch to Kafka failed: {exc}") from exc
+
+    async def _any_partition(self, topic: str) -> int | None:
+        """One of ``topic``'s partitions, at random (``None``: left to the client)."""
+        try:
+            partitions = await self._producer().partitions_for(topic)
+        except KafkaError as exc:
+            raise PublishError(f"publish to Kafka topic {topic!r} failed: {exc}") from exc
+        return random.choice(sorted(partitions)) if partitions else None
 
     # -- consuming ------------------------------------------------------------------
 

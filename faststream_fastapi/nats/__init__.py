@@ -53,3 +53,8 @@ __all__ = [
     "fastapi",
 ]
 __all__ += ["NatsPublisher", "NatsRoute"]
+
+# FastStream 0.5 re-exports the app test runner from each broker package.
+from ..core.testing_app import TestApp  # noqa: E402
+
+__all__ += ["TestApp"]

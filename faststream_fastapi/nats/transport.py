@@ -103,6 +103,9 @@ class NatsTransport(Transport[NatsSub]):
         self.buckets = Buckets()
         self._probe = Probe(lambda: round_trip(self._client()))
 
+    def native(self) -> Client | None:
+        return self.client
+
     def _client(self) -> Client:
         client = self.client
         if client is None or client.is_closed:

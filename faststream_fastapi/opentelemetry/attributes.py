@@ -34,6 +34,9 @@ RABBITMQ_ROUTING_KEY = "messaging.rabbitmq.destination.routing_key"
 RABBITMQ_DELIVERY_TAG = "messaging.rabbitmq.message.delivery_tag"
 ERROR_TYPE = "error.type"
 BATCH_COUNT = "messaging.batch.message_count"
+#: The baggage entry FastStream 0.5 marks each message of a batch publish with:
+#: its consumer starts a ``create`` span linked to the producer's, as for a batch.
+WITH_BATCH = "with_batch"
 
 #: Adds a broker's own attributes of a consumed message, or of an envelope.
 Consumed = Callable[[StreamMessage, dict[str, Any]], None]

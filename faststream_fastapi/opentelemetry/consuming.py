@@ -1,16 +1,18 @@
 """The consumer side of ``TelemetryMiddleware``: a ``process`` span per message
-(after a ``create`` span for a message without a trace context, or a batch)."""
+(after a ``create`` span for a message without a trace context, a batch, or a
+message published in a batch)."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
+from opentelemetry import baggage, trace
 from opentelemetry import context as otel_context
-from opentelemetry import trace
+from opentelemetry.propagators.textmap import TextMapPropagator
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from ..core.headers import Headers
-from ..core.message import StreamMessage
+from ..core.message import CORRELATION_ID, StreamMessage
 from ..core.middleware import CallNext, Middleware, SubscriberView
 from ..observability.labels import handler_label, messaging_system
 from .attributes import (
@@ -29,6 +31,7 @@ from .attributes import (
     consumer_source,
 )
 from .attributes import MESSAGE_ID as MESSAGE_ID_ATTR
+from .baggage import batch_context
 from .meters import Meters, Timing
 
 
@@ -37,9 +40,9 @@ class Owner(Protocol):
 
     tracer: trace.Tracer
 
-    def extract(self, message: StreamMessage) -> otel_context.Context: ...
+    def extract_marked(self, message: StreamMessage) -> tuple[otel_context.Context, bool]: ...
 
-    def links(self, items: list[Headers]) -> list[trace.Link]: ...
+    def batch(self, items: list[Headers]) -> tuple[list[trace.Link], otel_context.Context]: ...
 
 
 #: Set in the context a handler runs in: the middleware that traces it, and the
@@ -97,13 +100,18 @@ class ConsumeTracing(Middleware):
             extra(message, attributes)
         # The producer's context (and baggage) with this span in it is current
         # while the handler runs: its own publishes and spans join the trace.
-        parent = self.owner.extract(message)
-        links = None
+        links: list[trace.Link] | None = None
         items = message.batch_headers
         if items:
             attributes[BATCH_COUNT] = len(items)
-            links = self.owner.links(items)
-            parent = trace.set_span_in_context(trace.INVALID_SPAN, parent)  # baggage kept
+            links, parent = self.owner.batch(items)
+        else:
+            parent, marked = self.owner.extract_marked(message)
+            if marked:
+                # Published in a batch: a trace of its own, linked to the batch's.
+                producer = trace.get_current_span(parent).get_span_context()
+                links = [trace.Link(producer)] if producer.is_valid else []
+                parent = trace.set_span_in_context(trace.INVALID_SPAN, parent)  # baggage kept
         if links is not None or not has_span(parent):
             created = {**attributes, OPERATION_TYPE: "create"}
             del created[OPERATION]
@@ -142,7 +150,11 @@ class MeteredConsume(ConsumeTracing):
 
     async def consume(self, message: StreamMessage, call_next: CallNext) -> Any:
         meters = self._meters
-        with Timing(meters.process_duration, meters.process_messages, self._metric_attributes):
+        # A batch counts its messages (FastStream 0.5's), timed once.
+        count = len(message.batch_headers) or 1
+        with Timing(
+            meters.process_duration, meters.process_messages, self._metric_attributes, count
+        ):
             return await super().consume(message, call_next)
 
 
@@ -154,3 +166,35 @@ def record_error(span: trace.Span, exc: Exception) -> None:
     span.set_attribute(ERROR_TYPE, type(exc).__qualname__)
     span.record_exception(exc)
     span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+
+
+def batch_of(
+    propagator: TextMapPropagator, items: list[Headers]
+) -> tuple[list[trace.Link], otel_context.Context]:
+    """A consumed batch's links and the context its handler runs in.
+
+    Links go to each item's producer context, one per correlation id (with the
+    number of items sharing it, when more than one); an item without a
+    correlation id is linked on its own. The context has no span, and the
+    items' baggage merged (a later item's value wins), each item's kept for
+    ``Baggage.get_all_batch()``.
+    """
+    counts: dict[Any, int] = {}
+    found: dict[Any, trace.SpanContext] = {}
+    merged: dict[str, object] = {}
+    each: list[dict[str, object]] = []
+    for headers in items:
+        context = propagator.extract(headers)
+        span_context = trace.get_current_span(context).get_span_context()
+        key = headers.get(CORRELATION_ID) or (span_context.trace_id, span_context.span_id)
+        counts[key] = counts.get(key, 0) + 1
+        if span_context.is_valid:
+            found[key] = span_context
+        pairs = dict(baggage.get_all(context))
+        merged.update(pairs)
+        each.append(pairs)
+    links = [
+        trace.Link(context, {BATCH_COUNT: counts[key]} if counts[key] > 1 else None)
+        for key, context in found.items()
+    ]
+    return links, batch_context(merged, each)

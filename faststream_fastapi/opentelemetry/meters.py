@@ -55,16 +55,21 @@ class Meters:
 
 class Timing:
     """One operation timed, as ``with Timing(...):``: its exit records the duration
-    (and count), with the error type of what it raised."""
+    (and ``count`` messages), with the error type of what it raised."""
 
-    __slots__ = ("attributes", "counter", "histogram", "start")
+    __slots__ = ("attributes", "count", "counter", "histogram", "start")
 
     def __init__(
-        self, histogram: Histogram, counter: Counter | None, attributes: Mapping[str, Any]
+        self,
+        histogram: Histogram,
+        counter: Counter | None,
+        attributes: Mapping[str, Any],
+        count: int = 1,
     ) -> None:
         self.histogram = histogram
         self.counter = counter
         self.attributes = attributes
+        self.count = count
         self.start = perf_counter()
 
     def __enter__(self) -> None:
@@ -74,7 +79,7 @@ class Timing:
         elapsed = perf_counter() - self.start
         attributes = self.attributes
         if self.counter is not None:
-            self.counter.add(1, attributes)
+            self.counter.add(self.count, attributes)
         if error is not None:
             attributes = {**attributes, ERROR_TYPE: type(error).__name__}
         self.histogram.record(elapsed, attributes)

@@ -12,8 +12,12 @@ Spans are named and linked as FastStream 0.5 does:
   ``process`` span, and the message carries the context the handled message
   came with (its creation context): every message of a chain is a child of
   the first one's ``create`` span;
-- a consumed message without a trace context gets a CONSUMER ``create`` span
-  first; a batch's ``create`` span links each item's producer context (with
+- a batch published in one go (``publish_batch``) has one ``create`` and one
+  ``publish`` span, with ``messaging.batch.message_count``; each message carries
+  the ``create`` span's context and a ``with_batch`` baggage entry;
+- a consumed message without a trace context, or marked ``with_batch``, gets a
+  CONSUMER ``create`` span first (linked to the producer's, if any); a batch's
+  ``create`` span links each item's producer context (with
   ``messaging.batch.message_count`` where items share a correlation id), and
   its ``process`` span carries the batch's message count.
 """
@@ -25,13 +29,14 @@ from typing import Any, NamedTuple
 
 from opentelemetry import baggage, propagate, trace
 from opentelemetry import context as otel_context
+from opentelemetry.baggage.propagation import W3CBaggagePropagator
 from opentelemetry.metrics import Meter, MeterProvider
 from opentelemetry.propagators.textmap import TextMapPropagator
 from opentelemetry.trace import SpanKind, TracerProvider
 
 from ..core.headers import Headers
-from ..core.message import CORRELATION_ID, MESSAGE_ID, Envelope, StreamMessage
-from ..core.middleware import BrokerView, Middleware, PublishNext, SubscriberView
+from ..core.message import MESSAGE_ID, Envelope, EnvelopeBatch, StreamMessage
+from ..core.middleware import BatchNext, BrokerView, Middleware, PublishNext, SubscriberView
 from ..observability.labels import (
     RABBITMQ,
     REPLY,
@@ -48,14 +53,17 @@ from .attributes import (
     OPERATION,
     OPERATION_TYPE,
     SYSTEM,
+    WITH_BATCH,
     published_by,
 )
 from .attributes import MESSAGE_ID as MESSAGE_ID_ATTR
-from .consuming import NO_PARENT, ORIGIN, ConsumeTracing, MeteredConsume, record_error
+from .consuming import NO_PARENT, ORIGIN, ConsumeTracing, MeteredConsume, batch_of, record_error
 from .meters import Meters, Timing
 from .w3c import TRACEPARENT, format_traceparent, is_default, parse
 
 TRACER_NAME = "faststream_fastapi"
+
+_BAGGAGE = W3CBaggagePropagator()
 
 
 class MessageAction:
@@ -113,20 +121,27 @@ class TelemetryMiddleware(Middleware):
 
     def extract(self, message: StreamMessage) -> otel_context.Context:
         """The producer's context from ``message``'s headers; empty if it sent none."""
+        return self.extract_marked(message)[0]
+
+    def extract_marked(self, message: StreamMessage) -> tuple[otel_context.Context, bool]:
+        """``extract``, and whether its baggage has the ``with_batch`` mark of a message
+        published in a batch (looked for only where baggage may be: a message with a
+        lone ``traceparent`` pays nothing for it)."""
         bound = self._bind()
         headers = message.headers
         keys = headers.keys()  # lower-case names
         # Parsing costs microseconds; messages of an untraced producer carry
         # none of the fields, and start a trace of their own.
         if keys.isdisjoint(bound.fields):
-            return NO_PARENT
+            return NO_PARENT, False
         if bound.w3c and keys.isdisjoint(bound.others):
             value = headers.get(TRACEPARENT)
             if type(value) is str:
                 context = parse(value)
                 if context is not None:
-                    return context
-        return bound.propagator.extract(headers)
+                    return context, False
+        context = bound.propagator.extract(headers)
+        return context, bool(baggage.get_baggage(WITH_BATCH, context))
 
     def inject(
         self, headers: dict[str, str], span: trace.Span, context: otel_context.Context
@@ -142,23 +157,9 @@ class TelemetryMiddleware(Middleware):
                 return
         bound.propagator.inject(headers, context=context)
 
-    def links(self, items: list[Headers]) -> list[trace.Link]:
-        """A batch's links: to each item's producer context, one per correlation id
-        (with the number of items sharing it, when more than one); an item without a
-        correlation id is linked on its own."""
-        counts: dict[Any, int] = {}
-        found: dict[Any, trace.SpanContext] = {}
-        extract = self._bind().propagator.extract
-        for headers in items:
-            span_context = trace.get_current_span(extract(headers)).get_span_context()
-            key = headers.get(CORRELATION_ID) or (span_context.trace_id, span_context.span_id)
-            counts[key] = counts.get(key, 0) + 1
-            if span_context.is_valid:
-                found[key] = span_context
-        return [
-            trace.Link(context, {BATCH_COUNT: counts[key]} if counts[key] > 1 else None)
-            for key, context in found.items()
-        ]
+    def batch(self, items: list[Headers]) -> tuple[list[trace.Link], otel_context.Context]:
+        """A consumed batch's links and the context its handler runs in (``consuming.batch_of``)."""
+        return batch_of(self._bind().propagator, items)
 
     def for_subscriber(self, subscriber: SubscriberView) -> Middleware:
         if self.meters is not None:
@@ -279,6 +280,65 @@ class _PublishTracing(Middleware):
             otel_context.detach(token)
         return result
 
+    async def publish_batch(self, batch: EnvelopeBatch, call_next: BatchNext) -> list[Any]:
+        """One ``create`` and one ``publish`` span for the batch, as FastStream 0.5."""
+        envelopes = batch.envelopes
+        if not envelopes:
+            return await call_next(batch)
+        if len(envelopes) == 1:  # as 0.5: a batch of one is traced as one message
+
+            async def send(envelope: Envelope) -> list[Any]:
+                return await call_next(batch)
+
+            result: list[Any] = await _PublishTracing.publish(self, envelopes[0], send)
+            return result
+        first = envelopes[0]
+        name, create_name = self._name(first)
+        attributes = {**self._base, DESTINATION: first.destination, BATCH_COUNT: len(envelopes)}
+        if first.correlation_id:
+            attributes[CONVERSATION_ID] = first.correlation_id
+        extra = self._extra
+        if extra is not None:
+            extra(first, attributes)
+        current = otel_context.get_current()
+        # What every message carries: the context's baggage, the one given in the
+        # headers, and the ``with_batch`` mark.
+        marked = baggage.set_baggage(WITH_BATCH, True, _BAGGAGE.extract(first.headers, current))
+        origin: tuple[TelemetryMiddleware, otel_context.Context] | None = current.get(ORIGIN)  # type: ignore[assignment]
+        carrier: dict[str, str] = {}
+        if (
+            origin is not None
+            and origin[0] is self.owner
+            and trace.get_current_span(current).is_recording()
+        ):
+            sent = trace.get_current_span(origin[1])
+            self.owner.inject(carrier, sent, trace.set_span_in_context(sent, marked))
+            parent = current
+        else:
+            attributes[OPERATION_TYPE] = "create"
+            sent = self.tracer.start_span(
+                create_name, kind=SpanKind.PRODUCER, attributes=attributes
+            )
+            parent = trace.set_span_in_context(sent, current)
+            self.owner.inject(carrier, sent, trace.set_span_in_context(sent, marked))
+            sent.end()
+        for envelope in envelopes:
+            envelope.headers.update(carrier)
+        attributes[OPERATION] = "publish"
+        attributes[OPERATION_TYPE] = "send"
+        span = self.tracer.start_span(
+            name, context=parent, kind=SpanKind.PRODUCER, attributes=attributes
+        )
+        token = otel_context.attach(trace.set_span_in_context(span, parent))
+        try:
+            return await call_next(batch)
+        except Exception as exc:
+            record_error(span, exc)
+            raise
+        finally:
+            span.end()
+            otel_context.detach(token)
+
 
 def _names(label: str) -> tuple[str, str]:
     return f"{label} publish", f"{label} create"
@@ -308,3 +368,11 @@ class _MeteredPublish(_PublishTracing):
         attributes = {SYSTEM: self._system, DESTINATION: label}
         with Timing(meters.publish_duration, meters.publish_messages, attributes):
             return await super().publish(envelope, call_next)
+
+    async def publish_batch(self, batch: EnvelopeBatch, call_next: BatchNext) -> list[Any]:
+        # One duration for the batch, its messages counted (FastStream 0.5's).
+        meters = self._meters
+        label = self._label.of_destination(batch.destination)
+        attributes = {SYSTEM: self._system, DESTINATION: label}
+        with Timing(meters.publish_duration, meters.publish_messages, attributes, len(batch)):
+            return await super().publish_batch(batch, call_next)

@@ -122,28 +122,36 @@ class _Consume:
     """A subscriber's series. ``received`` is the size histogram's count,
     ``processed`` the duration histograms'; in process, the difference."""
 
-    __slots__ = ("by_status", "labels", "size", "store")
+    __slots__ = ("by_status", "labels", "more_done", "more_received", "size", "store")
 
     def __init__(self, store: InProcessMetrics, labels: Labels) -> None:
         self.store = store
         self.labels = labels
         self.size = _Histogram(store.size_bounds, sizes=True)
         self.by_status = {status: _Histogram(store.duration_bounds) for status in STATUSES}
+        #: The messages of batches beyond one per size and duration, received and done.
+        self.more_received = 0
+        self.more_done = dict.fromkeys(STATUSES, 0)
 
-    def receive(self, size: int) -> None:
+    def receive(self, size: int, count: int = 1) -> None:
         self.size.add_size(size)
+        if count != 1:
+            self.more_received += count - 1
 
-    def finish(self, status: str, elapsed: float) -> None:
+    def finish(self, status: str, elapsed: float, count: int = 1) -> None:
         self.by_status[status].add_time(elapsed)
+        if count != 1:
+            self.more_done[status] += count - 1
 
     def exception(self, name: str) -> None:
         self.store.count_exception(self.store.process_exceptions, (*self.labels, name))
 
 
 class _Publish:
-    """A publish label's series: its duration histogram counts successes and errors."""
+    """A publish label's series: its duration histogram counts successes and errors,
+    one per publish; a batch's other messages are counted apart."""
 
-    __slots__ = ("duration", "errors", "labels", "size", "store")
+    __slots__ = ("duration", "errors", "labels", "more_errors", "more_ok", "size", "store")
 
     def __init__(self, store: InProcessMetrics, labels: Labels) -> None:
         self.store = store
@@ -151,16 +159,23 @@ class _Publish:
         self.size = _Histogram(store.size_bounds, sizes=True)
         self.duration = _Histogram(store.duration_bounds)
         self.errors = 0
+        #: The messages of batches beyond one per duration, published and failed.
+        self.more_ok = 0
+        self.more_errors = 0
 
     def sent(self, size: int) -> None:
         self.size.add_size(size)
 
-    def succeeded(self, elapsed: float) -> None:
+    def succeeded(self, elapsed: float, count: int = 1) -> None:
         self.duration.add_time(elapsed)
+        if count != 1:
+            self.more_ok += count - 1
 
-    def failed(self, elapsed: float, name: str) -> None:
+    def failed(self, elapsed: float, name: str, count: int = 1) -> None:
         self.duration.add_time(elapsed)
         self.errors += 1
+        if count != 1:
+            self.more_errors += count - 1
         self.store.count_exception(self.store.publish_exceptions, (*self.labels, name))
 
 
@@ -219,27 +234,32 @@ class InProcessMetrics(Collector):
             # Finished copied before received: a scrape from another thread
             # never sees more finished than received, nor a negative number in process.
             by_status = [(status, list(h.counts), h) for status, h in c.by_status.items()]
+            done = dict(c.more_done)
             received = list(c.size.counts)
-            out.counter(out.received, c.labels, sum(received), c.size.created)
+            more = c.more_received
+            out.counter(out.received, c.labels, sum(received) + more, c.size.created)
             out.histogram(out.received_size, c.labels, c.size, received)
             # One duration histogram: the per-status ones added up.
             durations, total = [0] * len(self.duration_bounds), 0.0
             for status, counts, histogram in by_status:
-                out.counter(out.processed, (*c.labels, status), sum(counts), histogram.created)
+                processed = sum(counts) + done[status]
+                out.counter(out.processed, (*c.labels, status), processed, histogram.created)
                 for i, count in enumerate(counts):
                     durations[i] += count
                 total += histogram.sum
             duration = _Summed(self.duration_bounds, total, c.size.created)
             out.histogram(out.duration, c.labels, duration, durations)
-            out.in_process.add_metric(c.labels, float(sum(received) - sum(durations)))
+            in_process = sum(received) + more - sum(durations) - sum(done.values())
+            out.in_process.add_metric(c.labels, float(in_process))
         for labels, exc in process_exceptions:
             out.counter(out.process_exceptions, labels, exc.value, exc.created)
         for p in publish:
             errors = p.errors  # before the durations, which count it first
+            ok, failed = p.more_ok, p.more_errors
             counts = list(p.duration.counts)
             created = p.duration.created
-            out.counter(out.published, (*p.labels, "success"), sum(counts) - errors, created)
-            out.counter(out.published, (*p.labels, "error"), errors, created)
+            out.counter(out.published, (*p.labels, "success"), sum(counts) - errors + ok, created)
+            out.counter(out.published, (*p.labels, "error"), errors + failed, created)
             out.histogram(out.publish_duration, p.labels, p.duration, counts)
             out.histogram(out.published_size, p.labels, p.size, list(p.size.counts))
         for labels, exc in publish_exceptions:

@@ -18,8 +18,15 @@ from prometheus_client import REGISTRY, CollectorRegistry
 
 from ..core.ack import AckPolicy
 from ..core.control import IgnoredException
-from ..core.message import Envelope, StreamMessage
-from ..core.middleware import BrokerView, CallNext, Middleware, PublishNext, SubscriberView
+from ..core.message import Envelope, EnvelopeBatch, StreamMessage
+from ..core.middleware import (
+    BatchNext,
+    BrokerView,
+    CallNext,
+    Middleware,
+    PublishNext,
+    SubscriberView,
+)
 from ..observability.labels import (
     RABBITMQ,
     REPLY,
@@ -136,7 +143,7 @@ class PrometheusMiddleware(Middleware):
 class _SubscriberMetrics(Middleware):
     """Bound to one subscriber: its series is looked up once."""
 
-    __slots__ = ("_done", "_series", "app_name", "store", "sub")
+    __slots__ = ("_batch", "_done", "_series", "app_name", "store", "sub")
 
     def __init__(self, store: Store, app_name: str, subscriber: SubscriberView) -> None:
         self.store = store
@@ -146,9 +153,13 @@ class _SubscriberMetrics(Middleware):
         # before a router include may still rename the subscriber.
         self._series: ConsumeSeries | None = None
         self._done = "acked"
+        #: A batch subscriber's: its messages are counted, each batch sized and timed once.
+        self._batch = False
 
-    def _bind(self) -> ConsumeSeries:
+    def _bind(self, message: StreamMessage) -> ConsumeSeries:
         sub = self.sub
+        # Every message of a batch subscriber is a batch (of one, at least).
+        self._batch = bool(message.batch_headers)
         # The status of a message that succeeded without settling itself.
         self._done = "unsettled" if sub.ack_policy is AckPolicy.MANUAL else "acked"
         system = messaging_system(sub.broker)
@@ -156,7 +167,9 @@ class _SubscriberMetrics(Middleware):
         return series
 
     async def consume(self, message: StreamMessage, call_next: CallNext) -> Any:
-        series = self._series or self._bind()
+        series = self._series or self._bind(message)
+        if self._batch:
+            return await self._consume_batch(series, message, call_next)
         series.receive(len(message.body))
         start = perf_counter()
         try:
@@ -174,6 +187,26 @@ class _SubscriberMetrics(Middleware):
         # A settlement the handler made (or ACK_FIRST) wins; else the policy's.
         settled = message.settled
         series.finish(SETTLED_STATUS[settled] if settled else self._done, elapsed)
+        return result
+
+    async def _consume_batch(
+        self, series: ConsumeSeries, message: StreamMessage, call_next: CallNext
+    ) -> Any:
+        # FastStream 0.5's: each message of the batch counted, the batch sized and timed once.
+        count = len(message.batch_headers)
+        series.receive(len(message.body), count)
+        start = perf_counter()
+        try:
+            result = await call_next(message)
+        except BaseException as exc:
+            if isinstance(exc, Exception) and not isinstance(exc, IgnoredException):
+                series.exception(type(exc).__name__)
+            status = status_of(message, self.sub.ack_policy, exc)
+            series.finish(status, perf_counter() - start, count)
+            raise
+        settled = message.settled
+        status = SETTLED_STATUS[settled] if settled else self._done
+        series.finish(status, perf_counter() - start, count)
         return result
 
 
@@ -228,4 +261,22 @@ class _PublishMetrics(Middleware):
             series.failed(perf_counter() - start, type(exc).__name__)
             raise
         series.succeeded(perf_counter() - start)
+        return result
+
+    async def publish_batch(self, batch: EnvelopeBatch, call_next: BatchNext) -> list[Any]:
+        # FastStream 0.5's: one duration for the batch, its messages counted.
+        envelopes = batch.envelopes
+        if not envelopes:
+            return await call_next(batch)
+        series = self._for(envelopes[0])
+        for envelope in envelopes:
+            series.sent(len(envelope.body))
+        count = len(envelopes)
+        start = perf_counter()
+        try:
+            result = await call_next(batch)
+        except Exception as exc:
+            series.failed(perf_counter() - start, type(exc).__name__, count)
+            raise
+        series.succeeded(perf_counter() - start, count)
         return result

@@ -127,14 +127,14 @@ class _ClientConsume:
         self.in_process = metrics.in_process.labels(*labels)
         self.exceptions: dict[str, Counter] = {}
 
-    def receive(self, size: int) -> None:
-        self.received.inc()
+    def receive(self, size: int, count: int = 1) -> None:
+        self.received.inc(count)
         self.size.observe(size)
-        self.in_process.inc()
+        self.in_process.inc(count)
 
-    def finish(self, status: str, elapsed: float) -> None:
-        self.in_process.dec()
-        self.processed[status].inc()
+    def finish(self, status: str, elapsed: float, count: int = 1) -> None:
+        self.in_process.dec(count)
+        self.processed[status].inc(count)
         self.duration.observe(elapsed)
 
     def exception(self, name: str) -> None:
@@ -160,11 +160,11 @@ class _ClientPublish:
     def sent(self, size: int) -> None:
         self.size.observe(size)
 
-    def succeeded(self, elapsed: float) -> None:
+    def succeeded(self, elapsed: float, count: int = 1) -> None:
         self.duration.observe(elapsed)
-        self.success.inc()
+        self.success.inc(count)
 
-    def failed(self, elapsed: float, name: str) -> None:
+    def failed(self, elapsed: float, name: str, count: int = 1) -> None:
         self.duration.observe(elapsed)
-        self.error.inc()
+        self.error.inc(count)
         self.m.publish_exceptions.labels(*self.labels, name).inc()

@@ -13,11 +13,13 @@ from typing import Protocol
 class ConsumeSeries(Protocol):
     """One subscriber's series: ``received``, sizes, in process, outcomes, exceptions."""
 
-    def receive(self, size: int) -> None:
-        """A message of ``size`` bytes arrived: counted, sized, now in process."""
+    def receive(self, size: int, count: int = 1) -> None:
+        """A message of ``size`` bytes arrived (a batch: ``count`` messages, sized once):
+        counted, sized, now in process."""
 
-    def finish(self, status: str, elapsed: float) -> None:
-        """It left: out of process, processed with ``status`` in ``elapsed`` seconds."""
+    def finish(self, status: str, elapsed: float, count: int = 1) -> None:
+        """It left: out of process, processed (``count`` messages) with ``status`` in
+        ``elapsed`` seconds."""
 
     def exception(self, name: str) -> None:
         """Its handling raised an exception of the type named ``name``."""
@@ -29,11 +31,11 @@ class PublishSeries(Protocol):
     def sent(self, size: int) -> None:
         """A message of ``size`` bytes is being published."""
 
-    def succeeded(self, elapsed: float) -> None:
-        """It was published in ``elapsed`` seconds."""
+    def succeeded(self, elapsed: float, count: int = 1) -> None:
+        """It (``count`` messages sent together) was published in ``elapsed`` seconds."""
 
-    def failed(self, elapsed: float, name: str) -> None:
-        """Publishing it raised an exception of the type named ``name``."""
+    def failed(self, elapsed: float, name: str, count: int = 1) -> None:
+        """Publishing it (``count`` messages) raised an exception of the type named ``name``."""
 
 
 class Store(Protocol):

@@ -1,5 +1,23 @@
 """FastStream 0.5's import path for the handler annotations of ``rabbit.fastapi``."""
 
-from .fastapi import Context, Logger, RabbitBroker, RabbitMessage
+from .fastapi import (
+    Channel,
+    Connection,
+    Context,
+    ContextRepo,
+    Logger,
+    RabbitBroker,
+    RabbitMessage,
+    RabbitProducer,
+)
 
-__all__ = ["Context", "Logger", "RabbitBroker", "RabbitMessage"]
+__all__ = [
+    "Channel",
+    "Connection",
+    "Context",
+    "ContextRepo",
+    "Logger",
+    "RabbitBroker",
+    "RabbitMessage",
+    "RabbitProducer",
+]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
+from aio_pika import RobustChannel, RobustConnection
 from typing_extensions import Unpack
 
 from ..core.context import Context, Logger
@@ -18,6 +19,9 @@ RabbitMessage = Annotated[StreamMessage, Context("message")]
 RabbitBroker = Annotated[_RabbitBroker, Context("broker")]
 #: FastStream 0.5's producer annotations: the broker, whose ``publish`` it was.
 RabbitProducer = RabbitBroker
+#: aio-pika's connection and the channel the broker publishes on, as in FastStream 0.5.
+Connection = Annotated[RobustConnection, Context("broker.transport.connection")]
+Channel = Annotated[RobustChannel, Context("broker.transport.channel")]
 
 
 if TYPE_CHECKING:
@@ -45,3 +49,4 @@ class RabbitRouter(StreamRouter[_RabbitBroker]):
 
 __all__ = ["Context", "ContextRepo", "Logger"]
 __all__ += ["RabbitBroker", "RabbitMessage", "RabbitProducer", "RabbitRouter"]
+__all__ += ["Channel", "Connection"]

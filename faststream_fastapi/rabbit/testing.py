@@ -84,6 +84,10 @@ def _exchange_name(exchange: RabbitExchange | str | None) -> str:
 class RabbitMemoryTransport(MemoryTransport):
     """Routes through the default exchange (queue name) or the subscriber's exchange."""
 
+    #: No aio-pika objects in memory: the ``Connection``/``Channel`` annotations give ``None``.
+    connection: None = None
+    channel: None = None
+
     def wire_headers(self, envelope: Envelope) -> dict[str, str]:
         # RabbitTransport sends the content type as the AMQP property, not a header.
         headers = envelope.headers

@@ -182,6 +182,11 @@ class RabbitTransport(Transport[Subscription]):
         self._reply_channel: object = None
         self._reply_lock = asyncio.Lock()
 
+    @property
+    def channel(self) -> AbstractChannel | None:
+        """aio-pika's channel the broker publishes on; ``None`` until connected."""
+        return self._channel
+
     def _publish_channel(self) -> AbstractChannel:
         if self._channel is None:
             raise NotConnectedError("the RabbitMQ broker is not connected; call start() first")
@@ -203,6 +208,9 @@ class RabbitTransport(Transport[Subscription]):
         connection, self.connection, self._channel = self.connection, None, None
         if connection is not None:
             await connection.close()
+
+    def native(self) -> AbstractRobustConnection | None:
+        return self.connection
 
     async def ping(self, timeout: float) -> bool:
         connection = self.connection

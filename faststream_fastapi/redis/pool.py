@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.connection import parse_url
 
 #: How many connections one broker opens at most (redis-py's own default too).
 DEFAULT_MAX_CONNECTIONS = 100
@@ -23,12 +24,15 @@ DEFAULT_CONNECT_TIMEOUT = 5.0
 
 
 def make_client(url: str, options: dict[str, Any]) -> Redis:
-    """A client on a pool of at most ``max_connections`` that makes a burst wait."""
-    options = {"socket_connect_timeout": DEFAULT_CONNECT_TIMEOUT, **options}
-    pool = BlockingConnectionPool.from_url(
-        url,
-        max_connections=options.pop("max_connections", DEFAULT_MAX_CONNECTIONS),
-        timeout=options.pop("pool_timeout", DEFAULT_POOL_TIMEOUT),
-        **options,
-    )
+    """A client on a pool of at most ``max_connections`` that makes a burst wait.
+
+    A keyword given (``host=``, ``port=``, ``db=``, ...) wins over the URL's part,
+    as in FastStream 0.5 (``RedisBroker(url, host=...)``); redis-py's ``from_url``
+    lets the URL win, so the URL is parsed here instead.
+    """
+    options = dict(options)
+    max_connections = options.pop("max_connections", DEFAULT_MAX_CONNECTIONS)
+    timeout = options.pop("pool_timeout", DEFAULT_POOL_TIMEOUT)
+    settings = {"socket_connect_timeout": DEFAULT_CONNECT_TIMEOUT, **parse_url(url), **options}
+    pool = BlockingConnectionPool(max_connections=max_connections, timeout=timeout, **settings)
     return Redis.from_pool(pool)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.errors import SetupError
 from ..core.paths import PathPattern
 from ..core.spec import CUSTOM_VERSION, Bindings, Channels, NamedSpec
 
@@ -65,6 +66,8 @@ class StreamSub(NamedSpec):
     """A stream. With ``group``, a consumer group: ``XACK`` after success,
     pending entries idle for ``min_idle_time`` ms re-claimed (at-least-once).
     Without a group, new entries are read from ``last_id`` (default: new only).
+    ``consumer`` names this subscriber in its group (default: host, process and a
+    number, one name per subscriber); given without ``group`` it is a ``SetupError``.
     ``batch=True`` hands each read's entries (up to ``max_records``) to the
     handler as one list, settled together.
     """
@@ -80,6 +83,12 @@ class StreamSub(NamedSpec):
     min_idle_time: int = 30_000
     maxlen: int | None = None
     batch: bool = False
+
+    def __post_init__(self) -> None:
+        if self.consumer is not None and self.group is None:
+            # A consumer name means something only in a group: without one it would
+            # be dropped silently and every subscriber would read every entry.
+            raise SetupError(f"StreamSub({self.stream!r}): consumer= needs group=")
 
     def asyncapi_channels(self, *, receive: bool, vhost: str | None = None) -> Channels:
         if not receive:

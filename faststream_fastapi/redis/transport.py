@@ -54,6 +54,9 @@ class RedisTransport(Transport[RedisSpec]):
         self._consumer_ids = itertools.count(1)
         self._probe = Probe(lambda: self._client().ping())
 
+    def native(self) -> Redis | None:
+        return self.client
+
     def _client(self) -> Redis:
         if self.client is None:
             raise NotConnectedError("the Redis broker is not connected; call start() first")

@@ -138,15 +138,17 @@ class FacadeBroker(Broker, abstract=True):
         address, make = self._client(address, client_options)
         self._built(init_broker(self, address, client_options, security, config, make))
 
-    async def connect(self, *args: Any, **kwargs: Any) -> None:
-        """Connect; ``connect(url, **options)``, as in FastStream 0.5, first replaces
-        the address and client options given to the constructor (not once connected,
+    async def connect(self, *args: Any, **kwargs: Any) -> Any:
+        """Connect and return the client library's connection; ``connect(url,
+        security=..., **options)``, as in FastStream 0.5, first replaces the address,
+        security and client options given to the constructor (not once connected,
         nor under a test broker, where they mean nothing)."""
         if args or kwargs:
+            security = kwargs.pop("security", self.security)
             given = self._connect_arguments(args, kwargs)  # a mistake raises in any case
             if not self.connected and not self.under_test:
-                self._reconfigure(*given)
-        await super().connect()
+                self._reconfigure(*given, security)
+        return await super().connect()
 
     def _connect_arguments(
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -162,12 +164,11 @@ class FacadeBroker(Broker, abstract=True):
         _refuse_unknown(cls, kwargs)
         return address, {**options, **kwargs}
 
-    def _reconfigure(self, address: Any, options: dict[str, Any]) -> None:
+    def _reconfigure(self, address: Any, options: dict[str, Any], security: Any) -> None:
         self._given = (address, dict(options))
         address, make = self._client(address, options)
-        transport, warning, attributes = build_transport(
-            self, address, options, self.security, make
-        )
+        transport, warning, attributes = build_transport(self, address, options, security, make)
+        self.security = security
         self._transport, self._credentials_warning = transport, warning
         for name, value in attributes.items():
             setattr(self, name, value)
@@ -216,5 +217,6 @@ def _signature(cls: type[FacadeBroker]) -> inspect.Signature:
             names.add(p.name)
             parameters.append(p)
     if cls.open_keywords:
+        # ``**properties``: ``config=`` is confluent's keyword for them as one mapping.
         parameters.append(inspect.Parameter("properties", inspect.Parameter.VAR_KEYWORD))
     return inspect.Signature(parameters, return_annotation=None)

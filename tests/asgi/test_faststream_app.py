@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from faststream_fastapi import Context, FastStream, Logger, TestApp, context
-from faststream_fastapi.core.errors import SetupError
 from faststream_fastapi.redis import RedisBroker, TestRedisBroker
 
 
@@ -68,14 +67,19 @@ async def test_hooks_can_ask_for_the_app_broker_and_logger_from_the_context() ->
     assert seen == ["test-app", app, broker]
 
 
-def test_hooks_refuse_plain_depends() -> None:
+async def test_hooks_take_depends_as_in_faststream_05() -> None:
     from fastapi import Depends
 
-    app = FastStream()
-    with pytest.raises(SetupError):
+    app = FastStream(logger=None)
+    seen: list[Any] = []
 
-        @app.on_startup
-        def hook(x: Any = Depends(lambda: 1)) -> None: ...
+    @app.on_startup
+    def hook(x: Any = Depends(lambda: 1)) -> None:
+        seen.append(x)
+
+    await app.start()
+    await app.stop()
+    assert seen == [1]
 
 
 @pytest.mark.redis
@@ -239,3 +243,32 @@ async def test_two_apps_in_one_process_each_see_their_own() -> None:
 def test_unknown_options_are_refused() -> None:
     with pytest.raises(TypeError, match="titel"):
         FastStream(titel="typo")  # type: ignore[call-arg]
+
+
+def test_sync_test_app_runs_the_hooks_around_a_with_block() -> None:
+    calls: list[str] = []
+    app = FastStream(logger=None)
+    app.on_startup(lambda: calls.append("on"))
+    app.on_shutdown(lambda: calls.append("off"))
+    with TestApp(app) as running:
+        assert running is app
+        assert calls == ["on"]
+    assert calls == ["on", "off"]
+
+    with pytest.raises(ValueError, match="inside"), TestApp(app):
+        raise ValueError("inside")
+    assert calls == ["on", "off", "on", "off"]
+
+
+def test_the_options_may_follow_the_broker_by_position_and_broker_by_keyword() -> None:
+    broker = RedisBroker()
+    quiet = FastStream(broker, None)
+    assert quiet.broker is broker and quiet.logger is None
+    named = FastStream(broker=broker, title="T")
+    assert named.broker is broker and named.title == "T"
+    custom = logging.getLogger("positional")
+    assert FastStream(broker, custom, None, "Title").title == "Title"
+    with pytest.raises(TypeError, match="multiple values for argument 'logger'"):
+        FastStream(broker, None, logger=None)
+    with pytest.raises(TypeError, match="positional"):
+        FastStream(broker, *([None] * 16))

@@ -68,7 +68,9 @@ async def test_connect_with_an_address_under_a_test_broker_stays_in_memory(
     cls: type[Broker],
 ) -> None:
     package = importlib.import_module(cls.__module__.rsplit(".", 1)[0])
-    test_class = next(getattr(package, n) for n in dir(package) if n.startswith("Test"))
+    test_class = next(
+        getattr(package, n) for n in dir(package) if n.startswith("Test") and n.endswith("Broker")
+    )
     broker = cls()
     async with test_class(broker):
         await broker.connect("somewhere-else:1")  # type: ignore[call-arg]

@@ -85,6 +85,12 @@ class Node:
         self.scopes_name = a.scopes_name
         self.bare_async = False  # set once the children are known (``seal``)
 
+    def cast_to(self, annotation: Any) -> None:
+        """Validate this context node's value against ``annotation`` (``Context(cast=True)``)."""
+        assert self.context is not None
+        self.context = self.context.typed(annotation)
+        self.context_getter = context_getter(self.context)
+
     def seal(self) -> None:
         self.bare_async = self.kind == ASYNC and not (
             self.subs

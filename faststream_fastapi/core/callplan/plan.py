@@ -16,7 +16,7 @@ from .env import RunEnv
 from .fast import FastCall, fast_call
 from .fields import BodyReader, FieldGroup
 from .nodes import AGEN, GEN, Node, describe
-from .signature import field_typed_dependencies, framework_typed, refusals
+from .signature import field_typed_dependencies, framework_typed, parameter_type, refusals
 from .starargs import star_of, with_star_args
 from .tree import TreeRunner
 
@@ -121,6 +121,9 @@ class CallPlan:
                 sub = analyse_override(sub, replacement, path=self.path)
             self._dep_keys.update(f.name for f in sub.query)
             child = self._build(sub, data, headers, path_fields)
+            if child.context is not None and child.context.cast and sub.name is not None:
+                # ``Context(cast=True)``: validated against the parameter's annotation.
+                child.cast_to(parameter_type(analysed.call, sub.name))
             node.subs.append((sub.name, child))
         node.seal()
         return node

@@ -31,7 +31,7 @@ def framework_typed(call: Callable[..., Any]) -> Any:
     params_ = []
     changed = False
     for param in signature.parameters.values():
-        name = _framework_name(param.annotation)
+        name = framework_name(param.annotation)
         if name is not None:
             param = param.replace(annotation=Annotated[param.annotation, Context(name)])
             changed = True
@@ -93,6 +93,18 @@ def _dependencies(call: Any) -> list[Any]:
     return found
 
 
+def parameter_type(call: Callable[..., Any], name: str) -> Any:
+    """The annotation of ``call``'s parameter ``name``, without ``Annotated``'s metadata."""
+    try:
+        param = typed_signature(call).parameters.get(name)
+    except (TypeError, ValueError):  # no signature to read
+        return inspect.Parameter.empty
+    if param is None:
+        return inspect.Parameter.empty
+    annotation = param.annotation
+    return annotation.__origin__ if hasattr(annotation, "__metadata__") else annotation
+
+
 def _plain_field(default: Any) -> bool:
     """A pydantic ``Field(...)`` default that is none of FastAPI's own parameters."""
     return isinstance(default, FieldInfo) and not isinstance(default, params.Param | params.Body)
@@ -123,7 +135,7 @@ def _ordered(parameters: list[inspect.Parameter]) -> list[inspect.Parameter]:
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
-def _framework_name(annotation: Any) -> str | None:
+def framework_name(annotation: Any) -> str | None:
     if not inspect.isclass(annotation):
         return None
     if issubclass(annotation, StreamMessage):

@@ -1,0 +1,60 @@
+"""The confluent-kafka record source: what the event loop asks of the consumer is made
+in the consumer's thread, never on the loop while that thread waits in a poll."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Any
+
+import pytest
+from confluent_kafka import Producer
+from confluent_kafka import TopicPartition as TP
+from kafka_scenarios import SERVERS, create_topic
+
+from faststream_fastapi._kafka.specs import KafkaTopic, TopicPartition
+from faststream_fastapi.confluent.source import ConfluentSource
+from faststream_fastapi.confluent.transport import ConfluentTransport
+
+pytestmark = pytest.mark.kafka
+
+
+async def fetch_offsets(source: ConfluentSource, count: int) -> list[int]:
+    out: list[int] = []
+    deadline = time.monotonic() + 15
+    while len(out) < count and time.monotonic() < deadline:
+        out += [source.where(r)[2] for r in await source.fetch(count - len(out), 500)]
+    return out
+
+
+async def test_commits_and_seeks_do_not_wait_for_the_poll_under_way(name: str) -> None:
+    topic = create_topic(name, partitions=1)
+    producer = Producer({"bootstrap.servers": SERVERS})
+    for i in range(3):
+        producer.produce(topic, str(i).encode(), partition=0)
+    producer.flush(15)
+    transport = ConfluentTransport(SERVERS)
+    await transport.connect()
+    spec = KafkaTopic(partitions=(TopicPartition(topic, 0, 0),), group_id=uuid.uuid4().hex)
+    source = await transport.open_source(spec)
+    try:
+        assert await fetch_offsets(source, 3) == [0, 1, 2]
+        # Nothing left: the consumer's thread waits 1.5 s in its poll.
+        polling = asyncio.ensure_future(source.fetch(10, 1500))
+        await asyncio.sleep(0.2)
+        started = time.perf_counter()
+        await source.commit({(topic, 0): 2}, False)
+        source.seek(topic, 0, 1)
+        # confluent-kafka serializes a consumer's calls: made here, each held the
+        # event loop until the poll returned.
+        assert time.perf_counter() - started < 0.1
+        assert not polling.done()
+        assert await polling == []
+        # Both were made before the next fetch, in the consumer's thread.
+        assert await fetch_offsets(source, 2) == [1, 2]
+        committed: list[Any] = await source.run(source.consumer.committed, [TP(topic, 0)], 10)
+        assert committed[0].offset == 2
+    finally:
+        await source.close()
+        await transport.close()
