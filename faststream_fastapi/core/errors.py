@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi.exceptions import RequestValidationError
 from pydantic_core import PydanticCustomError, ValidationError
+
+
+def _subclassable(base: type) -> bool:
+    try:
+        type("_Probe", (base,), {})
+    except TypeError:
+        return False
+    return True
+
+
+#: Whether pydantic's ``ValidationError`` can be subclassed (pydantic-core releases of
+#: pydantic 2.10 and later): the message errors below are then pydantic's too.
+PYDANTIC_SUBCLASS = _subclassable(ValidationError)
+
+
+class _NotPydanticError(ValueError):
+    """Stands for pydantic's ``ValidationError`` (a ``ValueError``) where it cannot be
+    subclassed: its ``error_count()`` and ``json()`` all the same."""
+
+    def error_count(self) -> int:
+        return len(self.errors())  # type: ignore[attr-defined]
+
+    def json(self, **_options: Any) -> str:
+        return json.dumps(self.errors(), default=str)  # type: ignore[attr-defined]
+
+
+if TYPE_CHECKING:
+    _PydanticError = ValidationError
+else:
+    _PydanticError = ValidationError if PYDANTIC_SUBCLASS else _NotPydanticError
 
 
 class FastStreamError(Exception):
@@ -35,18 +66,21 @@ class _Errors(list[dict[str, Any]]):
         return self
 
 
-class MessageValidationError(FastStreamError, ValidationError, RequestValidationError):
+class MessageValidationError(FastStreamError, _PydanticError, RequestValidationError):
     """A message failed validation; ``errors`` carry locations, never the input.
 
-    Also a pydantic ``ValidationError`` and a FastAPI ``RequestValidationError`` (as
-    FastStream 0.5's errors were, for plain brokers and for its FastAPI plugin), so
-    code catching either catches it; ``errors`` is then both a list and callable.
+    Also a pydantic ``ValidationError`` (where pydantic lets it be subclassed: 2.10
+    and later) and a FastAPI ``RequestValidationError`` (as FastStream 0.5's errors
+    were, for plain brokers and for its FastAPI plugin), so code catching either
+    catches it; ``errors`` is then both a list and callable.
     """
 
     __str__ = BaseException.__str__
     __repr__ = BaseException.__repr__
 
     def __new__(cls, handler: str, errors: Sequence[Any], *rest: Any) -> MessageValidationError:
+        if not PYDANTIC_SUBCLASS:
+            return Exception.__new__(cls, handler, errors)
         if rest:  # pydantic's own construction, from ``from_exception_data`` below
             return super().__new__(cls, handler, errors, *rest)
         line = [
