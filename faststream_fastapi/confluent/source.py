@@ -238,11 +238,13 @@ class ConfluentSource(RecordSource):
             self.pending.append((None, dict(offsets)))
 
     def _close(self) -> None:
+        """The commits still queued are made before the consumer closes."""
         try:
             self._apply_pending(final=True)
-        except KafkaException as exc:
+        except Exception as exc:
             client_log.warning("offset commit failed: %s", exc)
-        self.consumer.close()
+        finally:
+            self.consumer.close()
 
     async def close(self) -> None:
         try:

@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 import pytest
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Producer
 from confluent_kafka import TopicPartition as TP
 from kafka_scenarios import SERVERS, create_topic
 
@@ -103,3 +103,26 @@ async def test_lanes_fetch_pauses_each_partition_at_its_cap_and_resumes_it_promp
     finally:
         await source.close()
         await transport.close()
+
+
+async def test_a_commit_still_queued_is_made_before_the_consumer_closes(name: str) -> None:
+    topic = create_topic(name, partitions=1)
+    producer = Producer({"bootstrap.servers": SERVERS})
+    for i in range(10):
+        producer.produce(topic, str(i).encode(), partition=0)
+    producer.flush(15)
+    transport = ConfluentTransport(SERVERS)
+    await transport.connect()
+    spec = KafkaTopic(partitions=(TopicPartition(topic, 0, 0),), group_id=name)
+    source = await transport.open_source(spec)
+    try:
+        await source.commit({(topic, 0): 7}, False)  # queued for the next fetch, none comes
+    finally:
+        await source.close()
+        await transport.close()
+    reader = Consumer({"bootstrap.servers": SERVERS, "group.id": name})
+    try:
+        committed = await asyncio.to_thread(reader.committed, [TP(topic, 0)], 10)
+    finally:
+        reader.close()
+    assert committed[0].offset == 7
