@@ -149,6 +149,14 @@ class RecordSource(abc.ABC):
     async def fetch(self, max_records: int, timeout_ms: int) -> Sequence[Any]:
         """Up to ``max_records`` records of the client library (errors filtered out)."""
 
+    async def fetch_lanes(
+        self, max_records: int, timeout_ms: int, held: dict[Position, int], cap: int
+    ) -> tuple[Sequence[Any], list[Position]]:
+        """A fetch for lanes holding ``held`` records per partition: a source that can
+        may stop taking a partition's records once its lane would hold ``cap`` and pause
+        it at once, returning the partitions it paused. By default a plain ``fetch``."""
+        return await self.fetch(max_records, timeout_ms), []
+
     @abc.abstractmethod
     def where(self, record: Any) -> tuple[str, int, int]:
         """The record's topic, partition and offset."""
@@ -228,10 +236,13 @@ class ConsumeLoop(Consumption):
         """Wait until the consumer owns partitions (a group join takes a while)."""
         await asyncio.wait_for(self.source.assigned.wait(), timeout)
 
+    async def _read(self, max_records: int, timeout_ms: int) -> Sequence[Any]:
+        return await self.source.fetch(max_records, timeout_ms)
+
     async def _fetch(self, max_records: int, timeout_ms: int) -> Sequence[Any]:
         """The next records; none after a failure, logged, and a pause before retrying."""
         try:
-            return await self.source.fetch(max_records, timeout_ms)
+            return await self._read(max_records, timeout_ms)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -10,13 +10,16 @@ refills the lanes meanwhile, and a later commit never lands before an earlier on
 
 Back-pressure: records are fetched ``max_records / max_workers`` at a time (a
 chunk; more where the source asks, ``RecordSource.lane_fetch_share``); a
-partition whose lane holds two chunks is paused (``RecordSource.pause``) until
-it is down to less than one, so a slow partition does not pile up while the
-others run (a lane that keeps up is never paused: pausing costs librdkafka a
-refetch). A fetch asks for no more than the lanes have room for under
-``3 * max_records``, and nothing is fetched while they hold that many (N busy
-lanes never reach it), so at most three times ``max_records`` wait in them,
-whatever N is.
+partition whose lane holds its share of the room (three chunks) is paused
+(``RecordSource.pause``) until it is down to less than half of that, so a slow
+partition does not pile up while the others run (a lane that keeps up is never
+paused: pausing costs librdkafka a refetch). A source that can pauses a
+partition as soon as a fetch brings its lane to its share
+(``RecordSource.fetch_lanes``: confluent-kafka, whose one queue hands out a
+partition's whole fetch response before the next partition's). A fetch asks
+for no more than the lanes have room for under ``3 * max_records``, and nothing
+is fetched while they hold that many (N busy lanes never reach it), so at most
+three times ``max_records`` wait in them, whatever N is.
 
 A revoked partition's lane is dropped: its waiting records are not started, its
 handler in hand may finish (for ``REVOKE_WAIT`` seconds; past that it is
@@ -30,6 +33,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 from ..core.message import Deliver, Settlement, Settler
@@ -125,8 +129,12 @@ class LaneLoop(ConsumeLoop):
         #: The lanes' tasks, revoked lanes' included until their handler ends.
         self.running: dict[asyncio.Task[None], Lane] = {}
         self.slots = asyncio.Semaphore(spec.max_workers)
-        #: Records per fetch; a lane holding two is paused until it holds less than one.
+        #: Records per fetch (where a fetch is cheap).
         self.chunk = max(1, (spec.max_records or DEFAULT_MAX_RECORDS) // spec.max_workers)
+        #: A lane holding its share of the lanes' room (``3 * max_records / max_workers``)
+        #: has its partition paused until it holds less than half of that.
+        self.high = 3 * self.chunk
+        self.low = max(1, self.high // 2)
         self.paused: set[Position] = set()
         #: Partitions being revoked: what a fetch still returns of them is not started.
         self.revoking: set[Position] = set()
@@ -164,13 +172,20 @@ class LaneLoop(ConsumeLoop):
             if records and not self.stopping:
                 self._dispatch(records)
 
+    async def _read(self, max_records: int, timeout_ms: int) -> Sequence[Any]:
+        held = {position: lane.held for position, lane in self.lanes.items() if lane.held}
+        records, paused = await self.source.fetch_lanes(max_records, timeout_ms, held, self.high)
+        # Paused by the source as it fetched: resumed as any other, once the lane runs low.
+        self.paused.update(paused)
+        return records
+
     def _pause_busy(self) -> None:
-        """Pause the partitions whose lane is two chunks behind; resume those below one."""
-        chunk, paused = self.chunk, self.paused
+        """Pause the partitions whose lane holds its share; resume those below half of it."""
+        high, low, paused = self.high, self.low, self.paused
         busy = {
             position
             for position, lane in self.lanes.items()
-            if lane.held >= (chunk if position in paused else 2 * chunk)
+            if lane.held >= (low if position in paused else high)
         }
         if busy != self.paused:
             self.source.pause(busy - self.paused)

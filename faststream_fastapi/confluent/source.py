@@ -28,6 +28,10 @@ from ..core.message import Settler
 
 client_log = logging.getLogger("faststream_fastapi.confluent")
 
+#: Records taken per ``consume`` call while lanes cap each partition: a partition
+#: passes its cap by less than this before it is paused.
+CAPPED_STEP = 16
+
 
 class ConfluentSource(RecordSource):
     #: A fetch is a round trip to the consumer's thread, which waits for the GIL
@@ -46,6 +50,8 @@ class ConfluentSource(RecordSource):
         #: pauses, resumes and seeks (``(call, argument)``), and commits (``(None,
         #: offsets)``). A deque: appended on the loop and taken in the thread, safely.
         self.pending: deque[tuple[Callable[[Any], Any] | None, Any]] = deque()
+        #: The partitions paused (known to that thread only).
+        self.stopped: set[Position] = set()
 
     def on_assign(self, consumer: Consumer, partitions: list[TP]) -> None:
         if partitions:
@@ -67,6 +73,7 @@ class ConfluentSource(RecordSource):
             client_log.warning("offset commit of revoked partitions failed: %s", exc)
         # librdkafka keeps a partition paused across a rebalance: none stays paused.
         self._flow(consumer.resume, partitions)
+        self.stopped.difference_update(positions)
 
     async def run(self, func: Any, *args: Any) -> Any:
         return await self.loop.run_in_executor(self.executor, func, *args)
@@ -122,6 +129,59 @@ class ConfluentSource(RecordSource):
                 client_log.warning("consumer error: %s", err)
         return out
 
+    def _fetch_capped(
+        self, max_records: int, timeout: float, held: dict[Position, int], cap: int
+    ) -> tuple[list[Any], list[Position]]:
+        """``_fetch`` for lanes: a partition is paused here as soon as its lane would
+        hold ``cap`` records, which drops the rest librdkafka queued of it, so the
+        records of the next partitions come forward in this same fetch instead of the
+        whole of one partition's fetch response filling the lanes' room."""
+        consumer = self.consumer
+        if self.pending:
+            self._apply_pending()
+        first = consumer.poll(timeout)
+        out: list[Any] = []
+        paused: list[Position] = []
+        if first is None:
+            return out, paused
+        counts, full, batch = dict(held), set(), [first]
+        where = self.where
+        while True:
+            reached: list[Position] = []
+            for m in batch:
+                err = m.error()
+                if err is not None:
+                    if err.code() != KafkaError._PARTITION_EOF:
+                        client_log.warning("consumer error: %s", err)
+                    continue
+                out.append(m)
+                topic, partition, _ = where(m)
+                position = (topic, partition)
+                counts[position] = n = counts.get(position, 0) + 1
+                if n >= cap and position not in full:
+                    full.add(position)
+                    reached.append(position)
+            if reached:
+                self._pause([TP(t, p) for t, p in reached])
+                paused.extend(reached)
+            left = max_records - len(out)
+            if left <= 0:
+                break
+            batch = consumer.consume(min(CAPPED_STEP, left), 0)
+            if not batch:
+                break
+        return out, paused
+
+    async def fetch_lanes(
+        self, max_records: int, timeout_ms: int, held: dict[Position, int], cap: int
+    ) -> tuple[list[Any], list[Position]]:
+        if self.batch:  # a batch waits to fill, as at one worker
+            return await self.fetch(max_records, timeout_ms), []
+        result: tuple[list[Any], list[Position]] = await self.run(
+            self._fetch_capped, max_records, timeout_ms / 1000, held, cap
+        )
+        return result
+
     async def fetch(self, max_records: int, timeout_ms: int) -> list[Any]:
         result: list[Any] = await self.run(self._fetch, max_records, timeout_ms / 1000)
         return result
@@ -130,10 +190,31 @@ class ConfluentSource(RecordSource):
         return record.topic(), record.partition(), record.offset()
 
     def pause(self, positions: Iterable[Position]) -> None:
-        self.pending.append((self.consumer.pause, [TP(t, p) for t, p in positions]))
+        self.pending.append((self._pause, [TP(t, p) for t, p in positions]))
 
     def resume(self, positions: Iterable[Position]) -> None:
-        self.pending.append((self.consumer.resume, [TP(t, p) for t, p in positions]))
+        self.pending.append((self._resume, [TP(t, p) for t, p in positions]))
+
+    def _pause(self, tps: list[TP]) -> None:
+        self._flow(self.consumer.pause, tps)
+        self.stopped.update((tp.topic, tp.partition) for tp in tps)
+
+    def _resume(self, tps: list[TP]) -> None:
+        """Resume, in the consumer's thread. With every partition paused, no fetch is
+        in flight, and librdkafka's broker thread looks at a resumed partition only on
+        its next round, up to a second later (850 ms measured): a request to the
+        partition's leader (its watermarks) makes that round now, a round trip."""
+        consumer, stopped = self.consumer, self.stopped
+        idle = bool(stopped) and all(
+            (tp.topic, tp.partition) in stopped for tp in consumer.assignment()
+        )
+        self._flow(consumer.resume, tps)
+        stopped.difference_update((tp.topic, tp.partition) for tp in tps)
+        if idle and tps:
+            try:
+                consumer.get_watermark_offsets(tps[0], timeout=1.0, cached=False)
+            except KafkaException as exc:
+                client_log.debug("watermarks: %s", exc)
 
     @staticmethod
     def _flow(call: Callable[[Any], Any], arg: Any) -> None:
@@ -157,11 +238,13 @@ class ConfluentSource(RecordSource):
             self.pending.append((None, dict(offsets)))
 
     def _close(self) -> None:
+        """The commits still queued are made before the consumer closes."""
         try:
             self._apply_pending(final=True)
-        except KafkaException as exc:
+        except Exception as exc:
             client_log.warning("offset commit failed: %s", exc)
-        self.consumer.close()
+        finally:
+            self.consumer.close()
 
     async def close(self) -> None:
         try:

@@ -87,8 +87,10 @@ CONSUMER_DEFAULTS: dict[str, Any] = {
 #: when its lane runs low, and librdkafka, having dropped what it had fetched of it,
 #: fetches it again only once its fetch in flight returns; that fetch waits up to
 #: ``fetch.wait.max.ms`` (librdkafka's 500) on partitions with nothing new, while
-#: the lane's handlers run dry.
-LANE_DEFAULTS: dict[str, Any] = {"fetch.wait.max.ms": 50}
+#: the lane's handlers run dry. At 64 lanes of 5 ms handlers a lane is resumed with
+#: some 60 ms of records left: 50 ms left them idle a quarter of the time, 10 does not
+#: (an idle consumer then asks the broker 100 times a second).
+LANE_DEFAULTS: dict[str, Any] = {"fetch.wait.max.ms": 10}
 
 
 def config(options: dict[str, Any]) -> dict[str, Any]:

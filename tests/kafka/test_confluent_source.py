@@ -9,12 +9,12 @@ import uuid
 from typing import Any
 
 import pytest
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Producer
 from confluent_kafka import TopicPartition as TP
 from kafka_scenarios import SERVERS, create_topic
 
 from faststream_fastapi._kafka.specs import KafkaTopic, TopicPartition
-from faststream_fastapi.confluent.source import ConfluentSource
+from faststream_fastapi.confluent.source import CAPPED_STEP, ConfluentSource
 from faststream_fastapi.confluent.transport import ConfluentTransport
 
 pytestmark = pytest.mark.kafka
@@ -58,3 +58,71 @@ async def test_commits_and_seeks_do_not_wait_for_the_poll_under_way(name: str) -
     finally:
         await source.close()
         await transport.close()
+
+
+async def test_lanes_fetch_pauses_each_partition_at_its_cap_and_resumes_it_promptly(
+    name: str,
+) -> None:
+    topic = create_topic(name, partitions=2)
+    producer = Producer({"bootstrap.servers": SERVERS})
+    for i in range(200):
+        producer.produce(topic, str(i).encode(), partition=i % 2)
+    producer.flush(15)
+    transport = ConfluentTransport(SERVERS)
+    await transport.connect()
+    parts = (TopicPartition(topic, 0, 0), TopicPartition(topic, 1, 0))
+    spec = KafkaTopic(partitions=parts, group_id=name, max_workers=2)
+    source = await transport.open_source(spec)
+    try:
+        taken: dict[int, list[int]] = {0: [], 1: []}
+        paused: set[tuple[str, int]] = set()
+        deadline = time.monotonic() + 15
+        while len(paused) < 2 and time.monotonic() < deadline:
+            records, now = await source.fetch_lanes(200, 500, {}, 10)
+            paused.update(now)
+            for r in records:
+                taken[source.where(r)[1]].append(source.where(r)[2])
+        # Each partition stops within one consume step past its cap of 10: what
+        # librdkafka queued of it is dropped, the other's records come forward.
+        assert paused == {(topic, 0), (topic, 1)}
+        for offsets in taken.values():
+            assert 10 <= len(offsets) < 10 + CAPPED_STEP
+            assert offsets == list(range(len(offsets)))
+        assert await source.fetch_lanes(200, 100, {}, 10) == ([], [])
+        # Every partition was paused: librdkafka would look at a resumed one only on
+        # its broker thread's next round, most of a second later.
+        source.resume([(topic, 0)])
+        started = time.monotonic()
+        records, _ = await source.fetch_lanes(5, 2000, {}, 100)
+        assert time.monotonic() - started < 0.5
+        after = len(taken[0])  # read on from there, nothing skipped
+        assert records
+        assert [source.where(r)[1:] for r in records] == [
+            (0, o) for o in range(after, after + len(records))
+        ]
+    finally:
+        await source.close()
+        await transport.close()
+
+
+async def test_a_commit_still_queued_is_made_before_the_consumer_closes(name: str) -> None:
+    topic = create_topic(name, partitions=1)
+    producer = Producer({"bootstrap.servers": SERVERS})
+    for i in range(10):
+        producer.produce(topic, str(i).encode(), partition=0)
+    producer.flush(15)
+    transport = ConfluentTransport(SERVERS)
+    await transport.connect()
+    spec = KafkaTopic(partitions=(TopicPartition(topic, 0, 0),), group_id=name)
+    source = await transport.open_source(spec)
+    try:
+        await source.commit({(topic, 0): 7}, False)  # queued for the next fetch, none comes
+    finally:
+        await source.close()
+        await transport.close()
+    reader = Consumer({"bootstrap.servers": SERVERS, "group.id": name})
+    try:
+        committed = await asyncio.to_thread(reader.committed, [TP(topic, 0)], 10)
+    finally:
+        reader.close()
+    assert committed[0].offset == 7

@@ -207,3 +207,48 @@ async def test_a_dear_fetch_asks_for_a_share_of_max_records_within_the_room_left
     assert source.asked[:2] == [25, 10]
     release.set()
     await loop.stop()
+
+
+class Capping(Script):
+    """A source that pauses a partition as it fetches (confluent's), noting the calls."""
+
+    def __init__(self, *fetches: list[Record]) -> None:
+        super().__init__(*fetches)
+        self.caps: list[tuple[dict[Position, int], int]] = []
+        self.resumed: list[Position] = []
+
+    async def fetch_lanes(
+        self, max_records: int, timeout_ms: int, held: dict[Position, int], cap: int
+    ) -> tuple[Sequence[Any], list[Position]]:
+        self.caps.append((held, cap))
+        got = await self.fetch(max_records, timeout_ms)
+        return got, sorted({(t, p) for t, p, _ in got})
+
+    def resume(self, positions: Iterable[Position]) -> None:
+        self.resumed += positions
+
+
+async def test_a_partition_the_source_paused_is_resumed_once_its_lane_runs_low() -> None:
+    release = asyncio.Event()
+
+    async def handle(msg: KafkaMessage) -> None:
+        if msg.offset == 0:
+            await release.wait()
+        msg.settler.settle_now(msg, "ack")
+
+    # 2 workers, 10 records a fetch: a lane's share of the room is 15, resumed below 7.
+    source = Capping(records(0, *range(15)), records(1, 0))
+    spec = KafkaTopic(topics=("t",), group_id="g", max_workers=2, max_records=10)
+    loop = consume_loop(source, spec, handle, LOG)
+    assert isinstance(loop, LaneLoop)
+    await until(lambda: len(source.caps) >= 3)
+    # The source is told each lane's holding and its cap; what it paused stays paused
+    # while the lane holds enough.
+    assert source.caps[0] == ({}, 15)
+    assert source.caps[1][0][("t", 0)] >= 14
+    assert ("t", 0) in loop.paused
+    assert ("t", 0) not in source.resumed
+    release.set()
+    await until(lambda: ("t", 0) in source.resumed)
+    await until(lambda: committed(source).get(("t", 0)) == 15)
+    await loop.stop()
