@@ -12,13 +12,15 @@ from typing import Any
 
 import pydantic_core
 
+from ..core.headers import Headers
 from ..core.message import StreamMessage
 
 MAGIC = b"\x00FSF\x01"
 #: The stream entry field holding the framed value.
 DATA_FIELD = b"__data__"
 _LEN = struct.Struct(">I")
-_HEAD = len(MAGIC) + _LEN.size
+_MAGIC_LEN = len(MAGIC)
+_HEAD = _MAGIC_LEN + _LEN.size
 
 
 def pack(body: bytes, headers: dict[str, str]) -> bytes:
@@ -43,7 +45,31 @@ def unpack(data: bytes) -> tuple[bytes, dict[str, str]]:
     return data[end:], headers
 
 
+#: The headers of the last framed value read, by their JSON: a producer's
+#: messages mostly carry the same ones (a content type), parsed once then, and
+#: shared between messages as the read-only ``Headers`` they are. One tuple,
+#: replaced whole: consumers in other threads see a pair, never half of one.
+_last: tuple[bytes, Headers] = (b"", Headers())
+_EMPTY = Headers()
+
+
 def to_message(data: bytes, destination: str, raw: Any) -> StreamMessage:
     """A framed value as a message."""
-    body, headers = unpack(data)
-    return StreamMessage(body, headers, destination=destination, raw=raw)
+    global _last
+    if data[:_MAGIC_LEN] != MAGIC or len(data) < _HEAD:
+        return StreamMessage(data, _EMPTY, destination=destination, raw=raw)
+    (size,) = _LEN.unpack_from(data, _MAGIC_LEN)
+    end = _HEAD + size
+    if end > len(data):
+        return StreamMessage(data, _EMPTY, destination=destination, raw=raw)
+    head = data[_HEAD:end]
+    last = _last
+    if head == last[0]:
+        headers = last[1]
+    else:
+        body, parsed = unpack(data)
+        if body is data:  # not ours after all: a body without headers
+            return StreamMessage(data, _EMPTY, destination=destination, raw=raw)
+        headers = Headers(parsed)
+        _last = (head, headers)
+    return StreamMessage(data[end:], headers, destination=destination, raw=raw)
