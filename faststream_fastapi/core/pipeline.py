@@ -169,7 +169,7 @@ def _delivery(
                 elif binding is not None and (
                     app.dependency_overrides
                     if (app := binding.app) is not None
-                    else binding.overrides()
+                    else binding.searching and binding.overrides()
                 ):
                     await call(message)  # compiles (once) and runs the overridden plan
                 else:
