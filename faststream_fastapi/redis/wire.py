@@ -51,17 +51,18 @@ def unpack(data: bytes) -> tuple[bytes, dict[str, str]]:
 #: replaced whole: consumers in other threads see a pair, never half of one.
 _last: tuple[bytes, Headers] = (b"", Headers())
 _EMPTY = Headers()
+_received = StreamMessage.received
 
 
 def to_message(data: bytes, destination: str, raw: Any) -> StreamMessage:
     """A framed value as a message."""
     global _last
     if data[:_MAGIC_LEN] != MAGIC or len(data) < _HEAD:
-        return StreamMessage(data, _EMPTY, destination=destination, raw=raw)
+        return _received(data, _EMPTY, destination, raw)
     (size,) = _LEN.unpack_from(data, _MAGIC_LEN)
     end = _HEAD + size
     if end > len(data):
-        return StreamMessage(data, _EMPTY, destination=destination, raw=raw)
+        return _received(data, _EMPTY, destination, raw)
     head = data[_HEAD:end]
     last = _last
     if head == last[0]:
@@ -69,7 +70,7 @@ def to_message(data: bytes, destination: str, raw: Any) -> StreamMessage:
     else:
         body, parsed = unpack(data)
         if body is data:  # not ours after all: a body without headers
-            return StreamMessage(data, _EMPTY, destination=destination, raw=raw)
+            return _received(data, _EMPTY, destination, raw)
         headers = Headers(parsed)
         _last = (head, headers)
-    return StreamMessage(data[end:], headers, destination=destination, raw=raw)
+    return _received(data[end:], headers, destination, raw)
