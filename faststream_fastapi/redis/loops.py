@@ -29,15 +29,7 @@ class Loop(TaskLoop):
         ``messages`` may be a generator: each message is then made just before
         it is delivered, and dies young, instead of a fetched batch of them
         surviving into the collector's older generations."""
-        # ``handle``, inlined: one coroutine less per message.
-        inflight, task = self._inflight.deliver, self.task
-        count = 0
-        for message in messages:
-            if self.stopping:
-                break
-            await inflight(deliver, message, task)
-            count += 1
-        return count
+        return await self._inflight.deliver_each(deliver, messages, self.task, self)
 
 
 class Workers(Loop):
