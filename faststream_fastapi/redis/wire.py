@@ -45,10 +45,11 @@ def unpack(data: bytes) -> tuple[bytes, dict[str, str]]:
     return data[end:], headers
 
 
-#: The headers of the last framed value read, by their JSON: a producer's
-#: messages mostly carry the same ones (a content type), parsed once then, and
-#: shared between messages as the read-only ``Headers`` they are. One tuple,
-#: replaced whole: consumers in other threads see a pair, never half of one.
+#: The frame (magic, length, header JSON) of the last framed value read, and the
+#: headers it gave: a producer's values mostly carry the same ones (a content
+#: type), parsed once then, and shared between messages as the read-only
+#: ``Headers`` they are. A value starting with that frame has those headers. One
+#: tuple, replaced whole: consumers in other threads see a pair, never half of one.
 _last: tuple[bytes, Headers] = (b"", Headers())
 _EMPTY = Headers()
 _received = StreamMessage.received
@@ -57,20 +58,14 @@ _received = StreamMessage.received
 def to_message(data: bytes, destination: str, raw: Any) -> StreamMessage:
     """A framed value as a message."""
     global _last
+    frame, headers = _last
+    if frame and data.startswith(frame):
+        return _received(data[len(frame) :], headers, destination, raw)
     if data[:_MAGIC_LEN] != MAGIC or len(data) < _HEAD:
         return _received(data, _EMPTY, destination, raw)
-    (size,) = _LEN.unpack_from(data, _MAGIC_LEN)
-    end = _HEAD + size
-    if end > len(data):
+    body, parsed = unpack(data)
+    if body is data:  # not ours after all: a body without headers
         return _received(data, _EMPTY, destination, raw)
-    head = data[_HEAD:end]
-    last = _last
-    if head == last[0]:
-        headers = last[1]
-    else:
-        body, parsed = unpack(data)
-        if body is data:  # not ours after all: a body without headers
-            return _received(data, _EMPTY, destination, raw)
-        headers = Headers(parsed)
-        _last = (head, headers)
-    return _received(data[end:], headers, destination, raw)
+    headers = Headers(parsed)
+    _last = (data[: len(data) - len(body)], headers)
+    return _received(body, headers, destination, raw)
