@@ -9,7 +9,7 @@ from common import PAYLOAD, PAYLOAD_JSON, Counter, Dep, Item, async_dep, encode,
 from redis.asyncio import Redis
 
 from faststream_fastapi import Logger
-from faststream_fastapi.redis import ListSub
+from faststream_fastapi.redis import ListSub, wire
 from faststream_fastapi.redis.fastapi import RedisRouter
 
 URL = "redis://127.0.0.1:6379"
@@ -42,6 +42,53 @@ async def bare(n: int) -> float:
 
     rate = await timed(consume, counter)
     await client.aclose()
+    return rate
+
+
+#: What our publisher puts in the list for ``PAYLOAD``: the framed headers, then the JSON.
+FRAMED = wire.pack(PAYLOAD_JSON, {"content-type": "application/json"})
+_BODY_AT = len(FRAMED) - len(PAYLOAD_JSON)
+
+
+async def fill(key: str, n: int) -> None:
+    """``bench/instructions.py``: a list of ``n`` values as our publisher writes them."""
+    await _fill(key, n, FRAMED)
+
+
+async def consume_bare(key: str, n: int) -> float:
+    """``bench/instructions.py``: redis-py's batched LPOP; the frame skipped by a slice."""
+    client = Redis.from_url(URL)
+    counter = Counter(n)
+
+    async def consume() -> None:
+        while counter.count < n:
+            items = await client.lpop(key, 100)
+            if not items:
+                popped = await client.blpop([key], timeout=1)
+                items = [popped[1]] if popped else []
+            for raw in items:
+                item = Item.model_validate_json(raw[_BODY_AT:])
+                await async_dep()
+                assert item.qty == 3
+                counter.hit()
+
+    rate = await timed(consume, counter)
+    await client.aclose()
+    return rate
+
+
+async def consume_ours(key: str, n: int) -> float:
+    """``bench/instructions.py``: our list subscriber on a filled list."""
+    router = RedisRouter(URL)
+    counter = Counter(n)
+
+    @router.subscriber(list=ListSub(key, max_records=100))
+    async def handler(item: Item, logger: Logger, d: Dep) -> None:
+        assert item.qty == 3
+        counter.hit()
+
+    async with router.broker as broker:
+        rate = await timed(broker.start, counter)
     return rate
 
 

@@ -26,6 +26,10 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
+# The checkout this script is in, not the package the environment installed
+# (an editable install of another worktree); PYTHONPATH, when set, decides.
+if not os.environ.get("PYTHONPATH"):
+    sys.path.insert(1, str(HERE.parent))
 
 SIDES = ("bare", "ours")
 

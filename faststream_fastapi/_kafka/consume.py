@@ -46,13 +46,13 @@ class Offsets(Settler[KafkaMessage]):
 
     def settle_now(self, message: KafkaMessage, settlement: Settlement) -> bool:
         # Without commits (no group, or auto-commit) only a nack (a seek back) matters.
-        if settlement == "nack" or self.commits:
-            self.mark(
-                (message.topic, message.partition),
-                message.offset,
-                message.offset,
-                settlement == "nack",
-            )
+        if settlement == "nack":
+            offset = message.offset
+            self.mark((message.topic, message.partition), offset, offset, True)
+        elif self.commits:  # ``mark``'s done offset, inlined: one call less per record
+            position, following = (message.topic, message.partition), message.offset + 1
+            if following > self.done.get(position, -1):
+                self.done[position] = following
         return True
 
     async def settle(self, message: KafkaMessage, settlement: Settlement) -> None:

@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .message import Deliver, StreamMessage
@@ -92,6 +92,38 @@ class InFlight:
             idle = self._idle
             if idle is not None and not running and not self._offers and not idle.done():
                 idle.set_result(None)
+
+    async def deliver_each(
+        self,
+        deliver: Deliver,
+        messages: Iterable[StreamMessage],
+        task: asyncio.Task[Any],
+        loop: Any,
+    ) -> int:
+        """``deliver`` each of ``messages`` in ``task`` until ``loop.stopping``: how many
+        were. One coroutine for them all, not one each; per message as ``deliver``."""
+        running, count = self._running, 0
+        for message in messages:
+            if loop.stopping:
+                break
+            running[task] = message
+            try:
+                try:
+                    await deliver(message)
+                except asyncio.CancelledError:
+                    if task not in self._cancelled:
+                        raise
+                if self._cancelled and task in self._cancelled:
+                    await self._hand_back(task, message)
+            finally:
+                del running[task]
+                if self._cancelled:
+                    self._cancelled.discard(task)
+                idle = self._idle
+                if idle is not None and not running and not self._offers and not idle.done():
+                    idle.set_result(None)
+            count += 1
+        return count
 
     async def _hand_back(self, task: asyncio.Task[Any], message: StreamMessage) -> None:
         self._cancelled.discard(task)

@@ -121,6 +121,26 @@ class StreamMessage:
         self.settler = settler
         self._decoded: Any = _UNSET
 
+    @classmethod
+    def received(cls, body: bytes, headers: Headers, destination: str, raw: Any) -> StreamMessage:
+        """``cls(body, headers, destination=destination, raw=raw)`` for a transport's
+        hot path: ``headers`` a ``Headers`` already, every slot stored right here."""
+        self = object.__new__(cls)
+        data = headers._data
+        self.body = body
+        self._headers = headers
+        self.destination = destination
+        self.reply_to = data.get(REPLY_TO) or None
+        self.correlation_id = data.get(CORRELATION_ID)
+        self.message_id = data.get(MESSAGE_ID)
+        self.content_type = data.get(CONTENT_TYPE)
+        self.path = NO_PATH
+        self.raw = raw
+        self.settled = None
+        self.settler = NO_SETTLER
+        self._decoded = _UNSET
+        return self
+
     @property
     def headers(self) -> Headers:
         """Case-insensitive; the ``Headers`` view is made on first look.

@@ -27,12 +27,11 @@ present only when the subscriber needs it:
 A subscription whose handlers have ``filter=`` gets one more stage in front,
 choosing the handler (``filtering.py``).
 
-Every shape compiles into the same coroutine (``_delivery``); a stage a
-subscriber lacks is a ``None`` it skips. The common shape (no middlewares,
-size limit, path parameters or settlement on receipt, and a handler the call
-plan runs straight-line, ``plan.fast``) runs the call inline in it: a consume
-loop awaits two coroutines per message, this one and the handler's. Recording
-and raising under a test broker are plugged into it without a per-message check.
+Every shape compiles into the same coroutine (``_delivery``); a stage a subscriber
+lacks is a ``None`` it skips. The common shape (no middlewares, size limit, path
+parameters or settlement on receipt, a handler the call plan runs straight-line,
+``plan.fast``) runs the call inline: a consume loop awaits two coroutines per message,
+this one and the handler's. Test-broker recording and raising cost no check per message.
 """
 
 from __future__ import annotations
@@ -50,7 +49,7 @@ from .control import HandlerException, IgnoredException
 from .custom import CustomDecoder, CustomParser, parsing_stage
 from .errors import MessageDecodeError, MessageTooLargeError, MessageValidationError
 from .logs import access_log
-from .message import Deliver, StreamMessage
+from .message import NO_SETTLER, Deliver, StreamMessage
 from .middleware import CallNext, SubscriberView, chain_consume
 from .redirect import Redirecting, log_extra, redirect
 from .response import Response
@@ -138,13 +137,13 @@ def _delivery(
     middlewares: tuple[Middleware, ...],
 ) -> Deliver:
     """The one delivery coroutine: ``body`` (middlewares and the call) with the stages
-    around it, or, for the common shape (``body`` None), ``FastCall.run`` inlined."""
+    around it; for the common shape (``body`` None) ``FastCall.run``, inlined."""
     match = sub.pattern.match if sub.pattern is not None and sub.pattern.names else None
     receipt = rule.receipt is not None
     binding, settlement, failure = sub.binding, rule.success, _is_failure(sub)
     set_message, reset_message = current_message.set, current_message.reset
     arguments, deps, handler, env_kwargs = _inlined(fast, env, call, record)
-    broker = sub.broker
+    broker, no_settler = sub.broker, NO_SETTLER
     access, level = access_log(broker.logger, getattr(broker, "log_level", None), middlewares)
 
     async def deliver(message: StreamMessage) -> None:
@@ -169,7 +168,7 @@ def _delivery(
                 elif binding is not None and (
                     app.dependency_overrides
                     if (app := binding.app) is not None
-                    else binding.overrides()
+                    else binding.searching and binding.overrides()
                 ):
                     await call(message)  # compiles (once) and runs the overridden plan
                 else:
@@ -183,8 +182,9 @@ def _delivery(
                     if result is not None or message.reply_to:
                         await publish(message, result)
                 if settlement is not None and message.settled is None:
-                    # ``message.settle_now``, inlined: bookkeeping settles without an await.
-                    if message.settler.settle_now(message, settlement):
+                    # ``message.settle_now``, inlined (``NO_SETTLER``: not even a call).
+                    settler = message.settler
+                    if settler is no_settler or settler.settle_now(message, settlement):
                         message.settled = settlement
                     else:
                         await message.settle(settlement)

@@ -25,9 +25,13 @@ class AppBinding:
         self.state: dict[str, Any] = {}
         self._providers: list[Callable[[], Any]] = []
         self._delegate: AppBinding | None = None
+        #: Whether an app may be found (a provider or a delegate is known): until
+        #: then ``overrides`` is empty, and a delivery reads this instead of calling it.
+        self.searching = False
 
     def delegate_to(self, other: AppBinding) -> None:
         self._delegate = other
+        self.searching = True
 
     def note_provider(self, provider: Any) -> None:
         """``provider`` (an app) includes our router; the first one noted serves it."""
@@ -38,6 +42,7 @@ class AppBinding:
             self._providers.append(weakref.ref(provider))
         except TypeError:  # a provider that cannot be weakly referenced
             self._providers.append(lambda: provider)
+        self.searching = True
 
     def find_app(self) -> Any:
         if self._delegate is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any
 
 from ..core.message import Deliver, StreamMessage
@@ -23,12 +23,13 @@ class Loop(TaskLoop):
         await self._inflight.deliver(deliver, message, self.task)
         return True
 
-    async def handle_all(self, deliver: Deliver, messages: Sequence[StreamMessage]) -> int:
-        """``handle`` each of ``messages`` in turn: how many were delivered."""
-        for index, message in enumerate(messages):
-            if not await self.handle(deliver, message):
-                return index
-        return len(messages)
+    async def handle_all(self, deliver: Deliver, messages: Iterable[StreamMessage]) -> int:
+        """``handle`` each of ``messages`` in turn: how many were delivered.
+
+        ``messages`` may be a generator: each message is then made just before
+        it is delivered, and dies young, instead of a fetched batch of them
+        surviving into the collector's older generations."""
+        return await self._inflight.deliver_each(deliver, messages, self.task, self)
 
 
 class Workers(Loop):
@@ -36,7 +37,9 @@ class Workers(Loop):
     task of its own; it takes the next message once one of them ends."""
 
     handle = TaskLoop.submit
-    handle_all = TaskLoop.submit_all
+
+    async def handle_all(self, deliver: Deliver, messages: Iterable[StreamMessage]) -> int:
+        return await self.submit_all(deliver, list(messages))
 
 
 def make_loop(

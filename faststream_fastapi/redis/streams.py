@@ -81,7 +81,7 @@ async def stream_loop(
                 await loop.handle(deliver, batch_of(batch))
             return
         acks.ids.extend(entry_id for entry_id, fields in entries if fields is None)  # deleted
-        messages = [entry(entry_id, fields) for entry_id, fields in entries if fields is not None]
+        messages = (entry(entry_id, fields) for entry_id, fields in entries if fields is not None)
         # Stopping, those not started stay pending for another consumer.
         await loop.handle_all(deliver, messages)
 

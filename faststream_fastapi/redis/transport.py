@@ -210,7 +210,7 @@ class RedisTransport(Transport[RedisSpec]):
                         unstarted.extend(items)
                         return
                     continue
-                messages = [_message(item, key, item) for item in items]
+                messages = (_message(item, key, item) for item in items)
                 started = await loop.handle_all(deliver, messages)
                 if started < len(items):  # stopping
                     unstarted.extend(items[started:])

@@ -12,13 +12,15 @@ from typing import Any
 
 import pydantic_core
 
+from ..core.headers import Headers
 from ..core.message import StreamMessage
 
 MAGIC = b"\x00FSF\x01"
 #: The stream entry field holding the framed value.
 DATA_FIELD = b"__data__"
 _LEN = struct.Struct(">I")
-_HEAD = len(MAGIC) + _LEN.size
+_MAGIC_LEN = len(MAGIC)
+_HEAD = _MAGIC_LEN + _LEN.size
 
 
 def pack(body: bytes, headers: dict[str, str]) -> bytes:
@@ -43,7 +45,27 @@ def unpack(data: bytes) -> tuple[bytes, dict[str, str]]:
     return data[end:], headers
 
 
+#: The frame (magic, length, header JSON) of the last framed value read, and the
+#: headers it gave: a producer's values mostly carry the same ones (a content
+#: type), parsed once then, and shared between messages as the read-only
+#: ``Headers`` they are. A value starting with that frame has those headers. One
+#: tuple, replaced whole: consumers in other threads see a pair, never half of one.
+_last: tuple[bytes, Headers] = (b"", Headers())
+_EMPTY = Headers()
+_received = StreamMessage.received
+
+
 def to_message(data: bytes, destination: str, raw: Any) -> StreamMessage:
     """A framed value as a message."""
-    body, headers = unpack(data)
-    return StreamMessage(body, headers, destination=destination, raw=raw)
+    global _last
+    frame, headers = _last
+    if frame and data.startswith(frame):
+        return _received(data[len(frame) :], headers, destination, raw)
+    if data[:_MAGIC_LEN] != MAGIC or len(data) < _HEAD:
+        return _received(data, _EMPTY, destination, raw)
+    body, parsed = unpack(data)
+    if body is data:  # not ours after all: a body without headers
+        return _received(data, _EMPTY, destination, raw)
+    headers = Headers(parsed)
+    _last = (data[: len(data) - len(body)], headers)
+    return _received(body, headers, destination, raw)

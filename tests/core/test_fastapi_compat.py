@@ -273,3 +273,28 @@ async def test_overrides_reach_subscribers_without_a_lifespan() -> None:
     app.dependency_overrides[dep] = lambda: "override"
     async with TestRedisBroker(router.broker) as br:
         assert (await br.request("x", "in", timeout=1)).decoded() == "override"
+
+
+async def test_an_app_including_the_router_after_start_overrides_its_next_message() -> None:
+    # The straight-line delivery reads no overrides while no app can be found
+    # (``AppBinding.searching``); an app found later still applies them.
+    router = RedisRouter(schema_url=None)
+
+    async def dep() -> str:
+        return "real"
+
+    @router.subscriber("in-late")
+    async def handler(msg: str, value: Annotated[str, Depends(dep)]) -> str:
+        return value
+
+    async def fake() -> str:
+        return "override"
+
+    async with TestRedisBroker(router.broker) as br:
+        assert not router.binding.searching
+        assert (await br.request("x", "in-late", timeout=1)).decoded() == "real"
+        app = FastAPI()
+        app.include_router(router)
+        app.dependency_overrides[dep] = fake
+        assert router.binding.searching
+        assert (await br.request("x", "in-late", timeout=1)).decoded() == "override"
