@@ -242,6 +242,8 @@ class TestBroker(Generic[B]):
         self.connect_only = bool(connect_only)
         #: Subscribers consuming from the real server when an in-memory block began.
         self._live: dict[Subscriber, Consumption] = {}
+        #: How many subscribers and publishers had their mocks made ready (``_start_late``).
+        self._mocked = (0, 0)
 
     async def __aenter__(self) -> B:
         root = self.broker.root()
@@ -290,7 +292,10 @@ class TestBroker(Generic[B]):
     async def _start_late(self) -> None:
         """Start the subscribers declared (or included) after the block began."""
         root = self.broker.root()
-        _activate_mocks(root)
+        declared = (len(root.subscribers), len(root.publishers))
+        if declared != self._mocked:  # declared since: their mocks too (not per publish)
+            _activate_mocks(root)
+            self._mocked = declared
         if root.running:
             for sub in root.subscribers:
                 if sub.consumption is None:
