@@ -56,13 +56,14 @@ def lint(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Print the benchmark tables: in-memory us/message, real-broker msgs/s, middleware
     cost, a slow subscriber's memory under a backlog, and handlers that wait at
-    ``max_workers`` 1, 8 and 64."""
+    ``max_workers`` 1, 8 and 64 (and, on Kafka at 64, the bare client)."""
     session.install("-e", ".[all]", *groups("test"))
     session.run("bash", BROKERS, "start", external=True)
     session.run("python", "bench/run.py", *session.posargs)
     session.run("python", "bench/case_middlewares.py", "-n", "5000", "--repeat", "2")
     session.run("python", "bench/case_backlog.py")
     session.run("python", "bench/case_workers.py")
+    session.run("python", "bench/case_workers_bare.py")
 
 
 @nox.session(python=PYTHON)

@@ -135,6 +135,10 @@ class RecordSource(abc.ABC):
     #: thread round trip), fewer and larger ones keep the lanes fed.
     lane_fetch_share: int | None = None
 
+    #: Whether ``fetch_lanes`` caps each lane and pauses partitions on its own
+    #: (confluent-kafka's), so that the loop pauses and resumes none.
+    paces_lanes = False
+
     def __init__(self) -> None:
         #: Set once the consumer has partitions and knows where to read them.
         self.assigned = asyncio.Event()
@@ -151,11 +155,10 @@ class RecordSource(abc.ABC):
 
     async def fetch_lanes(
         self, max_records: int, timeout_ms: int, held: dict[Position, int], cap: int
-    ) -> tuple[Sequence[Any], list[Position]]:
-        """A fetch for lanes holding ``held`` records per partition: a source that can
-        may stop taking a partition's records once its lane would hold ``cap`` and pause
-        it at once, returning the partitions it paused. By default a plain ``fetch``."""
-        return await self.fetch(max_records, timeout_ms), []
+    ) -> Sequence[Any]:
+        """A fetch for lanes holding ``held`` records per partition. A source that
+        ``paces_lanes`` gives no lane more than ``cap``; by default a plain ``fetch``."""
+        return await self.fetch(max_records, timeout_ms)
 
     @abc.abstractmethod
     def where(self, record: Any) -> tuple[str, int, int]:

@@ -13,10 +13,10 @@ chunk; more where the source asks, ``RecordSource.lane_fetch_share``); a
 partition whose lane holds its share of the room (three chunks) is paused
 (``RecordSource.pause``) until it is down to less than half of that, so a slow
 partition does not pile up while the others run (a lane that keeps up is never
-paused: pausing costs librdkafka a refetch). A source that can pauses a
-partition as soon as a fetch brings its lane to its share
-(``RecordSource.fetch_lanes``: confluent-kafka, whose one queue hands out a
-partition's whole fetch response before the next partition's). A fetch asks
+paused: pausing costs a refetch). A source may pace the lanes itself instead
+(``RecordSource.paces_lanes``: confluent-kafka's, whose one queue hands out a
+partition's whole fetch response before the next partition's): its fetch tops
+each lane up to its share, and it pauses what it must. A fetch asks
 for no more than the lanes have room for under ``3 * max_records``, and nothing
 is fetched while they hold that many (N busy lanes never reach it), so at most
 three times ``max_records`` wait in them, whatever N is.
@@ -156,6 +156,7 @@ class LaneLoop(ConsumeLoop):
         # A batch subscriber's fetch waits for its batch to fill, as at one worker.
         busy_ms = timeout_ms if self.spec.batch else min(timeout_ms, BUSY_FETCH_MS)
         wait = timeout_ms / 1000
+        paces = self.source.paces_lanes
         while not self.stopping:
             if self.offsets.done and (self.committing is None or self.committing.done()):
                 # Not awaited: a round trip per fetch would hold the lanes' refills back.
@@ -166,7 +167,8 @@ class LaneLoop(ConsumeLoop):
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self.room.wait(), wait)
                 continue
-            self._pause_busy()
+            if not paces:
+                self._pause_busy()
             size = min(self.fetch_size, room)
             records = await self._fetch(size, busy_ms if self.running else timeout_ms)
             if records and not self.stopping:
@@ -174,10 +176,7 @@ class LaneLoop(ConsumeLoop):
 
     async def _read(self, max_records: int, timeout_ms: int) -> Sequence[Any]:
         held = {position: lane.held for position, lane in self.lanes.items() if lane.held}
-        records, paused = await self.source.fetch_lanes(max_records, timeout_ms, held, self.high)
-        # Paused by the source as it fetched: resumed as any other, once the lane runs low.
-        self.paused.update(paused)
-        return records
+        return await self.source.fetch_lanes(max_records, timeout_ms, held, self.high)
 
     def _pause_busy(self) -> None:
         """Pause the partitions whose lane holds its share; resume those below half of it."""

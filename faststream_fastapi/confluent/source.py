@@ -7,6 +7,17 @@ there while the thread waits in a poll (with ``max_workers``, all the time) woul
 hold the loop, every handler with it, until the poll returns. Pauses, resumes,
 seeks and the commits between fetches are queued instead and made in the thread
 before its next fetch.
+
+With lanes (``max_workers`` above 1) the source paces them itself
+(``RecordSource.paces_lanes``). librdkafka's one queue hands out a partition's
+whole fetch response before the next partition's, and pausing a partition drops
+what it queued of it, to be fetched again on resume (tens of milliseconds).
+So a fetch gives a lane no more than its cap, and the records past the cap are
+*kept* here, in order, not dropped: the fetch reads on to the next partitions'
+records, and the kept ones go to their lane as it runs low. A partition is paused
+only once its kept records reach the cap too, and resumed when they are down to
+half of it; no more than ``3 * max_records`` are kept in all (past that, the
+records stay in librdkafka's queue).
 """
 
 from __future__ import annotations
@@ -14,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -25,11 +36,12 @@ from .._kafka.consume import Position, RecordSource
 from .._kafka.lanes import REVOKE_WAIT
 from .._kafka.message import KafkaMessage
 from ..core.message import Settler
+from .kept import Kept
 
 client_log = logging.getLogger("faststream_fastapi.confluent")
 
-#: Records taken per ``consume`` call while lanes cap each partition: a partition
-#: passes its cap by less than this before it is paused.
+#: Records taken per ``consume`` call while lanes cap each partition: the kept
+#: records pass their bound by less than this.
 CAPPED_STEP = 16
 
 
@@ -38,12 +50,17 @@ class ConfluentSource(RecordSource):
     #: while the event loop runs handlers: with lanes, a quarter of ``max_records``
     #: per fetch, not ``max_records / max_workers`` (7 at 64 workers).
     lane_fetch_share = 4
+    paces_lanes = True
 
-    def __init__(self, consumer: Consumer, loop: asyncio.AbstractEventLoop, batch: bool) -> None:
+    def __init__(
+        self, consumer: Consumer, loop: asyncio.AbstractEventLoop, batch: bool, keep: int = 1500
+    ) -> None:
         super().__init__()
         self.consumer = consumer
         self.batch = batch
         self.loop = loop
+        #: With lanes: the records read past their lane's cap (``keep`` in all).
+        self.kept = Kept(keep)
         # One thread per consumer: librdkafka calls for it never run concurrently.
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="kafka-consumer")
         #: Calls asked for on the event loop, made in that thread by the next fetch:
@@ -74,6 +91,8 @@ class ConfluentSource(RecordSource):
         # librdkafka keeps a partition paused across a rebalance: none stays paused.
         self._flow(consumer.resume, partitions)
         self.stopped.difference_update(positions)
+        for position in positions:
+            self.kept.forget(position)
 
     async def run(self, func: Any, *args: Any) -> Any:
         return await self.loop.run_in_executor(self.executor, func, *args)
@@ -131,53 +150,58 @@ class ConfluentSource(RecordSource):
 
     def _fetch_capped(
         self, max_records: int, timeout: float, held: dict[Position, int], cap: int
-    ) -> tuple[list[Any], list[Position]]:
-        """``_fetch`` for lanes: a partition is paused here as soon as its lane would
-        hold ``cap`` records, which drops the rest librdkafka queued of it, so the
-        records of the next partitions come forward in this same fetch instead of the
-        whole of one partition's fetch response filling the lanes' room."""
+    ) -> list[Any]:
+        """``_fetch`` for lanes holding ``held`` records per partition: none is given
+        more than ``cap``, the records past it are kept for later (see the module)."""
         consumer = self.consumer
         if self.pending:
             self._apply_pending()
-        first = consumer.poll(timeout)
         out: list[Any] = []
-        paused: list[Position] = []
+        counts = dict(held)
+        kept = self.kept
+        if kept:
+            low = kept.take(out, counts, cap, max_records)
+            stopped = [TP(*p) for p in low if p in self.stopped]
+            if stopped:  # half its kept records gone: fetched again meanwhile
+                self._resume(stopped)
+            if out:
+                timeout = 0  # what was kept goes now, with what librdkafka has ready
+        if len(out) >= max_records or kept.full:
+            return out
+        first = consumer.poll(timeout)
         if first is None:
-            return out, paused
-        counts, full, batch = dict(held), set(), [first]
-        where = self.where
+            return out
+        where, batch = self.where, [first]
         while True:
-            reached: list[Position] = []
             for m in batch:
                 err = m.error()
                 if err is not None:
                     if err.code() != KafkaError._PARTITION_EOF:
                         client_log.warning("consumer error: %s", err)
                     continue
-                out.append(m)
                 topic, partition, _ = where(m)
                 position = (topic, partition)
-                counts[position] = n = counts.get(position, 0) + 1
-                if n >= cap and position not in full:
-                    full.add(position)
-                    reached.append(position)
-            if reached:
-                self._pause([TP(t, p) for t, p in reached])
-                paused.extend(reached)
+                n = counts.get(position, 0)
+                if n < cap and position not in kept:
+                    out.append(m)
+                    counts[position] = n + 1
+                elif kept.add(position, m, cap) and position not in self.stopped:
+                    # librdkafka fetches no more of it (and drops what it queued past here).
+                    self._pause([TP(*position)])
             left = max_records - len(out)
-            if left <= 0:
+            if left <= 0 or kept.full:
                 break
             batch = consumer.consume(min(CAPPED_STEP, left), 0)
             if not batch:
                 break
-        return out, paused
+        return out
 
     async def fetch_lanes(
         self, max_records: int, timeout_ms: int, held: dict[Position, int], cap: int
-    ) -> tuple[list[Any], list[Position]]:
+    ) -> Sequence[Any]:
         if self.batch:  # a batch waits to fill, as at one worker
-            return await self.fetch(max_records, timeout_ms), []
-        result: tuple[list[Any], list[Position]] = await self.run(
+            return await self.fetch(max_records, timeout_ms)
+        result: list[Any] = await self.run(
             self._fetch_capped, max_records, timeout_ms / 1000, held, cap
         )
         return result
@@ -229,7 +253,15 @@ class ConfluentSource(RecordSource):
 
     def seek(self, topic: str, partition: int, offset: int) -> None:
         # Made before the next fetch, as the records fetched past it are dropped anyway.
-        self.pending.append((self.consumer.seek, TP(topic, partition, offset)))
+        self.pending.append((self._seek, TP(topic, partition, offset)))
+
+    def _seek(self, tp: TP) -> None:
+        """In the consumer's thread: the records kept past ``tp`` come again."""
+        position = (tp.topic, tp.partition)
+        self.kept.forget(position)
+        if position in self.stopped:
+            self._resume([TP(tp.topic, tp.partition)])
+        self.consumer.seek(tp)
 
     async def commit(self, offsets: dict[Position, int], final: bool) -> None:
         if final:

@@ -24,6 +24,7 @@ from confluent_kafka import (
 )
 from confluent_kafka import TopicPartition as TP
 
+from .._kafka.consume import DEFAULT_MAX_RECORDS
 from .._kafka.idempotence import librdkafka_idempotent
 from .._kafka.message import as_key, encode_headers
 from .._kafka.specs import KafkaTopic
@@ -247,7 +248,8 @@ class ConfluentTransport(ProducerTransport[Producer]):
             self.logger.warning(auto_topics.DISABLED)
         consumer = Consumer(settings)
         loop = asyncio.get_running_loop()
-        source = ConfluentSource(consumer, loop, spec.batch)
+        keep = 3 * (spec.max_records or DEFAULT_MAX_RECORDS)
+        source = ConfluentSource(consumer, loop, spec.batch, keep)
         try:
             if spec.partitions:
                 tps = [TP(p.topic, p.partition) for p in spec.partitions]

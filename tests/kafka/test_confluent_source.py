@@ -60,7 +60,7 @@ async def test_commits_and_seeks_do_not_wait_for_the_poll_under_way(name: str) -
         await transport.close()
 
 
-async def test_lanes_fetch_pauses_each_partition_at_its_cap_and_resumes_it_promptly(
+async def test_lanes_fetch_keeps_the_records_past_a_lanes_cap_and_hands_them_on_in_order(
     name: str,
 ) -> None:
     topic = create_topic(name, partitions=2)
@@ -73,33 +73,46 @@ async def test_lanes_fetch_pauses_each_partition_at_its_cap_and_resumes_it_promp
     parts = (TopicPartition(topic, 0, 0), TopicPartition(topic, 1, 0))
     spec = KafkaTopic(partitions=parts, group_id=name, max_workers=2)
     source = await transport.open_source(spec)
+    p0, p1 = (topic, 0), (topic, 1)
+    taken: dict[int, list[int]] = {0: [], 1: []}
+
+    async def fetch(held: dict[tuple[str, int], int], timeout_ms: int = 500) -> list[int]:
+        records = await source.fetch_lanes(200, timeout_ms, held, 10)
+        for r in records:
+            taken[source.where(r)[1]].append(source.where(r)[2])
+        return [source.where(r)[1] for r in records]
+
     try:
-        taken: dict[int, list[int]] = {0: [], 1: []}
-        paused: set[tuple[str, int]] = set()
+        # Lanes full at 10 each: no lane is given more, and what librdkafka handed out
+        # past that is kept, in order, up to the cap again, then the partition pauses.
         deadline = time.monotonic() + 15
-        while len(paused) < 2 and time.monotonic() < deadline:
-            records, now = await source.fetch_lanes(200, 500, {}, 10)
-            paused.update(now)
-            for r in records:
-                taken[source.where(r)[1]].append(source.where(r)[2])
-        # Each partition stops within one consume step past its cap of 10: what
-        # librdkafka queued of it is dropped, the other's records come forward.
-        assert paused == {(topic, 0), (topic, 1)}
-        for offsets in taken.values():
-            assert 10 <= len(offsets) < 10 + CAPPED_STEP
-            assert offsets == list(range(len(offsets)))
-        assert await source.fetch_lanes(200, 100, {}, 10) == ([], [])
-        # Every partition was paused: librdkafka would look at a resumed one only on
-        # its broker thread's next round, most of a second later.
-        source.resume([(topic, 0)])
+        while source.stopped != {p0, p1} and time.monotonic() < deadline:
+            await fetch({p: len(taken[p[1]]) for p in (p0, p1)})
+        assert source.stopped == {p0, p1}
+        assert taken == {0: list(range(10)), 1: list(range(10))}
+        for position in (p0, p1):
+            kept = [source.where(r)[2] for r in source.kept.queues[position]]
+            assert kept == list(range(10, 10 + len(kept)))
+            assert 10 <= len(kept) < 10 + CAPPED_STEP
+        # Partition 0's lane drained: it gets its kept records first, none fetched
+        # again; partition 1's lane is still full, so it gets none.
+        assert set(await fetch({p1: 10}, timeout_ms=0)) == {0}
+        assert taken[0] == list(range(20))
+        assert len(taken[1]) == 10
+        # Every partition had been paused: partition 0, resumed as its kept records
+        # ran low, is read on at once, from where its kept records end.
         started = time.monotonic()
-        records, _ = await source.fetch_lanes(5, 2000, {}, 100)
-        assert time.monotonic() - started < 0.5
-        after = len(taken[0])  # read on from there, nothing skipped
-        assert records
-        assert [source.where(r)[1:] for r in records] == [
-            (0, o) for o in range(after, after + len(records))
-        ]
+        while len(taken[0]) < 100 and time.monotonic() < started + 15:
+            await fetch({p1: 10})
+        assert taken[0] == list(range(100))
+        assert time.monotonic() - started < 2
+        # A seek back drops what was kept past it: partition 1 reads on from 5.
+        source.seek(topic, 1, 5)
+        taken[1].clear()
+        while len(taken[1]) < 95 and time.monotonic() < started + 15:
+            await fetch({})
+        assert taken[1] == list(range(5, 100))
+        assert source.kept.count == 0
     finally:
         await source.close()
         await transport.close()

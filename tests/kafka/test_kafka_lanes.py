@@ -209,26 +209,30 @@ async def test_a_dear_fetch_asks_for_a_share_of_max_records_within_the_room_left
     await loop.stop()
 
 
-class Capping(Script):
-    """A source that pauses a partition as it fetches (confluent's), noting the calls."""
+class Pacing(Script):
+    """A source that paces the lanes itself (confluent's), noting what it is told."""
+
+    paces_lanes = True
 
     def __init__(self, *fetches: list[Record]) -> None:
         super().__init__(*fetches)
         self.caps: list[tuple[dict[Position, int], int]] = []
-        self.resumed: list[Position] = []
+        self.flow: list[str] = []
 
     async def fetch_lanes(
         self, max_records: int, timeout_ms: int, held: dict[Position, int], cap: int
-    ) -> tuple[Sequence[Any], list[Position]]:
+    ) -> Sequence[Any]:
         self.caps.append((held, cap))
-        got = await self.fetch(max_records, timeout_ms)
-        return got, sorted({(t, p) for t, p, _ in got})
+        return await self.fetch(max_records, timeout_ms)
+
+    def pause(self, positions: Iterable[Position]) -> None:
+        self.flow.append("pause")
 
     def resume(self, positions: Iterable[Position]) -> None:
-        self.resumed += positions
+        self.flow.append("resume")
 
 
-async def test_a_partition_the_source_paused_is_resumed_once_its_lane_runs_low() -> None:
+async def test_a_source_that_paces_the_lanes_is_told_their_holding_and_not_paused() -> None:
     release = asyncio.Event()
 
     async def handle(msg: KafkaMessage) -> None:
@@ -236,19 +240,17 @@ async def test_a_partition_the_source_paused_is_resumed_once_its_lane_runs_low()
             await release.wait()
         msg.settler.settle_now(msg, "ack")
 
-    # 2 workers, 10 records a fetch: a lane's share of the room is 15, resumed below 7.
-    source = Capping(records(0, *range(15)), records(1, 0))
+    # 2 workers, 10 records a fetch: a lane's share of the room is 15.
+    source = Pacing(records(0, *range(15)), records(1, 0))
     spec = KafkaTopic(topics=("t",), group_id="g", max_workers=2, max_records=10)
     loop = consume_loop(source, spec, handle, LOG)
     assert isinstance(loop, LaneLoop)
     await until(lambda: len(source.caps) >= 3)
-    # The source is told each lane's holding and its cap; what it paused stays paused
-    # while the lane holds enough.
+    # Each fetch is told what each lane holds and its cap; the lane holding its
+    # share is left to the source, which would pause or keep what is past the cap.
     assert source.caps[0] == ({}, 15)
     assert source.caps[1][0][("t", 0)] >= 14
-    assert ("t", 0) in loop.paused
-    assert ("t", 0) not in source.resumed
     release.set()
-    await until(lambda: ("t", 0) in source.resumed)
     await until(lambda: committed(source).get(("t", 0)) == 15)
     await loop.stop()
+    assert source.flow == []
