@@ -174,17 +174,25 @@ class Injector:
         cache = {} if cache is None else cache
         kwargs = self._own(given, values)
         for arg in self.args:
-            if arg.dep is not None and arg.name not in given:
-                key = arg.dep.func if arg.use_cache else None
-                if key is not None and key in cache:
-                    kwargs[arg.name] = cache[key]
-                    continue
+            if arg.dep is not None and not self._filled(arg, given, cache, kwargs):
                 kwargs[arg.name] = value = arg.dep.call(given, values, cache=cache)
-                if key is not None:
-                    cache[key] = value
-            elif arg.dep is not None:
-                kwargs[arg.name] = given[arg.name]
+                if arg.use_cache:
+                    cache[arg.dep.func] = value
         return kwargs
+
+    @staticmethod
+    def _filled(
+        arg: _Arg, given: Mapping[str, Any], cache: dict[Any, Any], kwargs: dict[str, Any]
+    ) -> bool:
+        """Fill a dependency's argument given by the caller or already in ``cache``;
+        False if its dependency has to be called."""
+        if arg.name in given:
+            kwargs[arg.name] = given[arg.name]
+            return True
+        if arg.use_cache and arg.dep is not None and arg.dep.func in cache:
+            kwargs[arg.name] = cache[arg.dep.func]
+            return True
+        return False
 
     def call(
         self,
@@ -207,16 +215,10 @@ class Injector:
         cache = {} if cache is None else cache
         kwargs = self._own(given, values)
         for arg in self.args:
-            if arg.dep is not None and arg.name not in given:
-                key = arg.dep.func if arg.use_cache else None
-                if key is not None and key in cache:
-                    kwargs[arg.name] = cache[key]
-                    continue
+            if arg.dep is not None and not self._filled(arg, given, cache, kwargs):
                 kwargs[arg.name] = value = await arg.dep.acall(given, values, cache=cache)
-                if key is not None:
-                    cache[key] = value
-            elif arg.dep is not None:
-                kwargs[arg.name] = given[arg.name]
+                if arg.use_cache:
+                    cache[arg.dep.func] = value
         result = self._call(kwargs, star)
         if inspect.isawaitable(result):
             result = await result

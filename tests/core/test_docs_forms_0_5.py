@@ -8,8 +8,6 @@ in ``test_docs_forms_0_5_real.py``.
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
 from typing import Annotated, Any
 
 import pydantic
@@ -24,28 +22,14 @@ from faststream_fastapi.core.errors import (
     MessageDecodeError,
     MessageValidationError,
 )
+from kits import Kit, kit_fixture
 
 #: pydantic's ``ValidationError``, which the message errors also are where pydantic lets
 #: it be subclassed (2.10 and later); before, the package's own.
 INVALID: type[Exception] = pydantic.ValidationError if PYDANTIC_SUBCLASS else MessageValidationError
 
-PACKAGES = ["kafka", "confluent", "nats", "rabbit", "redis"]
-NAMES = {"kafka": "Kafka", "confluent": "Kafka", "nats": "Nats", "rabbit": "Rabbit"}
 
-
-class Kit:
-    def __init__(self, name: str) -> None:
-        self.pkg: ModuleType = importlib.import_module(f"faststream_fastapi.{name}")
-        fastapi = importlib.import_module(f"faststream_fastapi.{name}.fastapi")
-        kind = NAMES.get(name, "Redis")
-        self.Broker = getattr(self.pkg, f"{kind}Broker")
-        self.Test = getattr(self.pkg, f"Test{kind}Broker")
-        self.StreamRouter = getattr(fastapi, f"{kind}Router")
-
-
-@pytest.fixture(params=PACKAGES)
-def kit(request: pytest.FixtureRequest) -> Kit:
-    return Kit(request.param)
+kit = kit_fixture()
 
 
 class User(BaseModel):

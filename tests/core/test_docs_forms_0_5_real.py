@@ -9,7 +9,6 @@ reading a stream from its first offset; a Kafka parser setting ``message_id``.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import uuid
 from typing import Any
 
@@ -21,40 +20,16 @@ from pydantic import BaseModel, Field, NonNegativeInt
 
 from faststream_fastapi.core.errors import PYDANTIC_SUBCLASS, MessageValidationError
 from faststream_fastapi.rabbit import RabbitBroker, RabbitQueue
+from kits import URLS, Kit, kit_fixture
 
 #: pydantic's ``ValidationError``, which the message errors also are where pydantic lets
 #: it be subclassed (2.10 and later); before, the package's own.
 INVALID: type[Exception] = pydantic.ValidationError if PYDANTIC_SUBCLASS else MessageValidationError
 
-URLS = {
-    "kafka": "127.0.0.1:9092",
-    "confluent": "127.0.0.1:9092",
-    "nats": "nats://127.0.0.1:4222",
-    "rabbit": "amqp://guest:guest@127.0.0.1:5672/",
-    "redis": "redis://127.0.0.1:6379",
-}
-NAMES = {"kafka": "Kafka", "confluent": "Kafka", "nats": "Nats", "rabbit": "Rabbit"}
-MARKS = {"confluent": "kafka"}
 WAIT = 20
 
 
-class Kit:
-    def __init__(self, name: str) -> None:
-        self.pkg = importlib.import_module(f"faststream_fastapi.{name}")
-        kind = NAMES.get(name, "Redis")
-        self.url = URLS[name]
-        self.Broker = getattr(self.pkg, f"{kind}Broker")
-        self.Test = getattr(self.pkg, f"Test{kind}Broker")
-
-
-@pytest.fixture(
-    params=[
-        pytest.param(p, marks=getattr(pytest.mark, MARKS.get(p, p)), id=p)
-        for p in ["kafka", "confluent", "nats", "rabbit", "redis"]
-    ]
-)
-def kit(request: pytest.FixtureRequest) -> Kit:
-    return Kit(request.param)
+kit = kit_fixture(servers=True)
 
 
 class User(BaseModel):

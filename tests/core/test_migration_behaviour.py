@@ -7,10 +7,8 @@ The real-broker counterparts are in ``test_migration_real.py``.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import inspect
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -20,27 +18,9 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from faststream_fastapi import context
+from kits import Kit, kit_fixture
 
-PACKAGES = ["kafka", "confluent", "nats", "rabbit", "redis"]
-NAMES = {"kafka": "Kafka", "confluent": "Kafka", "nats": "Nats", "rabbit": "Rabbit"}
-
-
-class Kit:
-    """One broker package's classes, by the names FastStream 0.5 gave them."""
-
-    def __init__(self, name: str) -> None:
-        self.pkg: ModuleType = importlib.import_module(f"faststream_fastapi.{name}")
-        self.fastapi: ModuleType = importlib.import_module(f"faststream_fastapi.{name}.fastapi")
-        kind = NAMES.get(name, "Redis")
-        self.Broker = getattr(self.pkg, f"{kind}Broker")
-        self.Router = getattr(self.pkg, f"{kind}Router")
-        self.Test = getattr(self.pkg, f"Test{kind}Broker")
-        self.StreamRouter = getattr(self.fastapi, f"{kind}Router")
-
-
-@pytest.fixture(params=PACKAGES)
-def kit(request: pytest.FixtureRequest) -> Kit:
-    return Kit(request.param)
+kit = kit_fixture()
 
 
 class Model(BaseModel):

@@ -8,30 +8,15 @@ publisher's ``mock``. The real-broker counterparts are in
 
 from __future__ import annotations
 
-import importlib
-from types import MappingProxyType, ModuleType
+from types import MappingProxyType
 
 import pytest
 
 from faststream_fastapi.core.testing import UnroutedError
 from faststream_fastapi.redis import ListSub, RedisBroker, TestRedisBroker
+from kits import Kit, kit_fixture
 
-PACKAGES = ["kafka", "confluent", "nats", "rabbit", "redis"]
-NAMES = {"kafka": "Kafka", "confluent": "Kafka", "nats": "Nats", "rabbit": "Rabbit"}
-
-
-class Kit:
-    def __init__(self, name: str) -> None:
-        self.pkg: ModuleType = importlib.import_module(f"faststream_fastapi.{name}")
-        kind = NAMES.get(name, "Redis")
-        self.Broker = getattr(self.pkg, f"{kind}Broker")
-        self.Router = getattr(self.pkg, f"{kind}Router")
-        self.Test = getattr(self.pkg, f"Test{kind}Broker")
-
-
-@pytest.fixture(params=PACKAGES)
-def kit(request: pytest.FixtureRequest) -> Kit:
-    return Kit(request.param)
+kit = kit_fixture()
 
 
 async def test_subscribers_and_publishers_views(kit: Kit, name: str) -> None:

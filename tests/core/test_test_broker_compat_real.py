@@ -8,41 +8,12 @@ that broker consuming; ``_subscribers`` and ``running`` on a real broker.
 from __future__ import annotations
 
 import asyncio
-import importlib
 from typing import Any
 
-import pytest
-
+from kits import Kit, kit_fixture
 from support import until
 
-URLS = {
-    "kafka": "127.0.0.1:9092",
-    "confluent": "127.0.0.1:9092",
-    "nats": "nats://127.0.0.1:4222",
-    "rabbit": "amqp://guest:guest@127.0.0.1:5672/",
-    "redis": "redis://127.0.0.1:6379",
-}
-NAMES = {"kafka": "Kafka", "confluent": "Kafka", "nats": "Nats", "rabbit": "Rabbit"}
-MARKS = {"confluent": "kafka"}
-
-
-class Kit:
-    def __init__(self, name: str) -> None:
-        pkg = importlib.import_module(f"faststream_fastapi.{name}")
-        kind = NAMES.get(name, "Redis")
-        self.url = URLS[name]
-        self.Broker = getattr(pkg, f"{kind}Broker")
-        self.Test = getattr(pkg, f"Test{kind}Broker")
-
-
-@pytest.fixture(
-    params=[
-        pytest.param(p, marks=getattr(pytest.mark, MARKS.get(p, p)), id=p)
-        for p in ["kafka", "confluent", "nats", "rabbit", "redis"]
-    ]
-)
-def kit(request: pytest.FixtureRequest) -> Kit:
-    return Kit(request.param)
+kit = kit_fixture(servers=True)
 
 
 async def test_with_real_consumes_from_the_server_and_records(kit: Kit, name: str) -> None:

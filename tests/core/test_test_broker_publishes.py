@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from test_migration_behaviour import PACKAGES, Kit
 
 from faststream_fastapi import context
 from faststream_fastapi.core.errors import PublishError, SetupError
@@ -22,11 +21,9 @@ from faststream_fastapi.rabbit import (
     TestRabbitBroker,
 )
 from faststream_fastapi.redis import RedisBroker, TestRedisBroker
+from kits import Kit, kit_fixture
 
-
-@pytest.fixture(params=PACKAGES)
-def kit(request: pytest.FixtureRequest) -> Kit:
-    return Kit(request.param)
+kit = kit_fixture()
 
 
 async def test_a_publish_nobody_receives_raises_naming_the_destination(kit: Kit, name: str) -> None:
