@@ -225,6 +225,34 @@ class _PublishTracing(Middleware):
             names = self._names[label] = _names(label)  # as many as labels: bounded
         return names
 
+    def _sent(
+        self,
+        current: otel_context.Context,
+        carried: otel_context.Context,
+        attributes: dict[str, Any],
+        create_name: str,
+        carrier: dict[str, str],
+    ) -> otel_context.Context:
+        """The span a message is sent as, injected into ``carrier`` over ``carried``'s
+        baggage; returns the context the ``publish`` span starts in. From a handler, it
+        is the handled message's (under the handler's span); else a ``create`` span."""
+        origin: tuple[TelemetryMiddleware, otel_context.Context] | None = current.get(ORIGIN)  # type: ignore[assignment]
+        if (
+            origin is not None
+            and origin[0] is self.owner
+            and trace.get_current_span(current).is_recording()
+        ):
+            sent = trace.get_current_span(origin[1])
+            self.owner.inject(carrier, sent, trace.set_span_in_context(sent, carried))
+            return current
+        attributes[OPERATION_TYPE] = "create"
+        sent = self.tracer.start_span(create_name, kind=SpanKind.PRODUCER, attributes=attributes)
+        parent = trace.set_span_in_context(sent, current)
+        injected = parent if carried is current else trace.set_span_in_context(sent, carried)
+        self.owner.inject(carrier, sent, injected)
+        sent.end()
+        return parent
+
     async def publish(self, envelope: Envelope, call_next: PublishNext) -> Any:
         destination = envelope.destination
         attributes = {
@@ -246,24 +274,7 @@ class _PublishTracing(Middleware):
         if extra is not None:
             extra(envelope, attributes)
         current = otel_context.get_current()
-        origin: tuple[TelemetryMiddleware, otel_context.Context] | None = current.get(ORIGIN)  # type: ignore[assignment]
-        if (
-            origin is not None
-            and origin[0] is self.owner
-            and trace.get_current_span(current).is_recording()
-        ):
-            # From a handler: under its span; the message carries the handled one's context.
-            sent = trace.get_current_span(origin[1])
-            self.owner.inject(envelope.headers, sent, trace.set_span_in_context(sent, current))
-            parent = current
-        else:
-            attributes[OPERATION_TYPE] = "create"
-            sent = self.tracer.start_span(
-                create_name, kind=SpanKind.PRODUCER, attributes=attributes
-            )
-            parent = trace.set_span_in_context(sent, current)
-            self.owner.inject(envelope.headers, sent, parent)
-            sent.end()
+        parent = self._sent(current, current, attributes, create_name, envelope.headers)
         attributes[OPERATION] = "publish"
         attributes[OPERATION_TYPE] = "send"
         span = self.tracer.start_span(
@@ -304,24 +315,8 @@ class _PublishTracing(Middleware):
         # What every message carries: the context's baggage, the one given in the
         # headers, and the ``with_batch`` mark.
         marked = baggage.set_baggage(WITH_BATCH, True, _BAGGAGE.extract(first.headers, current))
-        origin: tuple[TelemetryMiddleware, otel_context.Context] | None = current.get(ORIGIN)  # type: ignore[assignment]
         carrier: dict[str, str] = {}
-        if (
-            origin is not None
-            and origin[0] is self.owner
-            and trace.get_current_span(current).is_recording()
-        ):
-            sent = trace.get_current_span(origin[1])
-            self.owner.inject(carrier, sent, trace.set_span_in_context(sent, marked))
-            parent = current
-        else:
-            attributes[OPERATION_TYPE] = "create"
-            sent = self.tracer.start_span(
-                create_name, kind=SpanKind.PRODUCER, attributes=attributes
-            )
-            parent = trace.set_span_in_context(sent, current)
-            self.owner.inject(carrier, sent, trace.set_span_in_context(sent, marked))
-            sent.end()
+        parent = self._sent(current, marked, attributes, create_name, carrier)
         for envelope in envelopes:
             envelope.headers.update(carrier)
         attributes[OPERATION] = "publish"
