@@ -47,6 +47,12 @@ REVOKE_WAIT = 10.0
 BUSY_FETCH_MS = 20
 
 
+def lane_room(spec: KafkaTopic) -> int:
+    """How many records the lanes of ``spec``'s subscription hold at most: three times
+    ``max_records`` (a confluent-kafka source keeps as many again past their caps)."""
+    return 3 * (spec.max_records or DEFAULT_MAX_RECORDS)
+
+
 class Lane(Settler[KafkaMessage]):
     """One partition's records for one assignment of it; the settler of its messages."""
 
@@ -138,7 +144,9 @@ class LaneLoop(ConsumeLoop):
         self.paused: set[Position] = set()
         #: Partitions being revoked: what a fetch still returns of them is not started.
         self.revoking: set[Position] = set()
-        #: Set when a lane takes a record off its queue: the fetch loop may go on.
+        #: Records the lanes may hold, and the event set when a lane takes one off its
+        #: queue: the fetch loop may go on.
+        self.capacity = lane_room(spec)
         self.room = asyncio.Event()
         #: The commit under way: one at a time, so a later one never lands first.
         self.committing: asyncio.Task[None] | None = None
@@ -161,7 +169,7 @@ class LaneLoop(ConsumeLoop):
             if self.offsets.done and (self.committing is None or self.committing.done()):
                 # Not awaited: a round trip per fetch would hold the lanes' refills back.
                 self.committing = asyncio.get_running_loop().create_task(self._commit(False))
-            room = 3 * self.max_records - self._held()
+            room = self.capacity - self._held()
             if room <= 0:
                 self.room.clear()
                 with contextlib.suppress(asyncio.TimeoutError):

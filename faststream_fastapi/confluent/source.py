@@ -53,7 +53,7 @@ class ConfluentSource(RecordSource):
     paces_lanes = True
 
     def __init__(
-        self, consumer: Consumer, loop: asyncio.AbstractEventLoop, batch: bool, keep: int = 1500
+        self, consumer: Consumer, loop: asyncio.AbstractEventLoop, batch: bool, keep: int
     ) -> None:
         super().__init__()
         self.consumer = consumer

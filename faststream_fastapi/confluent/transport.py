@@ -24,8 +24,8 @@ from confluent_kafka import (
 )
 from confluent_kafka import TopicPartition as TP
 
-from .._kafka.consume import DEFAULT_MAX_RECORDS
 from .._kafka.idempotence import librdkafka_idempotent
+from .._kafka.lanes import lane_room
 from .._kafka.message import as_key, encode_headers
 from .._kafka.specs import KafkaTopic
 from .._kafka.transport import ProducerTransport
@@ -248,8 +248,7 @@ class ConfluentTransport(ProducerTransport[Producer]):
             self.logger.warning(auto_topics.DISABLED)
         consumer = Consumer(settings)
         loop = asyncio.get_running_loop()
-        keep = 3 * (spec.max_records or DEFAULT_MAX_RECORDS)
-        source = ConfluentSource(consumer, loop, spec.batch, keep)
+        source = ConfluentSource(consumer, loop, spec.batch, lane_room(spec))
         try:
             if spec.partitions:
                 tps = [TP(p.topic, p.partition) for p in spec.partitions]
