@@ -17,7 +17,9 @@ target. A row the broker refuses (a transport without ``max_workers``) prints
 n/a.
 
 Each N = 64 row is the median of three runs (``--repeat``): a run lasts under a
-second, so one slow scheduling round moves it by a tenth.
+second, so one slow scheduling round moves it by a tenth. Rows run on asyncio's
+own loop; where uvloop is installed, N = 64 runs on it too (``64, uvloop``): the
+loop ``faststream-fastapi run`` and uvicorn take when it is there.
 
 ``python bench/case_workers.py [--only redis nats ...] [--repeat R]``.
 """
@@ -29,7 +31,6 @@ import asyncio
 import contextlib
 import json
 import resource
-import subprocess
 import sys
 import time
 import uuid
@@ -37,7 +38,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from common import Counter, Dep, Item, timed
+from common import LOOPS, Counter, Dep, Item, in_child, loops, run_on, timed
 
 from faststream_fastapi import Logger
 
@@ -204,13 +205,11 @@ async def row(broker: str, workers: int, count: int, sleep: float) -> dict[str, 
     return result
 
 
-def _in_child(broker: str, workers: int, count: int, sleep: float) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--row", broker, str(workers), str(count), str(sleep)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=ROW_TIMEOUT + 60)
-    try:
-        return dict(json.loads(done.stdout.strip().splitlines()[-1]))
-    except (ValueError, IndexError):
-        return {"error": done.stderr.strip().splitlines()[-1:] or "no output"}
+def _in_child(
+    broker: str, workers: int, count: int, sleep: float, loop: str = "asyncio"
+) -> dict[str, Any]:
+    row_args = ["--row", broker, str(workers), str(count), str(sleep), "--loop", loop]
+    return in_child(__file__, row_args, ROW_TIMEOUT + 60)
 
 
 def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -238,10 +237,12 @@ def main() -> None:
         "--repeat", type=int, default=3, help="runs of each N = 64 row (the median is printed)"
     )
     parser.add_argument("--row", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--loop", choices=LOOPS, default="asyncio", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.row:
         broker, workers, count, sleep = args.row
-        print(json.dumps(asyncio.run(row(broker, int(workers), int(count), float(sleep)))))
+        got = run_on(args.loop, row(broker, int(workers), int(count), float(sleep)))
+        print(json.dumps(got))
         return
     header = (
         "broker",
@@ -260,14 +261,15 @@ def main() -> None:
     for broker in args.only:
         free = _in_child(broker, 1, 5000, 0.0)
         rows = [("no sleep, 1", 5000, free, None)]
-        for workers in (1, 8, 64):
+        for workers, loop in [(1, "asyncio"), (8, "asyncio")] + [(64, name) for name in loops()]:
             count = min(5000, 1000 * workers)
             runs = args.repeat if workers == 64 else 1
-            got = _median([_in_child(broker, workers, count, SLEEP) for _ in range(runs)])
+            got = _median([_in_child(broker, workers, count, SLEEP, loop) for _ in range(runs)])
             bound = workers / SLEEP
             if free.get("rate"):
                 bound = min(bound, free["rate"])
-            rows.append((str(workers), count, got, 0.8 * bound))
+            label = str(workers) if loop == "asyncio" else f"{workers}, {loop}"
+            rows.append((label, count, got, 0.8 * bound))
         for label, count, got, target in rows:
             failed = "error" in got
             cells = (

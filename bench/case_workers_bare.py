@@ -6,7 +6,8 @@ with one asyncio task per partition (records of a partition in order, as our
 lanes keep them), each validating the model, calling the dependency and awaiting
 ``asyncio.sleep(0.005)``. Nothing is committed, nothing bounds what waits: the
 bare loop does less than ours. Messages/s from the first handled to the last, as
-in ``case_workers``; each row in a process of its own.
+in ``case_workers``; each row in a process of its own, on asyncio's loop and,
+where it is installed, on uvloop.
 
 ``python bench/case_workers_bare.py [--only kafka confluent]``.
 """
@@ -16,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import subprocess
 import sys
 import threading
 import uuid
@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from case_workers import SLEEP, _make
-from common import Counter, Item, async_dep
+from common import LOOPS, Counter, Item, async_dep, in_child, loops, run_on
 
 SERVERS = "127.0.0.1:9092"
 COUNT = 5000
@@ -142,24 +142,22 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", nargs="*", default=["kafka", "confluent"])
     parser.add_argument("--row", help=argparse.SUPPRESS)
+    parser.add_argument("--loop", choices=LOOPS, default="asyncio", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.row:
-        print(json.dumps(asyncio.run(row(args.row))))
+        print(json.dumps(run_on(args.loop, row(args.row))))
         return
     print("\nmax_workers = 64 on Kafka: the bare client, a task per partition, same handler\n")
-    print("| client | messages | bare msg/s |")
-    print("|---|---|---|")
+    print("| client | loop | messages | bare msg/s |")
+    print("|---|---|---|---|")
     for client in args.only:
-        done = subprocess.run(
-            [sys.executable, __file__, "--row", client], capture_output=True, text=True, timeout=300
-        )
-        try:
-            rate = f"{json.loads(done.stdout.strip().splitlines()[-1])['rate']:,.0f}"
-        except (ValueError, IndexError):
-            rate = "n/a"
-            print(done.stderr.strip()[-500:], file=sys.stderr)
-        name = "kafka (aiokafka)" if client == "kafka" else client
-        print(f"| {name} | {COUNT:,} | {rate} |", flush=True)
+        for loop in loops():
+            got = in_child(__file__, ["--row", client, "--loop", loop], 300)
+            rate = f"{got['rate']:,.0f}" if "rate" in got else "n/a"
+            if "error" in got:
+                print(got["error"], file=sys.stderr)
+            name = "kafka (aiokafka)" if client == "kafka" else client
+            print(f"| {name} | {loop} | {COUNT:,} | {rate} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import json
 import logging
+import subprocess
+import sys
 import time
-from collections.abc import Awaitable, Callable
-from typing import Annotated
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends
 from pydantic import BaseModel
@@ -68,3 +72,36 @@ async def timed(
     await start()
     await asyncio.wait_for(counter.done.wait(), timeout)
     return (counter.count - 1) / (counter.last - counter.first)
+
+
+T = TypeVar("T")
+
+#: The event loops a row can run on: asyncio's own, and uvloop where it is installed
+#: (``faststream-fastapi run`` takes it then, as uvicorn does).
+LOOPS = ("asyncio", "uvloop")
+
+
+def loops() -> list[str]:
+    """The loops of ``LOOPS`` this machine has."""
+    return ["asyncio"] + (["uvloop"] if importlib.util.find_spec("uvloop") else [])
+
+
+def run_on(loop: str, main: Coroutine[Any, Any, T]) -> T:
+    """``main`` on a fresh loop of the kind ``loop`` names."""
+    if loop == "uvloop":
+        import uvloop
+
+        return uvloop.run(main)
+    return asyncio.run(main)
+
+
+def in_child(script: str, args: list[str], timeout: float) -> dict[str, Any]:
+    """Run one row as ``python script *args`` (its peak RSS its own, its loop fresh):
+    the JSON object its last line prints, or ``{"error": ...}``."""
+    done = subprocess.run(
+        [sys.executable, script, *args], capture_output=True, text=True, timeout=timeout
+    )
+    try:
+        return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    except (ValueError, IndexError):
+        return {"error": (done.stderr.strip().splitlines() or ["no output"])[-1]}
