@@ -12,7 +12,12 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-WORKER_CLASS = "faststream_fastapi.cli.worker.UvicornWorker"
+#: The worker class for each ``--loop``; ``auto`` is uvicorn's own choice.
+WORKER_CLASSES = {
+    "auto": "faststream_fastapi.cli.worker.UvicornWorker",
+    "asyncio": "faststream_fastapi.cli.worker.AsyncioUvicornWorker",
+    "uvloop": "faststream_fastapi.cli.worker.UvloopUvicornWorker",
+}
 
 
 def run_gunicorn(
@@ -21,14 +26,18 @@ def run_gunicorn(
     workers: int,
     log_level: int,
     options: Mapping[str, Any],
+    loop: str = "auto",
 ) -> int:
-    """Serve ``app`` with gunicorn until it is stopped; returns gunicorn's exit status."""
+    """Serve ``app`` with gunicorn until it is stopped; returns gunicorn's exit status.
+
+    The workers run on the event loop ``loop`` names (``auto``, ``asyncio`` or ``uvloop``).
+    """
     from gunicorn.app.base import BaseApplication
 
     settings: dict[str, Any] = {
         "bind": list(binds),
         "workers": workers,
-        "worker_class": WORKER_CLASS,
+        "worker_class": WORKER_CLASSES[loop],
         "loglevel": logging.getLevelName(log_level).lower(),
     }
 

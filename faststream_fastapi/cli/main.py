@@ -9,7 +9,6 @@ Options ``run`` does not know (``--env prod``) go to the ``on_startup`` hooks.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from ..core.errors import FastStreamError
 from ..core.logs import ContextFormatter
 from ..core.startup_failure import short_startup_failure
 from .loader import AppNotFoundError, describe, import_app, is_app
+from .loop import chosen_loop, run_on
 from .options import parse_extra_options
 from .parser import EXIT_USAGE, UsageError, parser
 
@@ -55,6 +55,7 @@ def _child_args(args: argparse.Namespace, extra: Sequence[str]) -> list[str]:
     """``run`` arguments for one worker process (no ``--workers``, no ``--reload``)."""
     child = ["run", args.app, "--app-dir", args.app_dir, "--log-level", str(args.log_level)]
     child += ["--workers", "1"]  # not the environment's
+    child += ["--loop", args.loop]
     if args.factory:
         child.append("--factory")
     if args.host is not None:
@@ -77,6 +78,7 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
     _setup_logging(args.log_level)
     if args.workers < 1:
         raise UsageError(f"--workers must be at least 1, not {args.workers}")
+    args.loop = chosen_loop(args.loop)  # "asyncio" or "uvloop" from here on, children's too
     if args.reload:
         if args.workers > 1:
             raise UsageError("--reload and --workers cannot be combined")
@@ -102,10 +104,10 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
     if args.workers > 1:
         from .gunicorn_runner import run_gunicorn
 
-        return run_gunicorn(app, binds, args.workers, args.log_level, options)
+        return run_gunicorn(app, binds, args.workers, args.log_level, options, loop=args.loop)
     lifespan = "on" if isinstance(app, FastStream | AsgiFastStream) else "auto"
     try:
-        started = asyncio.run(serve(app, binds, lifespan=lifespan, log_level=args.log_level))
+        started = run_on(args.loop, serve(app, binds, lifespan=lifespan, log_level=args.log_level))
     except OSError as exc:  # e.g. the address is in use
         raise UsageError(f"cannot listen on {', '.join(binds)}: {exc}") from None
     return 0 if started else EXIT_STARTUP_FAILED
@@ -122,7 +124,7 @@ def _run_plain(
 
         return run_workers(_child_args(args, extra), args.workers)
     try:
-        asyncio.run(app.run(log_level=args.log_level, run_extra_options=options))
+        run_on(args.loop, app.run(log_level=args.log_level, run_extra_options=options))
     except FastStreamError as exc:  # our errors say what is wrong: no traceback
         logger.error("%s failed: %s: %s", args.app, type(exc).__name__, exc)
         return EXIT_FAILED

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 PROG = "faststream-fastapi"
@@ -13,6 +14,8 @@ EXIT_USAGE = 2
 #: Environment prefixes for option defaults, the first that is set wins.
 ENV_PREFIXES = ("FASTSTREAM_FASTAPI_", "FASTSTREAM_")
 ASYNCAPI_VERSIONS = ("3.0.0", "2.6.0")
+#: ``run --loop`` values: uvloop when installed, asyncio's own loop, uvloop or fail.
+LOOPS = ("auto", "asyncio", "uvloop")
 _LEVELS = {"critical": 50, "error": 40, "warning": 30, "info": 20, "debug": 10, "notset": 0}
 
 
@@ -35,6 +38,23 @@ def log_level(value: str) -> int:
         return int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"unknown log level {value!r}") from None
+
+
+def one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
+    """A ``type=`` that takes only ``choices``.
+
+    argparse checks ``choices=`` on the command line only, not a default read
+    from the environment; a ``type`` is applied to both.
+    """
+
+    def check(value: str) -> str:
+        if value in choices:
+            return value
+        raise argparse.ArgumentTypeError(
+            f"invalid choice: {value!r} (choose from {', '.join(choices)})"
+        )
+
+    return check
 
 
 def env_default(name: str, default: str) -> str:
@@ -126,6 +146,15 @@ def _run_parser(commands: argparse._SubParsersAction[Parser]) -> None:
         "debug, info, warning, error or a number (default info)",
         type=log_level,
         metavar="LEVEL",
+    )
+    _env_option(
+        run,
+        "--loop",
+        "LOOP",
+        "auto",
+        "event loop: auto (the default) is uvloop when installed, else asyncio",
+        type=one_of(LOOPS),
+        metavar="{" + ",".join(LOOPS) + "}",
     )
     _app_options(run, "the app")
 

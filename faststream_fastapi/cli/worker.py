@@ -7,6 +7,10 @@ apps); open HTTP requests get gunicorn's ``graceful_timeout`` to finish;
 gunicorn's quick stop (SIGQUIT, sent on SIGINT) is a graceful stop too, so
 in-flight messages finish; and the SIGTERM uvicorn re-raises after its graceful
 shutdown ends the worker quietly instead of as a signal gunicorn reports.
+
+``UvicornWorker`` takes uvicorn's ``loop="auto"`` (uvloop when installed);
+``run --loop`` picks the subclass named for the loop it chose, so the workers
+run on the same loop as a single ``run`` process would.
 """
 
 from __future__ import annotations
@@ -36,3 +40,15 @@ class UvicornWorker(uvicorn_worker.UvicornWorker):  # type: ignore[misc]
         super().handle_exit(sig, frame)
         if sig == signal.SIGQUIT:
             os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's own graceful stop
+
+
+class AsyncioUvicornWorker(UvicornWorker):
+    """``UvicornWorker`` on asyncio's own loop (``run --workers N --loop asyncio``)."""
+
+    CONFIG_KWARGS = {**UvicornWorker.CONFIG_KWARGS, "loop": "asyncio"}
+
+
+class UvloopUvicornWorker(UvicornWorker):
+    """``UvicornWorker`` on uvloop (``run --workers N`` with ``--loop uvloop``, or ``auto``)."""
+
+    CONFIG_KWARGS = {**UvicornWorker.CONFIG_KWARGS, "loop": "uvloop"}

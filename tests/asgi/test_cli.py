@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -55,8 +56,15 @@ def stopped():
     record(f"stop {{os.getpid()}}")
 
 
+async def record_loop():
+    module = type(asyncio.get_running_loop()).__module__
+    with (HERE / "loops.txt").open("a") as f:
+        f.write(module.split(".")[0] + "\\n")
+
+
 for each in (app, plain):
     each.on_startup(started)
+    each.on_startup(record_loop)
     each.after_shutdown(stopped)
 
 
@@ -500,3 +508,103 @@ def _gunicorn_has_control_socket() -> bool:
     from gunicorn.config import KNOWN_SETTINGS
 
     return any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS)
+
+
+# -- the event loop (--loop) ---------------------------------------------------------
+
+
+LOOP_VARIABLES = ("FASTSTREAM_FASTAPI_LOOP", "FASTSTREAM_LOOP")
+
+
+def loops(cwd: Path) -> list[str]:
+    """The event loop of each process that started the app: "uvloop" or "asyncio"."""
+    path = cwd / "loops.txt"
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def listen(target: str) -> list[str]:
+    """A free port for an ASGI app to serve on; nothing for a plain app."""
+    return ["--port", str(free_port())] if target == "main:app" else []
+
+
+def env_without_loop(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in LOOP_VARIABLES}
+    return {**env, **extra}
+
+
+def without_uvloop(project: Path) -> dict[str, str]:
+    """An environment in which ``import uvloop`` fails, as when it is not installed."""
+    stub = project / "no-uvloop" / "uvloop"
+    stub.mkdir(parents=True)
+    (stub / "__init__.py").write_text("raise ImportError('uvloop is not installed (stub)')\n")
+    path = os.pathsep.join(p for p in (str(stub.parent), os.environ.get("PYTHONPATH")) if p)
+    return env_without_loop(PYTHONPATH=path)
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        (["main:app"], {}, ["uvloop"]),
+        (["main:plain"], {}, ["uvloop"]),
+        (["main:app", "--loop", "asyncio"], {}, ["asyncio"]),
+        (["main:plain", "--loop", "asyncio"], {}, ["asyncio"]),
+        (["main:app"], {"FASTSTREAM_FASTAPI_LOOP": "asyncio"}, ["asyncio"]),
+        (["main:app", "--loop", "uvloop"], {"FASTSTREAM_LOOP": "asyncio"}, ["uvloop"]),
+        (["main:app", "--reload", "--loop", "asyncio"], {}, ["asyncio"]),
+        (["main:plain", "--workers", "2"], {}, ["uvloop", "uvloop"]),
+        (["main:plain", "--workers", "2", "--loop", "asyncio"], {}, ["asyncio", "asyncio"]),
+        (["main:app", "--workers", "2"], {}, ["uvloop", "uvloop"]),
+        (["main:app", "--workers", "2", "--loop", "asyncio"], {}, ["asyncio", "asyncio"]),
+    ],
+    ids=lambda value: (
+        " ".join(value)
+        if isinstance(value, list)
+        else ",".join(f"{k}={v}" for k, v in value.items()) or "-"
+    ),
+)
+def test_run_starts_the_app_on_the_chosen_loop(
+    project: Path, args: list[str], env: dict[str, str], expected: list[str]
+) -> None:
+    """Each process records the class of the loop its startup hook ran on."""
+    if "uvloop" in expected:
+        pytest.importorskip("uvloop")
+    with run_cli(project, *args, *listen(args[0]), env=env_without_loop(**env)) as proc:
+        wait_until(lambda: len(loops(project)) >= len(expected), project, proc)
+        assert stop(proc) == 0, output(project)
+    assert loops(project) == expected
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("target", ["main:app", "main:plain"])
+def test_without_uvloop_auto_runs_on_asyncio(project: Path, target: str) -> None:
+    with run_cli(project, target, *listen(target), env=without_uvloop(project)) as proc:
+        wait_until(lambda: len(loops(project)) >= 1, project, proc)
+        assert stop(proc) == 0, output(project)
+    assert loops(project) == ["asyncio"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["main:app"],
+        ["main:app", "--workers", "2"],
+        ["main:plain", "--workers", "2"],
+        ["main:app", "--reload"],
+    ],
+    ids=" ".join,
+)
+def test_loop_uvloop_without_uvloop_is_a_usage_error(project: Path, args: list[str]) -> None:
+    """Refused before the app is loaded or any worker starts: one line, exit status 2."""
+    done = subprocess.run(
+        [sys.executable, "-m", "faststream_fastapi", "run", *args, "--loop", "uvloop"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=BOUND,
+        env=without_uvloop(project),
+    )
+    assert done.returncode == 2, done
+    assert done.stderr.startswith("Error: --loop uvloop: uvloop is not installed")
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert loops(project) == [] and not (project / "record.txt").exists()

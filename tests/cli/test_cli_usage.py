@@ -119,6 +119,7 @@ def test_both_script_names_print_the_version(project: Path) -> None:
         (["run", "bare:app", "--bind", "a:b"], "not a port number in 'a:b'"),
         (["run", "--bind", "1.2.3.4:5", "6.7.8.9:10", "bare:app"], "unexpected argument"),
         (["run", "bare:app", "--log-level", "loud"], "unknown log level 'loud'"),
+        (["run", "bare:app", "--loop", "trio"], "argument --loop: invalid choice: 'trio'"),
         (["docs", "gen", "main:docs_app", "--unknown"], "unrecognized arguments: --unknown"),
         (["nothing"], "invalid choice: 'nothing'"),
     ],
@@ -169,11 +170,13 @@ def test_the_app_dir_comes_from_the_environment_ours_first(
 
 
 @pytest.mark.parametrize("prefix", ["FASTSTREAM_", "FASTSTREAM_FASTAPI_"])
-def test_workers_and_log_level_come_from_the_environment(project: Path, prefix: str) -> None:
+def test_workers_log_level_and_loop_come_from_the_environment(project: Path, prefix: str) -> None:
     workers = cli(project, "run", "bare:app", env=clean_env(**{f"{prefix}WORKERS": "0"}))
     assert "--workers must be at least 1, not 0" in one_error_line(workers)
     level = cli(project, "run", "bare:app", env=clean_env(**{f"{prefix}LOG_LEVEL": "loud"}))
     assert "unknown log level 'loud'" in one_error_line(level)
+    loop = cli(project, "run", "bare:app", env=clean_env(**{f"{prefix}LOOP": "trio"}))
+    assert "argument --loop: invalid choice: 'trio'" in one_error_line(loop)
 
 
 def test_our_variables_win_and_the_command_line_wins_over_both(project: Path) -> None:
