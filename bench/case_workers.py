@@ -38,9 +38,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from common import LOOPS, Counter, Dep, Item, in_child, loops, run_on, timed
+from common import LOOPS, Counter, Dep, Item, in_child, loops, timed
 
 from faststream_fastapi import Logger
+from faststream_fastapi.cli.loop import run_on
 
 CASES = ["redis", "nats", "rabbit", "kafka", "confluent"]
 SLEEP = 0.005

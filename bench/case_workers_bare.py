@@ -24,7 +24,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from case_workers import SLEEP, _make
-from common import LOOPS, Counter, Item, async_dep, in_child, loops, run_on
+from common import LOOPS, Counter, Item, async_dep, in_child, loops
+
+from faststream_fastapi.cli.loop import run_on
 
 SERVERS = "127.0.0.1:9092"
 COUNT = 5000

@@ -9,8 +9,8 @@ import logging
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Annotated, Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends
 from pydantic import BaseModel
@@ -74,8 +74,6 @@ async def timed(
     return (counter.count - 1) / (counter.last - counter.first)
 
 
-T = TypeVar("T")
-
 #: The event loops a row can run on: asyncio's own, and uvloop where it is installed
 #: (``faststream-fastapi run`` takes it then, as uvicorn does).
 LOOPS = ("asyncio", "uvloop")
@@ -84,15 +82,6 @@ LOOPS = ("asyncio", "uvloop")
 def loops() -> list[str]:
     """The loops of ``LOOPS`` this machine has."""
     return ["asyncio"] + (["uvloop"] if importlib.util.find_spec("uvloop") else [])
-
-
-def run_on(loop: str, main: Coroutine[Any, Any, T]) -> T:
-    """``main`` on a fresh loop of the kind ``loop`` names."""
-    if loop == "uvloop":
-        import uvloop
-
-        return uvloop.run(main)
-    return asyncio.run(main)
 
 
 def in_child(script: str, args: list[str], timeout: float) -> dict[str, Any]:
