@@ -74,8 +74,7 @@ class InFlight:
         if task is None:
             task = asyncio.current_task()
             assert task is not None
-        running = self._running
-        running[task] = message
+        self._running[task] = message
         try:
             try:
                 await deliver(message)
@@ -86,12 +85,7 @@ class InFlight:
                 # Before going idle: ``stop`` then closes the channel or connection.
                 await self._hand_back(task, message)
         finally:
-            del running[task]
-            if self._cancelled:  # e.g. a handler that turned our cancellation into an error
-                self._cancelled.discard(task)
-            idle = self._idle
-            if idle is not None and not running and not self._offers and not idle.done():
-                idle.set_result(None)
+            self._ended(task)
 
     async def deliver_each(
         self,
@@ -116,14 +110,20 @@ class InFlight:
                 if self._cancelled and task in self._cancelled:
                     await self._hand_back(task, message)
             finally:
-                del running[task]
-                if self._cancelled:
-                    self._cancelled.discard(task)
-                idle = self._idle
-                if idle is not None and not running and not self._offers and not idle.done():
-                    idle.set_result(None)
+                self._ended(task)
             count += 1
         return count
+
+    def _ended(self, task: asyncio.Task[Any]) -> None:
+        """``task``'s delivery is over: it is no longer in hand, and ``wait`` wakes
+        when nothing is. A plain call: no coroutine frame per message."""
+        running = self._running
+        del running[task]
+        if self._cancelled:  # e.g. a handler that turned our cancellation into an error
+            self._cancelled.discard(task)
+        idle = self._idle
+        if idle is not None and not running and not self._offers and not idle.done():
+            idle.set_result(None)
 
     async def _hand_back(self, task: asyncio.Task[Any], message: StreamMessage) -> None:
         self._cancelled.discard(task)
