@@ -4,6 +4,8 @@ import uuid
 
 import pytest
 
+from hang_watch import pytest_runtest_call  # noqa: F401  (a hook: a hung test fails)
+
 
 @pytest.fixture
 def name() -> str:
