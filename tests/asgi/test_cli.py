@@ -567,8 +567,6 @@ def test_run_starts_the_app_on_the_chosen_loop(
     project: Path, args: list[str], env: dict[str, str], expected: list[str]
 ) -> None:
     """Each process records the class of the loop its startup hook ran on."""
-    if "uvloop" in expected:
-        pytest.importorskip("uvloop")
     with run_cli(project, *args, *listen(args[0]), env=env_without_loop(**env)) as proc:
         wait_until(lambda: len(loops(project)) >= len(expected), project, proc)
         assert stop(proc) == 0, output(project)

@@ -26,7 +26,7 @@ def no_uvloop(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_auto_and_uvloop_take_uvloop_when_it_is_installed() -> None:
-    pytest.importorskip("uvloop")
+    # The test environments install the cli extra, uvloop with it.
     assert chosen_loop("auto") == "uvloop"
     assert chosen_loop("uvloop") == "uvloop"
 
@@ -61,16 +61,26 @@ def test_on_windows_auto_is_asyncio_and_uvloop_is_refused(
 
 @pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
 def test_run_on_runs_the_coroutine_on_that_loop_and_returns_its_value(loop: str) -> None:
-    if loop == "uvloop":
-        pytest.importorskip("uvloop")
     policy = asyncio.get_event_loop_policy()
     assert run_on(loop, loop_module()) == loop
     assert asyncio.get_event_loop_policy() is policy  # nothing process-wide was changed
 
 
+def test_asyncio_is_asyncios_loop_even_under_uvloops_policy() -> None:
+    """An app (or uvicorn < 0.36's loop setup) may install uvloop's policy process-wide:
+    ``--loop asyncio`` still runs on asyncio's own loop."""
+    import uvloop
+
+    policy = asyncio.get_event_loop_policy()
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    try:
+        assert run_on("asyncio", loop_module()) == "asyncio"
+    finally:
+        asyncio.set_event_loop_policy(policy)
+
+
 def test_each_loop_has_its_gunicorn_worker() -> None:
     """``run --workers N`` runs gunicorn's uvicorn workers on the loop ``--loop`` chose."""
-    pytest.importorskip("uvicorn_worker")
     from faststream_fastapi.cli.gunicorn_runner import WORKER_CLASSES
 
     assert set(WORKER_CLASSES) == set(LOOPS)
