@@ -59,8 +59,8 @@ def run_on(loop: str, main: Coroutine[Any, Any, T]) -> T:
 
         return uvloop.run(main)
     if sys.version_info >= (3, 11):
-        # asyncio's own loop even where the app (or uvicorn < 0.36, on import of
-        # its loop setup) installed uvloop's policy process-wide.
+        # asyncio's own loop even where the app (or uvicorn < 0.36, whose loop
+        # setup did) installed uvloop's policy process-wide.
         with asyncio.Runner(loop_factory=asyncio.DefaultEventLoopPolicy().new_event_loop) as runner:
             return runner.run(main)
     return asyncio.run(main)  # 3.10 has no Runner: the policy's loop
