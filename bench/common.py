@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import logging
 import subprocess
@@ -14,6 +13,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends
 from pydantic import BaseModel
+
+from faststream_fastapi.cli.loop import chosen_loop
 
 # The library's Received / Processed line pair per message is a default for people
 # reading a terminal; a production service sets its level. Every case measures without it.
@@ -80,8 +81,8 @@ LOOPS = ("asyncio", "uvloop")
 
 
 def loops() -> list[str]:
-    """The loops of ``LOOPS`` this machine has."""
-    return ["asyncio"] + (["uvloop"] if importlib.util.find_spec("uvloop") else [])
+    """The loops of ``LOOPS`` this machine has: uvloop where ``run --loop auto`` takes it."""
+    return ["asyncio"] + (["uvloop"] if chosen_loop("auto") == "uvloop" else [])
 
 
 def in_child(script: str, args: list[str], timeout: float) -> dict[str, Any]:
